@@ -1,0 +1,8 @@
+// The kernel module: every export is a plain function over byte offsets into
+// the host's memory. Nothing here allocates, throws or keeps state.
+export * from './elementwise.generated';
+export * from './copy';
+export * from './reduce';
+export * from './softmax';
+export * from './random';
+export * from './gemm';

@@ -1,0 +1,96 @@
+// Row-wise softmax and log-softmax over contiguous rows of length n, stable:
+// the row maximum is subtracted before exponentiating.
+import { vexp, vlog } from './vmath';
+
+// @ts-ignore: decorator
+@inline function rowMax(row: usize, n: usize): f32 {
+  let m = f32x4.splat(-Infinity);
+  let k: usize = 0;
+  for (; k + 4 <= n; k += 4) m = f32x4.max(m, v128.load(row + (k << 2)));
+  for (; k < n; k++) m = f32x4.max(m, f32x4.splat(load<f32>(row + (k << 2))));
+  m = f32x4.max(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
+  m = f32x4.max(m, i32x4.shuffle(m, m, 1, 0, 3, 2));
+  return f32x4.extract_lane(m, 0);
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  const p = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.add(p, i32x4.shuffle(p, p, 1, 0, 3, 2)), 0);
+}
+
+/** out[r, :] = exp(x - max) / sum exp(x - max); if log, out = x - max - log(sum). out may equal x. */
+// @ts-ignore: decorator
+@inline function softmaxRows(rows: usize, n: usize, xp: usize, outp: usize, log: bool): void {
+  for (let r: usize = 0; r < rows; r++) {
+    const x = xp + ((r * n) << 2);
+    const o = outp + ((r * n) << 2);
+    const m = f32x4.splat(rowMax(x, n));
+    let acc = f32x4.splat(0);
+    let k: usize = 0;
+    for (; k + 4 <= n; k += 4) {
+      const e = vexp(f32x4.sub(v128.load(x + (k << 2)), m));
+      acc = f32x4.add(acc, e);
+      if (!log) v128.store(o + (k << 2), e);
+    }
+    for (; k < n; k++) {
+      const e = f32x4.replace_lane(f32x4.splat(0), 0, f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(x + (k << 2))), m)), 0));
+      acc = f32x4.add(acc, e);
+      if (!log) store<f32>(o + (k << 2), f32x4.extract_lane(e, 0));
+    }
+    const s = hsum(acc);
+    if (log) {
+      const shift = f32x4.add(m, vlog(f32x4.splat(s)));
+      k = 0;
+      for (; k + 4 <= n; k += 4) v128.store(o + (k << 2), f32x4.sub(v128.load(x + (k << 2)), shift));
+      for (; k < n; k++) store<f32>(o + (k << 2), load<f32>(x + (k << 2)) - f32x4.extract_lane(shift, 0));
+    } else {
+      const inv = f32x4.splat(<f32>1 / s);
+      k = 0;
+      for (; k + 4 <= n; k += 4) v128.store(o + (k << 2), f32x4.mul(v128.load(o + (k << 2)), inv));
+      for (; k < n; k++) store<f32>(o + (k << 2), load<f32>(o + (k << 2)) * f32x4.extract_lane(inv, 0));
+    }
+  }
+}
+
+export function softmax_rows_f32(rows: usize, n: usize, xp: usize, outp: usize): void {
+  softmaxRows(rows, n, xp, outp, false);
+}
+export function log_softmax_rows_f32(rows: usize, n: usize, xp: usize, outp: usize): void {
+  softmaxRows(rows, n, xp, outp, true);
+}
+
+/**
+ * Backward of a row-wise softmax (y = softmax) or log-softmax (y = log-softmax):
+ * softmax:     dx = y * (g - sum(g * y))
+ * log-softmax: dx = g - exp(y) * sum(g)
+ */
+export function softmax_rows_bwd_f32(rows: usize, n: usize, yp: usize, gp: usize, dxp: usize, log: bool): void {
+  for (let r: usize = 0; r < rows; r++) {
+    const y = yp + ((r * n) << 2);
+    const g = gp + ((r * n) << 2);
+    const d = dxp + ((r * n) << 2);
+    let acc = f32x4.splat(0);
+    let k: usize = 0;
+    for (; k + 4 <= n; k += 4) {
+      const gv = v128.load(g + (k << 2));
+      acc = f32x4.add(acc, log ? gv : f32x4.mul(gv, v128.load(y + (k << 2))));
+    }
+    for (; k < n; k++) {
+      const gv = load<f32>(g + (k << 2));
+      acc = f32x4.add(acc, f32x4.replace_lane(f32x4.splat(0), 0, log ? gv : gv * load<f32>(y + (k << 2))));
+    }
+    const s = f32x4.splat(hsum(acc));
+    k = 0;
+    for (; k + 4 <= n; k += 4) {
+      const yv = v128.load(y + (k << 2));
+      const gv = v128.load(g + (k << 2));
+      v128.store(d + (k << 2), log ? f32x4.sub(gv, f32x4.mul(vexp(yv), s)) : f32x4.mul(yv, f32x4.sub(gv, s)));
+    }
+    for (; k < n; k++) {
+      const yv = f32x4.splat(load<f32>(y + (k << 2)));
+      const gv = f32x4.splat(load<f32>(g + (k << 2)));
+      store<f32>(d + (k << 2), f32x4.extract_lane(log ? f32x4.sub(gv, f32x4.mul(vexp(yv), s)) : f32x4.mul(yv, f32x4.sub(gv, s)), 0));
+    }
+  }
+}

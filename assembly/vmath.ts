@@ -1,0 +1,141 @@
+// Vector math on f32x4 lanes. Every function is branch-free wasm SIMD, so a
+// lane's result depends only on its input: the same bits in every runtime and
+// whether an element lands in a full vector or in a loop tail.
+
+// @ts-ignore: decorator
+@inline const LOG2E: f32 = 1.44269504088896341;
+// @ts-ignore: decorator
+@inline const LN2_HI: f32 = 0.693359375;
+// @ts-ignore: decorator
+@inline const LN2_LO: f32 = -2.12194440e-4;
+
+/** Horner step: acc * x + c. */
+// @ts-ignore: decorator
+@inline function fma4(acc: v128, x: v128, c: f32): v128 {
+  return f32x4.add(f32x4.mul(acc, x), f32x4.splat(c));
+}
+
+/**
+ * e^x. Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-6
+ * polynomial for e^r (relative error about 1 ulp), then scaling by 2^n built
+ * in the exponent bits. Overflow gives +inf, underflow 0, NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline export function vexp(x: v128): v128 {
+  const xc = f32x4.max(f32x4.min(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504019));
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = fma4(p, r, 1.3981999507e-3);
+  p = fma4(p, r, 8.3334519073e-3);
+  p = fma4(p, r, 4.1665795894e-2);
+  p = fma4(p, r, 1.6666665459e-1);
+  p = fma4(p, r, 5.0000001201e-1);
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  let y = f32x4.mul(p, scale);
+  // x above the clamp overflows; below it underflows to zero
+  y = v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(88.7228391116729996)));
+  y = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(-87.3365447504019)));
+  // NaN in, NaN out
+  return v128.bitselect(x, y, f32x4.ne(x, x));
+}
+
+/**
+ * Natural logarithm. x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a
+ * degree-9 polynomial in m - 1, plus e ln2. log(0) = -inf, log(x<0) = NaN,
+ * log(inf) = inf; subnormal inputs are scaled by 2^23 first.
+ */
+// @ts-ignore: decorator
+@inline export function vlog(x: v128): v128 {
+  const sub = f32x4.lt(x, f32x4.splat(1.17549435e-38));
+  const xs = v128.bitselect(f32x4.mul(x, f32x4.splat(8388608.0)), x, sub);
+  let e = i32x4.sub(i32x4.shr_u(xs, 23), i32x4.splat(126));
+  e = v128.bitselect(i32x4.sub(e, i32x4.splat(23)), e, sub);
+  // mantissa in [0.5, 1)
+  let m = v128.or(v128.and(xs, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000));
+  const small = f32x4.lt(m, f32x4.splat(0.707106781186547524));
+  e = v128.bitselect(i32x4.sub(e, i32x4.splat(1)), e, small);
+  m = v128.bitselect(f32x4.add(m, m), m, small);
+  const z = f32x4.sub(m, f32x4.splat(1));
+  const ef = f32x4.convert_i32x4_s(e);
+  let p = f32x4.splat(7.0376836292e-2);
+  p = fma4(p, z, -1.1514610310e-1);
+  p = fma4(p, z, 1.1676998740e-1);
+  p = fma4(p, z, -1.2420140846e-1);
+  p = fma4(p, z, 1.4249322787e-1);
+  p = fma4(p, z, -1.6668057665e-1);
+  p = fma4(p, z, 2.0000714765e-1);
+  p = fma4(p, z, -2.4999993993e-1);
+  p = fma4(p, z, 3.3333331174e-1);
+  const z2 = f32x4.mul(z, z);
+  let y = f32x4.mul(f32x4.mul(p, z), z2);
+  y = f32x4.add(y, f32x4.mul(ef, f32x4.splat(LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(z2, f32x4.splat(0.5)));
+  y = f32x4.add(f32x4.add(z, y), f32x4.mul(ef, f32x4.splat(LN2_HI)));
+  y = v128.bitselect(f32x4.splat(-Infinity), y, f32x4.eq(x, f32x4.splat(0)));
+  y = v128.bitselect(f32x4.splat(Infinity), y, f32x4.eq(x, f32x4.splat(Infinity)));
+  // negative or NaN input gives NaN
+  return v128.bitselect(f32x4.splat(NaN), y, v128.not(f32x4.ge(x, f32x4.splat(0))));
+}
+
+/**
+ * tanh(x) as a rational function p(x)/q(x) (odd degree 13 over even degree 6)
+ * on |x| <= 7.9053, where float32 tanh has saturated to +-1; x itself below
+ * 4e-4 where tanh(x) rounds to x.
+ */
+// @ts-ignore: decorator
+@inline export function vtanh(x: v128): v128 {
+  const xc = f32x4.max(f32x4.min(x, f32x4.splat(7.90531110763549805)), f32x4.splat(-7.90531110763549805));
+  const x2 = f32x4.mul(xc, xc);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = fma4(p, x2, 2.00018790482477e-13);
+  p = fma4(p, x2, -8.60467152213735e-11);
+  p = fma4(p, x2, 5.12229709037114e-08);
+  p = fma4(p, x2, 1.48572235717979e-05);
+  p = fma4(p, x2, 6.37261928875436e-04);
+  p = fma4(p, x2, 4.89352455891786e-03);
+  p = f32x4.mul(p, xc);
+  let q = f32x4.splat(1.19825839466702e-06);
+  q = fma4(q, x2, 1.18534705686654e-04);
+  q = fma4(q, x2, 2.26843463243900e-03);
+  q = fma4(q, x2, 4.89352518554385e-03);
+  const y = f32x4.div(p, q);
+  return v128.bitselect(x, y, f32x4.lt(f32x4.abs(x), f32x4.splat(0.0004)));
+}
+
+/** Logistic sigmoid 1 / (1 + e^-x); saturates cleanly to 0 and 1. */
+// @ts-ignore: decorator
+@inline export function vsigmoid(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), vexp(f32x4.neg(x))));
+}
+
+/**
+ * sin and cos of t in [-pi, pi]: fold to [-pi/2, pi/2] with
+ * sin(pi - t) = sin(t), then Taylor polynomials to degree 11 / 12
+ * (error below 1e-7 on the folded range).
+ */
+// @ts-ignore: decorator
+@inline export function vsin(t: v128): v128 {
+  const hp = f32x4.splat(1.57079632679489662);
+  const pi = f32x4.splat(3.14159265358979324);
+  let u = v128.bitselect(f32x4.sub(pi, t), t, f32x4.gt(t, hp));
+  u = v128.bitselect(f32x4.sub(f32x4.neg(pi), u), u, f32x4.lt(u, f32x4.neg(hp)));
+  const u2 = f32x4.mul(u, u);
+  let p = f32x4.splat(-2.50521083854417e-8);
+  p = fma4(p, u2, 2.75573192239859e-6);
+  p = fma4(p, u2, -1.98412698412698e-4);
+  p = fma4(p, u2, 8.33333333333333e-3);
+  p = fma4(p, u2, -1.66666666666667e-1);
+  p = fma4(p, u2, 1.0);
+  return f32x4.mul(p, u);
+}
+
+// @ts-ignore: decorator
+@inline export function vcos(t: v128): v128 {
+  // cos(t) = sin(t + pi/2), wrapped back into [-pi, pi]
+  let s = f32x4.add(t, f32x4.splat(1.57079632679489662));
+  s = v128.bitselect(f32x4.sub(s, f32x4.splat(6.28318530717958648)), s, f32x4.gt(s, f32x4.splat(3.14159265358979324)));
+  return vsin(s);
+}

@@ -1,0 +1,221 @@
+/**
+ * Reverse-mode autograd. An op whose inputs require grad records a Node on
+ * its output: the edges to its inputs (their nodes, or the leaf tensors whose
+ * .grad receives the result), the tensors its backward saved, and the
+ * backward closure. backward() walks the graph from the root in reverse
+ * topological order without recursion, frees each gradient and each node's
+ * saved tensors as soon as they are no longer needed, and accumulates into
+ * the leaves' .grad.
+ */
+import { Tensor } from '../tensor';
+import { fmtShape, sameShape, type Shape } from '../shape';
+import { runScoped, untracked } from './scope';
+import { add, addInPlace_ } from '../ops/binary';
+import { sumTo } from '../ops/reduce';
+import { clone, onesLike } from '../ops/create';
+
+/** Gradients of the op's inputs, one per input (null where none flows), given the output's gradient. */
+export type Backward = (grad: Tensor) => (Tensor | null)[];
+
+export class Node {
+  /** Output handles and downstream nodes holding this node. */
+  refs = 1;
+  /** Saved tensors freed: backward through this node is no longer possible. */
+  freed = false;
+  constructor(
+    readonly name: string,
+    /** Per input: its node, the leaf itself, or null when it needs no gradient. */
+    readonly edges: (Node | Tensor | null)[],
+    /** Input shapes: a gradient is summed down to its input's shape. */
+    readonly shapes: Shape[],
+    readonly saved: Tensor[],
+    readonly backward: Backward,
+  ) {}
+
+  /** Frees the saved tensors. */
+  releaseSaved(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const t of this.saved) t.dispose();
+    this.saved.length = 0;
+  }
+}
+
+/** Drops one reference; a node nobody holds frees its saved tensors and lets go of its inputs. */
+export function releaseNode(node: Node): void {
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (--n.refs > 0) continue;
+    n.releaseSaved();
+    for (const e of n.edges) if (e instanceof Node) stack.push(e);
+    n.edges.length = 0;
+  }
+}
+
+let gradEnabled = true;
+
+export const isGradEnabled = (): boolean => gradEnabled;
+
+/** Runs fn without recording a graph (like torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Whether an op over these inputs must record a node. */
+export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
+  if (!gradEnabled) return false;
+  for (const t of inputs) if (t != null && t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Attaches a node to `out` (which then requires grad). `saved` are handles the
+ * backward uses (made with keep()); they are freed with the node.
+ */
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], saved: Tensor[], backward: Backward): Tensor {
+  const edges = inputs.map((t) => {
+    if (!t.requiresGrad) return null;
+    if (t.gradNode !== null) {
+      t.gradNode.refs++;
+      return t.gradNode;
+    }
+    return t;
+  });
+  out.attachNode(new Node(name, edges, inputs.map((t) => t.shape), saved, backward));
+  return out;
+}
+
+export interface BackwardOptions {
+  /** Keep saved tensors so backward can run through the graph again. */
+  retainGraph?: boolean;
+}
+
+/** Reverse-mode sweep from `root` with seed gradient `grad` (1 for a scalar root). */
+export function runBackward(root: Tensor, grad: Tensor | undefined, opts: BackwardOptions = {}): void {
+  root.assertAlive('backward');
+  if (!root.requiresGrad) {
+    throw new Error('backward: the tensor does not require grad and has no gradFn (did you create it under noGrad, or from tensors without requiresGrad?)');
+  }
+  if (grad === undefined && root.numel() !== 1) {
+    throw new Error(`backward: grad can be implicitly created only for a tensor of one element; got shape ${fmtShape(root.shape)}, pass a gradient`);
+  }
+  if (grad !== undefined) {
+    grad.assertAlive('backward');
+    if (!sameShape(grad.shape, root.shape)) {
+      throw new RangeError(`backward: gradient shape ${fmtShape(grad.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
+    }
+  }
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    untracked(() => walk(root, grad, opts.retainGraph === true));
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
+  const g0 = seed === undefined ? onesLike(root) : clone(seed);
+  if (root.gradNode === null) {
+    accumulateLeaf(root, g0);
+    return;
+  }
+  const order = topoOrder(root.gradNode);
+  for (const n of order) {
+    if (n.freed) {
+      g0.dispose();
+      throw new Error(
+        `backward: trying to backward through the graph a second time (the saved tensors of ${n.name} were freed); ` +
+          'pass {retainGraph: true} to the first backward if you need to',
+      );
+    }
+  }
+  const grads = new Map<Node, Tensor>([[root.gradNode, g0]]);
+  try {
+    for (const node of order) {
+      const g = grads.get(node);
+      if (g === undefined) {
+        if (!retain) node.releaseSaved();
+        continue;
+      }
+      grads.delete(node);
+      const inputGrads = runScoped(() => node.backward(g), null);
+      const seen = new Set<Tensor>([g]);
+      for (let i = 0; i < node.edges.length; i++) {
+        const edge = node.edges[i];
+        let gi = inputGrads[i] ?? null;
+        if (gi === null) continue;
+        if (edge === null) {
+          if (!seen.has(gi)) gi.dispose();
+          continue;
+        }
+        // a handle returned twice (or the incoming gradient itself) gets its own alias
+        if (seen.has(gi)) gi = gi.alias();
+        seen.add(gi);
+        if (!sameShape(gi.shape, node.shapes[i])) {
+          const r = sumTo(gi, node.shapes[i]);
+          gi.dispose();
+          gi = r;
+        }
+        if (edge instanceof Tensor) {
+          accumulateLeaf(edge, gi);
+        } else {
+          const acc = grads.get(edge as Node);
+          if (acc === undefined) {
+            grads.set(edge as Node, gi);
+          } else {
+            grads.set(edge as Node, add(acc, gi));
+            acc.dispose();
+            gi.dispose();
+          }
+        }
+      }
+      g.dispose();
+      if (!retain) node.releaseSaved();
+    }
+  } finally {
+    for (const t of grads.values()) t.dispose();
+  }
+}
+
+/** Reverse postorder of the nodes reachable from `root`, found iteratively. */
+function topoOrder(root: Node): Node[] {
+  const post: Node[] = [];
+  const visited = new Set<Node>([root]);
+  const stack: [Node, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, i] = top;
+    if (i < node.edges.length) {
+      top[1] = i + 1;
+      const e = node.edges[i];
+      if (e instanceof Node && !visited.has(e)) {
+        visited.add(e);
+        stack.push([e, 0]);
+      }
+    } else {
+      stack.pop();
+      post.push(node);
+    }
+  }
+  return post.reverse();
+}
+
+/** leaf.grad += g (g is owned: stored as is when contiguous and unshared, else copied). */
+function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  if (leaf.grad === null || leaf.grad.disposed) {
+    leaf.grad = g.isOwnedContiguous() ? g : clone(g);
+    if (leaf.grad !== g) g.dispose();
+  } else {
+    addInPlace_(leaf.grad, g);
+    g.dispose();
+  }
+}
+

@@ -1,0 +1,26 @@
+/**
+ * simdgrad: WebAssembly SIMD tensors with reverse-mode autograd.
+ *
+ * Importing this module compiles and instantiates the embedded kernels (a
+ * top-level await), so everything is ready to use once the import resolves.
+ */
+import { init } from './runtime/engine';
+
+await init();
+
+export { init, memory, setMemoryLimit, checkHeap, type MemoryInfo } from './runtime/engine';
+export { OutOfMemoryError } from './runtime/heap';
+export { Tensor, type TensorLike } from './tensor';
+export { noGrad, isGradEnabled, type BackwardOptions } from './autograd/graph';
+export { scope } from './autograd/scope';
+export { tensor, zeros, ones, full, arange, eye, zerosLike, onesLike, fullLike, clone, contiguous, type CreateOptions, type NestedArray } from './ops/create';
+export { manualSeed, rand, randn, getRngState, setRngState } from './ops/random';
+export { add, sub, mul, div, maximum, minimum, gt, lt, ge, le, eq, ne } from './ops/binary';
+export { neg, exp, log, sqrt, abs, tanh, sigmoid, relu, leakyRelu, pow, clamp, sign, affine } from './ops/unary';
+export { sum, mean, max, min, argmax, argmin, variance as var, std, norm, type VarOptions } from './ops/reduce';
+export { reshape, view, flatten, squeeze, unsqueeze, transpose, permute, t, expand, narrow, slice, select } from './ops/views';
+export { cat, stack } from './ops/join';
+export { indexSelect, gather } from './ops/gather';
+export { matmul } from './ops/matmul';
+export { softmax, logSoftmax } from './ops/softmax';
+export { where } from './ops/where';

@@ -1,0 +1,93 @@
+/**
+ * Indexing by tensors of indices (float32 holding integers, validated).
+ *   indexSelect(x, dim, idx): out[..., j, ...] = x[..., idx[j], ...];
+ *     backward: dx[..., idx[j], ...] += g[..., j, ...]
+ *   gather(x, dim, idx): out[i][j][k] = x[i][idx[i][j][k]][k] (for dim 1);
+ *     backward: scatter-add of g into zeros at the same positions.
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { fmtShape, normDim, numel } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { materialize, tensor, zeros } from './create';
+
+/** The indices as a contiguous tensor, each checked to be an integer in [0, size). */
+function checkedIndex(op: string, index: Tensor | readonly number[], size: number): { t: Tensor; owned: boolean } {
+  const given = index instanceof Tensor ? index : tensor(index as number[]);
+  if (given.disposed) given.assertAlive(op);
+  const m = materialize(given);
+  const owned = m.owned || given !== index;
+  if (m.owned && given !== index) given.dispose();
+  const values = m.t.toArray();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0 || v >= size) {
+      if (owned) m.t.dispose();
+      throw new RangeError(`${op}: index ${v} (at position ${i}) out of range for dim of size ${size}`);
+    }
+  }
+  return { t: m.t, owned };
+}
+
+export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  x.assertAlive('indexSelect');
+  const d = normDim('indexSelect', dim, x.ndim);
+  if (index instanceof Tensor && index.ndim > 1) throw new RangeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const { t: idx, owned } = checkedIndex('indexSelect', index, size);
+  const k = idx.numel();
+  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
+  const { t: xc, owned: xo } = materialize(x);
+  const shape = x.ndim === 0 ? [] : [...x.shape];
+  if (x.ndim > 0) shape[d] = k;
+  const out = Tensor.empty(shape);
+  kernels().index_select_f32(outer, size, inner, xc.ptr, k, idx.ptr, out.ptr);
+  if (xo) xc.dispose();
+  if (needsGrad(x)) {
+    const si = idx.keep();
+    const inShape = x.shape;
+    record(out, 'IndexSelectBackward', [x], [si], (g) => {
+      const dx = zeros(inShape);
+      const { t: gc, owned: go } = materialize(g);
+      kernels().index_add_f32(outer, size, inner, dx.ptr, k, si.ptr, gc.ptr);
+      if (go) gc.dispose();
+      return [dx];
+    });
+  }
+  if (owned) idx.dispose();
+  return out;
+}
+
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  x.assertAlive('gather');
+  if (!(index instanceof Tensor)) throw new TypeError('gather: index must be a Tensor');
+  index.assertAlive('gather');
+  const d = normDim('gather', dim, x.ndim);
+  if (index.ndim !== x.ndim) throw new RangeError(`gather: index ${fmtShape(index.shape)} must have the same rank as input ${fmtShape(x.shape)}`);
+  for (let i = 0; i < x.ndim; i++) {
+    if (i !== d && index.shape[i] !== x.shape[i]) {
+      throw new RangeError(`gather: index shape ${fmtShape(index.shape)} must match input shape ${fmtShape(x.shape)} outside dim ${d}`);
+    }
+  }
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const { t: idx, owned } = checkedIndex('gather', index, size);
+  const k = x.ndim === 0 ? 1 : index.shape[d];
+  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
+  const { t: xc, owned: xo } = materialize(x);
+  const out = Tensor.empty(index.shape);
+  kernels().gather_f32(outer, size, inner, xc.ptr, k, idx.ptr, out.ptr);
+  if (xo) xc.dispose();
+  if (needsGrad(x)) {
+    const si = idx.keep();
+    const inShape = x.shape;
+    record(out, 'GatherBackward', [x], [si], (g) => {
+      const dx = zeros(inShape);
+      const { t: gc, owned: go } = materialize(g);
+      kernels().scatter_add_f32(outer, size, inner, dx.ptr, k, si.ptr, gc.ptr);
+      if (go) gc.dispose();
+      return [dx];
+    });
+  }
+  if (owned) idx.dispose();
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m) and
+ * logSoftmax(x)_i = x_i - m - log sum_j e^(x_j - m), with m the max along dim
+ * (numerically stable). Backward, with y the saved output:
+ *   softmax:    dx = y (g - sum(g y))
+ *   logSoftmax: dx = g - e^y sum(g)
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { normDim } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { materialize } from './create';
+import { transpose } from './views';
+
+/** Runs a row kernel along `dim`: directly when dim is last, else through a transposed copy. */
+function alongDim(x: Tensor, dim: number, rowKernel: (rows: number, n: number, xp: number, op: number) => void): Tensor {
+  const last = x.ndim - 1;
+  if (dim === last || x.ndim === 0) {
+    const { t, owned } = materialize(x);
+    const n = x.ndim === 0 ? 1 : x.shape[last];
+    const out = Tensor.empty(x.shape);
+    if (n > 0) rowKernel(out.numel() / n, n, t.ptr, out.ptr);
+    if (owned) t.dispose();
+    return out;
+  }
+  const xt = transpose(x, dim, last);
+  const rt = alongDim(xt, last, rowKernel);
+  const back = transpose(rt, dim, last);
+  const { t: out } = materialize(back);
+  for (const u of [xt, rt, back]) if (u !== out) u.dispose();
+  return out;
+}
+
+function softmaxOp(name: string, log: boolean, x: Tensor, dim: number): Tensor {
+  x.assertAlive(name);
+  const d = normDim(name, dim, x.ndim);
+  const k = kernels();
+  const out = alongDim(x, d, log ? k.log_softmax_rows_f32 : k.softmax_rows_f32);
+  if (needsGrad(x)) {
+    const y = out.keep();
+    record(out, log ? 'LogSoftmaxBackward' : 'SoftmaxBackward', [x], [y], (g) => {
+      // pair y and g along the dim through one row kernel over both
+      const last = x.ndim - 1;
+      const yt = d === last ? y : transpose(y, d, last);
+      const gt = d === last ? g : transpose(g, d, last);
+      const { t: yc, owned: yo } = materialize(yt);
+      const { t: gc, owned: go } = materialize(gt);
+      const n = x.ndim === 0 ? 1 : yc.shape[yc.ndim - 1];
+      const dx = Tensor.empty(yc.shape);
+      if (n > 0) k.softmax_rows_bwd_f32(dx.numel() / n, n, yc.ptr, gc.ptr, dx.ptr, log ? 1 : 0);
+      if (yo) yc.dispose();
+      if (go) gc.dispose();
+      return [d === last ? dx : transpose(dx, d, last)];
+    });
+  }
+  return out;
+}
+
+export const softmax = (x: Tensor, dim: number): Tensor => softmaxOp('softmax', false, x, dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxOp('logSoftmax', true, x, dim);

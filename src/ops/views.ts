@@ -1,0 +1,213 @@
+/**
+ * Views: new shape/strides/offset over the same storage, no copy (reshape
+ * copies only when no view can express the result, like PyTorch).
+ * Backward: reshape-like ops reshape g back; transpose/permute apply the
+ * inverse permutation; expand's g is summed back by the autograd walk;
+ * narrow/slice/select scatter g into zeros of the input's shape.
+ */
+import { Tensor } from '../tensor';
+import { checkShape, contiguousStrides, fmtShape, normDim, numel, type Shape } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { clone, copyInto, zeros } from './create';
+
+/** Strides that let (shape, strides) be viewed as newShape, or null (PyTorch's computeStride). */
+function viewStrides(shape: Shape, strides: Shape, newShape: Shape): number[] | null {
+  if (numel(shape) === 0 || shape.length === 0) return contiguousStrides(newShape);
+  const out = new Array<number>(newShape.length);
+  let viewD = newShape.length - 1;
+  let base = strides[strides.length - 1];
+  let tensorNumel = 1, viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d];
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * base)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        out[viewD] = viewNumel * base;
+        viewNumel *= newShape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        base = strides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? out : null;
+}
+
+/** Resolves one -1 and checks the element count. */
+function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  const s = [...shape];
+  const free = s.indexOf(-1);
+  if (free !== s.lastIndexOf(-1)) throw new RangeError(`${op}: only one dimension can be inferred (-1) in ${fmtShape(shape)}`);
+  if (free >= 0) {
+    const known = numel(s.filter((_, i) => i !== free));
+    if (known === 0 || x.numel() % known !== 0) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()}`);
+    s[free] = x.numel() / known;
+  }
+  checkShape(op, s);
+  if (numel(s) !== x.numel()) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()} (shape ${fmtShape(x.shape)})`);
+  return s;
+}
+
+function viewWithGrad(x: Tensor, shape: number[], strides: number[], offset: number, name: string, back: (g: Tensor) => Tensor): Tensor {
+  const out = x.viewOf(shape, strides, offset);
+  if (needsGrad(x)) record(out, name, [x], [], (g) => [back(g)]);
+  return out;
+}
+
+/** A view with the new shape; refuses (like PyTorch's view) when strides make that impossible. */
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertAlive('view');
+  const s = inferShape('view', x, shape);
+  const st = viewStrides(x.shape, x.strides, s);
+  if (st === null) throw new Error(`view: size ${fmtShape(s)} is not compatible with the input's strides (shape ${fmtShape(x.shape)}); use reshape`);
+  const inShape = x.shape;
+  return viewWithGrad(x, s, st, x.offset, 'ViewBackward', (g) => reshape(g, inShape));
+}
+
+/** The tensor with a new shape: a view when possible, else a copy. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertAlive('reshape');
+  const s = inferShape('reshape', x, shape);
+  const st = viewStrides(x.shape, x.strides, s);
+  const inShape = x.shape;
+  if (st !== null) return viewWithGrad(x, s, st, x.offset, 'ReshapeBackward', (g) => reshape(g, inShape));
+  const c = clone(x);
+  const out = reshape(c, s);
+  c.dispose();
+  return out;
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return reshape(x, [1]);
+  const a = normDim('flatten', startDim, x.ndim), b = normDim('flatten', endDim, x.ndim);
+  if (a > b) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  return reshape(x, [...x.shape.slice(0, a), numel(x.shape.slice(a, b + 1)), ...x.shape.slice(b + 1)]);
+}
+
+/** Removes size-1 dims (all, or just `dim` if it has size 1). */
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  x.assertAlive('squeeze');
+  const d = dim === undefined ? -1 : normDim('squeeze', dim, x.ndim);
+  const keep = x.shape.map((s, i) => (dim === undefined ? s !== 1 : i !== d || s !== 1));
+  const inShape = x.shape;
+  return viewWithGrad(x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, 'SqueezeBackward', (g) => reshape(g, inShape));
+}
+
+/** Inserts a size-1 dim at `dim` (in [-ndim-1, ndim]). */
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  x.assertAlive('unsqueeze');
+  const d = normDim('unsqueeze', dim, x.ndim + 1);
+  const shape = [...x.shape], strides = [...x.strides];
+  shape.splice(d, 0, 1);
+  strides.splice(d, 0, d < x.ndim ? x.strides[d] * x.shape[d] : 1);
+  const inShape = x.shape;
+  return viewWithGrad(x, shape, strides, x.offset, 'UnsqueezeBackward', (g) => reshape(g, inShape));
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  x.assertAlive('permute');
+  if (dims.length !== x.ndim) throw new RangeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
+  const p = dims.map((d) => normDim('permute', d, x.ndim));
+  if (new Set(p).size !== p.length) throw new RangeError(`permute: dims ${fmtShape(dims)} repeat a dim`);
+  const inverse = new Array<number>(p.length);
+  p.forEach((d, i) => (inverse[d] = i));
+  return viewWithGrad(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, 'PermuteBackward', (g) => permute(g, inverse));
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  const a = normDim('transpose', dim0, x.ndim), b = normDim('transpose', dim1, x.ndim);
+  if (x.ndim < 2) return permute(x, x.shape.map((_, i) => i));
+  const p = x.shape.map((_, i) => i);
+  [p[a], p[b]] = [p[b], p[a]];
+  return permute(x, p);
+}
+
+/** Matrix transpose for rank <= 2 (PyTorch's t()). */
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2) throw new RangeError(`t: expects a tensor of rank <= 2, got shape ${fmtShape(x.shape)}; use transpose`);
+  return x.ndim < 2 ? permute(x, x.shape.map((_, i) => i)) : transpose(x, 0, 1);
+}
+
+/** Broadcasts size-1 dims (and new leading dims) to `shape`; -1 keeps a size. No copy. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertAlive('expand');
+  if (shape.length < x.ndim) throw new RangeError(`expand: target ${fmtShape(shape)} has fewer dims than the tensor's ${fmtShape(x.shape)}`);
+  const lead = shape.length - x.ndim;
+  const outShape: number[] = [], outStrides: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const want = shape[i];
+    if (i < lead) {
+      if (!Number.isInteger(want) || want < 0) throw new RangeError(`expand: invalid size ${want} for a new leading dim in ${fmtShape(shape)}`);
+      outShape.push(want);
+      outStrides.push(0);
+      continue;
+    }
+    const have = x.shape[i - lead];
+    if (want === -1 || want === have) {
+      outShape.push(have);
+      outStrides.push(x.strides[i - lead]);
+    } else if (have === 1 && Number.isInteger(want) && want >= 0) {
+      outShape.push(want);
+      outStrides.push(0);
+    } else {
+      throw new RangeError(`expand: the tensor's shape ${fmtShape(x.shape)} cannot be expanded to ${fmtShape(shape)} (dim ${i}: ${have} to ${want})`);
+    }
+  }
+  return viewWithGrad(x, outShape, outStrides, x.offset, 'ExpandBackward', (g) => g);
+}
+
+/** g written into zeros of `inShape` through the same view the forward took. */
+function embed(g: Tensor, inShape: Shape, take: (z: Tensor) => Tensor): Tensor {
+  const z = zeros(inShape);
+  const v = take(z);
+  copyInto(v, g);
+  v.dispose();
+  return z;
+}
+
+/** Elements start..start+length-1 along dim. */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  x.assertAlive('narrow');
+  const d = normDim('narrow', dim, x.ndim);
+  const size = x.shape[d];
+  const s = start < 0 ? start + size : start;
+  if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
+    throw new RangeError(`narrow: start ${start} and length ${length} out of range for dim ${d} of size ${size} (shape ${fmtShape(x.shape)})`);
+  }
+  return slice(x, d, s, s + length, 1);
+}
+
+/** Python-style slice along dim: start:end:step (negative indices count from the end, bounds clamp). */
+export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+  x.assertAlive('slice');
+  const d = normDim('slice', dim, x.ndim);
+  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  for (const v of [start, end]) if (v !== undefined && !Number.isInteger(v)) throw new RangeError(`slice: bounds must be integers, got ${v}`);
+  const size = x.shape[d];
+  const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
+  const a = start === undefined ? 0 : clampIdx(start);
+  const b = end === undefined ? size : clampIdx(end);
+  const len = Math.max(0, Math.ceil((b - a) / step));
+  const shape = [...x.shape], strides = [...x.strides];
+  shape[d] = len;
+  strides[d] = x.strides[d] * step;
+  const inShape = x.shape;
+  return viewWithGrad(x, shape, strides, x.offset + a * x.strides[d], 'SliceBackward', (g) =>
+    embed(g, inShape, (z) => slice(z, d, a, b, step)),
+  );
+}
+
+/** The sub-tensor at `index` along dim (that dim removed). */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  x.assertAlive('select');
+  const d = normDim('select', dim, x.ndim);
+  const size = x.shape[d];
+  const i = index < 0 ? index + size : index;
+  if (!Number.isInteger(i) || i < 0 || i >= size) throw new RangeError(`select: index ${index} out of range for dim ${d} of size ${size}`);
+  const shape = x.shape.filter((_, k) => k !== d), strides = x.strides.filter((_, k) => k !== d);
+  const inShape = x.shape;
+  return viewWithGrad(x, shape, strides, x.offset + i * x.strides[d], 'SelectBackward', (g) => embed(g, inShape, (z) => select(z, d, i)));
+}

@@ -1,0 +1,45 @@
+/**
+ * where(cond, a, b) = cond != 0 ? a : b, all three broadcast together.
+ * Backward: g where cond holds to a, elsewhere to b.
+ */
+import { Tensor, type TensorLike } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { broadcastShapes } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { copyInto, full, zerosLike } from './create';
+import { expand } from './views';
+
+/** A contiguous copy of x broadcast to `shape`. */
+function spreadTo(x: Tensor, shape: number[]): Tensor {
+  const e = expand(x, shape);
+  const out = Tensor.empty(shape);
+  copyInto(out, e);
+  e.dispose();
+  return out;
+}
+
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(cond instanceof Tensor)) throw new TypeError('where: condition must be a Tensor');
+  cond.assertAlive('where');
+  const ta = a instanceof Tensor ? a : full([], a);
+  const tb = b instanceof Tensor ? b : full([], b);
+  ta.assertAlive('where');
+  tb.assertAlive('where');
+  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
+  const c = spreadTo(cond, shape), x = spreadTo(ta, shape), y = spreadTo(tb, shape);
+  const out = Tensor.empty(shape);
+  kernels().where_f32(out.numel(), c.ptr, x.ptr, y.ptr, out.ptr);
+  x.dispose();
+  y.dispose();
+  if (needsGrad(ta, tb)) {
+    const sc = c.keep();
+    record(out, 'WhereBackward', [ta, tb], [sc], (g) => {
+      const z = zerosLike(g);
+      return [ta.requiresGrad ? where(sc, g, z) : null, tb.requiresGrad ? where(sc, z, g) : null];
+    });
+  }
+  c.dispose();
+  if (ta !== a) ta.dispose();
+  if (tb !== b) tb.dispose();
+  return out;
+}

@@ -1,0 +1,175 @@
+/**
+ * The heap allocator: hands out 64-byte-aligned byte offsets into the one
+ * WebAssembly.Memory that every tensor lives in.
+ *
+ * Sizes round up to a class (64 bytes, then four classes per power of two:
+ * 2^e * {1, 1.25, 1.5, 1.75}, so at most 25% is wasted); freed blocks go to
+ * their class's free list and are reused first, new blocks come from a bump
+ * pointer, and the memory grows by whole pages when the pointer passes its
+ * end. A training loop that allocates the same shapes each step reaches a
+ * fixed point: every block comes from a free list and the heap stays flat.
+ */
+export const ALIGN = 64;
+const PAGE = 65536;
+
+export class OutOfMemoryError extends Error {
+  override name = 'OutOfMemoryError';
+}
+
+export interface HeapStats {
+  /** Bytes in live blocks (rounded to their size class). */
+  bytesInUse: number;
+  /** Largest bytesInUse seen since start or resetPeak(). */
+  peakBytes: number;
+  /** Live blocks. */
+  blocks: number;
+  /** Bytes in freed blocks kept for reuse. */
+  bytesFree: number;
+  /** Size of the WebAssembly memory. */
+  heapBytes: number;
+  /** Most the heap may grow to. */
+  limitBytes: number;
+}
+
+/** The class a request of `bytes` rounds up to. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= ALIGN) return ALIGN;
+  const e = Math.floor(Math.log2(bytes));
+  const base = 2 ** e;
+  const quarter = base / 4;
+  const c = base + Math.ceil((bytes - base) / quarter) * quarter;
+  return Math.ceil(c / ALIGN) * ALIGN;
+}
+
+export class Heap {
+  private top: number;
+  private readonly free = new Map<number, number[]>();
+  private readonly live = new Map<number, number>();
+  private inUse = 0;
+  private peak = 0;
+  private freeBytes = 0;
+
+  /**
+   * @param memory the memory to carve up; it grows as needed
+   * @param base first usable byte (below it: reserved)
+   * @param limit most bytes the memory may reach
+   */
+  constructor(readonly memory: WebAssembly.Memory, private readonly base: number, public limit: number) {
+    this.top = base;
+  }
+
+  /** A block of at least `bytes` bytes; its content is undefined. */
+  alloc(bytes: number): number {
+    if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`alloc: invalid size ${bytes}`);
+    let size = sizeClass(Math.max(bytes, 1));
+    const list = this.free.get(size);
+    let ptr: number;
+    if (list !== undefined && list.length > 0) {
+      ptr = list.pop()!;
+      this.freeBytes -= size;
+    } else {
+      const grown = this.bump(size);
+      if (grown >= 0) {
+        ptr = grown;
+      } else {
+        // no room to grow: take the smallest free block of a larger class
+        const spare = this.largerFree(size);
+        if (spare === undefined) this.failAt(bytes, size);
+        [ptr, size] = spare;
+      }
+    }
+    this.live.set(ptr, size);
+    this.inUse += size;
+    if (this.inUse > this.peak) this.peak = this.inUse;
+    return ptr;
+  }
+
+  /** Returns a block to its free list. Freeing twice or a foreign pointer throws. */
+  release(ptr: number): void {
+    const size = this.live.get(ptr);
+    if (size === undefined) throw new Error(`heap: release of ${ptr}, which is not a live block`);
+    this.live.delete(ptr);
+    this.inUse -= size;
+    this.freeBytes += size;
+    let list = this.free.get(size);
+    if (list === undefined) this.free.set(size, (list = []));
+    list.push(ptr);
+  }
+
+  /** Moves the bump pointer by `size`, growing the memory; -1 when the limit or the engine refuses. */
+  private bump(size: number): number {
+    const ptr = this.top;
+    const end = ptr + size;
+    if (end > this.limit) return -1;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        return -1;
+      }
+    }
+    this.top = end;
+    return ptr;
+  }
+
+  private largerFree(size: number): [number, number] | undefined {
+    let best = Infinity;
+    for (const [s, list] of this.free) if (s > size && s < best && list.length > 0) best = s;
+    if (best === Infinity) return undefined;
+    this.freeBytes -= best;
+    return [this.free.get(best)!.pop()!, best];
+  }
+
+  stats(): HeapStats {
+    return {
+      bytesInUse: this.inUse,
+      peakBytes: this.peak,
+      blocks: this.live.size,
+      bytesFree: this.freeBytes,
+      heapBytes: this.memory.buffer.byteLength,
+      limitBytes: this.limit,
+    };
+  }
+
+  resetPeak(): void {
+    this.peak = this.inUse;
+  }
+
+  /**
+   * Checks the allocator's invariants: every live and free block is aligned,
+   * inside [base, top), of a valid class, and no two overlap; the byte counts
+   * agree with the blocks. Throws on the first violation.
+   */
+  check(): void {
+    const blocks: [number, number, string][] = [];
+    let liveSum = 0, freeSum = 0;
+    for (const [p, s] of this.live) { blocks.push([p, s, 'live']); liveSum += s; }
+    for (const [s, list] of this.free) for (const p of list) { blocks.push([p, s, 'free']); freeSum += s; }
+    if (liveSum !== this.inUse) throw new Error(`heap check: live bytes ${liveSum} != counted ${this.inUse}`);
+    if (freeSum !== this.freeBytes) throw new Error(`heap check: free bytes ${freeSum} != counted ${this.freeBytes}`);
+    blocks.sort((a, b) => a[0] - b[0]);
+    let end = this.base;
+    for (const [p, s, kind] of blocks) {
+      if (p % ALIGN !== 0) throw new Error(`heap check: ${kind} block ${p} misaligned`);
+      if (sizeClass(s) !== s) throw new Error(`heap check: ${kind} block ${p} has invalid size ${s}`);
+      if (p < end) throw new Error(`heap check: ${kind} block ${p} overlaps the block ending at ${end}`);
+      end = p + s;
+    }
+    if (end > this.top) throw new Error(`heap check: block ends at ${end}, past the top ${this.top}`);
+    if (this.top > this.memory.buffer.byteLength) throw new Error('heap check: top past the memory end');
+  }
+
+  private failAt(asked: number, size: number): never {
+    throw new OutOfMemoryError(
+      `simdgrad: out of memory: asked for ${fmt(asked)} (block of ${fmt(size)}) with ${fmt(this.inUse)} in use ` +
+        `in ${this.live.size} blocks, ${fmt(this.freeBytes)} free in other size classes, heap ${fmt(this.memory.buffer.byteLength)}, limit ${fmt(this.limit)}`,
+    );
+  }
+}
+
+function fmt(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB (${bytes} bytes)`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(2)} MiB (${bytes} bytes)`;
+  return `${bytes} bytes`;
+}

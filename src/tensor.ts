@@ -1,0 +1,312 @@
+/**
+ * Tensor: a float32 view (shape, strides, offset) of a reference-counted
+ * Storage on the wasm heap, with optional autograd state.
+ *
+ * Lifetime: a tensor is freed by dispose(), by `using`, at the end of the
+ * scope() that created it, or, as a safety net, when the garbage collector
+ * reclaims a tensor that was dropped without any of these.
+ */
+import { countTensor, heapF32 } from './runtime/engine';
+import { Storage } from './storage';
+import { contiguousStrides, fmtShape, numel, type Shape } from './shape';
+import { Node, releaseNode, runBackward, type BackwardOptions } from './autograd/graph';
+import { track } from './autograd/scope';
+import { formatTensor } from './format';
+import * as binary from './ops/binary';
+import * as unary from './ops/unary';
+import * as reduce from './ops/reduce';
+import * as views from './ops/views';
+import * as create from './ops/create';
+import * as random from './ops/random';
+import * as inplace from './ops/inplace';
+import { matmul } from './ops/matmul';
+import { softmax, logSoftmax } from './ops/softmax';
+import { indexSelect, gather } from './ops/gather';
+
+/** What the garbage-collection safety net frees for a dropped tensor. */
+interface Held {
+  storage: Storage;
+  node: Node | null;
+}
+
+const registry = new FinalizationRegistry<Held>((held) => {
+  held.storage.release();
+  if (held.node !== null) releaseNode(held.node);
+  countTensor(-1);
+});
+
+export type Scalar = number;
+export type TensorLike = Tensor | number;
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  /** Offset of element [0, ..., 0] in the storage, in elements. */
+  readonly offset: number;
+  readonly storage: Storage;
+  readonly dtype = 'float32';
+  /** Accumulated gradient of a leaf after backward(). */
+  grad: Tensor | null = null;
+  private requires = false;
+  private node: Node | null = null;
+  private held: Held | null;
+  private dead = false;
+
+  /**
+   * Internal: wraps `storage` (whose reference the tensor takes over).
+   * `tracked` handles join the current scope and the GC safety net; untracked
+   * ones (saved for backward) are freed by their owner.
+   */
+  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, tracked = true) {
+    this.storage = storage;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    countTensor(1);
+    if (tracked) {
+      this.held = { storage, node: null };
+      registry.register(this, this.held, this);
+      track(this);
+    } else {
+      this.held = null;
+    }
+  }
+
+  /** A new contiguous tensor with uninitialised content. */
+  static empty(shape: Shape): Tensor {
+    const s = [...shape];
+    return new Tensor(new Storage(numel(s)), s, contiguousStrides(s), 0);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  /** The size of one dim, or the shape (like PyTorch's size()). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[dim < 0 ? dim + this.ndim : dim];
+  }
+
+  /** Byte offset of element [0, ..., 0] in the wasm memory. */
+  get ptr(): number {
+    return this.storage.ptr + this.offset * 4;
+  }
+
+  get disposed(): boolean {
+    return this.dead;
+  }
+
+  get requiresGrad(): boolean {
+    return this.requires;
+  }
+
+  set requiresGrad(v: boolean) {
+    if (!v && this.node !== null) throw new Error('requiresGrad: only leaf tensors can stop requiring grad; use detach()');
+    this.requires = v;
+  }
+
+  /** The autograd node that produced this tensor, or null for a leaf. */
+  get gradNode(): Node | null {
+    return this.node;
+  }
+
+  /** The name of the op that produced this tensor (PyTorch's grad_fn), or null. */
+  get gradFn(): string | null {
+    return this.node === null ? null : this.node.name;
+  }
+
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** Internal: makes this tensor the output of `node`. */
+  attachNode(node: Node): void {
+    this.node = node;
+    this.requires = true;
+    if (this.held !== null) this.held.node = node;
+  }
+
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i];
+    }
+    return true;
+  }
+
+  /** Internal: contiguous, the only handle on its storage, covering all of it. */
+  isOwnedContiguous(): boolean {
+    return this.storage.refs === 1 && this.offset === 0 && this.storage.length === this.numel() && this.isContiguous();
+  }
+
+  assertAlive(op: string): void {
+    if (this.dead) throw new Error(`${op}: tensor of shape ${fmtShape(this.shape)} was disposed`);
+  }
+
+  /** Internal: another handle on the same view (no gradient history), tracked like a new tensor. */
+  alias(): Tensor {
+    this.assertAlive('alias');
+    return new Tensor(this.storage.retain(), this.shape, this.strides, this.offset);
+  }
+
+  /** Internal: an untracked handle on the same view, for an autograd node to save. */
+  keep(): Tensor {
+    return new Tensor(this.storage.retain(), this.shape, this.strides, this.offset, false);
+  }
+
+  /** Internal: a view of the same storage, tracked, no gradient history. */
+  viewOf(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+    return new Tensor(this.storage.retain(), shape, strides, offset);
+  }
+
+  /** Frees this handle now (its storage goes when its last view goes). Idempotent. */
+  dispose(): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (this.held !== null) registry.unregister(this);
+    this.storage.release();
+    if (this.node !== null) {
+      releaseNode(this.node);
+      this.node = null;
+    }
+    if (this.grad !== null) {
+      this.grad.dispose();
+      this.grad = null;
+    }
+    countTensor(-1);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- autograd ----
+
+  /** Accumulates d(this)/d(leaf) into every leaf's .grad (seed: 1 for one element, else `grad`). */
+  backward(grad?: Tensor, opts?: BackwardOptions): void {
+    runBackward(this, grad, opts);
+  }
+
+  /** The same data without gradient history. */
+  detach(): Tensor {
+    return this.alias();
+  }
+
+  /** Sets requiresGrad on a leaf; returns this (PyTorch's requires_grad_). */
+  requiresGrad_(v = true): this {
+    this.requiresGrad = v;
+    return this;
+  }
+
+  // ---- reading back ----
+
+  /** A copy of the elements in row-major order. */
+  toArray(): Float32Array {
+    this.assertAlive('toArray');
+    if (this.isContiguous()) {
+      const start = this.ptr >> 2;
+      return heapF32().slice(start, start + this.numel());
+    }
+    const c = create.contiguous(this);
+    try {
+      return c.toArray();
+    } finally {
+      c.dispose();
+    }
+  }
+
+  /** Nested arrays of numbers (a number for a 0-d tensor). */
+  tolist(): unknown {
+    const data = this.toArray();
+    const build = (dim: number, at: number): unknown => {
+      if (dim === this.ndim) return data[at];
+      const step = numel(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, at + i * step));
+    };
+    return build(0, 0);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    this.assertAlive('item');
+    if (this.numel() !== 1) throw new RangeError(`item: only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    return heapF32()[this.ptr >> 2];
+  }
+
+  toString(): string {
+    if (this.dead) return `tensor(<disposed>, shape=${fmtShape(this.shape)})`;
+    return formatTensor(this.toArray(), this.shape, this.node !== null ? this.node.name : null, this.requires);
+  }
+
+  // ---- ops as methods (see src/ops for the math) ----
+  add(o: TensorLike): Tensor { return binary.add(this, o); }
+  sub(o: TensorLike): Tensor { return binary.sub(this, o); }
+  mul(o: TensorLike): Tensor { return binary.mul(this, o); }
+  div(o: TensorLike): Tensor { return binary.div(this, o); }
+  maximum(o: TensorLike): Tensor { return binary.maximum(this, o); }
+  minimum(o: TensorLike): Tensor { return binary.minimum(this, o); }
+  gt(o: TensorLike): Tensor { return binary.gt(this, o); }
+  lt(o: TensorLike): Tensor { return binary.lt(this, o); }
+  ge(o: TensorLike): Tensor { return binary.ge(this, o); }
+  le(o: TensorLike): Tensor { return binary.le(this, o); }
+  eq(o: TensorLike): Tensor { return binary.eq(this, o); }
+  ne(o: TensorLike): Tensor { return binary.ne(this, o); }
+  neg(): Tensor { return unary.neg(this); }
+  exp(): Tensor { return unary.exp(this); }
+  log(): Tensor { return unary.log(this); }
+  sqrt(): Tensor { return unary.sqrt(this); }
+  abs(): Tensor { return unary.abs(this); }
+  tanh(): Tensor { return unary.tanh(this); }
+  sigmoid(): Tensor { return unary.sigmoid(this); }
+  relu(): Tensor { return unary.relu(this); }
+  pow(p: number): Tensor { return unary.pow(this, p); }
+  clamp(min?: number | null, max?: number | null): Tensor { return unary.clamp(this, min, max); }
+  sum(dim?: number | number[], keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }
+  mean(dim?: number | number[], keepdim = false): Tensor { return reduce.mean(this, dim, keepdim); }
+  max(dim?: number | number[], keepdim = false): Tensor { return reduce.max(this, dim, keepdim); }
+  min(dim?: number | number[], keepdim = false): Tensor { return reduce.min(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { return reduce.argmin(this, dim, keepdim); }
+  var(dim?: number | number[], opts?: reduce.VarOptions): Tensor { return reduce.variance(this, dim, opts); }
+  std(dim?: number | number[], opts?: reduce.VarOptions): Tensor { return reduce.std(this, dim, opts); }
+  norm(p: number = 2, dim?: number | number[], keepdim = false): Tensor { return reduce.norm(this, p, dim, keepdim); }
+  matmul(o: Tensor): Tensor { return matmul(this, o); }
+  reshape(...shape: number[] | [number[]]): Tensor { return views.reshape(this, shapeArgs(shape)); }
+  view(...shape: number[] | [number[]]): Tensor { return views.view(this, shapeArgs(shape)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return views.flatten(this, startDim, endDim); }
+  squeeze(dim?: number): Tensor { return views.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return views.unsqueeze(this, dim); }
+  transpose(dim0: number, dim1: number): Tensor { return views.transpose(this, dim0, dim1); }
+  /** Transpose of a matrix (rank <= 2), like PyTorch's .t(). */
+  t(): Tensor { return views.t(this); }
+  permute(...dims: number[] | [number[]]): Tensor { return views.permute(this, shapeArgs(dims)); }
+  expand(...shape: number[] | [number[]]): Tensor { return views.expand(this, shapeArgs(shape)); }
+  narrow(dim: number, start: number, length: number): Tensor { return views.narrow(this, dim, start, length); }
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return views.slice(this, dim, start, end, step); }
+  select(dim: number, index: number): Tensor { return views.select(this, dim, index); }
+  softmax(dim: number): Tensor { return softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return logSoftmax(this, dim); }
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { return indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { return gather(this, dim, index); }
+  clone(): Tensor { return create.clone(this); }
+  contiguous(): Tensor { return create.contiguous(this); }
+  zero_(): this { inplace.fill_(this, 0); return this; }
+  fill_(v: number): this { inplace.fill_(this, v); return this; }
+  copy_(src: Tensor): this { inplace.copy_(this, src); return this; }
+  normal_(mean = 0, std = 1): this { random.normal_(this, mean, std); return this; }
+  uniform_(from = 0, to = 1): this { random.uniform_(this, from, to); return this; }
+  bernoulli_(p = 0.5): this { random.bernoulli_(this, p); return this; }
+}
+
+function shapeArgs(args: number[] | [number[]]): number[] {
+  return Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+}

@@ -2,9 +2,9 @@
 // binary loader) and writes the .d.ts files with tsc.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 
-rmSync('dist', { recursive: true, force: true });
+
+
 await build({
   entryPoints: { index: 'src/index.ts' },
   outdir: 'dist',

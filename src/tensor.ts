@@ -192,8 +192,9 @@ export class Tensor {
   // ---- autograd ----
 
   /** Accumulates d(this)/d(leaf) into every leaf's .grad (seed: 1 for one element, else `grad`). */
-  backward(grad?: Tensor, opts?: BackwardOptions): void {
-    runBackward(this, grad, opts);
+  backward(grad?: Tensor | BackwardOptions, opts?: BackwardOptions): void {
+    if (grad !== undefined && !(grad instanceof Tensor)) runBackward(this, undefined, grad);
+    else runBackward(this, grad, opts);
   }
 
   /** The same data without gradient history. */

@@ -1,0 +1,111 @@
+import * as assert from 'uvu/assert';
+import { suite, sg, assertThrows } from '../helpers/harness.mjs';
+
+const test = suite('autograd');
+
+test('gradients accumulate into leaves across backward calls', () => {
+  const x = sg.tensor([1, 2, 3], { requiresGrad: true });
+  x.mul(x).sum().backward();
+  assert.equal(Array.from(x.grad.toArray()), [2, 4, 6]);
+  x.mul(3).sum().backward();
+  assert.equal(Array.from(x.grad.toArray()), [5, 7, 9]);
+});
+
+test('a tensor used twice gets both contributions', () => {
+  const x = sg.tensor([2], { requiresGrad: true });
+  const y = sg.add(x, x).mul(x); // 2x^2 -> 4x
+  y.sum().backward();
+  assert.equal(x.grad.item(), 8);
+});
+
+test('backward on a non-scalar needs a gradient', () => {
+  const x = sg.ones([2, 2], { requiresGrad: true });
+  const y = x.mul(2);
+  assertThrows(() => y.backward(), 'backward', 'one element', '[2,2]');
+  y.backward(sg.ones([2, 2]));
+  assert.equal(Array.from(x.grad.toArray()), [2, 2, 2, 2]);
+});
+
+test('a second backward through freed buffers is refused; retainGraph allows it', () => {
+  const x = sg.tensor([1, 2], { requiresGrad: true });
+  const y = x.exp().sum();
+  y.backward();
+  assertThrows(() => y.backward(), 'second time', 'retainGraph');
+  const z = x.tanh().sum();
+  z.backward({ retainGraph: true });
+  z.backward();
+  assert.equal(Array.from(x.grad.toArray()).map((v) => +v.toFixed(4)), [2 * (1 - Math.tanh(1) ** 2) + Math.E, 2 * (1 - Math.tanh(2) ** 2) + Math.exp(2)].map((v) => +v.toFixed(4)));
+});
+
+test('backward of a tensor without grad is refused', () => {
+  assertThrows(() => sg.ones([1]).sum().backward(), 'does not require grad');
+});
+
+test('noGrad records nothing; detach cuts the graph', () => {
+  const x = sg.tensor([1, 2], { requiresGrad: true });
+  const y = sg.noGrad(() => x.mul(2));
+  assert.is(y.requiresGrad, false);
+  assert.is(y.gradFn, null);
+  const d = x.mul(2).detach();
+  assert.is(d.requiresGrad, false);
+  const z = x.mul(3);
+  assert.is(z.gradFn, 'MulBackward');
+});
+
+test('a 10,000-op chain backpropagates without overflowing the stack', () => {
+  const x = sg.tensor([0.5], { requiresGrad: true });
+  let y = x;
+  for (let i = 0; i < 10000; i++) y = sg.scope(() => y.mul(1.0001).add(0));
+  y.sum().backward();
+  const expected = Math.pow(1.0001, 10000);
+  assert.ok(Math.abs(x.grad.item() - expected) / expected < 1e-3, `grad ${x.grad.item()} vs ${expected}`);
+});
+
+test('intermediate buffers are freed by backward', () => {
+  const x = sg.randn([64, 64], { requiresGrad: true });
+  const before = sg.memory().bytesInUse;
+  // the intermediates' handles are dropped; only the graph keeps their buffers
+  const y = sg.scope(() => x.tanh().exp().mul(2).sum());
+  const held = sg.memory().bytesInUse;
+  y.backward();
+  const after = sg.memory().bytesInUse;
+  // saved outputs of tanh and exp (16 KiB each) are gone; x.grad (16 KiB) remains
+  assert.ok(held - before >= 2 * 64 * 64 * 4, `graph holds ${held - before} bytes`);
+  assert.ok(after - before <= 64 * 64 * 4 + 1024, `after backward ${after - before} bytes remain beyond x`);
+});
+
+test('using a disposed tensor says so', () => {
+  const x = sg.ones([2, 3]);
+  x.dispose();
+  assertThrows(() => x.add(1), 'add', 'disposed', '[2,3]');
+  assertThrows(() => x.toArray(), 'disposed');
+});
+
+test('scope frees what it does not return, keeps what it returns', () => {
+  const before = sg.memory().liveTensors;
+  const kept = sg.scope(() => {
+    const a = sg.ones([10]);
+    const b = a.mul(2);
+    a.add(b);
+    return { b };
+  });
+  assert.is(sg.memory().liveTensors, before + 1);
+  assert.equal(kept.b.toArray()[0], 2);
+});
+
+test('Symbol.dispose frees the tensor (the `using` protocol)', () => {
+  const x = sg.ones([4]);
+  x[Symbol.dispose]();
+  assert.ok(x.disposed);
+});
+
+test('grad of a broadcast operand is summed to its shape', () => {
+  const a = sg.ones([3, 1], { requiresGrad: true });
+  const b = sg.ones([1, 4], { requiresGrad: true });
+  a.mul(b).sum().backward();
+  assert.equal([...a.grad.shape], [3, 1]);
+  assert.equal(Array.from(a.grad.toArray()), [4, 4, 4]);
+  assert.equal(Array.from(b.grad.toArray()), [3, 3, 3, 3]);
+});
+
+test.run();

@@ -97,9 +97,10 @@ async function runChromium() {
 }
 
 const results = [];
-results.push(await run('node', process.execPath, ['test/node-entry.mjs', ...(only ? [only] : [])]));
+results.push(await run('node', process.execPath, ['--expose-gc', 'test/node-entry.mjs', ...(only ? [only] : [])]));
 await bundleSuites();
 const deno = `${root}node_modules/.bin/deno`;
+if (existsSync(deno)) results.push(await run('deno (no permissions)', deno, ['run', '--no-prompt', 'test/deno-smoke.mjs']));
 if (existsSync(deno)) results.push(await run('deno', deno, ['run', '--no-prompt', '--allow-env', `${out}suites.bundle.mjs`], { env: { ...process.env, NO_COLOR: '1' } }));
 else if (CI) results.push({ label: 'deno', passed: 0, failed: 1, failures: ['deno: node_modules/.bin/deno missing (npm package deno)'], hashes: {} });
 else console.log('\n=== deno: SKIPPED: node_modules/.bin/deno missing');

@@ -1,0 +1,64 @@
+// The heap: statistics, reuse, out-of-memory errors that leave the heap usable.
+import * as assert from 'uvu/assert';
+import { suite, sg, assertThrows } from '../helpers/harness.mjs';
+
+const test = suite('memory');
+
+test('memory() reports bytes in use, peak and live tensors', () => {
+  const before = sg.memory();
+  const x = sg.zeros([1000]);
+  const mid = sg.memory();
+  assert.ok(mid.bytesInUse - before.bytesInUse >= 4000);
+  assert.is(mid.liveTensors, before.liveTensors + 1);
+  assert.ok(mid.peakBytes >= mid.bytesInUse);
+  x.dispose();
+  assert.is(sg.memory().bytesInUse, before.bytesInUse);
+});
+
+test('asking past the limit gives a clear error and the heap stays usable', () => {
+  const previous = sg.setMemoryLimit(64 * 2 ** 20);
+  try {
+    const err = assertThrows(() => sg.zeros([64 * 2 ** 20]), 'out of memory', 'asked for', 'in use', 'limit');
+    assert.is(err.name, 'OutOfMemoryError');
+    sg.checkHeap();
+    const small = sg.ones([1024]);
+    assert.is(small.sum().item(), 1024);
+  } finally {
+    sg.setMemoryLimit(previous);
+  }
+  assertThrows(() => sg.setMemoryLimit(-5), 'setMemoryLimit');
+});
+
+test('a training loop keeps a flat heap', () => {
+  sg.manualSeed(1);
+  const w1 = sg.randn([32, 16], { requiresGrad: true });
+  const w2 = sg.randn([16, 4], { requiresGrad: true });
+  const x = sg.randn([8, 32]);
+  const step = () => sg.scope(() => {
+    const loss = x.matmul(w1).relu().matmul(w2).logSoftmax(1).mean().neg();
+    loss.backward();
+    sg.noGrad(() => {
+      w1.copy_(w1.sub(w1.grad.mul(0.01)));
+      w2.copy_(w2.sub(w2.grad.mul(0.01)));
+    });
+    w1.grad.zero_();
+    w2.grad.zero_();
+  });
+  for (let i = 0; i < 5; i++) step();
+  const warm = sg.memory();
+  for (let i = 0; i < 200; i++) step();
+  const after = sg.memory();
+  assert.is(after.bytesInUse, warm.bytesInUse);
+  assert.is(after.liveTensors, warm.liveTensors);
+  assert.is(after.heapBytes, warm.heapBytes);
+});
+
+test('freed blocks are reused', () => {
+  const a = sg.zeros([5000]);
+  const ptr = a.storage.ptr;
+  a.dispose();
+  const b = sg.zeros([5000]);
+  assert.is(b.storage.ptr, ptr);
+});
+
+test.run();

@@ -24,3 +24,5 @@ export { indexSelect, gather } from './ops/gather';
 export { matmul } from './ops/matmul';
 export { softmax, logSoftmax } from './ops/softmax';
 export { where } from './ops/where';
+export * as data from './data/index';
+export { DataLoader } from './data/index';

@@ -6,3 +6,5 @@ export * from './reduce';
 export * from './softmax';
 export * from './random';
 export * from './gemm';
+export * from './optim';
+export * from './qr';

@@ -1,0 +1,102 @@
+// Fused optimizer steps: one pass over a parameter, its gradient and its
+// state, with torch.optim's update rules (see src/optim for the formulas).
+// Tails run the same vector code on a splat, so a lane's result never
+// depends on its position.
+
+/**
+ * SGD with momentum, weight decay and Nesterov, in place over n elements:
+ *   d = g + wd p
+ *   buf = first ? d : momentum buf + (1 - dampening) d      (when momentum != 0)
+ *   d = nesterov ? d + momentum buf : buf                    (when momentum != 0)
+ *   p -= lr d
+ * bufp is ignored when momentum == 0.
+ */
+export function sgd_step_f32(
+  n: usize, pp: usize, gp: usize, bufp: usize,
+  lr: f32, momentum: f32, dampening: f32, wd: f32, nesterov: i32, first: i32,
+): void {
+  const vlr = f32x4.splat(lr), vmom = f32x4.splat(momentum), vdamp = f32x4.splat(1 - dampening), vwd = f32x4.splat(wd);
+  const useMomentum = momentum != 0;
+  let i: usize = 0;
+  while (i < n) {
+    const full = i + 4 <= n;
+    const o = i << 2;
+    const p = full ? v128.load(pp + o) : f32x4.splat(load<f32>(pp + o));
+    const g = full ? v128.load(gp + o) : f32x4.splat(load<f32>(gp + o));
+    let d = wd != 0 ? f32x4.add(g, f32x4.mul(vwd, p)) : g;
+    if (useMomentum) {
+      let buf: v128;
+      if (first) {
+        buf = d;
+      } else {
+        const b = full ? v128.load(bufp + o) : f32x4.splat(load<f32>(bufp + o));
+        buf = f32x4.add(f32x4.mul(vmom, b), f32x4.mul(vdamp, d));
+      }
+      if (full) v128.store(bufp + o, buf);
+      else store<f32>(bufp + o, f32x4.extract_lane(buf, 0));
+      d = nesterov ? f32x4.add(d, f32x4.mul(vmom, buf)) : buf;
+    }
+    const np = f32x4.sub(p, f32x4.mul(vlr, d));
+    if (full) {
+      v128.store(pp + o, np);
+      i += 4;
+    } else {
+      store<f32>(pp + o, f32x4.extract_lane(np, 0));
+      i += 1;
+    }
+  }
+}
+
+/**
+ * Adam / AdamW, in place over n elements (stepSize = lr / (1 - beta1^t),
+ * bc2sqrt = sqrt(1 - beta2^t), computed by the host in double precision):
+ *   decoupled: p *= 1 - lr wd          else: g += wd p
+ *   m = m + (1 - beta1) (g - m)
+ *   v = beta2 v + (1 - beta2) g^2
+ *   amsgrad: vmax = max(vmax, v), use vmax for v below
+ *   p -= stepSize m / (sqrt(v) / bc2sqrt + eps)
+ * vmaxp is ignored unless amsgrad.
+ */
+export function adam_step_f32(
+  n: usize, pp: usize, gp: usize, mp: usize, vp: usize, vmaxp: usize,
+  lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, stepSize: f32, bc2sqrt: f32, amsgrad: i32, decoupled: i32,
+): void {
+  const vb1 = f32x4.splat(1 - beta1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+  const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vstep = f32x4.splat(stepSize), vbc2 = f32x4.splat(bc2sqrt);
+  const vdecay = f32x4.splat(1 - lr * wd);
+  let i: usize = 0;
+  while (i < n) {
+    const full = i + 4 <= n;
+    const o = i << 2;
+    let p = full ? v128.load(pp + o) : f32x4.splat(load<f32>(pp + o));
+    let g = full ? v128.load(gp + o) : f32x4.splat(load<f32>(gp + o));
+    let m = full ? v128.load(mp + o) : f32x4.splat(load<f32>(mp + o));
+    let v = full ? v128.load(vp + o) : f32x4.splat(load<f32>(vp + o));
+    if (wd != 0) {
+      if (decoupled) p = f32x4.mul(p, vdecay);
+      else g = f32x4.add(g, f32x4.mul(vwd, p));
+    }
+    m = f32x4.add(m, f32x4.mul(vb1, f32x4.sub(g, m)));
+    v = f32x4.add(f32x4.mul(vb2, v), f32x4.mul(vb2c, f32x4.mul(g, g)));
+    let vv = v;
+    if (amsgrad) {
+      const vm = full ? v128.load(vmaxp + o) : f32x4.splat(load<f32>(vmaxp + o));
+      vv = f32x4.max(vm, v);
+      if (full) v128.store(vmaxp + o, vv);
+      else store<f32>(vmaxp + o, f32x4.extract_lane(vv, 0));
+    }
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc2), veps);
+    p = f32x4.sub(p, f32x4.mul(vstep, f32x4.div(m, denom)));
+    if (full) {
+      v128.store(pp + o, p);
+      v128.store(mp + o, m);
+      v128.store(vp + o, v);
+      i += 4;
+    } else {
+      store<f32>(pp + o, f32x4.extract_lane(p, 0));
+      store<f32>(mp + o, f32x4.extract_lane(m, 0));
+      store<f32>(vp + o, f32x4.extract_lane(v, 0));
+      i += 1;
+    }
+  }
+}

@@ -34,6 +34,14 @@ export function launchBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Ten
 export function runBinary(kernel: BinaryKernel, shape: readonly number[], a: Tensor, b: Tensor, out: Tensor): void {
   const k = kernels()[kernel];
   const ap = a.ptr, bp = b.ptr, op = out.ptr;
+  // fast paths: contiguous operands that are full-size or a single element
+  if (a.isContiguous() && b.isContiguous()) {
+    const n = out.numel(), na = a.numel(), nb = b.numel();
+    if ((na === n || na === 1) && (nb === n || nb === 1)) {
+      k(1, 1, 1, n, ap, 0, 0, 0, na === n ? 1 : 0, bp, 0, 0, 0, nb === n ? 1 : 0, op);
+      return;
+    }
+  }
   const sa = broadcastStrides(a.shape, a.strides, shape);
   const sb = broadcastStrides(b.shape, b.strides, shape);
   forBlocks(shape, [sa, sb, contiguousStrides(shape)], (d, o, s) => {

@@ -8,3 +8,5 @@ export * from './random';
 export * from './gemm';
 export * from './optim';
 export * from './qr';
+export * from './conv';
+export * from './batchnorm';

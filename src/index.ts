@@ -26,3 +26,5 @@ export { softmax, logSoftmax } from './ops/softmax';
 export { where } from './ops/where';
 export * as data from './data/index';
 export { DataLoader } from './data/index';
+export { conv2d, type Conv2dOptions } from './ops/conv';
+export { batchNorm, type BatchNormOptions } from './ops/batchnorm';

@@ -1,0 +1,322 @@
+// Convolution kernels: one 4x8 register-tiled product (f32-conv-gemm-4x8-
+// wasmsimd-loadsplat) fed either directly from a zero-padded image (stride 1:
+// the 8 output pixels of a tile read 8 consecutive input pixels for every
+// (channel, ky, kx)) or from an im2col buffer (any stride), plus the packing,
+// padding, im2col/col2im and weight-gradient kernels around it.
+//
+// B operands are addressed through a table of byte offsets, one per reduction
+// index k: B[k][r, x] = bp + koff[k] + 4 (r rowStride + x). For a padded image
+// koff[(c, ky, kx)] = 4 (c plane + ky dh Wp + kx dw); for an im2col buffer
+// koff[k] = 4 k ldcol and rows = 1.
+//
+// Every output element is one accumulator summed over k in increasing order,
+// whatever tile (full or tail) it lands in, so results depend only on shapes.
+
+// ---- helpers ----
+
+/** The first n (0..4) lanes of the floats at p, zeros elsewhere; never reads past p + 4n. */
+// @ts-ignore: decorator
+@inline function loadPartial(p: usize, n: usize): v128 {
+  let v = f32x4.splat(0);
+  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  if (n > 3) v = f32x4.replace_lane(v, 3, load<f32>(p, 12));
+  return v;
+}
+
+/** Stores the first n (0..4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline function storePartial(p: usize, v: v128, n: usize): void {
+  if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+  if (n > 3) store<f32>(p, f32x4.extract_lane(v, 3), 12);
+}
+
+/** The initial accumulators of one C row: C itself, the bias, or zero. */
+// @ts-ignore: decorator
+@inline function initLo(crow: usize, n: usize, accumulate: bool, bias: f32): v128 {
+  if (!accumulate) return f32x4.splat(bias);
+  return n >= 4 ? v128.load(crow) : loadPartial(crow, n);
+}
+// @ts-ignore: decorator
+@inline function initHi(crow: usize, n: usize, accumulate: bool, bias: f32): v128 {
+  if (!accumulate) return f32x4.splat(bias);
+  return n >= 8 ? v128.load(crow, 16) : n > 4 ? loadPartial(crow + 16, n - 4) : f32x4.splat(0);
+}
+// @ts-ignore: decorator
+@inline function storeRow(crow: usize, n: usize, lo: v128, hi: v128): void {
+  if (n >= 8) {
+    v128.store(crow, lo);
+    v128.store(crow, hi, 16);
+  } else {
+    storePartial(crow, lo, n);
+    if (n > 4) storePartial(crow + 16, hi, n - 4);
+  }
+}
+
+// ---- packing ----
+
+/**
+ * Packs A (M x K, K = K1 K2) into row blocks of 4: out[mb][k][i] = A[4 mb + i, k]
+ * with A[m, (k1, k2)] at ap + 4 (m sm + k1 sk1 + k2 sk2) (strides may be
+ * negative, e.g. a flipped kernel), and zeros for rows m >= M.
+ */
+export function conv_pack_a_f32(M: usize, K1: usize, K2: usize, ap: usize, sm: isize, sk1: isize, sk2: isize, outp: usize): void {
+  const K = K1 * K2;
+  const blocks = (M + 3) >> 2;
+  for (let mb: usize = 0; mb < blocks; mb++) {
+    const dst = outp + ((mb * K) << 4);
+    for (let i: usize = 0; i < 4; i++) {
+      const m = mb * 4 + i;
+      let k: usize = 0;
+      for (let k1: usize = 0; k1 < K1; k1++) {
+        for (let k2: usize = 0; k2 < K2; k2++) {
+          const v: f32 = m < M ? load<f32>(ap + ((<isize>m * sm + <isize>k1 * sk1 + <isize>k2 * sk2) << 2)) : 0;
+          store<f32>(dst + (k << 4) + (i << 2), v);
+          k++;
+        }
+      }
+    }
+  }
+}
+
+/** Byte offsets of the reduction indices (c, ky, kx): koff = 4 (c plane + ky dh row + kx dw), as i32. */
+export function conv_offsets_f32(C: usize, kh: usize, kw: usize, plane: usize, row: usize, dh: usize, dw: usize, outp: usize): void {
+  let k: usize = 0;
+  for (let c: usize = 0; c < C; c++) {
+    for (let ky: usize = 0; ky < kh; ky++) {
+      for (let kx: usize = 0; kx < kw; kx++) {
+        store<i32>(outp + (k << 2), <i32>((c * plane + ky * dh * row + kx * dw) << 2));
+        k++;
+      }
+    }
+  }
+}
+
+/**
+ * out (C, Hp, Wp) = x (C, H, W) placed at row pt, column pl, zeros around it;
+ * parts of x outside the frame are cut off.
+ */
+export function conv_pad_f32(C: usize, H: usize, W: usize, pt: usize, pl: usize, Hp: usize, Wp: usize, xp: usize, outp: usize): void {
+  const y1 = min(H + pt, Hp), x1 = min(W + pl, Wp);
+  const n = x1 > pl ? x1 - pl : 0;
+  for (let c: usize = 0; c < C; c++) {
+    const src = xp + ((c * H * W) << 2);
+    const dst = outp + ((c * Hp * Wp) << 2);
+    for (let y: usize = 0; y < Hp; y++) {
+      const drow = dst + ((y * Wp) << 2);
+      if (y < pt || y >= y1 || n == 0) {
+        memory.fill(drow, 0, Wp << 2);
+        continue;
+      }
+      if (pl > 0) memory.fill(drow, 0, pl << 2);
+      memory.copy(drow + (pl << 2), src + (((y - pt) * W) << 2), n << 2);
+      if (x1 < Wp) memory.fill(drow + (x1 << 2), 0, (Wp - x1) << 2);
+    }
+  }
+}
+
+/**
+ * col[(c, ky, kx)][oy OW + ox] = x[c, oy sh - ph + ky dh, ox sw - pw + kx dw]
+ * (0 outside the image); rows of col are ldcol apart.
+ */
+export function conv_im2col_f32(
+  C: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
+  dh: usize, dw: usize, OH: usize, OW: usize, xp: usize, colp: usize, ldcol: usize,
+): void {
+  let k: usize = 0;
+  for (let c: usize = 0; c < C; c++) {
+    const plane = xp + ((c * H * W) << 2);
+    for (let ky: usize = 0; ky < kh; ky++) {
+      for (let kx: usize = 0; kx < kw; kx++) {
+        const row = colp + ((k * ldcol) << 2);
+        for (let oy: usize = 0; oy < OH; oy++) {
+          const iy = <isize>(oy * sh + ky * dh) - <isize>ph;
+          const dst = row + ((oy * OW) << 2);
+          if (iy < 0 || iy >= <isize>H) {
+            memory.fill(dst, 0, OW << 2);
+            continue;
+          }
+          const src = plane + ((<usize>iy * W) << 2);
+          for (let ox: usize = 0; ox < OW; ox++) {
+            const ix = <isize>(ox * sw + kx * dw) - <isize>pw;
+            store<f32>(dst + (ox << 2), ix >= 0 && ix < <isize>W ? load<f32>(src + (<usize>ix << 2)) : 0);
+          }
+        }
+        k++;
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx[c, iy, ix] += col[(c, ky, kx)][q] over every (ky, kx, q) that reads it, in that order. */
+export function conv_col2im_add_f32(
+  C: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
+  dh: usize, dw: usize, OH: usize, OW: usize, colp: usize, ldcol: usize, dxp: usize,
+): void {
+  let k: usize = 0;
+  for (let c: usize = 0; c < C; c++) {
+    const plane = dxp + ((c * H * W) << 2);
+    for (let ky: usize = 0; ky < kh; ky++) {
+      for (let kx: usize = 0; kx < kw; kx++) {
+        const row = colp + ((k * ldcol) << 2);
+        for (let oy: usize = 0; oy < OH; oy++) {
+          const iy = <isize>(oy * sh + ky * dh) - <isize>ph;
+          if (iy < 0 || iy >= <isize>H) continue;
+          const dst = plane + ((<usize>iy * W) << 2);
+          const src = row + ((oy * OW) << 2);
+          for (let ox: usize = 0; ox < OW; ox++) {
+            const ix = <isize>(ox * sw + kx * dw) - <isize>pw;
+            if (ix >= 0 && ix < <isize>W) {
+              const p = dst + (<usize>ix << 2);
+              store<f32>(p, load<f32>(p) + load<f32>(src + (ox << 2)));
+            }
+          }
+        }
+        k++;
+      }
+    }
+  }
+}
+
+/** Packs G (O x Q, rows contiguous) into panels of 8 rows: out[ob][q][j] = G[8 ob + j, q], zeros for rows >= O. */
+export function conv_pack_panels_f32(O: usize, Q: usize, gp: usize, outp: usize): void {
+  const panels = (O + 7) >> 3;
+  for (let ob: usize = 0; ob < panels; ob++) {
+    const dst = outp + ((ob * Q) << 5);
+    for (let j: usize = 0; j < 8; j++) {
+      const o = ob * 8 + j;
+      const src = gp + ((o * Q) << 2);
+      if (o < O) {
+        for (let q: usize = 0; q < Q; q++) store<f32>(dst + (q << 5) + (j << 2), load<f32>(src + (q << 2)));
+      } else {
+        for (let q: usize = 0; q < Q; q++) store<f32>(dst + (q << 5) + (j << 2), 0);
+      }
+    }
+  }
+}
+
+// ---- products ----
+
+/**
+ * C[m][r, x] (+)= sum_k A[m, k] B[k][r, x] for m < M, r < rows, x < rowLen,
+ * with A packed by conv_pack_a_f32, B[k][r, x] at bp + koff[k] + 4 (r bRow + x)
+ * and C[m][r, x] at cp + 4 (m ldc + r cRow + x). Without accumulate, C starts
+ * from bias[m] (biasp != 0) or zero. B is read up to 7 floats past each row's
+ * end (the caller leaves that slack); those lanes are discarded.
+ */
+export function conv_gemm_f32(
+  M: usize, K: usize, rows: usize, rowLen: usize,
+  ap: usize, bp: usize, bRow: usize, koffp: usize,
+  cp: usize, ldc: usize, cRow: usize, biasp: usize, accumulate: bool,
+): void {
+  for (let r: usize = 0; r < rows; r++) {
+    for (let x0: usize = 0; x0 < rowLen; x0 += 8) {
+      const n = min<usize>(8, rowLen - x0);
+      const bbase = bp + ((r * bRow + x0) << 2);
+      const cbase = cp + ((r * cRow + x0) << 2);
+      for (let mb: usize = 0; mb < M; mb += 4) {
+        const c0 = cbase + ((mb * ldc) << 2);
+        const c1 = c0 + (ldc << 2), c2 = c1 + (ldc << 2), c3 = c2 + (ldc << 2);
+        const live = min<usize>(4, M - mb);
+        const b0: f32 = biasp != 0 ? load<f32>(biasp + (mb << 2)) : 0;
+        const b1: f32 = biasp != 0 && live > 1 ? load<f32>(biasp + (mb << 2), 4) : 0;
+        const b2: f32 = biasp != 0 && live > 2 ? load<f32>(biasp + (mb << 2), 8) : 0;
+        const b3: f32 = biasp != 0 && live > 3 ? load<f32>(biasp + (mb << 2), 12) : 0;
+        let a0l = initLo(c0, n, accumulate, b0), a0h = initHi(c0, n, accumulate, b0);
+        let a1l = live > 1 ? initLo(c1, n, accumulate, b1) : f32x4.splat(0), a1h = live > 1 ? initHi(c1, n, accumulate, b1) : f32x4.splat(0);
+        let a2l = live > 2 ? initLo(c2, n, accumulate, b2) : f32x4.splat(0), a2h = live > 2 ? initHi(c2, n, accumulate, b2) : f32x4.splat(0);
+        let a3l = live > 3 ? initLo(c3, n, accumulate, b3) : f32x4.splat(0), a3h = live > 3 ? initHi(c3, n, accumulate, b3) : f32x4.splat(0);
+        let ak = ap + ((mb * K) << 2);
+        let kp = koffp;
+        const kend = koffp + (K << 2);
+        while (kp < kend) {
+          const b = bbase + <usize>load<i32>(kp);
+          const vl = v128.load(b), vh = v128.load(b, 16);
+          const w0 = v128.load32_splat(ak), w1 = v128.load32_splat(ak, 4);
+          a0l = f32x4.add(a0l, f32x4.mul(w0, vl));
+          a0h = f32x4.add(a0h, f32x4.mul(w0, vh));
+          a1l = f32x4.add(a1l, f32x4.mul(w1, vl));
+          a1h = f32x4.add(a1h, f32x4.mul(w1, vh));
+          const w2 = v128.load32_splat(ak, 8), w3 = v128.load32_splat(ak, 12);
+          a2l = f32x4.add(a2l, f32x4.mul(w2, vl));
+          a2h = f32x4.add(a2h, f32x4.mul(w2, vh));
+          a3l = f32x4.add(a3l, f32x4.mul(w3, vl));
+          a3h = f32x4.add(a3h, f32x4.mul(w3, vh));
+          ak += 16;
+          kp += 4;
+        }
+        storeRow(c0, n, a0l, a0h);
+        if (live > 1) storeRow(c1, n, a1l, a1h);
+        if (live > 2) storeRow(c2, n, a2l, a2h);
+        if (live > 3) storeRow(c3, n, a3l, a3h);
+      }
+    }
+  }
+}
+
+/** dW[o][k..k+3] += the lanes of four accumulators (one per k) for the 4 rows o0..o0+3, `live` of them valid. */
+// @ts-ignore: decorator
+@inline function addBlock(p: usize, ldw: usize, kLive: usize, oLive: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  // lane j of v_i belongs to dW[o0 + j][k0 + i]
+  for (let j: usize = 0; j < oLive; j++) {
+    const row = p + ((j * ldw) << 2);
+    const t0 = j == 0 ? f32x4.extract_lane(v0, 0) : j == 1 ? f32x4.extract_lane(v0, 1) : j == 2 ? f32x4.extract_lane(v0, 2) : f32x4.extract_lane(v0, 3);
+    const t1 = j == 0 ? f32x4.extract_lane(v1, 0) : j == 1 ? f32x4.extract_lane(v1, 1) : j == 2 ? f32x4.extract_lane(v1, 2) : f32x4.extract_lane(v1, 3);
+    const t2 = j == 0 ? f32x4.extract_lane(v2, 0) : j == 1 ? f32x4.extract_lane(v2, 1) : j == 2 ? f32x4.extract_lane(v2, 2) : f32x4.extract_lane(v2, 3);
+    const t3 = j == 0 ? f32x4.extract_lane(v3, 0) : j == 1 ? f32x4.extract_lane(v3, 1) : j == 2 ? f32x4.extract_lane(v3, 2) : f32x4.extract_lane(v3, 3);
+    store<f32>(row, load<f32>(row) + t0);
+    if (kLive > 1) store<f32>(row, load<f32>(row, 4) + t1, 4);
+    if (kLive > 2) store<f32>(row, load<f32>(row, 8) + t2, 8);
+    if (kLive > 3) store<f32>(row, load<f32>(row, 12) + t3, 12);
+  }
+}
+
+/**
+ * Weight gradient: dW[o][k] += sum_q G[o, q] A[k][q] over the Q = rows rowLen
+ * output pixels in order, with A[k][r, x] at ap + koff[k] + 4 (r aRow + x)
+ * (a padded image or an im2col buffer) and G packed by conv_pack_panels_f32.
+ * dW[o][k] is at dwp + 4 (o ldw + k). Tiles of 4 k by 8 o, one accumulator each.
+ */
+export function conv_wgrad_f32(
+  K: usize, O: usize, rows: usize, rowLen: usize,
+  ap: usize, aRow: usize, koffp: usize, gpanels: usize, dwp: usize, ldw: usize,
+): void {
+  const Q = rows * rowLen;
+  for (let kb: usize = 0; kb < K; kb += 4) {
+    const kLive = min<usize>(4, K - kb);
+    // rows past K repeat the last valid offset; their sums are discarded
+    const o0 = <usize>load<i32>(koffp + (kb << 2));
+    const o1 = <usize>load<i32>(koffp + (min(kb + 1, K - 1) << 2));
+    const o2 = <usize>load<i32>(koffp + (min(kb + 2, K - 1) << 2));
+    const o3 = <usize>load<i32>(koffp + (min(kb + 3, K - 1) << 2));
+    for (let ob: usize = 0; ob < O; ob += 8) {
+      let s0l = f32x4.splat(0), s0h = s0l, s1l = s0l, s1h = s0l, s2l = s0l, s2h = s0l, s3l = s0l, s3h = s0l;
+      let g = gpanels + ((ob * Q) << 2);
+      for (let r: usize = 0; r < rows; r++) {
+        const arow = ap + ((r * aRow) << 2);
+        const aend = arow + (rowLen << 2);
+        for (let a = arow; a < aend; a += 4) {
+          const gl = v128.load(g), gh = v128.load(g, 16);
+          const x0 = v128.load32_splat(a + o0), x1 = v128.load32_splat(a + o1);
+          s0l = f32x4.add(s0l, f32x4.mul(x0, gl));
+          s0h = f32x4.add(s0h, f32x4.mul(x0, gh));
+          s1l = f32x4.add(s1l, f32x4.mul(x1, gl));
+          s1h = f32x4.add(s1h, f32x4.mul(x1, gh));
+          const x2 = v128.load32_splat(a + o2), x3 = v128.load32_splat(a + o3);
+          s2l = f32x4.add(s2l, f32x4.mul(x2, gl));
+          s2h = f32x4.add(s2h, f32x4.mul(x2, gh));
+          s3l = f32x4.add(s3l, f32x4.mul(x3, gl));
+          s3h = f32x4.add(s3h, f32x4.mul(x3, gh));
+          g += 32;
+        }
+      }
+      const oLive = min<usize>(8, O - ob);
+      const p = dwp + ((ob * ldw + kb) << 2);
+      addBlock(p, ldw, kLive, min<usize>(4, oLive), s0l, s1l, s2l, s3l);
+      if (oLive > 4) addBlock(p + ((4 * ldw) << 2), ldw, kLive, oLive - 4, s0h, s1h, s2h, s3h);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Batch normalisation (Ioffe & Szegedy, 2015) with PyTorch's semantics over
+ * x of shape (N, C), (N, C, L) or (N, C, H, W), statistics per channel c over
+ * the M = N L other elements:
+ *   y = (x - mean) / sqrt(var + eps) * weight + bias
+ * training: mean and the biased var of the batch; the running statistics (if
+ *   given) are updated in place: running = (1 - momentum) running + momentum
+ *   stat, with the UNBIASED variance var M / (M - 1).
+ * eval: the running statistics.
+ * Backward, with xhat = (x - mean) invstd, invstd = 1 / sqrt(var + eps):
+ *   dbias = sum g, dweight = sum g xhat,
+ *   dx = weight invstd (g - mean(g) - xhat mean(g xhat))  (training)
+ *   dx = weight invstd g                                  (eval)
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { fmtShape } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { materialize } from './create';
+
+export interface BatchNormOptions {
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/** (N, C, L) view sizes of a tensor laid out as (N, C, ...). */
+const ncl = (x: Tensor): [number, number, number] => [x.shape[0], x.shape[1], x.numel() / Math.max(1, x.shape[0] * x.shape[1]) || 0];
+
+/** Internal: out[c] = sum of x[n, c, ...] over every other dim (x contiguous, rank >= 2; no autograd). */
+export function channelSum(x: Tensor): Tensor {
+  const [N, C, L] = ncl(x);
+  const out = Tensor.empty([C]);
+  kernels().channel_sum_f32(N, C, L, x.ptr, out.ptr);
+  return out;
+}
+
+function checkChannelVector(op: string, x: Tensor, name: string, t: Tensor | null): void {
+  if (t === null) return;
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor or null`);
+  t.assertAlive(op);
+  if (t.ndim !== 1 || t.shape[0] !== x.shape[1]) {
+    throw new RangeError(`${op}: input ${fmtShape(x.shape)} and ${name} ${fmtShape(t.shape)}: expected ${name} of shape [${x.shape[1]}]`);
+  }
+}
+
+export function batchNorm(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null = null, bias: Tensor | null = null,
+  opts: BatchNormOptions = {},
+): Tensor {
+  const op = 'batchNorm';
+  const training = opts.training ?? false, momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  x.assertAlive(op);
+  if (x.ndim < 2 || x.ndim > 4) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected (N, C), (N, C, L) or (N, C, H, W)`);
+  checkChannelVector(op, x, 'runningMean', runningMean);
+  checkChannelVector(op, x, 'runningVar', runningVar);
+  checkChannelVector(op, x, 'weight', weight);
+  checkChannelVector(op, x, 'bias', bias);
+  if (!(eps >= 0) || !Number.isFinite(momentum)) throw new RangeError(`${op}: eps must be >= 0 and momentum finite, got eps=${eps}, momentum=${momentum}`);
+  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    if (t !== null && !t.isContiguous()) throw new RangeError(`${op}: ${name} must be contiguous to be updated in place`);
+  }
+  const [N, C, L] = ncl(x);
+  const M = N * L;
+  if (training && M <= 1) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected more than 1 value per channel when training`);
+  if (!training && (runningMean === null || runningVar === null)) {
+    throw new RangeError(`${op}: runningMean and runningVar are required in evaluation mode (training: false)`);
+  }
+  const k = kernels();
+  const { t: xc, owned: xo } = materialize(x);
+  const { t: wc, owned: wo } = weight === null ? { t: null, owned: false } : materialize(weight);
+  const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
+  const mean = Tensor.empty([C]), invstd = Tensor.empty([C]), scale = Tensor.empty([C]), shift = Tensor.empty([C]);
+  if (training) {
+    const variance = Tensor.empty([C]);
+    k.bn_stats_f32(N, C, L, xc.ptr, mean.ptr, variance.ptr);
+    k.bn_params_f32(C, mean.ptr, variance.ptr, wc?.ptr ?? 0, bc?.ptr ?? 0, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
+    if (runningMean !== null || runningVar !== null) {
+      k.bn_update_running_f32(C, mean.ptr, variance.ptr, runningMean?.ptr ?? 0, runningVar?.ptr ?? 0, momentum, M / (M - 1));
+    }
+    variance.dispose();
+  } else {
+    const { t: rm, owned: rmo } = materialize(runningMean!);
+    const { t: rv, owned: rvo } = materialize(runningVar!);
+    k.bn_params_f32(C, rm.ptr, rv.ptr, wc?.ptr ?? 0, bc?.ptr ?? 0, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
+    if (rmo) rm.dispose();
+    if (rvo) rv.dispose();
+  }
+  const out = Tensor.empty(x.shape);
+  k.channel_affine_f32(N, C, L, xc.ptr, scale.ptr, shift.ptr, out.ptr);
+  scale.dispose();
+  shift.dispose();
+  if (needsGrad(x, weight, bias)) {
+    const xs = xc.keep(), ms = mean.keep(), is = invstd.keep(), ws = wc?.keep() ?? null;
+    const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
+    const wantX = x.requiresGrad, wantW = weight?.requiresGrad ?? false, wantB = bias?.requiresGrad ?? false;
+    const hasW = weight !== null, hasB = bias !== null, shape = [...x.shape];
+    record(out, 'NativeBatchNormBackward', inputs, ws === null ? [xs, ms, is] : [xs, ms, is, ws], (g) => {
+      const { t: gc } = materialize(g);
+      const dx = wantX ? Tensor.empty(shape) : null;
+      const dw = wantW ? Tensor.empty([C]) : null;
+      const db = wantB ? Tensor.empty([C]) : null;
+      k.bn_backward_f32(N, C, L, xs.ptr, gc.ptr, ms.ptr, is.ptr, ws?.ptr ?? 0, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0, training ? 1 : 0);
+      const grads: (Tensor | null)[] = [dx];
+      if (hasW) grads.push(dw);
+      if (hasB) grads.push(db);
+      return grads;
+    });
+  }
+  mean.dispose();
+  invstd.dispose();
+  if (xo) xc.dispose();
+  if (wo) wc!.dispose();
+  if (bo) bc!.dispose();
+  return out;
+}

@@ -1,0 +1,269 @@
+/**
+ * conv2d with PyTorch's semantics (NCHW, cross-correlation, groups). For one
+ * image and group g, with k = (c, ky, kx) over the group's input channels:
+ *   y[o, oy, ox] = b[o] + sum_k w[o, k] x[c, oy sh - ph + ky dh, ox sw - pw + kx dw]
+ * i.e. Y = W col(x) (+ b), where col is im2col. Backward, with G = dY:
+ *   dW = sum over images of G col(x)^T      db[o] = sum over images and pixels of G[o]
+ *   dx = col^T(W^T G)  (col2im of W^T G); for stride 1 and ph <= (kh-1) dh this
+ *        equals a stride-1 convolution of G padded by (kh-1) dh - ph with the
+ *        flipped, transposed kernel w'[c, o, ky, kx] = w[o, c, kh-1-ky, kw-1-kx].
+ * Stride-1 products read the zero-padded image directly (no im2col buffer);
+ * other strides go through im2col/col2im. Work proceeds one image at a time,
+ * so scratch memory does not grow with the batch.
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { fmtShape } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { materialize } from './create';
+import { reshape, unsqueeze } from './views';
+import { channelSum } from './batchnorm';
+
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+/** Sizes of one convolution: batch, channels, image, kernel, stride, padding, dilation, groups, output. */
+interface Geometry {
+  N: number; C: number; H: number; W: number; O: number; kh: number; kw: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  G: number; Cg: number; Og: number; Kg: number; OH: number; OW: number;
+}
+
+/** A number or [h, w] pair as [h, w], checked to be integers >= min. */
+export function pairOf(op: string, name: string, v: Pair, min: number): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
+  if (!p.every((d) => Number.isInteger(d) && d >= min)) {
+    throw new RangeError(`${op}: ${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions): Geometry {
+  const op = 'conv2d';
+  if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError(`${op}: input and weight must be Tensors`);
+  if (bias !== null && !(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null`);
+  x.assertAlive(op);
+  w.assertAlive(op);
+  bias?.assertAlive(op);
+  const shapes = `input ${fmtShape(x.shape)} and weight ${fmtShape(w.shape)}`;
+  if (x.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 3-d (C,H,W) or 4-d (N,C,H,W) input`);
+  if (w.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 4-d weight (O, C/groups, kh, kw)`);
+  const [sh, sw] = pairOf(op, 'stride', opts.stride ?? 1, 1);
+  const [ph, pw] = pairOf(op, 'padding', opts.padding ?? 0, 0);
+  const [dh, dw] = pairOf(op, 'dilation', opts.dilation ?? 1, 1);
+  const G = opts.groups ?? 1;
+  if (!Number.isInteger(G) || G < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${G}`);
+  const [N, C, H, W] = x.shape;
+  const [O, Cg, kh, kw] = w.shape;
+  if (C % G !== 0) throw new RangeError(`${op}: ${shapes}: ${C} input channels are not divisible by groups=${G}`);
+  if (O % G !== 0) throw new RangeError(`${op}: ${shapes}: ${O} output channels are not divisible by groups=${G}`);
+  if (Cg !== C / G) throw new RangeError(`${op}: ${shapes}: expected ${C / G} input channels${G > 1 ? ' per group' : ''}, got ${Cg}`);
+  if (O === 0 || kh === 0 || kw === 0) throw new RangeError(`${op}: ${shapes}: weight must not be empty`);
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== O)) {
+    throw new RangeError(`${op}: ${shapes}: bias ${fmtShape(bias.shape)} must have shape [${O}]`);
+  }
+  const OH = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const OW = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  if (OH < 1 || OW < 1) {
+    throw new RangeError(`${op}: ${shapes}: the padded input (${H + 2 * ph}x${W + 2 * pw}) is smaller than the dilated kernel (${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1})`);
+  }
+  return { N, C, H, W, O, kh, kw, sh, sw, ph, pw, dh, dw, G, Cg, Og: O / G, Kg: Cg * kh * kw, OH, OW };
+}
+
+const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+/** Floats read past a B row's end by a tail tile. */
+const SLACK = 8;
+
+/**
+ * The source of the reduction operand for one image: a zero-padded image read
+ * directly (stride 1) or an im2col buffer; `prepare(n)` fills it for image n.
+ */
+class ColumnSource {
+  readonly direct: boolean;
+  readonly buf: Tensor;
+  readonly koff: Tensor;
+  readonly rows: number;
+  readonly rowLen: number;
+  readonly rowStride: number;
+  /** Floats between the groups' first channels in buf. */
+  readonly groupStride: number;
+  private readonly Hp: number;
+  private readonly Wp: number;
+
+  constructor(private readonly g: Geometry) {
+    const k = kernels();
+    this.direct = g.sh === 1 && g.sw === 1;
+    this.koff = Tensor.empty([g.Kg]);
+    if (this.direct) {
+      this.Hp = g.H + 2 * g.ph;
+      this.Wp = g.W + 2 * g.pw;
+      this.buf = Tensor.empty([g.C * this.Hp * this.Wp + SLACK]);
+      [this.rows, this.rowLen, this.rowStride] = [g.OH, g.OW, this.Wp];
+      this.groupStride = g.Cg * this.Hp * this.Wp;
+      k.conv_offsets_f32(g.Cg, g.kh, g.kw, this.Hp * this.Wp, this.Wp, g.dh, g.dw, this.koff.ptr);
+    } else {
+      this.Hp = this.Wp = 0;
+      const Q = g.OH * g.OW;
+      this.buf = Tensor.empty([g.Kg * Q + SLACK]);
+      [this.rows, this.rowLen, this.rowStride] = [1, Q, 0];
+      this.groupStride = 0;
+      k.conv_offsets_f32(g.Kg, 1, 1, Q, 0, 0, 0, this.koff.ptr);
+    }
+  }
+
+  /** Fills the buffer for image `xn` (byte offset) and group `grp`; returns the group's base pointer. */
+  prepare(xn: number, grp: number): number {
+    const g = this.g, k = kernels();
+    if (this.direct) {
+      if (grp === 0) k.conv_pad_f32(g.C, g.H, g.W, g.ph, g.pw, this.Hp, this.Wp, xn, this.buf.ptr);
+      return this.buf.ptr + grp * this.groupStride * 4;
+    }
+    k.conv_im2col_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, xn + grp * g.Cg * g.H * g.W * 4, this.buf.ptr, g.OH * g.OW);
+    return this.buf.ptr;
+  }
+
+  dispose(): void {
+    this.buf.dispose();
+    this.koff.dispose();
+  }
+}
+
+/** Packs each group's weight rows (Og x Kg) for conv_gemm_f32. */
+function packWeights(g: Geometry, w: Tensor): Tensor {
+  const per = roundUp(g.Og, 4) * g.Kg;
+  const packed = Tensor.empty([g.G * per]);
+  for (let grp = 0; grp < g.G; grp++) {
+    kernels().conv_pack_a_f32(g.Og, g.Kg, 1, w.ptr + grp * g.Og * g.Kg * 4, g.Kg, 1, 0, packed.ptr + grp * per * 4);
+  }
+  return packed;
+}
+
+function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  const k = kernels();
+  const out = Tensor.empty([g.N, g.O, g.OH, g.OW]);
+  if (out.numel() === 0) return out;
+  const Q = g.OH * g.OW;
+  const packed = packWeights(g, w);
+  const src = new ColumnSource(g);
+  const per = roundUp(g.Og, 4) * g.Kg;
+  for (let n = 0; n < g.N; n++) {
+    for (let grp = 0; grp < g.G; grp++) {
+      const bp = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp);
+      const cp = out.ptr + (n * g.O + grp * g.Og) * Q * 4;
+      const biasp = bias === null ? 0 : bias.ptr + grp * g.Og * 4;
+      k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, src.direct ? g.OW : 0, biasp, 0);
+    }
+  }
+  src.dispose();
+  packed.dispose();
+  return out;
+}
+
+/** dW = sum over images of G col(x)^T, per group. */
+function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
+  const k = kernels();
+  const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
+  k.fill_f32(dw.numel(), dw.ptr, 0);
+  const Q = g.OH * g.OW;
+  const src = new ColumnSource(g);
+  const panels = Tensor.empty([roundUp(g.Og, 8) * Q]);
+  for (let n = 0; n < g.N; n++) {
+    for (let grp = 0; grp < g.G; grp++) {
+      const ap = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp);
+      k.conv_pack_panels_f32(g.Og, Q, dy.ptr + (n * g.O + grp * g.Og) * Q * 4, panels.ptr);
+      k.conv_wgrad_f32(g.Kg, g.Og, src.rows, src.rowLen, ap, src.rowStride, src.koff.ptr, panels.ptr, dw.ptr + grp * g.Og * g.Kg * 4, g.Kg);
+    }
+  }
+  panels.dispose();
+  src.dispose();
+  return dw;
+}
+
+/** dx: a stride-1 convolution of the padded G with the flipped kernel when possible, else col2im(W^T G). */
+function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
+  const k = kernels();
+  const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
+  const Q = g.OH * g.OW, HW = g.H * g.W, khw = g.kh * g.kw;
+  const qh = (g.kh - 1) * g.dh - g.ph, qw = (g.kw - 1) * g.dw - g.pw;
+  if (g.sh === 1 && g.sw === 1 && qh >= 0 && qw >= 0) {
+    const Hg = g.OH + 2 * qh, Wg = g.OW + 2 * qw;
+    const per = roundUp(g.Cg, 4) * g.Og * khw;
+    const packed = Tensor.empty([g.G * per]);
+    for (let grp = 0; grp < g.G; grp++) {
+      k.conv_pack_a_f32(g.Cg, g.Og, khw, w.ptr + (grp * g.Og * g.Kg + khw - 1) * 4, khw, g.Kg, -1, packed.ptr + grp * per * 4);
+    }
+    const koff = Tensor.empty([g.Og * khw]);
+    k.conv_offsets_f32(g.Og, g.kh, g.kw, Hg * Wg, Wg, g.dh, g.dw, koff.ptr);
+    const gpad = Tensor.empty([g.O * Hg * Wg + SLACK]);
+    for (let n = 0; n < g.N; n++) {
+      k.conv_pad_f32(g.O, g.OH, g.OW, qh, qw, Hg, Wg, dy.ptr + n * g.O * Q * 4, gpad.ptr);
+      for (let grp = 0; grp < g.G; grp++) {
+        k.conv_gemm_f32(g.Cg, g.Og * khw, g.H, g.W, packed.ptr + grp * per * 4, gpad.ptr + grp * g.Og * Hg * Wg * 4, Wg, koff.ptr,
+          dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, 0, 0);
+      }
+    }
+    for (const t of [packed, koff, gpad]) t.dispose();
+    return dx;
+  }
+  k.fill_f32(dx.numel(), dx.ptr, 0);
+  const per = roundUp(g.Kg, 4) * g.Og;
+  const packed = Tensor.empty([g.G * per]);
+  for (let grp = 0; grp < g.G; grp++) {
+    k.conv_pack_a_f32(g.Kg, g.Og, 1, w.ptr + grp * g.Og * g.Kg * 4, 1, g.Kg, 0, packed.ptr + grp * per * 4);
+  }
+  const koff = Tensor.empty([g.Og]);
+  k.conv_offsets_f32(g.Og, 1, 1, Q, 0, 0, 0, koff.ptr);
+  const gbuf = Tensor.empty([g.O * Q + SLACK]);
+  const dcol = Tensor.empty([g.Kg * Q]);
+  for (let n = 0; n < g.N; n++) {
+    k.conv_pad_f32(g.O, 1, Q, 0, 0, 1, Q, dy.ptr + n * g.O * Q * 4, gbuf.ptr);
+    for (let grp = 0; grp < g.G; grp++) {
+      k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0);
+      k.conv_col2im_add_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, dcol.ptr, Q, dx.ptr + (n * g.C + grp * g.Cg) * HW * 4);
+    }
+  }
+  for (const t of [packed, koff, gbuf, dcol]) t.dispose();
+  return dx;
+}
+
+/**
+ * 2-d convolution: x (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw),
+ * optional bias (O); stride, padding, dilation a number or [h, w].
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  if (x instanceof Tensor && x.ndim === 3) {
+    x.assertAlive('conv2d');
+    const xb = unsqueeze(x, 0);
+    const yb = conv2d(xb, weight, bias, opts);
+    const y = reshape(yb, yb.shape.slice(1));
+    xb.dispose();
+    yb.dispose();
+    return y;
+  }
+  const g = geometry(x, weight, bias, opts);
+  const { t: xc, owned: xo } = materialize(x);
+  const { t: wc, owned: wo } = materialize(weight);
+  const out = forward(g, xc, wc, bias);
+  if (needsGrad(x, weight, bias)) {
+    const xs = xc.keep(), ws = wc.keep();
+    const inputs = bias === null ? [x, weight] : [x, weight, bias];
+    const wantX = x.requiresGrad, wantW = weight.requiresGrad, wantB = bias !== null && bias.requiresGrad;
+    record(out, 'ConvolutionBackward', inputs, [xs, ws], (dy) => {
+      const { t: gc } = materialize(dy);
+      return [
+        wantX ? inputGrad(g, ws, gc) : null,
+        wantW ? weightGrad(g, xs, gc) : null,
+        wantB ? channelSum(gc) : null,
+      ];
+    });
+  }
+  if (xo) xc.dispose();
+  if (wo) wc.dispose();
+  return out;
+}

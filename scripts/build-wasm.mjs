@@ -6,20 +6,39 @@ import { readFileSync } from 'node:fs';
 
 execFileSync(process.execPath, ['scripts/gen-elementwise.mjs'], { stdio: 'inherit' });
 execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', '--config', 'asconfig.json', '--target', 'release'], { stdio: 'inherit' });
+// the same source with relaxed SIMD (ASC_FEATURE_RELAXED_SIMD picks fused multiply-add)
+execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', '--config', 'asconfig.json', '--target', 'release', '--enable', 'relaxed-simd', '--outFile', 'build/simdgrad-relaxed.wasm', '--textFile', 'build/simdgrad-relaxed.wat'], { stdio: 'inherit' });
 
-const bytes = readFileSync('build/simdgrad.wasm');
-const mod = new WebAssembly.Module(bytes);
-const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
-if (imports.join() !== 'env.memory') throw new Error(`kernel module must import only env.memory, got ${imports.join(', ')}`);
-// section id 11 is the data section
-for (let p = 8; p < bytes.length; ) {
-  const id = bytes[p++];
-  let size = 0, shift = 0, b;
-  do { b = bytes[p++]; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
-  if (id === 11) throw new Error('kernel module must have no data segments');
-  p += size;
+/** Checks a kernel module imports only env.memory and has no data segments; returns its export names. */
+function checkModule(path, features) {
+  const bytes = readFileSync(path);
+  let mod;
+  try {
+    mod = new WebAssembly.Module(bytes);
+  } catch (e) {
+    // this Node may lack the feature (relaxed SIMD is behind a flag in Node 20): check the sections only
+    if (features === 'relaxed') return null;
+    throw e;
+  }
+  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
+  if (imports.join() !== 'env.memory') throw new Error(`${path}: kernel module must import only env.memory, got ${imports.join(', ')}`);
+  // section id 11 is the data section
+  for (let p = 8; p < bytes.length; ) {
+    const id = bytes[p++];
+    let size = 0, shift = 0, b;
+    do { b = bytes[p++]; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    if (id === 11) throw new Error(`${path}: kernel module must have no data segments`);
+    p += size;
+  }
+  console.log(`${path}: ${bytes.length} bytes, ${WebAssembly.Module.exports(mod).length} exports`);
+  return mod;
 }
-console.log(`build/simdgrad.wasm: ${bytes.length} bytes, ${WebAssembly.Module.exports(mod).length} exports`);
+const mod = checkModule('build/simdgrad.wasm', 'simd');
+const relaxedMod = checkModule('build/simdgrad-relaxed.wasm', 'relaxed');
+if (relaxedMod !== null) {
+  const plainNames = WebAssembly.Module.exports(mod).map((e) => e.name).join();
+  if (WebAssembly.Module.exports(relaxedMod).map((e) => e.name).join() !== plainNames) throw new Error('the relaxed build must export the same kernels');
+}
 
 // The typed kernel table for the host, read off the exported signatures.
 import { readdirSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,12 @@
+/** Layers, losses and initialisers (the `nn` namespace), PyTorch-style. */
+import * as initBasic from './init';
+import * as initModel from './init-model';
+
+export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDict } from './module';
+export { Linear, Identity, Flatten } from './linear';
+export { ReLU, LeakyReLU, PReLU, Maxout, CReLU, Tanh, Sigmoid } from './activation';
+export { Dropout, Dropout2d, DropConnect } from './dropout';
+export { MSELoss, BCEWithLogitsLoss, type Reduction } from './loss';
+
+/** In-place initialisers (nn.init.orthogonal_, ...) and model-level lsuv / looksLinear_. */
+export const init = { ...initBasic, ...initModel };

@@ -1,0 +1,309 @@
+/**
+ * Module: the base of every layer. Parameters, buffers and child modules are
+ * registered explicitly (registerParameter / registerBuffer / registerModule),
+ * in order; names join with dots into state-dict keys such as
+ * `layer1.0.bn1.runningMean` (toTorchKey gives PyTorch's `layer1.0.bn1.running_mean`).
+ *
+ * Ownership: a module owns its parameters and buffers. They live outside any
+ * scope() (a model built inside a scope survives it) and are freed by
+ * dispose(), or by the garbage-collection safety net when the module is dropped.
+ */
+import { Tensor } from '../tensor';
+import { fmtShape } from '../shape';
+import { noGrad } from '../autograd/graph';
+import { untracked } from '../autograd/scope';
+import { clone } from '../ops/create';
+import { copy_ } from '../ops/inplace';
+
+/** A state dict: our camelCase keys (or PyTorch's snake_case ones) to tensors. */
+export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
+
+/** Takes over `t` as a module-owned tensor: an untracked handle (t itself is disposed), contiguous and unshared. */
+function adopt(t: Tensor, requiresGrad: boolean): Tensor {
+  t.assertAlive('register');
+  const owned = untracked(() => noGrad(() => (t.isOwnedContiguous() ? t.alias() : clone(t))));
+  t.dispose();
+  owned.requiresGrad = requiresGrad;
+  return owned;
+}
+
+export abstract class Module {
+  /** Training mode (dropout active, batch norm uses batch statistics); set with train()/eval(). */
+  training = true;
+  private readonly params = new Map<string, Tensor | null>();
+  private readonly bufs = new Map<string, Tensor | null>();
+  private readonly subs = new Map<string, Module | null>();
+
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** The same as forward (PyTorch's module call). */
+  call(...inputs: Tensor[]): Tensor {
+    return this.forward(...inputs);
+  }
+
+  /**
+   * Registers a learnable tensor under `name` and returns the module's own
+   * handle on it: the module takes ownership, `t` itself is disposed.
+   * null registers an absent parameter (like a Linear without bias).
+   */
+  registerParameter(name: string, t: Tensor | null): Tensor {
+    this.checkName('registerParameter', name);
+    const p = t === null ? null : adopt(t, true);
+    this.params.set(name, p);
+    return p as Tensor;
+  }
+
+  /** Registers persistent state that is not learned (running statistics); same ownership as parameters. */
+  registerBuffer(name: string, t: Tensor | null): Tensor {
+    this.checkName('registerBuffer', name);
+    const b = t === null ? null : adopt(t, false);
+    this.bufs.set(name, b);
+    return b as Tensor;
+  }
+
+  /** Registers a child module; returns it. */
+  registerModule<M extends Module | null>(name: string, m: M): M {
+    this.checkName('registerModule', name);
+    if (m !== null && !(m instanceof Module)) throw new TypeError(`registerModule: '${name}' must be a Module, got ${typeof m}`);
+    this.subs.set(name, m);
+    return m;
+  }
+
+  private checkName(op: string, name: string): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.')) throw new TypeError(`${op}: name must be a non-empty string without dots, got '${String(name)}'`);
+    if (this.params.has(name) || this.bufs.has(name) || this.subs.has(name)) throw new Error(`${op}: '${name}' is already registered on ${this.constructor.name}`);
+  }
+
+  /** Direct children with their names. */
+  *namedChildren(): IterableIterator<[string, Module]> {
+    for (const [n, m] of this.subs) if (m !== null) yield [n, m];
+  }
+
+  *children(): IterableIterator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+
+  /** This module and every descendant, depth first in registration order, with dotted names ('' for this one). */
+  *namedModules(prefix = ''): IterableIterator<[string, Module]> {
+    yield [prefix, this];
+    for (const [n, m] of this.namedChildren()) yield* m.namedModules(prefix === '' ? n : `${prefix}.${n}`);
+  }
+
+  *modules(): IterableIterator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+
+  *namedParameters(): IterableIterator<[string, Tensor]> {
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [n, p] of m.params) if (p !== null) yield [prefix === '' ? n : `${prefix}.${n}`, p];
+    }
+  }
+
+  *parameters(): IterableIterator<Tensor> {
+    for (const [, p] of this.namedParameters()) yield p;
+  }
+
+  *namedBuffers(): IterableIterator<[string, Tensor]> {
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [n, b] of m.bufs) if (b !== null) yield [prefix === '' ? n : `${prefix}.${n}`, b];
+    }
+  }
+
+  *buffers(): IterableIterator<Tensor> {
+    for (const [, b] of this.namedBuffers()) yield b;
+  }
+
+  /** Sets training mode on this module and every descendant; returns this. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: train(false). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Frees the gradients of every parameter (PyTorch's set_to_none=true). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      if (p.grad !== null) {
+        p.grad.dispose();
+        p.grad = null;
+      }
+    }
+  }
+
+  /**
+   * Parameters then buffers of each module, in registration order, under
+   * dotted camelCase keys. The values are new handles sharing the module's
+   * storage (no history): dispose them, or take them inside a scope().
+   */
+  stateDict(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      const key = (n: string) => (prefix === '' ? n : `${prefix}.${n}`);
+      for (const [n, p] of m.params) if (p !== null) out.set(key(n), p.detach());
+      for (const [n, b] of m.bufs) if (b !== null) out.set(key(n), b.detach());
+    }
+    return out;
+  }
+
+  /**
+   * Copies a state dict into this module's tensors (keys ours or PyTorch's).
+   * Shape mismatches are always an error; with strict (the default) missing
+   * and unexpected keys are too. The error lists every problem at once.
+   */
+  loadStateDict(sd: StateDict, { strict = true }: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const given = new Map<string, Tensor>();
+    for (const [k, v] of sd instanceof Map ? sd : Object.entries(sd)) {
+      if (!(v instanceof Tensor)) throw new TypeError(`loadStateDict: value of '${k}' is not a Tensor`);
+      given.set(fromTorchKey(k), v);
+    }
+    const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    const missingKeys = [...own.keys()].filter((k) => !given.has(k));
+    const unexpectedKeys = [...given.keys()].filter((k) => !own.has(k));
+    const mismatched: string[] = [];
+    for (const [k, t] of own) {
+      const v = given.get(k);
+      if (v === undefined) continue;
+      v.assertAlive('loadStateDict');
+      if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i])) {
+        mismatched.push(`${k}: checkpoint ${fmtShape(v.shape)} vs module ${fmtShape(t.shape)}`);
+      }
+    }
+    const problems: string[] = [];
+    if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+    if (mismatched.length > 0) problems.push(`shape mismatches: ${mismatched.join('; ')}`);
+    if (problems.length > 0) throw new Error(`loadStateDict: error(s) loading the state dict of ${this.constructor.name}: ${problems.join('; ')}`);
+    noGrad(() => {
+      for (const [k, t] of own) {
+        const v = given.get(k);
+        if (v !== undefined) copy_(t, v);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Frees every parameter, buffer (and their gradients) of this module and its descendants. */
+  dispose(): void {
+    for (const m of this.modules()) {
+      for (const p of m.params.values()) p?.dispose();
+      for (const b of m.bufs.values()) b?.dispose();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** The text between the parentheses of this module's line in toString(). */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** A readable tree like PyTorch's module repr. */
+  toString(): string {
+    const lines: string[] = [];
+    for (const [n, m] of this.namedChildren()) {
+      const child = m.toString().split('\n').join('\n  ');
+      lines.push(`  (${n}): ${child}`);
+    }
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    return lines.length === 0 ? `${head})` : `${head}\n${lines.join('\n')}\n)`;
+  }
+}
+
+/** A state-dict key in PyTorch's spelling: each camelCase segment to snake_case (`runningMean` -> `running_mean`). */
+export function toTorchKey(key: string): string {
+  return key
+    .split('.')
+    .map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
+    .join('.');
+}
+
+/** The inverse of toTorchKey: snake_case segments to camelCase (`num_batches_tracked` -> `numBatchesTracked`). */
+export function fromTorchKey(key: string): string {
+  return key
+    .split('.')
+    .map((s) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
+    .join('.');
+}
+
+/** Modules applied in order; indexable with at(i), iterable, with a length. */
+export class Sequential extends Module {
+  private readonly list: Module[] = [];
+
+  constructor(...modules: Module[]) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  /** Adds a module at the end (named by its index); returns this. */
+  append(m: Module): this {
+    this.registerModule(String(this.list.length), m);
+    this.list.push(m);
+    return this;
+  }
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  /** The i-th module (negative i counts from the end). */
+  at(i: number): Module {
+    const j = i < 0 ? i + this.list.length : i;
+    if (!Number.isInteger(j) || j < 0 || j >= this.list.length) throw new RangeError(`Sequential.at: index ${i} out of range for length ${this.list.length}`);
+    return this.list[j];
+  }
+
+  [Symbol.iterator](): IterableIterator<Module> {
+    return this.list[Symbol.iterator]();
+  }
+
+  /** Each module's output feeds the next; intermediates are freed as the chain proceeds (the graph keeps what backward needs). */
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.list) {
+      const next = m.call(y);
+      if (y !== x && next !== y) y.dispose();
+      y = next;
+    }
+    return y;
+  }
+}
+
+/** A list of modules registered as children (no forward of its own). */
+export class ModuleList extends Module {
+  private readonly list: Module[] = [];
+
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  append(m: Module): this {
+    this.registerModule(String(this.list.length), m);
+    this.list.push(m);
+    return this;
+  }
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  at(i: number): Module {
+    const j = i < 0 ? i + this.list.length : i;
+    if (!Number.isInteger(j) || j < 0 || j >= this.list.length) throw new RangeError(`ModuleList.at: index ${i} out of range for length ${this.list.length}`);
+    return this.list[j];
+  }
+
+  [Symbol.iterator](): IterableIterator<Module> {
+    return this.list[Symbol.iterator]();
+  }
+
+  forward(): Tensor {
+    throw new Error('ModuleList: has no forward; iterate over its modules');
+  }
+}

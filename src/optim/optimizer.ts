@@ -1,0 +1,174 @@
+/**
+ * Optimizer base: parameter groups with their hyperparameters, per-parameter
+ * state tensors (owned by the optimizer, outside any scope, freed by
+ * dispose()), zeroGrad, and a state dict like torch.optim's
+ * ({state: index -> entries, paramGroups: hyperparameters + param indices}).
+ * Subclasses implement one fused wasm update per parameter.
+ */
+import { Tensor } from '../tensor';
+import { fmtShape, sameShape } from '../shape';
+import { noGrad } from '../autograd/graph';
+import { untracked } from '../autograd/scope';
+import { clone, zeros, materialize } from '../ops/create';
+
+export interface ParamGroup<H> {
+  params: Tensor[];
+  /** Set by the optimizer: the learning rate the group started with (schedulers scale from it). */
+  initialLr?: number;
+  [key: string]: unknown;
+}
+
+export type Params<H> = Iterable<Tensor> | (Partial<H> & { params: Iterable<Tensor> })[];
+
+/** Per-parameter state: the step count and named tensors (momentum buffers, moments). */
+export interface ParamState {
+  step: number;
+  tensors: Map<string, Tensor>;
+}
+
+export interface OptimizerStateDict {
+  state: Map<number, { step: number; tensors: Map<string, Tensor> }>;
+  paramGroups: Record<string, unknown>[];
+}
+
+export abstract class Optimizer<H extends { lr: number }> {
+  readonly paramGroups: (H & ParamGroup<H>)[] = [];
+  protected readonly state = new Map<Tensor, ParamState>();
+
+  constructor(params: Params<H>, readonly defaults: H) {
+    const list = [...(params as Iterable<unknown>)];
+    if (list.length === 0) throw new Error(`${new.target.name}: got an empty parameter list`);
+    const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as (Partial<H> & { params: Iterable<Tensor> })[]);
+    const seen = new Set<Tensor>();
+    for (const g of groups) {
+      if (g === null || typeof g !== 'object' || !('params' in g)) throw new TypeError(`${new.target.name}: a parameter group must be an object with params`);
+      const ps = [...g.params];
+      for (const p of ps) {
+        if (!(p instanceof Tensor)) throw new TypeError(`${new.target.name}: parameters must be Tensors`);
+        if (!p.isLeaf) throw new Error(`${new.target.name}: can't optimize a non-leaf Tensor (shape ${fmtShape(p.shape)})`);
+        if (seen.has(p)) throw new Error(`${new.target.name}: some parameters appear in more than one parameter group`);
+        seen.add(p);
+      }
+      const group = { ...defaults, ...g, params: ps } as H & ParamGroup<H>;
+      this.validate(group);
+      group.initialLr = group.lr;
+      this.paramGroups.push(group);
+    }
+  }
+
+  /** Checks a group's hyperparameters (throws a named error). */
+  protected abstract validate(group: H): void;
+
+  /** Updates one parameter with its (contiguous) gradient and state. */
+  protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: H): void;
+
+  /** One optimisation step over every parameter that has a gradient. */
+  step(): void {
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (p.grad === null || p.grad.disposed) continue;
+          p.assertAlive(`${this.constructor.name}.step`);
+          if (!p.isContiguous()) throw new Error(`${this.constructor.name}.step: parameter of shape ${fmtShape(p.shape)} must be contiguous`);
+          if (!sameShape(p.grad.shape, p.shape)) throw new RangeError(`${this.constructor.name}.step: gradient ${fmtShape(p.grad.shape)} does not match parameter ${fmtShape(p.shape)}`);
+          let st = this.state.get(p);
+          if (st === undefined) {
+            st = { step: 0, tensors: new Map() };
+            this.state.set(p, st);
+          }
+          const { t: g, owned } = materialize(p.grad);
+          try {
+            this.update(p, g, st, group);
+          } finally {
+            if (owned) g.dispose();
+          }
+        }
+      }
+    });
+  }
+
+  /** A zero-filled state tensor like p, owned by the optimizer. */
+  protected stateTensor(st: ParamState, name: string, p: Tensor): Tensor {
+    let t = st.tensors.get(name);
+    if (t === undefined) {
+      t = untracked(() => zeros(p.shape));
+      st.tensors.set(name, t);
+    }
+    return t;
+  }
+
+  /** Frees every parameter's gradient (PyTorch's set_to_none=true). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (p.grad !== null) {
+          p.grad.dispose();
+          p.grad = null;
+        }
+      }
+    }
+  }
+
+  /** The state (new handles sharing the optimizer's tensors) and the groups' hyperparameters with parameter indices. */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => {
+      const { params, ...hyper } = g;
+      return { ...hyper, params: params.map((p) => { index.set(p, index.size); return index.size - 1; }) };
+    });
+    const state = new Map<number, { step: number; tensors: Map<string, Tensor> }>();
+    for (const [p, st] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      state.set(i, { step: st.step, tensors: new Map([...st.tensors].map(([k, t]) => [k, t.detach()])) });
+    }
+    return { state, paramGroups };
+  }
+
+  /** Restores hyperparameters and state (copies of the given tensors) for the same parameter layout. */
+  loadStateDict(sd: OptimizerStateDict): void {
+    if (sd.paramGroups.length !== this.paramGroups.length) {
+      throw new Error(`${this.constructor.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+    }
+    const params: Tensor[] = [];
+    sd.paramGroups.forEach((g, i) => {
+      const ours = this.paramGroups[i];
+      const idx = g.params as number[];
+      if (!Array.isArray(idx) || idx.length !== ours.params.length) {
+        throw new Error(`${this.constructor.name}.loadStateDict: group ${i} has ${Array.isArray(idx) ? idx.length : '?'} parameters in the state dict, ${ours.params.length} in the optimizer`);
+      }
+      params.push(...ours.params);
+    });
+    for (const [i, st] of sd.state) {
+      const p = params[i];
+      if (p === undefined) throw new Error(`${this.constructor.name}.loadStateDict: state for parameter ${i}, which does not exist`);
+      for (const [k, t] of st.tensors) {
+        if (!sameShape(t.shape, p.shape)) throw new RangeError(`${this.constructor.name}.loadStateDict: state '${k}' of parameter ${i} has shape ${fmtShape(t.shape)}, the parameter ${fmtShape(p.shape)}`);
+      }
+    }
+    this.disposeState();
+    sd.paramGroups.forEach((g, i) => {
+      const { params: _, ...hyper } = g;
+      Object.assign(this.paramGroups[i], hyper);
+    });
+    for (const [i, st] of sd.state) {
+      const tensors = new Map<string, Tensor>();
+      for (const [k, t] of st.tensors) tensors.set(k, untracked(() => noGrad(() => clone(t))));
+      this.state.set(params[i], { step: st.step, tensors });
+    }
+  }
+
+  private disposeState(): void {
+    for (const st of this.state.values()) for (const t of st.tensors.values()) t.dispose();
+    this.state.clear();
+  }
+
+  /** Frees the optimizer's state tensors (not the parameters). */
+  dispose(): void {
+    this.disposeState();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

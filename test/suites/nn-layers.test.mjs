@@ -1,0 +1,128 @@
+import * as assert from 'uvu/assert';
+import { suite, sg, assertClose, assertThrows } from '../helpers/harness.mjs';
+import { gradcheck } from '../helpers/gradcheck.mjs';
+import { nd, zip, matmul, permute, max } from '../helpers/ref.mjs';
+
+const test = suite('nn-layers');
+const { nn, F } = sg;
+
+// float64 references
+const refLinear = (x, w, b) => {
+  const y = matmul(x, permute(w, [1, 0]));
+  return b ? zip((u, v) => u + v, y, b) : y;
+};
+const relu = (v) => Math.max(0, v);
+
+test('Linear: default init bounds 1/sqrt(in); forward and gradients of input, weight, bias', () => {
+  const m = new nn.Linear(50, 20);
+  try {
+    assert.equal(m.weight.shape, [20, 50]);
+    const bound = 1 / Math.sqrt(50);
+    for (const t of [m.weight, m.bias]) {
+      const a = t.toArray();
+      assert.ok(a.every((v) => Math.abs(v) <= bound), 'within the bound');
+      assert.ok(Math.max(...a.map(Math.abs)) > 0.8 * bound, 'spreads over the range');
+    }
+  } finally {
+    m.dispose();
+  }
+  gradcheck({ inputs: [{ shape: [4, 3] }, { shape: [5, 3] }, { shape: [5] }], fn: (x, w, b) => F.linear(x, w, b), ref: refLinear });
+  gradcheck({ inputs: [{ shape: [2, 3, 3] }, { shape: [2, 3] }], fn: (x, w) => F.linear(x, w), ref: (x, w) => refLinear(x, w) });
+  assertThrows(() => F.linear(sg.ones([2, 4]), sg.ones([5, 3])), 'linear', '[2,4]', '[5,3]', 'expected 3 input features, got 4');
+});
+
+test('Linear module: forward equals the functional form, gradients reach the parameters', () => {
+  const m = new nn.Linear(3, 2);
+  try {
+    const x = sg.randn([4, 3], { requiresGrad: true });
+    const y = m.call(x);
+    assertClose(y.toArray(), F.linear(x, m.weight, m.bias).toArray());
+    y.sum().backward();
+    // d sum / d W[o, i] = sum_n x[n, i]; d / d b = N
+    const xs = x.sum(0).toArray();
+    assertClose(m.weight.grad.toArray(), [...xs, ...xs]);
+    assertClose(m.bias.grad.toArray(), [4, 4]);
+    assertClose(x.grad.toArray(), Array.from({ length: 12 }, (_, i) => m.weight.toArray()[i % 3] + m.weight.toArray()[3 + (i % 3)]));
+  } finally {
+    m.dispose();
+  }
+});
+
+test('Flatten and Identity', () => {
+  const x = sg.randn([2, 3, 4, 5]);
+  assert.equal(new nn.Flatten().forward(x).shape, [2, 60]);
+  assert.equal(new nn.Flatten(0, 1).forward(x).shape, [6, 4, 5]);
+  assert.is(new nn.Identity().forward(x), x);
+});
+
+test('ReLU, LeakyReLU, Tanh, Sigmoid modules match their definitions and gradients', () => {
+  gradcheck({ inputs: [{ shape: [3, 4] }], fn: (x) => new nn.ReLU().forward(x), ref: (x) => zip(relu, x) });
+  gradcheck({ inputs: [{ shape: [3, 4] }], fn: (x) => new nn.LeakyReLU(0.2).forward(x), ref: (x) => zip((v) => (v > 0 ? v : 0.2 * v), x) });
+  gradcheck({ inputs: [{ shape: [3, 4] }], fn: (x) => new nn.Tanh().forward(x), ref: (x) => zip(Math.tanh, x) });
+  gradcheck({ inputs: [{ shape: [3, 4] }], fn: (x) => new nn.Sigmoid().forward(x), ref: (x) => zip((v) => 1 / (1 + Math.exp(-v)), x) });
+  assert.is(new nn.LeakyReLU().negativeSlope, 0.01);
+});
+
+test('PReLU: one slope or one per channel (dim 1); gradients of input and slope', () => {
+  gradcheck({
+    inputs: [{ shape: [2, 3, 2, 2] }, { shape: [1], lo: 0.1, hi: 0.5 }],
+    fn: (x, a) => F.prelu(x, a),
+    ref: (x, a) => zip((v, s) => (v > 0 ? v : s * v), x, a),
+  });
+  gradcheck({
+    inputs: [{ shape: [2, 3, 2] }, { shape: [3], lo: 0.1, hi: 0.5 }],
+    fn: (x, a) => F.prelu(x, a),
+    ref: (x, a) => zip((v, s) => (v > 0 ? v : s * v), x, nd([3, 1], a.data)),
+  });
+  const m = new nn.PReLU({ numParameters: 3 });
+  try {
+    assert.equal(Array.from(m.weight.toArray()), [0.25, 0.25, 0.25]);
+    const y = m.forward(sg.tensor([[-4, 1, -2]]));
+    assertClose(y.toArray(), [-1, 1, -0.5]);
+    assertThrows(() => m.forward(sg.ones([2, 4])), 'prelu', 'expected 3 channels');
+  } finally {
+    m.dispose();
+  }
+});
+
+test('CReLU doubles the dim: cat(relu(x), relu(-x)); gradient', () => {
+  gradcheck({
+    inputs: [{ shape: [2, 3] }],
+    fn: (x) => new nn.CReLU().forward(x),
+    ref: (x) => {
+      const out = new Float64Array(12);
+      for (let n = 0; n < 2; n++) for (let c = 0; c < 3; c++) {
+        out[n * 6 + c] = relu(x.data[n * 3 + c]);
+        out[n * 6 + 3 + c] = relu(-x.data[n * 3 + c]);
+      }
+      return nd([2, 6], out);
+    },
+  });
+  assert.equal(new nn.CReLU({ dim: 1 }).forward(sg.ones([2, 3, 4, 4])).shape, [2, 6, 4, 4]);
+});
+
+test('Maxout: max over pieces of a Linear to out x pieces; gradients of input, weight, bias', () => {
+  const refMaxout = (x, w, b) => {
+    const z = refLinear(x, w, b);
+    return max(nd([z.shape[0], 2, 3], z.data), 2);
+  };
+  gradcheck({
+    inputs: [{ shape: [4, 3] }, { shape: [6, 3] }, { shape: [6] }],
+    fn: (x, w, b) => F.linear(x, w, b).reshape([4, 2, 3]).max(2),
+    ref: refMaxout,
+  });
+  const m = new nn.Maxout(3, 2, 3);
+  try {
+    assert.equal(m.linear.weight.shape, [6, 3]);
+    const x = sg.randn([4, 3]);
+    const y = m.forward(x);
+    assert.equal(y.shape, [4, 2]);
+    const z = F.linear(x, m.linear.weight, m.linear.bias).toArray();
+    const expected = [];
+    for (let n = 0; n < 4; n++) for (let j = 0; j < 2; j++) expected.push(Math.max(...z.slice(n * 6 + j * 3, n * 6 + j * 3 + 3)));
+    assertClose(y.toArray(), expected);
+  } finally {
+    m.dispose();
+  }
+});
+test.run();

@@ -9,13 +9,13 @@
  *   buf = first ? d : momentum buf + (1 - dampening) d      (when momentum != 0)
  *   d = nesterov ? d + momentum buf : buf                    (when momentum != 0)
  *   p -= lr d
- * bufp is ignored when momentum == 0.
+ * bufp is ignored when momentum == 0; 1 - dampening comes from the host (double precision).
  */
 export function sgd_step_f32(
   n: usize, pp: usize, gp: usize, bufp: usize,
-  lr: f32, momentum: f32, dampening: f32, wd: f32, nesterov: i32, first: i32,
+  lr: f32, momentum: f32, oneMinusDampening: f32, wd: f32, nesterov: i32, first: i32,
 ): void {
-  const vlr = f32x4.splat(lr), vmom = f32x4.splat(momentum), vdamp = f32x4.splat(1 - dampening), vwd = f32x4.splat(wd);
+  const vlr = f32x4.splat(lr), vmom = f32x4.splat(momentum), vdamp = f32x4.splat(oneMinusDampening), vwd = f32x4.splat(wd);
   const useMomentum = momentum != 0;
   let i: usize = 0;
   while (i < n) {
@@ -49,8 +49,9 @@ export function sgd_step_f32(
 
 /**
  * Adam / AdamW, in place over n elements (stepSize = lr / (1 - beta1^t),
- * bc2sqrt = sqrt(1 - beta2^t), computed by the host in double precision):
- *   decoupled: p *= 1 - lr wd          else: g += wd p
+ * bc2sqrt = sqrt(1 - beta2^t), and the complements 1 - beta1, 1 - beta2,
+ * 1 - lr wd, all computed by the host in double precision as PyTorch does):
+ *   decoupled: p *= decay (= 1 - lr wd)   else: g += wd p
  *   m = m + (1 - beta1) (g - m)
  *   v = beta2 v + (1 - beta2) g^2
  *   amsgrad: vmax = max(vmax, v), use vmax for v below
@@ -59,11 +60,11 @@ export function sgd_step_f32(
  */
 export function adam_step_f32(
   n: usize, pp: usize, gp: usize, mp: usize, vp: usize, vmaxp: usize,
-  lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, stepSize: f32, bc2sqrt: f32, amsgrad: i32, decoupled: i32,
+  oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, wd: f32, decay: f32, stepSize: f32, bc2sqrt: f32, amsgrad: i32, decoupled: i32,
 ): void {
-  const vb1 = f32x4.splat(1 - beta1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+  const vb1 = f32x4.splat(oneMinusBeta1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(oneMinusBeta2);
   const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vstep = f32x4.splat(stepSize), vbc2 = f32x4.splat(bc2sqrt);
-  const vdecay = f32x4.splat(1 - lr * wd);
+  const vdecay = f32x4.splat(decay);
   let i: usize = 0;
   while (i < n) {
     const full = i + 4 <= n;

@@ -44,7 +44,7 @@ class AdamBase extends Optimizer<AdamOptions> {
     const bc2sqrt = Math.sqrt(1 - b2 ** t);
     kernels().adam_step_f32(
       p.numel(), p.ptr, grad.ptr, m.ptr, v.ptr, vmax === null ? 0 : vmax.ptr,
-      g.lr, b1, b2, g.eps, g.weightDecay, stepSize, bc2sqrt, g.amsgrad ? 1 : 0, this.decoupled ? 1 : 0,
+      1 - b1, b2, 1 - b2, g.eps, g.weightDecay, 1 - g.lr * g.weightDecay, stepSize, bc2sqrt, g.amsgrad ? 1 : 0, this.decoupled ? 1 : 0,
     );
   }
 }

@@ -33,6 +33,6 @@ export class SGD extends Optimizer<SGDOptions> {
     const first = !st.tensors.has('momentumBuffer');
     const buf = g.momentum !== 0 ? this.stateTensor(st, 'momentumBuffer', p) : null;
     st.step++;
-    kernels().sgd_step_f32(p.numel(), p.ptr, grad.ptr, buf === null ? 0 : buf.ptr, g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov ? 1 : 0, first ? 1 : 0);
+    kernels().sgd_step_f32(p.numel(), p.ptr, grad.ptr, buf === null ? 0 : buf.ptr, g.lr, g.momentum, 1 - g.dampening, g.weightDecay, g.nesterov ? 1 : 0, first ? 1 : 0);
   }
 }

@@ -10,12 +10,10 @@ test('lecture: Dropout(0.5) on ones [3, 9], y.norm(2, 1).sum().backward()', () =
   const y = new nn.Dropout(0.5).forward(x);
   y.norm(2, 1).sum().backward();
   const yv = y.toArray(), g = x.grad.toArray();
-  let sawSeven = false; // seed-dependent; the formula is checked for every k
   for (let r = 0; r < 3; r++) {
     const row = yv.slice(r * 9, r * 9 + 9);
     assert.ok(row.every((v) => v === 0 || v === 2), `row ${r}: kept entries are 2`);
     const k = row.filter((v) => v === 2).length;
-    if (k === 7) sawSeven = true;
     for (let j = 0; j < 9; j++) {
       // d/dx ||m x||_2 = m^2 x / ||m x|| = 4 / (2 sqrt k) = 2 / sqrt k on kept units
       const expected = row[j] === 2 ? 2 / Math.sqrt(k) : 0;
@@ -24,7 +22,6 @@ test('lecture: Dropout(0.5) on ones [3, 9], y.norm(2, 1).sum().backward()', () =
   }
   // the lecture's number: 7 kept units give 2 / sqrt(7)
   assertClose([2 / Math.sqrt(7)], [0.7559], { atol: 5e-5 });
-  assert.ok(sawSeven || true);
 });
 
 test('Dropout: identity in eval and for p = 0, zeros for p = 1, keep rate near 1 - p, p outside [0, 1] refused', () => {

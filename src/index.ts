@@ -9,6 +9,8 @@ import { init } from './runtime/engine';
 await init();
 
 export { init, memory, setMemoryLimit, checkHeap, type MemoryInfo } from './runtime/engine';
+export { wasmVariant, useVariant } from './runtime/engine';
+export { type WasmVariant } from './runtime/variant';
 export { OutOfMemoryError } from './runtime/heap';
 export { Tensor, type TensorLike } from './tensor';
 export { noGrad, isGradEnabled, type BackwardOptions } from './autograd/graph';

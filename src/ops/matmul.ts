@@ -4,22 +4,78 @@
  * after, and batch dims broadcast. With C = A B:
  *   dA = g B^T,  dB = A^T g   (transposes are strided views, never copies;
  *   broadcast batch dims are summed back by the autograd walk).
+ *
+ * linear(x, w, bias) = x w^T + bias (PyTorch's F.linear, w is [out, in]) runs
+ * as one GEMM with the bias fused into the accumulator's start:
+ *   dx = g w,  dw = g^T x (over all leading dims at once),  dbias = sum of g over rows.
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { heap, kernels } from '../runtime/engine';
 import { broadcastShapes, fmtShape, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { reshape, transpose, unsqueeze } from './views';
+import { sumTo } from './reduce';
+import { add } from './binary';
+
+/** Cache blocks of the GEMM (rows of A per packed block, depth, columns of B per packed block). */
+export const GEMM_BLOCKS = { mc: 64, kc: 256, nc: 1024 };
+
+const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
+
+/** Bytes of packing scratch gemm_f32 needs for an M x N x K product (see assembly/gemm.ts). */
+export function gemmScratchBytes(M: number, N: number, K: number): number {
+  const kc = Math.max(1, Math.min(GEMM_BLOCKS.kc, K));
+  const nc = Math.min(GEMM_BLOCKS.nc, N), mc = Math.min(GEMM_BLOCKS.mc, M);
+  return 4 * (kc * roundUp(nc, 8) + roundUp(mc, 4) * kc + 40);
+}
+
+/** A matrix operand: byte offset of [0, 0] and element strides of its two dims. */
+export interface MatrixRef {
+  ptr: number;
+  s0: number;
+  s1: number;
+}
+
+/**
+ * Internal: C (M x N at cp, row stride ldc) = [C +] [bias +] A B with one
+ * scratch block from the heap, freed after.
+ */
+export function gemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, cp: number, ldc: number, opts: { biasPtr?: number; accumulate?: boolean } = {}): void {
+  if (M === 0 || N === 0) return;
+  const h = heap();
+  const scratch = h.alloc(gemmScratchBytes(M, N, K));
+  try {
+    kernels().gemm_f32(M, N, K, a.ptr, a.s0, a.s1, b.ptr, b.s0, b.s1, cp, ldc, opts.biasPtr ?? 0, opts.accumulate ? 1 : 0, scratch, GEMM_BLOCKS.mc, GEMM_BLOCKS.kc, GEMM_BLOCKS.nc);
+  } finally {
+    h.release(scratch);
+  }
+}
+
+/**
+ * The dims [from, to) of t as one dim when they are uniformly strided
+ * (stride[d] = shape[d+1] stride[d+1]); returns its stride, or null.
+ */
+function mergedStride(t: Tensor, from: number, to: number): number | null {
+  for (let d = from; d < to - 1; d++) {
+    if (t.shape[d] !== 1 && t.strides[d] !== t.shape[d + 1] * t.strides[d + 1]) return null;
+  }
+  return t.strides[to - 1];
+}
 
 /** Internal: C = A B for rank >= 2 operands with broadcast batch dims (no autograd). */
 export function bmmRaw(a: Tensor, b: Tensor): Tensor {
   const n = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], m = b.shape[b.ndim - 1];
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = Tensor.empty([...batch, n, m]);
-  const kern = kernels();
   const count = numel(batch);
   const sa0 = a.strides[a.ndim - 2], sa1 = a.strides[a.ndim - 1];
   const sb0 = b.strides[b.ndim - 2], sb1 = b.strides[b.ndim - 1];
+  const bBatch = numel(b.shape.slice(0, -2));
+  // B shared by every batch and A's batch and row dims one strided dim: a single GEMM
+  if (bBatch === 1 && a.ndim - 2 === batch.length && mergedStride(a, 0, a.ndim - 1) === sa0) {
+    gemm(count * n, m, k, { ptr: a.ptr, s0: sa0, s1: sa1 }, { ptr: b.ptr, s0: sb0, s1: sb1 }, out.ptr, m);
+    return out;
+  }
   const idx = new Array<number>(batch.length).fill(0);
   for (let i = 0; i < count; i++) {
     let oa = 0, ob = 0;
@@ -28,10 +84,28 @@ export function bmmRaw(a: Tensor, b: Tensor): Tensor {
       if (da >= 0 && a.shape[da] !== 1) oa += idx[d] * a.strides[da];
       if (db >= 0 && b.shape[db] !== 1) ob += idx[d] * b.strides[db];
     }
-    kern.gemm_f32(n, m, k, a.ptr + oa * 4, sa0, sa1, b.ptr + ob * 4, sb0, sb1, out.ptr + i * n * m * 4, m, 0);
+    gemm(n, m, k, { ptr: a.ptr + oa * 4, s0: sa0, s1: sa1 }, { ptr: b.ptr + ob * 4, s0: sb0, s1: sb1 }, out.ptr + i * n * m * 4, m);
     for (let d = batch.length - 1; d >= 0 && ++idx[d] === batch[d]; d--) idx[d] = 0;
   }
   return out;
+}
+
+/**
+ * Internal: the gradient of a broadcast 2-D right operand, A^T g summed over
+ * the batch, as one GEMM over the merged batch-and-row dim when A and g allow
+ * it (otherwise the batched product, summed down by the caller's walk).
+ */
+function rightGradShared(sa: Tensor, g: Tensor, bShape: readonly number[]): Tensor {
+  const r = sa.ndim - 1;
+  const as0 = mergedStride(sa, 0, r), gs0 = mergedStride(g, 0, r);
+  if (sa.ndim === g.ndim && as0 !== null && gs0 !== null && numel(sa.shape.slice(0, -2)) === numel(g.shape.slice(0, -2))) {
+    const rows = numel(sa.shape.slice(0, -1)), k = sa.shape[r], m = g.shape[r];
+    const out = Tensor.empty([...bShape]);
+    // (A^T)[i, row] = A[row, i]: strides (s1, s0)
+    gemm(k, m, rows, { ptr: sa.ptr, s0: sa.strides[r], s1: as0 }, { ptr: g.ptr, s0: gs0, s1: g.strides[r] }, out.ptr, m);
+    return out;
+  }
+  return bmmRaw(transpose(sa, -1, -2), g);
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -56,12 +130,70 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = bmmRaw(a, b);
   if (needsGrad(a, b)) {
-    const sa = a.keep(), sb = b.keep();
-    record(out, 'MatmulBackward', [a, b], [sa, sb], (g) => [
-      a.requiresGrad ? bmmRaw(g, transpose(sb, -1, -2)) : null,
-      b.requiresGrad ? bmmRaw(transpose(sa, -1, -2), g) : null,
+    const sa = b.requiresGrad ? a.keep() : null, sb = a.requiresGrad ? b.keep() : null;
+    const bShape = [...b.shape];
+    record(out, 'MatmulBackward', [a, b], [sa, sb].filter((t) => t !== null), (g) => [
+      sb ? bmmRaw(g, transpose(sb, -1, -2)) : null,
+      sa ? (bShape.length === 2 ? rightGradShared(sa, g, bShape) : bmmRaw(transpose(sa, -1, -2), g)) : null,
     ]);
   }
   return out;
 }
 
+/**
+ * y = x w^T + bias (PyTorch's F.linear): x [..., in], w [out, in], bias [out]
+ * or null; y [..., out]. One GEMM, the bias fused.
+ */
+export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor {
+  if (!(x instanceof Tensor) || !(w instanceof Tensor) || (bias !== null && !(bias instanceof Tensor))) {
+    throw new TypeError('linear: input and weight must be Tensors, bias a Tensor or null');
+  }
+  x.assertAlive('linear');
+  w.assertAlive('linear');
+  bias?.assertAlive('linear');
+  const shapes = `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}${bias ? `, bias ${fmtShape(bias.shape)}` : ''}`;
+  if (x.ndim < 1 || w.ndim !== 2) throw new RangeError(`linear: ${shapes}: weight must be 2-D [out, in] and input at least 1-D`);
+  const inF = w.shape[1], outF = w.shape[0];
+  if (x.shape[x.ndim - 1] !== inF) throw new RangeError(`linear: ${shapes}: expected ${inF} input features, got ${x.shape[x.ndim - 1]}`);
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw new RangeError(`linear: ${shapes}: bias must have shape [${outF}]`);
+  const rowsStride = x.ndim === 1 ? 0 : mergedStride(x, 0, x.ndim - 1);
+  if (rowsStride === null || (bias !== null && bias.strides[0] !== 1)) {
+    // leading dims not one strided dim (or a strided bias): the composed form
+    const y = matmul(x, transpose(w, 0, 1));
+    if (bias === null) return y;
+    const r = add(y, bias);
+    y.dispose();
+    return r;
+  }
+  const rows = numel(x.shape.slice(0, -1));
+  const out = Tensor.empty([...x.shape.slice(0, -1), outF]);
+  // B = w^T: B[k, j] = w[j, k]
+  gemm(rows, outF, inF, { ptr: x.ptr, s0: rowsStride, s1: x.strides[x.ndim - 1] }, { ptr: w.ptr, s0: w.strides[1], s1: w.strides[0] }, out.ptr, outF, { biasPtr: bias ? bias.ptr : 0 });
+  if (needsGrad(x, w, bias)) {
+    const sx = w.requiresGrad ? x.keep() : null, sw = x.requiresGrad ? w.keep() : null;
+    const xShape = [...x.shape];
+    record(out, 'LinearBackward', bias ? [x, w, bias] : [x, w], [sx, sw].filter((t) => t !== null), (g) => {
+      const gs0 = g.ndim === 1 ? 0 : mergedStride(g, 0, g.ndim - 1);
+      const gm = gs0 === null ? g.contiguous() : g;
+      const gRow = gs0 === null ? outF : gs0;
+      const res: (Tensor | null)[] = [null, null, null];
+      if (sw) {
+        // dx = g w: B[k, j] = w[k, j]
+        const dx = Tensor.empty(xShape);
+        gemm(rows, inF, outF, { ptr: gm.ptr, s0: gRow, s1: gm.strides[gm.ndim - 1] }, { ptr: sw.ptr, s0: sw.strides[0], s1: sw.strides[1] }, dx.ptr, inF);
+        res[0] = dx;
+      }
+      if (sx) {
+        // dw = g^T x: A[i, r] = g[r, i], B[r, j] = x[r, j]
+        const dw = Tensor.empty([outF, inF]);
+        const xs0 = sx.ndim === 1 ? 0 : mergedStride(sx, 0, sx.ndim - 1)!;
+        gemm(outF, inF, rows, { ptr: gm.ptr, s0: gm.strides[gm.ndim - 1], s1: gRow }, { ptr: sx.ptr, s0: xs0, s1: sx.strides[sx.ndim - 1] }, dw.ptr, inF);
+        res[1] = dw;
+      }
+      if (bias) res[2] = sumTo(g, [outF]);
+      if (gm !== g) gm.dispose();
+      return bias ? res : res.slice(0, 2);
+    });
+  }
+  return out;
+}

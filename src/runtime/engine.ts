@@ -3,9 +3,9 @@
  * instantiated over it, and the heap allocator that carves it up.
  */
 import { instantiate } from '@assemblyscript/loader';
-import wasmBytes from '../../build/simdgrad.wasm';
 import { Heap, type HeapStats } from './heap';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
+import { checkVariant, preferredVariant, variantModule, variantSupported, VARIANTS, type WasmVariant } from './variant';
 
 const PAGE = 65536;
 /** 4 GiB: the most a 32-bit WebAssembly memory can address. */
@@ -17,11 +17,32 @@ let kernelsRef: Kernels | undefined;
 let heapRef: Heap | undefined;
 let memoryRef: WebAssembly.Memory | undefined;
 let ready: Promise<void> | undefined;
-let modulePromise: Promise<WebAssembly.Module> | undefined;
+/** Kernel instances per variant this runtime supports, all over the one memory. */
+const instances = new Map<WasmVariant, Kernels>();
+let variantRef: WasmVariant = 'simd';
 
-/** The compiled kernel module, compiled once and cached. */
-export function kernelModule(): Promise<WebAssembly.Module> {
-  return (modulePromise ??= WebAssembly.compile(wasmBytes as Uint8Array<ArrayBuffer>));
+/** The compiled kernel module of the variant in use (or of `variant`), compiled once and cached. */
+export function kernelModule(variant: WasmVariant = variantRef): Promise<WebAssembly.Module> {
+  return variantModule(variant);
+}
+
+/** The kernel variant in use: 'relaxed-simd' where the runtime supports it, else 'simd'. */
+export function wasmVariant(): WasmVariant {
+  return variantRef;
+}
+
+/**
+ * Switches the kernels to `name` ('simd' or 'relaxed-simd'). Kernels are
+ * stateless over the shared memory, so tensors stay valid. Throws for a
+ * variant this runtime cannot run. Returns the previous variant.
+ */
+export function useVariant(name: WasmVariant): WasmVariant {
+  checkVariant(name);
+  const k = instances.get(name) ?? notReady();
+  const previous = variantRef;
+  kernelsRef = k;
+  variantRef = name;
+  return previous;
 }
 
 /**
@@ -43,10 +64,13 @@ export async function instantiateKernels(module: WebAssembly.Module, memory: Web
 export function init(): Promise<void> {
   return (ready ??= (async () => {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-    const kernels = await instantiateKernels(await kernelModule(), memory);
+    const supported = VARIANTS.filter(variantSupported);
+    const made = await Promise.all(supported.map(async (v) => instantiateKernels(await variantModule(v), memory)));
+    supported.forEach((v, i) => instances.set(v, made[i]));
     memoryRef = memory;
     heapRef = new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE);
-    kernelsRef = kernels;
+    variantRef = preferredVariant();
+    kernelsRef = instances.get(variantRef);
   })());
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Kernel module variants: one AssemblyScript source compiled twice
+ * (scripts/build-wasm.mjs). 'simd' is the simd128 baseline; 'relaxed-simd'
+ * also uses relaxed SIMD (fused multiply-add in the GEMM microkernel) and is
+ * picked at load where the runtime validates a tiny relaxed-SIMD probe
+ * (Deno, Chromium, Node >= 22; Node 20 only behind a flag).
+ *
+ * Results of the two differ by rounding (about 1e-6 relative on a GEMM), and
+ * fused results may differ between CPU families: code that hashes results
+ * across runtimes pins 'simd' with useVariant.
+ */
+import simdBytes from '../../build/simdgrad.wasm';
+import relaxedBytes from '../../build/simdgrad-relaxed.wasm';
+
+export type WasmVariant = 'simd' | 'relaxed-simd';
+
+export const VARIANTS: readonly WasmVariant[] = ['simd', 'relaxed-simd'];
+
+/**
+ * A module of one function returning f32x4.relaxed_madd of three zero
+ * vectors: () -> v128 { i32x4.splat(0) x3; f32x4.relaxed_madd }.
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x13, 0x01, 0x11, 0x00, // code section: one body of 17 bytes, no locals
+  0x41, 0x00, 0xfd, 0x11, 0x41, 0x00, 0xfd, 0x11, 0x41, 0x00, 0xfd, 0x11, // (i32x4.splat (i32.const 0)) x3
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0x0b, // end
+]);
+
+let relaxedOk: boolean | undefined;
+
+/** Whether this runtime can run a variant. */
+export function variantSupported(name: WasmVariant): boolean {
+  if (name === 'simd') return true;
+  return (relaxedOk ??= WebAssembly.validate(RELAXED_PROBE));
+}
+
+/** The variant used at load: relaxed SIMD where the runtime has it. */
+export function preferredVariant(): WasmVariant {
+  return variantSupported('relaxed-simd') ? 'relaxed-simd' : 'simd';
+}
+
+/** Throws unless `name` is a variant this runtime can run. */
+export function checkVariant(name: unknown): asserts name is WasmVariant {
+  if (!VARIANTS.includes(name as WasmVariant)) {
+    throw new RangeError(`useVariant: unknown variant ${JSON.stringify(name)}; expected one of ${VARIANTS.map((v) => `'${v}'`).join(', ')}`);
+  }
+  if (!variantSupported(name as WasmVariant)) {
+    throw new Error(`useVariant: this runtime cannot run '${name}' (WebAssembly.validate of a relaxed-SIMD probe failed; Node 20 needs --experimental-wasm-relaxed-simd)`);
+  }
+}
+
+const modules = new Map<WasmVariant, Promise<WebAssembly.Module>>();
+
+/** The compiled module of a variant, compiled once and cached. */
+export function variantModule(name: WasmVariant): Promise<WebAssembly.Module> {
+  let m = modules.get(name);
+  if (m === undefined) {
+    const bytes = name === 'simd' ? simdBytes : relaxedBytes;
+    m = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    modules.set(name, m);
+  }
+  return m;
+}

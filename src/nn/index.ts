@@ -6,6 +6,9 @@ export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDic
 export { Linear, Identity, Flatten } from './linear';
 export { ReLU, LeakyReLU, PReLU, Maxout, CReLU, Tanh, Sigmoid } from './activation';
 export { Dropout, Dropout2d, DropConnect } from './dropout';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
+export { Conv2d, type Conv2dOptions } from './conv';
+export { BasicBlock, ResNetCifar, resnetCifar, type Shortcut } from './resnet';
 export { MSELoss, BCEWithLogitsLoss, type Reduction } from './loss';
 
 /** In-place initialisers (nn.init.orthogonal_, ...) and model-level lsuv / looksLinear_. */

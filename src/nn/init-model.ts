@@ -25,15 +25,17 @@ import { variance } from '../ops/reduce';
 import { Module } from './module';
 import { orthogonal_, zeros_ } from './init';
 import { CReLU } from './activation';
+import { Linear } from './linear';
+import { Conv2d } from './conv';
+import { DropConnect } from './dropout';
 
-/** Layers with a `weight` (and optional `bias`) that the initialisers treat as affine maps: Linear, Conv2d, DropConnect, ... */
+/** Layers with a `weight` (and optional `bias`) that the initialisers treat as affine maps: Linear, Conv2d, DropConnect. */
 interface WeightLayer extends Module {
   weight: Tensor;
   bias: Tensor | null;
 }
 
-const isWeightLayer = (m: Module): m is WeightLayer =>
-  (m.constructor.name === 'Linear' || m.constructor.name === 'Conv2d' || m.constructor.name === 'DropConnect') && (m as unknown as Partial<WeightLayer>).weight instanceof Tensor;
+const isWeightLayer = (m: Module): m is WeightLayer => m instanceof Linear || m instanceof Conv2d || m instanceof DropConnect;
 
 export interface LsuvOptions {
   tolerance?: number;

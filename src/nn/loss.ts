@@ -48,7 +48,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, { re
     // softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)
     const softplusNeg = add(log(affine(exp(neg(abs(input))), 1, 1)), relu(neg(input)));
     const linearPart = mul(affine(target, -1, 1), input);
-    const logWeight = posWeight === null ? null : affine(mul(target, sub(posWeight, 1)), 1, 0);
+    const logWeight = posWeight === null ? null : affine(mul(target, sub(posWeight, 1)), 1, 1);
     const l = add(linearPart, logWeight === null ? softplusNeg : mul(logWeight, softplusNeg));
     return reduce('binaryCrossEntropyWithLogits', l, reduction);
   });

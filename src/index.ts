@@ -23,7 +23,7 @@ export { sum, mean, max, min, argmax, argmin, variance as var, std, norm, type V
 export { reshape, view, flatten, squeeze, unsqueeze, transpose, permute, t, expand, narrow, slice, select } from './ops/views';
 export { cat, stack } from './ops/join';
 export { indexSelect, gather } from './ops/gather';
-export { matmul } from './ops/matmul';
+export { matmul, addmm } from './ops/matmul';
 export { softmax, logSoftmax } from './ops/softmax';
 export { where } from './ops/where';
 export * as data from './data/index';

@@ -5,13 +5,19 @@
  *   dA = g B^T,  dB = A^T g   (transposes are strided views, never copies;
  *   broadcast batch dims are summed back by the autograd walk).
  *
+ * addmm(input, a, b) = input + a b (2-D a, b; input broadcast to the result)
+ * runs as one GEMM: a 1-D input (or [1, n]) is fused as the bias, any other
+ * input is copied into the output first and the GEMM accumulates onto it:
+ *   dinput = g summed to input's shape,  da = g b^T,  db = a^T g.
+ *
  * linear(x, w, bias) = x w^T + bias (PyTorch's F.linear, w is [out, in]) runs
  * as one GEMM with the bias fused into the accumulator's start:
  *   dx = g w,  dw = g^T x (over all leading dims at once),  dbias = sum of g over rows.
  */
 import { Tensor } from '../tensor';
 import { heap, kernels } from '../runtime/engine';
-import { broadcastShapes, fmtShape, numel } from '../shape';
+import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, numel } from '../shape';
+import { forBlocks } from './launch';
 import { needsGrad, record } from '../autograd/graph';
 import { reshape, transpose, unsqueeze } from './views';
 import { sumTo } from './reduce';
@@ -194,6 +200,46 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor
       if (gm !== g) gm.dispose();
       return bias ? res : res.slice(0, 2);
     });
+  }
+  return out;
+}
+
+/** out = input broadcast to out's shape (no autograd). */
+function broadcastInto(out: Tensor, input: Tensor): void {
+  const k = kernels();
+  const ip = input.ptr, op = out.ptr;
+  forBlocks(out.shape, [broadcastStrides(input.shape, input.strides, out.shape), contiguousStrides(out.shape)], (d, o, st) => {
+    k.copy_strided_f32(d[0], d[1], d[2], d[3], ip + o[0] * 4, st[0][0], st[0][1], st[0][2], st[0][3], op + o[1] * 4, st[1][0], st[1][1], st[1][2], st[1][3]);
+  });
+}
+
+/** input + a b for 2-D a [m, k] and b [k, n], input broadcastable to [m, n] (PyTorch's addmm with beta = alpha = 1). */
+export function addmm(input: Tensor, a: Tensor, b: Tensor): Tensor {
+  if (!(input instanceof Tensor) || !(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError('addmm: input, mat1 and mat2 must be Tensors');
+  for (const t of [input, a, b]) t.assertAlive('addmm');
+  const shapes = `input ${fmtShape(input.shape)}, mat1 ${fmtShape(a.shape)}, mat2 ${fmtShape(b.shape)}`;
+  if (a.ndim !== 2 || b.ndim !== 2) throw new RangeError(`addmm: ${shapes}: mat1 and mat2 must be 2-D`);
+  const [m, k] = a.shape, n = b.shape[1];
+  if (b.shape[0] !== k) throw new RangeError(`addmm: ${shapes}: mat1 and mat2 cannot be multiplied (${k} != ${b.shape[0]})`);
+  const fits = input.ndim <= 2 && input.shape.every((d, i) => d === 1 || d === [m, n][i + 2 - input.ndim]);
+  if (!fits) throw new RangeError(`addmm: ${shapes}: input does not broadcast to the product's shape [${m},${n}]`);
+  const out = Tensor.empty([m, n]);
+  const A = { ptr: a.ptr, s0: a.strides[0], s1: a.strides[1] }, B = { ptr: b.ptr, s0: b.strides[0], s1: b.strides[1] };
+  const lastDim = input.ndim === 0 ? 1 : input.shape[input.ndim - 1];
+  const rowVector = input.ndim >= 1 && lastDim === n && (input.ndim === 1 || input.shape[0] === 1) && (n === 1 || input.strides[input.ndim - 1] === 1);
+  if (rowVector) {
+    gemm(m, n, k, A, B, out.ptr, n, { biasPtr: input.ptr });
+  } else {
+    broadcastInto(out, input);
+    gemm(m, n, k, A, B, out.ptr, n, { accumulate: true });
+  }
+  if (needsGrad(input, a, b)) {
+    const sa = b.requiresGrad ? a.keep() : null, sb = a.requiresGrad ? b.keep() : null;
+    record(out, 'AddmmBackward', [input, a, b], [sa, sb].filter((t) => t !== null), (g) => [
+      input.requiresGrad ? g : null,
+      sb ? bmmRaw(g, transpose(sb, 0, 1)) : null,
+      sa ? bmmRaw(transpose(sa, 0, 1), g) : null,
+    ]);
   }
   return out;
 }

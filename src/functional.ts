@@ -1,7 +1,9 @@
 /** Functional forms of the layers and losses (the `F` namespace, like torch.nn.functional). */
 export { relu, leakyRelu, tanh, sigmoid } from './ops/unary';
 export { softmax, logSoftmax } from './ops/softmax';
-export { linear } from './nn/linear';
+export { linear } from './ops/matmul';
+export { conv2d } from './ops/conv';
+export { batchNorm } from './ops/batchnorm';
 export { prelu, crelu } from './nn/activation';
 export { dropout, dropout2d } from './nn/dropout';
 export { mseLoss, binaryCrossEntropyWithLogits } from './nn/loss';

@@ -11,7 +11,8 @@ import { zeros, empty } from '../ops/create';
 import { mul } from '../ops/binary';
 import { bernoulliMask } from '../ops/random';
 import { Module } from './module';
-import { linear, defaultInit_ } from './linear';
+import { linear } from '../ops/matmul';
+import { defaultInit_ } from './linear';
 
 function checkP(op: string, p: number): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);

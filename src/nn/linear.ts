@@ -1,35 +1,15 @@
 /**
  * Affine layers and shape helpers.
- *   Linear: y = x W^T + b, W of shape [out, in], x of shape [..., in].
+ *   Linear: y = x W^T + b, W of shape [out, in], x of shape [..., in] (the fused ops/matmul linear).
  *   Default init (PyTorch's): W ~ kaimingUniform(a = sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
  *   and b ~ U(-1/sqrt(in), 1/sqrt(in)).
  */
 import { Tensor } from '../tensor';
-import { fmtShape } from '../shape';
 import { empty } from '../ops/create';
-import { add } from '../ops/binary';
-import { matmul } from '../ops/matmul';
-import { t as transpose2d, flatten } from '../ops/views';
+import { linear } from '../ops/matmul';
+import { flatten } from '../ops/views';
 import { Module } from './module';
 import { kaimingUniform_, uniform_, calculateFans } from './init';
-
-/** y = x W^T + b (b optional) for x of shape [..., in] and W of shape [out, in]. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
-  if (x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new RangeError(`linear: input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)}: expected ${weight.shape[1]} input features, got ${x.shape[x.ndim - 1]}`);
-  }
-  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
-    throw new RangeError(`linear: bias ${fmtShape(bias.shape)} does not match weight ${fmtShape(weight.shape)} (expected [${weight.shape[0]}])`);
-  }
-  const wt = transpose2d(weight);
-  const y = matmul(x, wt);
-  wt.dispose();
-  if (bias === null) return y;
-  const out = add(y, bias);
-  y.dispose();
-  return out;
-}
 
 /** PyTorch's reset_parameters for Linear and Conv2d: W ~ kaimingUniform(a = sqrt 5), b ~ U(-1/sqrt fanIn, 1/sqrt fanIn). */
 export function defaultInit_(weight: Tensor, bias: Tensor | null): void {

@@ -54,6 +54,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: CreateOption
     heapF32()[t.ptr >> 2] = data;
     return finish(t, opts);
   }
+  if (typeof data === 'string') throw new TypeError('tensor: expected a number, an array or a typed array, got a string');
   if (ArrayBuffer.isView(data) || (!Array.isArray(data) && typeof (data as ArrayLike<number>)?.length === 'number')) {
     const flat = data as ArrayLike<number>;
     const shape = opts.shape === undefined ? [flat.length] : checkShape('tensor', opts.shape);

@@ -213,48 +213,49 @@ export function conv_gemm_f32(
   cp: usize, ldc: usize, cRow: usize, biasp: usize, accumulate: bool,
 ): void {
   for (let r: usize = 0; r < rows; r++) {
-    for (let x0: usize = 0; x0 < rowLen; x0 += 8) {
-      const n = min<usize>(8, rowLen - x0);
-      const bbase = bp + ((r * bRow + x0) << 2);
-      const cbase = cp + ((r * cRow + x0) << 2);
-      for (let mb: usize = 0; mb < M; mb += 4) {
-        const c0 = cbase + ((mb * ldc) << 2);
-        const c1 = c0 + (ldc << 2), c2 = c1 + (ldc << 2), c3 = c2 + (ldc << 2);
-        const live = min<usize>(4, M - mb);
-        const b0: f32 = biasp != 0 ? load<f32>(biasp + (mb << 2)) : 0;
-        const b1: f32 = biasp != 0 && live > 1 ? load<f32>(biasp + (mb << 2), 4) : 0;
-        const b2: f32 = biasp != 0 && live > 2 ? load<f32>(biasp + (mb << 2), 8) : 0;
-        const b3: f32 = biasp != 0 && live > 3 ? load<f32>(biasp + (mb << 2), 12) : 0;
-        let a0l = initLo(c0, n, accumulate, b0), a0h = initHi(c0, n, accumulate, b0);
-        let a1l = live > 1 ? initLo(c1, n, accumulate, b1) : f32x4.splat(0), a1h = live > 1 ? initHi(c1, n, accumulate, b1) : f32x4.splat(0);
-        let a2l = live > 2 ? initLo(c2, n, accumulate, b2) : f32x4.splat(0), a2h = live > 2 ? initHi(c2, n, accumulate, b2) : f32x4.splat(0);
-        let a3l = live > 3 ? initLo(c3, n, accumulate, b3) : f32x4.splat(0), a3h = live > 3 ? initHi(c3, n, accumulate, b3) : f32x4.splat(0);
-        let ak = ap + ((mb * K) << 2);
-        let kp = koffp;
-        const kend = koffp + (K << 2);
-        while (kp < kend) {
-          const b = bbase + <usize>load<i32>(kp);
-          const vl = v128.load(b), vh = v128.load(b, 16);
-          const w0 = v128.load32_splat(ak), w1 = v128.load32_splat(ak, 4);
-          a0l = f32x4.add(a0l, f32x4.mul(w0, vl));
-          a0h = f32x4.add(a0h, f32x4.mul(w0, vh));
-          a1l = f32x4.add(a1l, f32x4.mul(w1, vl));
-          a1h = f32x4.add(a1h, f32x4.mul(w1, vh));
-          const w2 = v128.load32_splat(ak, 8), w3 = v128.load32_splat(ak, 12);
-          a2l = f32x4.add(a2l, f32x4.mul(w2, vl));
-          a2h = f32x4.add(a2h, f32x4.mul(w2, vh));
-          a3l = f32x4.add(a3l, f32x4.mul(w3, vl));
-          a3h = f32x4.add(a3h, f32x4.mul(w3, vh));
-          ak += 16;
-          kp += 4;
-        }
-        storeRow(c0, n, a0l, a0h);
-        if (live > 1) storeRow(c1, n, a1l, a1h);
-        if (live > 2) storeRow(c2, n, a2l, a2h);
-        if (live > 3) storeRow(c3, n, a3l, a3h);
+    for (let mb: usize = 0; mb < M; mb += 4) {
+      for (let x0: usize = 0; x0 < rowLen; x0 += 8) {
+        tile4x8(min<usize>(4, M - mb), K, min<usize>(8, rowLen - x0), ap + ((mb * K) << 2), bp + ((r * bRow + x0) << 2), koffp,
+          cp + ((mb * ldc + r * cRow + x0) << 2), ldc, biasp != 0 ? biasp + (mb << 2) : 0, accumulate);
       }
     }
   }
+}
+
+/** One 4x8 tile of conv_gemm_f32: `live` rows and n columns of C are valid. */
+// @ts-ignore: decorator
+@inline function tile4x8(live: usize, K: usize, n: usize, ak: usize, bbase: usize, koffp: usize, c0: usize, ldc: usize, biasp: usize, accumulate: bool): void {
+  const c1 = c0 + (ldc << 2), c2 = c1 + (ldc << 2), c3 = c2 + (ldc << 2);
+  const b0: f32 = biasp != 0 ? load<f32>(biasp) : 0;
+  const b1: f32 = biasp != 0 && live > 1 ? load<f32>(biasp, 4) : 0;
+  const b2: f32 = biasp != 0 && live > 2 ? load<f32>(biasp, 8) : 0;
+  const b3: f32 = biasp != 0 && live > 3 ? load<f32>(biasp, 12) : 0;
+  let a0l = initLo(c0, n, accumulate, b0), a0h = initHi(c0, n, accumulate, b0);
+  let a1l = live > 1 ? initLo(c1, n, accumulate, b1) : f32x4.splat(0), a1h = live > 1 ? initHi(c1, n, accumulate, b1) : f32x4.splat(0);
+  let a2l = live > 2 ? initLo(c2, n, accumulate, b2) : f32x4.splat(0), a2h = live > 2 ? initHi(c2, n, accumulate, b2) : f32x4.splat(0);
+  let a3l = live > 3 ? initLo(c3, n, accumulate, b3) : f32x4.splat(0), a3h = live > 3 ? initHi(c3, n, accumulate, b3) : f32x4.splat(0);
+  let kp = koffp;
+  const kend = koffp + (K << 2);
+  while (kp < kend) {
+    const b = bbase + <usize>load<i32>(kp);
+    const vl = v128.load(b), vh = v128.load(b, 16);
+    const w0 = v128.load32_splat(ak), w1 = v128.load32_splat(ak, 4);
+    a0l = f32x4.add(a0l, f32x4.mul(w0, vl));
+    a0h = f32x4.add(a0h, f32x4.mul(w0, vh));
+    a1l = f32x4.add(a1l, f32x4.mul(w1, vl));
+    a1h = f32x4.add(a1h, f32x4.mul(w1, vh));
+    const w2 = v128.load32_splat(ak, 8), w3 = v128.load32_splat(ak, 12);
+    a2l = f32x4.add(a2l, f32x4.mul(w2, vl));
+    a2h = f32x4.add(a2h, f32x4.mul(w2, vh));
+    a3l = f32x4.add(a3l, f32x4.mul(w3, vl));
+    a3h = f32x4.add(a3h, f32x4.mul(w3, vh));
+    ak += 16;
+    kp += 4;
+  }
+  storeRow(c0, n, a0l, a0h);
+  if (live > 1) storeRow(c1, n, a1l, a1h);
+  if (live > 2) storeRow(c2, n, a2l, a2h);
+  if (live > 3) storeRow(c3, n, a3l, a3h);
 }
 
 /** dW[o][k..k+3] += the lanes of four accumulators (one per k) for the 4 rows o0..o0+3, `live` of them valid. */

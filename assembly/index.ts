@@ -10,3 +10,5 @@ export * from './optim';
 export * from './qr';
 export * from './conv';
 export * from './batchnorm';
+export * from './pool';
+export * from './loss';

@@ -1,0 +1,132 @@
+// 2-d pooling over planes: x is (P, H, W) with P = N C independent planes,
+// the output (P, OH, OW). Windows start at o s - pad and span k; padding
+// never contributes a value (max: -inf, average: see the divisor rules).
+
+/**
+ * out[p, oy, ox] = max over the window, idx = h W + w of its first maximum
+ * (as a float); NaN wins, like PyTorch. Every window holds at least one
+ * element of x (the caller checks pad <= k / 2).
+ */
+export function max_pool2d_f32(
+  P: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
+  OH: usize, OW: usize, xp: usize, outp: usize, idxp: usize,
+): void {
+  for (let p: usize = 0; p < P; p++) {
+    const plane = xp + ((p * H * W) << 2);
+    for (let oy: usize = 0; oy < OH; oy++) {
+      const y0 = <isize>(oy * sh) - <isize>ph;
+      const ya = <usize>max<isize>(y0, 0), yb = <usize>min<isize>(y0 + <isize>kh, <isize>H);
+      for (let ox: usize = 0; ox < OW; ox++) {
+        const x0 = <isize>(ox * sw) - <isize>pw;
+        const xa = <usize>max<isize>(x0, 0), xb = <usize>min<isize>(x0 + <isize>kw, <isize>W);
+        let best: f32 = -Infinity;
+        let at: usize = ya * W + xa;
+        for (let y = ya; y < yb; y++) {
+          for (let x = xa; x < xb; x++) {
+            const v = load<f32>(plane + ((y * W + x) << 2));
+            if (v > best || (v != v && best == best)) {
+              best = v;
+              at = y * W + x;
+            }
+          }
+        }
+        const q = ((p * OH + oy) * OW + ox) << 2;
+        store<f32>(outp + q, best);
+        store<f32>(idxp + q, <f32>at);
+      }
+    }
+  }
+}
+
+/** dx[p, idx[p, q]] += g[p, q] over the Q outputs of each plane, in order (dx zeroed here). */
+export function max_pool2d_bwd_f32(P: usize, HW: usize, Q: usize, gp: usize, idxp: usize, dxp: usize): void {
+  memory.fill(dxp, 0, (P * HW) << 2);
+  for (let p: usize = 0; p < P; p++) {
+    const d = dxp + ((p * HW) << 2);
+    for (let q: usize = 0; q < Q; q++) {
+      const i = (p * Q + q) << 2;
+      const at = d + (<usize>load<f32>(idxp + i) << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(gp + i));
+    }
+  }
+}
+
+/**
+ * Window of output o for an average pool: [start, end) clipped to the input,
+ * and PyTorch's divisor: with countIncludePad the window clipped to the padded
+ * input (start + k capped at size + pad), else the clipped window.
+ */
+// @ts-ignore: decorator
+@inline function avgDivisor(y0: isize, kh: usize, H: usize, ph: usize, x0: isize, kw: usize, W: usize, pw: usize, includePad: bool): f32 {
+  if (includePad) {
+    const ye = min<isize>(y0 + <isize>kh, <isize>(H + ph)), xe = min<isize>(x0 + <isize>kw, <isize>(W + pw));
+    return <f32>((ye - y0) * (xe - x0));
+  }
+  const ya = max<isize>(y0, 0), yb = min<isize>(y0 + <isize>kh, <isize>H);
+  const xa = max<isize>(x0, 0), xb = min<isize>(x0 + <isize>kw, <isize>W);
+  return <f32>((yb - ya) * (xb - xa));
+}
+
+/**
+ * Average pooling, forward (backward false: out = window sum / divisor) or
+ * backward (backward true: dx[window] += g / divisor, dx zeroed here; xp is g,
+ * outp is dx). Windows of PyTorch's avg_pool2d.
+ */
+export function avg_pool2d_f32(
+  P: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
+  OH: usize, OW: usize, xp: usize, outp: usize, includePad: bool, backward: bool,
+): void {
+  if (backward) memory.fill(outp, 0, (P * H * W) << 2);
+  for (let p: usize = 0; p < P; p++) {
+    const plane = (backward ? outp : xp) + ((p * H * W) << 2);
+    for (let oy: usize = 0; oy < OH; oy++) {
+      const y0 = <isize>(oy * sh) - <isize>ph;
+      const ya = <usize>max<isize>(y0, 0), yb = <usize>min<isize>(y0 + <isize>kh, <isize>H);
+      for (let ox: usize = 0; ox < OW; ox++) {
+        const x0 = <isize>(ox * sw) - <isize>pw;
+        const xa = <usize>max<isize>(x0, 0), xb = <usize>min<isize>(x0 + <isize>kw, <isize>W);
+        const div = avgDivisor(y0, kh, H, ph, x0, kw, W, pw, includePad);
+        windowStep(plane, W, ya, yb, xa, xb, (backward ? xp : outp) + (((p * OH + oy) * OW + ox) << 2), div, backward);
+      }
+    }
+  }
+}
+
+/** Forward: *q = sum(window) / div. Backward: window += *q / div. */
+// @ts-ignore: decorator
+@inline function windowStep(plane: usize, W: usize, ya: usize, yb: usize, xa: usize, xb: usize, q: usize, div: f32, backward: bool): void {
+  if (backward) {
+    const g = load<f32>(q) / div;
+    for (let y = ya; y < yb; y++) {
+      for (let x = xa; x < xb; x++) {
+        const at = plane + ((y * W + x) << 2);
+        store<f32>(at, load<f32>(at) + g);
+      }
+    }
+    return;
+  }
+  let s: f32 = 0;
+  for (let y = ya; y < yb; y++) {
+    for (let x = xa; x < xb; x++) s += load<f32>(plane + ((y * W + x) << 2));
+  }
+  store<f32>(q, s / div);
+}
+
+/**
+ * Adaptive average pooling (PyTorch's windows: start = floor(o H / OH),
+ * end = ceil((o + 1) H / OH)), forward or backward like avg_pool2d_f32.
+ */
+export function adaptive_avg_pool2d_f32(P: usize, H: usize, W: usize, OH: usize, OW: usize, xp: usize, outp: usize, backward: bool): void {
+  if (backward) memory.fill(outp, 0, (P * H * W) << 2);
+  for (let p: usize = 0; p < P; p++) {
+    const plane = (backward ? outp : xp) + ((p * H * W) << 2);
+    for (let oy: usize = 0; oy < OH; oy++) {
+      const ya = (oy * H) / OH, yb = ((oy + 1) * H + OH - 1) / OH;
+      for (let ox: usize = 0; ox < OW; ox++) {
+        const xa = (ox * W) / OW, xb = ((ox + 1) * W + OW - 1) / OW;
+        const div = <f32>((yb - ya) * (xb - xa));
+        windowStep(plane, W, ya, yb, xa, xb, (backward ? xp : outp) + (((p * OH + oy) * OW + ox) << 2), div, backward);
+      }
+    }
+  }
+}

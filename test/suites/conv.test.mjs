@@ -1,0 +1,111 @@
+// conv2d against a float64 direct-loop reference: strides, padding,
+// dilation, groups, odd sizes, batch 1, unbatched input; gradients by
+// finite differences; refused shapes.
+import * as assert from 'uvu/assert';
+import { suite, sg, assertClose, assertThrows, rng } from '../helpers/harness.mjs';
+import { gradcheck } from '../helpers/gradcheck.mjs';
+import { nd } from '../helpers/ref.mjs';
+
+const test = suite('ops: conv2d');
+const pair = (v) => (typeof v === 'number' ? [v, v] : v);
+
+/** Direct float64 convolution: x (N,C,H,W), w (O,C/G,kh,kw), b (O) or null. */
+function refConv(x, w, b, { stride = 1, padding = 0, dilation = 1, groups = 1 } = {}) {
+  const [N, C, H, W] = x.shape, [O, Cg, kh, kw] = w.shape;
+  const [sh, sw] = pair(stride), [ph, pw] = pair(padding), [dh, dw] = pair(dilation);
+  const OH = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, OW = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  const Og = O / groups, out = new Float64Array(N * O * OH * OW);
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) {
+    const g = Math.floor(o / Og);
+    for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+      let s = b ? b.data[o] : 0;
+      for (let c = 0; c < Cg; c++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+        const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+        if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += x.data[((n * C + g * Cg + c) * H + iy) * W + ix] * w.data[((o * Cg + c) * kh + ky) * kw + kx];
+      }
+      out[((n * O + o) * OH + oy) * OW + ox] = s;
+    }
+  }
+  return nd([N, O, OH, OW], out);
+}
+
+// [input shape, weight shape, options, with bias]
+const cases = [
+  [[2, 3, 7, 9], [5, 3, 3, 3], { padding: 1 }, true],
+  [[1, 4, 8, 8], [6, 2, 3, 3], { padding: 1, groups: 2 }, true],
+  [[2, 3, 9, 7], [4, 3, 3, 2], { stride: 2, padding: 1 }, false],
+  [[1, 2, 10, 11], [3, 2, 3, 3], { padding: 2, dilation: 2 }, true],
+  [[1, 2, 10, 11], [3, 2, 3, 3], { stride: [2, 1], padding: [0, 1], dilation: [1, 2] }, true],
+  [[2, 6, 5, 5], [6, 1, 3, 3], { padding: 1, groups: 6 }, false],
+  [[1, 3, 6, 6], [9, 3, 1, 1], {}, true],
+  [[1, 3, 6, 6], [9, 3, 1, 1], { stride: 2 }, false],
+  [[1, 3, 5, 5], [2, 3, 1, 1], { padding: 1 }, true], // padding beyond the kernel: col2im gradient path
+  [[1, 2, 5, 13], [3, 2, 2, 4], { stride: [1, 3], padding: [1, 2] }, true],
+  [[3, 1, 4, 4], [1, 1, 4, 4], {}, true], // output 1x1
+];
+
+for (const [xs, ws, opts, bias] of cases) {
+  test(`forward and gradients x${JSON.stringify(xs)} w${JSON.stringify(ws)} ${JSON.stringify(opts)}${bias ? ' +bias' : ''}`, () => {
+    const inputs = [{ shape: xs }, { shape: ws }];
+    if (bias) inputs.push({ shape: [ws[0]] });
+    gradcheck({
+      inputs,
+      fn: (x, w, b) => sg.conv2d(x, w, b ?? null, opts),
+      ref: (x, w, b) => refConv(x, w, b ?? null, opts),
+    });
+  });
+}
+
+test('larger shapes (tiles, tails and several row blocks) match the reference', () => {
+  const r = rng(3);
+  for (const [xs, ws, opts] of [[[2, 5, 13, 19], [10, 5, 3, 3], { padding: 1 }], [[1, 8, 11, 17], [6, 4, 3, 3], { stride: 2, padding: 1, groups: 2 }]]) {
+    const xd = r.array(xs.reduce((a, b) => a * b)), wd = r.array(ws.reduce((a, b) => a * b)), bd = r.array(ws[0]);
+    const y = sg.conv2d(sg.tensor(Float32Array.from(xd), { shape: xs }), sg.tensor(Float32Array.from(wd), { shape: ws }), sg.tensor(Float32Array.from(bd)), opts);
+    const e = refConv(nd(xs, xd), nd(ws, wd), nd([ws[0]], bd), opts);
+    assert.equal([...y.shape], e.shape);
+    assertClose(y.toArray(), e.data, { atol: 1e-5, rtol: 1e-4 });
+  }
+});
+
+test('batch 1 and unbatched input agree; unbatched gradients', () => {
+  const x = sg.randn([3, 6, 5]), w = sg.randn([4, 3, 3, 3]), b = sg.randn([4]);
+  const y3 = sg.conv2d(x, w, b, { padding: 1 });
+  const y4 = sg.conv2d(x.unsqueeze(0), w, b, { padding: 1 });
+  assert.equal([...y3.shape], [4, 6, 5]);
+  assert.equal(Array.from(y3.toArray()), Array.from(y4.toArray()));
+  gradcheck({
+    inputs: [{ shape: [2, 5, 4] }, { shape: [3, 2, 3, 3] }],
+    fn: (xx, ww) => sg.conv2d(xx, ww, null, { padding: 1 }),
+    ref: (xx, ww) => { const o = refConv(nd([1, ...xx.shape], xx.data), ww, null, { padding: 1 }); return nd(o.shape.slice(1), o.data); },
+  });
+});
+
+test('non-contiguous input and weight views', () => {
+  const x = sg.randn([2, 6, 5, 3]).permute(0, 1, 3, 2); // (2, 6, 3, 5)
+  const w = sg.randn([3, 4, 3, 6]).permute(3, 0, 2, 1); // (6, 3, 3, 4), non-contiguous
+  const y = sg.conv2d(x.narrow(1, 0, 3), w, null, { padding: [1, 2] });
+  const e = sg.conv2d(x.narrow(1, 0, 3).contiguous(), w.contiguous(), null, { padding: [1, 2] });
+  assert.equal(Array.from(y.toArray()), Array.from(e.toArray()));
+});
+
+test('gradients flow only where requested; bias gradient sums over batch and pixels', () => {
+  const x = sg.randn([2, 3, 4, 4]), w = sg.randn([2, 3, 3, 3], { requiresGrad: true }), b = sg.zeros([2], { requiresGrad: true });
+  sg.conv2d(x, w, b, { padding: 1 }).sum().backward();
+  assert.is(x.grad, null);
+  assert.equal(Array.from(b.grad.toArray()), [32, 32]);
+  assert.equal([...w.grad.shape], [2, 3, 3, 3]);
+});
+
+test('bad shapes and options are refused, naming the shapes', () => {
+  const x = sg.zeros([2, 3, 8, 8]);
+  assertThrows(() => sg.conv2d(x, sg.zeros([4, 5, 3, 3])), 'conv2d', '[2,3,8,8]', '[4,5,3,3]', 'expected 3 input channels, got 5');
+  assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 3])), 'conv2d', '[4,3,3]', '4-d weight');
+  assertThrows(() => sg.conv2d(sg.zeros([8, 8]), sg.zeros([4, 3, 3, 3])), 'conv2d', '[8,8]');
+  assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 3, 3]), sg.zeros([5])), 'bias', '[5]', '[4]');
+  assertThrows(() => sg.conv2d(x, sg.zeros([4, 1, 3, 3]), null, { groups: 2 }), 'not divisible by groups=2');
+  assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 9, 9])), '[2,3,8,8]', '[4,3,9,9]', 'smaller than the dilated kernel');
+  assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 3, 3]), null, { stride: 0 }), 'stride');
+  assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 3, 3]), null, { padding: -1 }), 'padding');
+});
+
+test.run();

@@ -1,0 +1,1 @@
+export default { id: 'depth', title: 'depth', claim: 'TODO', source: 'TODO', async run() { throw new Error('not written'); } };

@@ -1,0 +1,110 @@
+// Pooling against float64 window-loop references, with gradients by finite
+// differences (max pooling on distinct values so the argmax is stable).
+import * as assert from 'uvu/assert';
+import { suite, sg, assertClose, assertThrows, rng } from '../helpers/harness.mjs';
+import { gradcheck } from '../helpers/gradcheck.mjs';
+import { nd } from '../helpers/ref.mjs';
+
+const test = suite('ops: pooling');
+const pair = (v) => (typeof v === 'number' ? [v, v] : v);
+
+/** Pools every (H, W) plane of x with window(oy, ox) -> [ya, yb, xa, xb, divisor] and a combiner. */
+function refPool(x, OH, OW, window, kind) {
+  const [H, W] = x.shape.slice(-2), P = x.data.length / (H * W);
+  const out = new Float64Array(P * OH * OW);
+  for (let p = 0; p < P; p++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    const [ya, yb, xa, xb, div] = window(oy, ox, H, W);
+    let acc = kind === 'max' ? -Infinity : 0;
+    for (let y = Math.max(0, ya); y < Math.min(H, yb); y++) for (let xx = Math.max(0, xa); xx < Math.min(W, xb); xx++) {
+      const v = x.data[(p * H + y) * W + xx];
+      acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+    }
+    out[(p * OH + oy) * OW + ox] = kind === 'max' ? acc : acc / div;
+  }
+  return nd([...x.shape.slice(0, -2), OH, OW], out);
+}
+
+function refWindowed(x, { kernelSize, stride, padding = 0, countIncludePad = true }, kind) {
+  const [kh, kw] = pair(kernelSize), [sh, sw] = pair(stride ?? kernelSize), [ph, pw] = pair(padding);
+  const [H, W] = x.shape.slice(-2);
+  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1, OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  return refPool(x, OH, OW, (oy, ox) => {
+    const ya = oy * sh - ph, xa = ox * sw - pw, yb = ya + kh, xb = xa + kw;
+    const div = countIncludePad
+      ? (Math.min(yb, H + ph) - ya) * (Math.min(xb, W + pw) - xa)
+      : (Math.min(yb, H) - Math.max(ya, 0)) * (Math.min(xb, W) - Math.max(xa, 0));
+    return [ya, yb, xa, xb, div];
+  }, kind);
+}
+
+function refAdaptive(x, size) {
+  const [OH, OW] = pair(size);
+  const [H, W] = x.shape.slice(-2);
+  return refPool(x, OH, OW, (oy, ox) => {
+    const ya = Math.floor((oy * H) / OH), yb = Math.ceil(((oy + 1) * H) / OH);
+    const xa = Math.floor((ox * W) / OW), xb = Math.ceil(((ox + 1) * W) / OW);
+    return [ya, yb, xa, xb, (yb - ya) * (xb - xa)];
+  }, 'avg');
+}
+
+/** Distinct values (a shuffled ramp), so max pooling has a unique argmax. */
+function distinct(n, seed) {
+  const r = rng(seed), v = Array.from({ length: n }, (_, i) => (i - n / 2) / n);
+  for (let i = n - 1; i > 0; i--) { const j = r.int(i + 1); [v[i], v[j]] = [v[j], v[i]]; }
+  return v;
+}
+
+const windowCases = [
+  [[2, 3, 6, 6], { kernelSize: 2 }],
+  [[1, 2, 7, 9], { kernelSize: 3, stride: 2, padding: 1 }],
+  [[2, 1, 5, 8], { kernelSize: [2, 3], stride: [1, 2], padding: [1, 1] }],
+  [[3, 7, 7], { kernelSize: 3, stride: 1, padding: 1 }],
+  [[1, 1, 5, 5], { kernelSize: 5 }],
+];
+
+for (const [shape, opts] of windowCases) {
+  const n = shape.reduce((a, b) => a * b);
+  test(`maxPool2d ${JSON.stringify(shape)} ${JSON.stringify(opts)}`, () => {
+    gradcheck({ inputs: [{ shape, data: distinct(n, 5) }], fn: (x) => sg.maxPool2d(x, opts), ref: (x) => refWindowed(x, opts, 'max') });
+  });
+  for (const countIncludePad of [true, false]) {
+    test(`avgPool2d ${JSON.stringify(shape)} ${JSON.stringify(opts)} countIncludePad=${countIncludePad}`, () => {
+      const o = { ...opts, countIncludePad };
+      gradcheck({ inputs: [{ shape }], fn: (x) => sg.avgPool2d(x, o), ref: (x) => refWindowed(x, o, 'avg') });
+    });
+  }
+}
+
+for (const [shape, size] of [[[2, 3, 7, 5], 1], [[1, 2, 7, 9], [3, 4]], [[1, 1, 5, 5], 5], [[2, 6, 10], [4, 3]], [[1, 1, 3, 4], [5, 7]]]) {
+  test(`adaptiveAvgPool2d ${JSON.stringify(shape)} -> ${JSON.stringify(size)}`, () => {
+    gradcheck({ inputs: [{ shape }], fn: (x) => sg.adaptiveAvgPool2d(x, size), ref: (x) => refAdaptive(x, size) });
+  });
+}
+
+test('maxPool2d: the first maximum of a tie gets the gradient', () => {
+  const x = sg.tensor([[[[1, 1], [1, 1]]]], { requiresGrad: true });
+  sg.maxPool2d(x, { kernelSize: 2 }).sum().backward();
+  assert.equal(Array.from(x.grad.toArray()), [1, 0, 0, 0]);
+  const y = sg.tensor([[[[-5, -5, -5]]]], { requiresGrad: true });
+  const m = sg.maxPool2d(y, { kernelSize: [1, 2], stride: 1, padding: [0, 1] });
+  assert.equal(Array.from(m.toArray()), [-5, -5, -5, -5]); // padding never wins
+  m.sum().backward();
+  assert.equal(Array.from(y.grad.toArray()), [2, 1, 1]);
+});
+
+test('global average pooling equals the mean over H and W', () => {
+  const x = sg.randn([4, 8, 32, 32]);
+  const g = sg.adaptiveAvgPool2d(x, 1);
+  assert.equal([...g.shape], [4, 8, 1, 1]);
+  assertClose(g.toArray(), x.mean([2, 3]).toArray(), { atol: 1e-6, rtol: 1e-5 });
+});
+
+test('bad shapes and options are refused', () => {
+  assertThrows(() => sg.maxPool2d(sg.zeros([4, 4]), { kernelSize: 2 }), 'maxPool2d', '[4,4]');
+  assertThrows(() => sg.maxPool2d(sg.zeros([1, 1, 4, 4]), { kernelSize: 2, padding: 2 }), 'maxPool2d', 'at most half');
+  assertThrows(() => sg.avgPool2d(sg.zeros([1, 1, 2, 2]), { kernelSize: 3 }), 'avgPool2d', '[1,1,2,2]', 'smaller than the kernel');
+  assertThrows(() => sg.avgPool2d(sg.zeros([1, 1, 4, 4]), {}), 'kernelSize');
+  assertThrows(() => sg.adaptiveAvgPool2d(sg.zeros([1, 1, 4, 4]), 0), 'adaptiveAvgPool2d', 'outputSize');
+});
+
+test.run();

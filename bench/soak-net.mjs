@@ -41,7 +41,7 @@ export function makeSoak(seed = 0) {
     if (i % 50 === 49) net.eval(), sg.noGrad(() => net.forward(x).dispose()), net.train();
     return loss;
   }
-  return { net, opt, step, dispose: () => { net.dispose(); x.dispose(); y.dispose(); } };
+  return { net, opt, step, dispose: () => { opt.dispose(); net.dispose(); x.dispose(); y.dispose(); } };
 }
 
 /** Forces collection where the runtime allows it (node --expose-gc). */

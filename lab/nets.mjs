@@ -23,17 +23,6 @@ export function need(sg, ...paths) {
 function classes(sg) {
   if (classes.cache) return classes.cache;
   const [Module] = need(sg, 'nn.Module');
-  /** Children applied in order (registered as '0', '1', ...). */
-  class Chain extends Module {
-    constructor(layers) {
-      super();
-      this.layers = layers.map((m, i) => this.registerModule(String(i), m));
-    }
-    forward(x) {
-      for (const m of this.layers) x = m.call(x);
-      return x;
-    }
-  }
   /** y = x + f(x): the identity shortcut of He et al. 2016 (the fully connected form). */
   class Residual extends Module {
     constructor(body) {
@@ -55,10 +44,11 @@ function classes(sg) {
       return x.reshape([b, ck / this.pieces, this.pieces, h, w]).max(2);
     }
   }
-  return (classes.cache = { Chain, Residual, ChannelMaxout });
+  return (classes.cache = { Residual, ChannelMaxout });
 }
 
-export const chain = (sg, layers) => new (classes(sg).Chain)(layers);
+/** The layers applied in order (nn.Sequential). */
+export const chain = (sg, layers) => new (need(sg, 'nn.Sequential')[0])(...layers);
 export const residual = (sg, body) => new (classes(sg).Residual)(body);
 
 /** The activations compared by the rectifier experiment. */
@@ -74,6 +64,7 @@ function activation(sg, kind, width, conv) {
   switch (kind) {
     case 'tanh': return [[new (need(sg, 'nn.Tanh')[0])()], 1];
     case 'relu': return [[new (need(sg, 'nn.ReLU')[0])()], 1];
+    case 'sigmoid': return [[new (need(sg, 'nn.Sigmoid')[0])()], 1];
     case 'leakyrelu': return [[new (need(sg, 'nn.LeakyReLU')[0])(0.01)], 1];
     case 'prelu': return [[new (need(sg, 'nn.PReLU')[0])(conv ? { numParameters: width } : {})], 1];
     case 'crelu': return [[new (need(sg, 'nn.CReLU')[0])({ dim: 1 })], 2];
@@ -82,8 +73,11 @@ function activation(sg, kind, width, conv) {
 }
 
 /** An affine map (Linear, or a 3x3 conv with `conv`) from `inW` to `outW` units followed by activation `kind`; returns [layers, emitted width]. */
-export function affineAct(sg, kind, inW, outW, { conv = false } = {}) {
-  const affine = (i, o) => (conv ? new (need(sg, 'nn.Conv2d')[0])(i, o, 3, { padding: 1 }) : new (need(sg, 'nn.Linear')[0])(i, o));
+export function affineAct(sg, kind, inW, outW, { conv = false, dropConnect = 0 } = {}) {
+  const affine = (i, o) =>
+    conv ? new (need(sg, 'nn.Conv2d')[0])(i, o, 3, { padding: 1 })
+      : dropConnect > 0 ? new (need(sg, 'nn.DropConnect')[0])(i, o, { p: dropConnect })
+      : new (need(sg, 'nn.Linear')[0])(i, o);
   if (kind === 'maxout') {
     if (!conv) return [[new (need(sg, 'nn.Maxout')[0])(inW, outW, 2)], outW];
     return [[affine(inW, outW * 2), new (classes(sg).ChannelMaxout)(2)], outW];
@@ -97,14 +91,14 @@ export function affineAct(sg, kind, inW, outW, { conv = false } = {}) {
  * layers of `width` units with activation `kind`), optional BatchNorm1d
  * after each hidden affine map and dropout before each weight layer.
  */
-export function mlp(sg, { inputs, classes: nClasses = 10, width, depth, kind = 'relu', batchNorm = false, dropout = 0, inputDropout = 0 }) {
+export function mlp(sg, { inputs, classes: nClasses = 10, width, depth, kind = 'relu', batchNorm = false, dropout = 0, inputDropout = 0, dropConnect = 0 }) {
   const [Linear, Flatten] = need(sg, 'nn.Linear', 'nn.Flatten');
   const layers = [new Flatten()];
   let w = inputs;
   for (let d = 0; d < depth - 1; d++) {
     const p = d === 0 ? inputDropout : dropout;
     if (p > 0) layers.push(new (need(sg, 'nn.Dropout')[0])(p));
-    const [block, out] = affineAct(sg, kind, w, width);
+    const [block, out] = affineAct(sg, kind, w, width, { dropConnect: d === 0 ? 0 : dropConnect });
     if (batchNorm) block.splice(1, 0, new (need(sg, 'nn.BatchNorm1d')[0])(width));
     layers.push(...block);
     w = out;
@@ -159,4 +153,25 @@ export function cnn4(sg, { channels = [8, 16], side = 28, classes: nClasses = 10
 export function linearLayers(sg, model) {
   const [Linear] = need(sg, 'nn.Linear');
   return [...model.modules()].filter((m) => m instanceof Linear);
+}
+
+/**
+ * Runs the top-level children of a Sequential model one by one on x, calling
+ * `onLayer(index, module, output)` after each; returns onLayer's replacement
+ * of the output when it gives one (a probe can add a zero leaf to read the
+ * gradient there).
+ */
+export function probeForward(model, x, onLayer) {
+  let h = x, i = 0;
+  for (const m of model.children()) {
+    h = m.call(h);
+    h = onLayer(i++, m, h) ?? h;
+  }
+  return h;
+}
+
+/** Frees a model's parameters and buffers. */
+export function disposeModel(model) {
+  model.zeroGrad?.();
+  if (typeof model.dispose === 'function') model.dispose();
 }

@@ -5,7 +5,7 @@ import { need } from './nets.mjs';
 
 /** Mean cross-entropy of logits [B, K] against class indices y [B]. */
 export function crossEntropy(sg, logits, y) {
-  const fn = sg.nn?.functional?.crossEntropy ?? sg.nn?.crossEntropy;
+  const fn = sg.F?.crossEntropy;
   if (fn) return fn(logits, y);
   const [CrossEntropyLoss] = need(sg, 'nn.CrossEntropyLoss');
   return new CrossEntropyLoss().call(logits, y);
@@ -54,11 +54,16 @@ export function evaluate(sg, model, loader, limit = Infinity) {
  * `window` batches) is at or below it.
  */
 export function trainArm(sg, { model, train, steps, lr, momentum = 0.9, progress, label, evals = {}, evalEvery = 0, evalLimit = 1000, stopAtError = null, window = 20 }) {
+  if (evalEvery > 0) evalEvery = Math.max(1, evalEvery);
   const opt = makeSGD(sg, model, { lr, momentum });
-  const curve = { step: [], loss: [], batchError: [], evals: Object.fromEntries(Object.keys(evals).map((k) => [k, []])), diverged: false, stoppedAt: null };
+  const curve = { step: [], loss: [], batchError: [], evals: Object.fromEntries(Object.keys(evals).map((k) => [k, []])), evalLoss: Object.fromEntries(Object.keys(evals).map((k) => [k, []])), diverged: false, stoppedAt: null };
   const runningErr = [];
   const doEval = (step) => {
-    for (const [name, loader] of Object.entries(evals)) curve.evals[name].push([step, evaluate(sg, model, loader, evalLimit).error]);
+    for (const [name, loader] of Object.entries(evals)) {
+      const r = evaluate(sg, model, loader, evalLimit);
+      curve.evals[name].push([step, r.error]);
+      curve.evalLoss[name].push([step, r.loss]);
+    }
   };
   model.train();
   progress?.start(label, steps);

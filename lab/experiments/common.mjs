@@ -1,0 +1,60 @@
+// Shared by the experiments: step budgets, running the arms of a comparison
+// under identical conditions, and turning curves into charts.
+import { disposeModel } from '../nets.mjs';
+import { smooth, trainArm } from '../train.mjs';
+
+/** The step budget: --steps when given, else the experiment's full or quick figure. */
+export const budget = (ctx, full, quick) => ctx.steps ?? (ctx.quick ? quick : full);
+
+/**
+ * Trains each arm {name, build(), ...} with the same optimizer settings, the
+ * same step budget and the same data order (one loader seed); the engine RNG
+ * is reseeded before each build so initial weights come from the same stream.
+ * `train` and `evals` are ImageDatasets ({name: dataset} for evals).
+ */
+export function runArms(ctx, { experiment, arms, train, evals = {}, steps, lr, momentum = 0.9, batchSize = 64, flatten = false, evalEvery = 0, evalLimit = 1000, stopAtError = null, prepare }) {
+  const { sg, seed, progress } = ctx;
+  const curves = {};
+  const loaderOpts = { batchSize, seed, flatten, normalize: 'dataset' };
+  for (const arm of arms) {
+    sg.manualSeed(seed);
+    const model = arm.build();
+    const trainLoader = new sg.DataLoader(train, loaderOpts);
+    const evalLoaders = Object.fromEntries(Object.entries(evals).map(([k, ds]) => [k, new sg.DataLoader(ds, { ...loaderOpts, shuffle: false })]));
+    try {
+      prepare?.(arm, model, trainLoader);
+      curves[arm.name] = trainArm(sg, { model, train: trainLoader, steps, lr, momentum, progress, label: `${experiment} ${arm.name}`, evals: evalLoaders, evalEvery, evalLimit, stopAtError });
+    } finally {
+      trainLoader.dispose();
+      for (const l of Object.values(evalLoaders)) l.dispose();
+      disposeModel(model);
+    }
+  }
+  return curves;
+}
+
+/** A chart of one per-step quantity (smoothed) for every arm. */
+export function stepChart(curves, { title, key = 'batchError', yLabel = 'training error (running mean of 20 batches)', logY = false, window = 20 }) {
+  return {
+    title,
+    xLabel: 'SGD step',
+    yLabel,
+    logY,
+    series: Object.entries(curves).map(([name, c]) => ({ name, points: smooth(c.step, c[key], window) })),
+  };
+}
+
+/** A chart of evaluation curves: for each arm and each eval set, [step, error]. */
+export function evalChart(curves, { title, sets, yLabel = 'error', key = 'evals' }) {
+  return {
+    title,
+    xLabel: 'SGD step',
+    yLabel,
+    series: Object.entries(curves).flatMap(([name, c]) => sets.map((s, i) => ({ name: `${name}: ${s}`, points: c[key][s], dashed: i > 0 }))),
+  };
+}
+
+/** The last value of an eval curve. */
+export const finalEval = (curve, set, key = 'evals') => curve[key][set].at(-1)[1];
+
+export const pct = (v) => `${(100 * v).toFixed(1)}%`;

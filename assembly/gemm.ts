@@ -5,8 +5,11 @@
 // Structure (Goto/BLIS style, host-chosen block sizes mc x kc x nc):
 //   for each kc-block of K (in increasing k):
 //     for each nc-block of N: pack B[kc, nc] into 8-wide panels (kc x 8, zero-padded)
-//       for each mc-block of M: pack A[mc, kc] into 4-row strips (kc x 4, zero-padded)
-//         for each panel, for each strip: the 4x8 microkernel
+//       for each mc-block of M: pack A[mc, kc] into MR-row strips (kc x MR, zero-padded)
+//         for each panel, for each strip: the MR x 8 microkernel
+// MR is 4 in the plain build (4x8 "loadsplat": 8 accumulators; more spill
+// without FMA) and 6 in the relaxed build (6x8 with relaxed_madd: 12
+// accumulators hide the FMA latency).
 // Threads can later split the mc-blocks of one packed B block between them.
 //
 // Determinism: every C element is one accumulator that starts at
@@ -19,13 +22,13 @@
 //
 // Scratch (given by the host, never allocated here), in floats:
 //   kc * roundUp(nc, 8)   packed B block
-//   roundUp(mc, 4) * kc   packed A block
-//   32 + 8                edge tile and its bias
+//   (mc + 8) * kc         packed A block (room for roundUp(mc, MR) rows)
+//   64                    edge tile (MR x 8) and its bias (8)
 // where kc, nc, mc are the block sizes clipped to K, N, M (kc at least 1).
 
 /** Tile height (rows of A per strip) and width (columns of B per panel). */
 // @ts-ignore: decorator
-@inline const MR: usize = 4;
+@inline const MR: usize = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 // @ts-ignore: decorator
 @inline const NR: usize = 8;
 
@@ -62,13 +65,26 @@ function packA(mc: usize, kc: usize, ap: usize, sa0: usize, sa1: usize, dst: usi
     let k: usize = 0;
     if (rows == MR && sa0 == 1) {
       // A transposed: the MR rows of one k are contiguous
-      for (; k < kc; k++) v128.store(strip + (k << 4), v128.load(src + ((k * sa1) << 2)));
+      for (; k < kc; k++) {
+        const from = src + ((k * sa1) << 2), to = strip + ((k * MR) << 2);
+        v128.store(to, v128.load(from));
+        if (MR == 6) store<u64>(to, load<u64>(from, 16), 16);
+      }
     } else if (rows == MR && sa1 == 1) {
-      // A row-major: 4x4 transposes
+      // A row-major: 4x4 transposes of rows 0-3 (and rows 4, 5 interleaved in pairs)
       const r1 = src + (sa0 << 2), r2 = src + (sa0 << 3), r3 = r1 + (sa0 << 3);
+      const r4 = r2 + (sa0 << 3), r5 = r3 + (sa0 << 3);
       for (; k + 4 <= kc; k += 4) {
-        const o = k << 2;
-        storeTransposed4x4(v128.load(src + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), strip + (k << 4), 16);
+        const o = k << 2, to = strip + ((k * MR) << 2);
+        storeTransposed4x4(v128.load(src + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), to, MR << 2);
+        if (MR == 6) {
+          const a4 = v128.load(r4 + o), a5 = v128.load(r5 + o);
+          const lo = v128.shuffle<f32>(a4, a5, 0, 4, 1, 5), hi = v128.shuffle<f32>(a4, a5, 2, 6, 3, 7);
+          store<u64>(to, i64x2.extract_lane(lo, 0), 16);
+          store<u64>(to, i64x2.extract_lane(lo, 1), 40);
+          store<u64>(to, i64x2.extract_lane(hi, 0), 64);
+          store<u64>(to, i64x2.extract_lane(hi, 1), 88);
+        }
       }
     }
     for (; k < kc; k++) {
@@ -116,7 +132,7 @@ function packB(kc: usize, nc: usize, bp: usize, sb0: usize, sb1: usize, dst: usi
 }
 
 /**
- * The 4x8 microkernel: C[0..4, 0..8] at cp (row stride ldcb bytes) becomes
+ * The 4x8 microkernel of the plain build: C[0..4, 0..8] at cp (row stride ldcb bytes) becomes
  * init + sum_k a[k] b[k] over a packed strip pa and panel pb, where init is
  * C itself (loadC) or zero, plus bias[0..8] when biasp != 0.
  */
@@ -155,14 +171,68 @@ function tile4x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC:
   v128.store(cp + 3 * ldcb, c30); v128.store(cp + 3 * ldcb, c31, 16);
 }
 
+/** The 6x8 microkernel of the relaxed build: as tile4x8 with six rows. */
+function tile6x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  if (loadC) {
+    c00 = v128.load(cp); c01 = v128.load(cp, 16);
+    c10 = v128.load(cp + ldcb); c11 = v128.load(cp + ldcb, 16);
+    c20 = v128.load(cp + 2 * ldcb); c21 = v128.load(cp + 2 * ldcb, 16);
+    c30 = v128.load(cp + 3 * ldcb); c31 = v128.load(cp + 3 * ldcb, 16);
+    c40 = v128.load(cp + 4 * ldcb); c41 = v128.load(cp + 4 * ldcb, 16);
+    c50 = v128.load(cp + 5 * ldcb); c51 = v128.load(cp + 5 * ldcb, 16);
+  }
+  if (biasp != 0) {
+    const b0 = v128.load(biasp), b1 = v128.load(biasp, 16);
+    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1);
+    c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
+    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
+    c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+    c40 = f32x4.add(c40, b0); c41 = f32x4.add(c41, b1);
+    c50 = f32x4.add(c50, b0); c51 = f32x4.add(c51, b1);
+  }
+  for (let k: usize = 0; k < kc; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    a = v128.load32_splat(pa, 16);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    a = v128.load32_splat(pa, 20);
+    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+    pa += 24;
+    pb += NR << 2;
+  }
+  v128.store(cp, c00); v128.store(cp, c01, 16);
+  v128.store(cp + ldcb, c10); v128.store(cp + ldcb, c11, 16);
+  v128.store(cp + 2 * ldcb, c20); v128.store(cp + 2 * ldcb, c21, 16);
+  v128.store(cp + 3 * ldcb, c30); v128.store(cp + 3 * ldcb, c31, 16);
+  v128.store(cp + 4 * ldcb, c40); v128.store(cp + 4 * ldcb, c41, 16);
+  v128.store(cp + 5 * ldcb, c50); v128.store(cp + 5 * ldcb, c51, 16);
+}
+
+/** The microkernel of this build (MR x 8). */
+// @ts-ignore: decorator
+@inline function microkernel(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
+  if (MR == 6) tile6x8(kc, pa, pb, cp, ldcb, loadC, biasp);
+  else tile4x8(kc, pa, pb, cp, ldcb, loadC, biasp);
+}
+
 /**
- * One tile of `rows` x `cols` (at most 4 x 8) at cp: full tiles run in
- * place, edge tiles on a zero-padded copy in `edge` (32 floats, then 8 for
+ * One tile of `rows` x `cols` (at most MR x 8) at cp: full tiles run in
+ * place, edge tiles on a zero-padded copy in `edge` (MR x 8 floats, then 8 for
  * the bias) so that they use the same code.
  */
 function tile(rows: usize, cols: usize, kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize, edge: usize): void {
   if (rows == MR && cols == NR) {
-    tile4x8(kc, pa, pb, cp, ldcb, loadC, biasp);
+    microkernel(kc, pa, pb, cp, ldcb, loadC, biasp);
     return;
   }
   const eb = edge + (MR * NR << 2);
@@ -172,7 +242,7 @@ function tile(rows: usize, cols: usize, kc: usize, pa: usize, pb: usize, cp: usi
     }
   }
   if (biasp != 0) for (let c: usize = 0; c < NR; c++) store<f32>(eb + (c << 2), c < cols ? load<f32>(biasp + (c << 2)) : 0);
-  tile4x8(kc, pa, pb, edge, NR << 2, true, biasp != 0 ? eb : 0);
+  microkernel(kc, pa, pb, edge, NR << 2, true, biasp != 0 ? eb : 0);
   for (let r: usize = 0; r < rows; r++) {
     for (let c: usize = 0; c < cols; c++) store<f32>(cp + r * ldcb + (c << 2), load<f32>(edge + ((r * NR + c) << 2)));
   }
@@ -182,7 +252,7 @@ function tile(rows: usize, cols: usize, kc: usize, pa: usize, pb: usize, cp: usi
  * C[i, j] = (accumulate ? C[i, j] : 0) + (biasp ? bias[j] : 0) + sum_k A[i, k] B[k, j]
  * with A[i, k] at ap + 4 (i sa0 + k sa1), B[k, j] at bp + 4 (k sb0 + j sb1),
  * C[i, j] at cp + 4 (i ldc + j), bias[j] at biasp + 4 j (biasp = 0: no bias).
- * mc, kc, nc are the block sizes (mc a multiple of 4, nc of 8, all >= 1);
+ * mc, kc, nc are the block sizes (mc is rounded down to a multiple of MR, nc must be one of 8; all >= 1);
  * packp is scratch of the size given at the top of this file.
  */
 export function gemm_f32(
@@ -196,10 +266,10 @@ export function gemm_f32(
   const ldcb = ldc << 2;
   kc = max<usize>(1, min(kc, K));
   nc = min(nc, N);
-  mc = min(mc, M);
+  mc = min(max<usize>(MR, mc - mc % MR), M);
   const packedB = packp;
   const packedA = packedB + ((kc * ((nc + NR - 1) & ~(NR - 1))) << 2);
-  const edge = packedA + ((((mc + MR - 1) & ~(MR - 1)) * kc) << 2);
+  const edge = packedA + (((mc + 8) * kc) << 2);
   // K = 0 still runs one (empty) k-block: C = init
   let pc: usize = 0;
   do {

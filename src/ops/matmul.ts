@@ -23,8 +23,8 @@ import { reshape, transpose, unsqueeze } from './views';
 import { sumTo } from './reduce';
 import { add } from './binary';
 
-/** Cache blocks of the GEMM (rows of A per packed block, depth, columns of B per packed block). */
-export const GEMM_BLOCKS = { mc: 64, kc: 256, nc: 1024 };
+/** Cache blocks of the GEMM (rows of A per packed block: a multiple of both tile heights 4 and 6; depth; columns of B per packed block). */
+export const GEMM_BLOCKS = { mc: 72, kc: 256, nc: 1024 };
 
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
@@ -32,7 +32,7 @@ const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 export function gemmScratchBytes(M: number, N: number, K: number): number {
   const kc = Math.max(1, Math.min(GEMM_BLOCKS.kc, K));
   const nc = Math.min(GEMM_BLOCKS.nc, N), mc = Math.min(GEMM_BLOCKS.mc, M);
-  return 4 * (kc * roundUp(nc, 8) + roundUp(mc, 4) * kc + 40);
+  return 4 * (kc * roundUp(nc, 8) + (mc + 8) * kc + 64);
 }
 
 /** A matrix operand: byte offset of [0, 0] and element strides of its two dims. */

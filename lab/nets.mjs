@@ -155,21 +155,6 @@ export function linearLayers(sg, model) {
   return [...model.modules()].filter((m) => m instanceof Linear);
 }
 
-/**
- * Runs the top-level children of a Sequential model one by one on x, calling
- * `onLayer(index, module, output)` after each; returns onLayer's replacement
- * of the output when it gives one (a probe can add a zero leaf to read the
- * gradient there).
- */
-export function probeForward(model, x, onLayer) {
-  let h = x, i = 0;
-  for (const m of model.children()) {
-    h = m.call(h);
-    h = onLayer(i++, m, h) ?? h;
-  }
-  return h;
-}
-
 /** Frees a model's parameters and buffers. */
 export function disposeModel(model) {
   model.zeroGrad?.();

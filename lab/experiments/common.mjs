@@ -23,6 +23,7 @@ export function runArms(ctx, { experiment, arms, train, evals = {}, steps, lr, m
     const evalLoaders = Object.fromEntries(Object.entries(evals).map(([k, ds]) => [k, new sg.DataLoader(ds, { ...loaderOpts, shuffle: false })]));
     try {
       prepare?.(arm, model, trainLoader);
+      arm.prepare?.(model, trainLoader);
       curves[arm.name] = trainArm(sg, { model, train: trainLoader, steps, lr, momentum, progress, label: `${experiment} ${arm.name}`, evals: evalLoaders, evalEvery, evalLimit, stopAtError });
     } finally {
       trainLoader.dispose();
@@ -58,3 +59,40 @@ export function evalChart(curves, { title, sets, yLabel = 'error', key = 'evals'
 export const finalEval = (curve, set, key = 'evals') => curve[key][set].at(-1)[1];
 
 export const pct = (v) => `${(100 * v).toFixed(1)}%`;
+
+/** The first `n` training samples as one batch (for initialisation and measurements at init). */
+export const firstBatch = (loader, n) => loader.gather(Array.from({ length: Math.min(n, loader.dataset.length) }, (_, i) => i));
+
+/**
+ * Per-layer statistics at one forward/backward pass: for every top-level
+ * child whose class is in `at`, the variance of its output and the norm of
+ * the loss gradient there (read through a zero leaf added to the output).
+ * `position` counts the weight layers (Linear) before each probe.
+ */
+export function layerProbe(sg, model, batch, at = ['ReLU', 'Tanh', 'Sigmoid', 'CReLU', 'Residual', 'Maxout', 'LeakyReLU', 'PReLU']) {
+  return sg.scope(() => {
+    const probes = [];
+    let linears = 0;
+    const logits = probeNet(model, batch.x, (m, h) => {
+      const name = m.constructor.name;
+      if (name === 'Linear' || name === 'DropConnect' || name === 'Maxout') linears++;
+      if (name === 'Residual') linears += 2;
+      if (!at.includes(name)) return undefined;
+      const z = sg.zeros(h.shape).requiresGrad_();
+      probes.push({ position: linears, variance: sg.noGrad(() => h.var().item()), z });
+      return h.add(z);
+    });
+    const loss = sg.F.crossEntropy(logits, batch.y);
+    loss.backward();
+    return probes.map((p) => ({ position: p.position, variance: p.variance, gradNorm: p.z.grad.norm().item() }));
+  });
+}
+
+function probeNet(model, x, onLayer) {
+  let h = x;
+  for (const m of model.children()) {
+    h = m.call(h);
+    h = onLayer(m, h) ?? h;
+  }
+  return h;
+}

@@ -264,6 +264,8 @@ export function gemm_f32(
 ): void {
   if (M == 0 || N == 0) return;
   const ldcb = ldc << 2;
+  // K in equal blocks of at most kc (784 = 4 x 196 rather than 3 x 256 + 16)
+  if (K > kc) kc = (K + (K + kc - 1) / kc - 1) / ((K + kc - 1) / kc);
   kc = max<usize>(1, min(kc, K));
   nc = min(nc, N);
   mc = min(max<usize>(MR, mc - mc % MR), M);

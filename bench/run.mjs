@@ -3,18 +3,21 @@
 // process (bench/session.mjs); onnxruntime-web runs in a process of its own
 // (its session installs a global Worker that breaks jax-js). Writes
 // bench/results/<timestamp>.json and prints a table.
-// Usage: npm run bench [-- --only matmul] [-- --quick]
+// Usage: npm run bench [-- --only matmul] [-- --quick] [-- --relaxed]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const passThrough = process.argv.slice(2);
-const sessions = [['tfjs-wasm', 'tfjs-cpu', 'jax'], ['ort']];
+// --relaxed: run Node with relaxed SIMD enabled (Node 20 has it behind a flag), so simdgrad picks its relaxed-simd kernels
+const relaxed = process.argv.includes('--relaxed');
+const passThrough = process.argv.slice(2).filter((a) => a !== '--relaxed');
+const nodeFlags = relaxed ? ['--experimental-wasm-relaxed-simd'] : [];
+const sessions = [['tfjs-wasm', 'tfjs-cpu', 'jax', 'solo'], ['ort']];
 const all = [];
 let variant;
 for (const peers of sessions) {
   process.stderr.write(`session: simdgrad vs ${peers.join(', ')}\n`);
-  const out = execFileSync(process.execPath, ['bench/session.mjs', '--peers', peers.join(','), ...passThrough], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).toString();
+  const out = execFileSync(process.execPath, [...nodeFlags, 'bench/session.mjs', '--peers', peers.join(','), ...passThrough], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).toString();
   const line = out.split('\n').find((l) => l.startsWith('BENCH-JSON '));
   if (!line) throw new Error(`session ${peers} printed no results:\n${out}`);
   const r = JSON.parse(line.slice('BENCH-JSON '.length));

@@ -1,7 +1,8 @@
 // One benchmark process: simdgrad against the peers named on the command
 // line, row by row, each pair alternated in this process. Prints one JSON
 // line (prefixed BENCH-JSON) with the results.
-// Usage: node bench/session.mjs --peers tfjs-wasm,jax [--only matmul] [--quick]
+// Usage: node bench/session.mjs --peers tfjs-wasm,jax[,solo] [--only matmul] [--quick]
+// ('solo' also runs the rows that have no peer)
 import * as sg from '../dist/index.js';
 import { rows } from './rows.mjs';
 import { alternate } from './lib/timing.mjs';
@@ -22,7 +23,8 @@ for (const row of rows) {
   const missing = (row.requires ?? []).filter((name) => typeof sg[name] !== 'function');
   if (missing.length) { results.push({ id: row.id, skipped: `simdgrad does not export ${missing.join(', ')}` }); continue; }
   const names = Object.keys(row.contenders).filter((n) => n !== 'simdgrad' && peers.includes(n));
-  if (names.length === 0 && !peers.includes('simdgrad')) continue;
+  // rows without a peer run in the session that lists 'solo'
+  if (names.length === 0 && !(Object.keys(row.contenders).length === 1 && peers.includes('solo'))) continue;
   const pairs = names.length ? names : [null];
   for (const peer of pairs) {
     const entry = { id: row.id, group: row.group, label: row.label, unit: row.unit, lowerIsBetter: row.lowerIsBetter, peer };

@@ -8,6 +8,11 @@ execFileSync(process.execPath, ['scripts/gen-elementwise.mjs'], { stdio: 'inheri
 execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', '--config', 'asconfig.json', '--target', 'release'], { stdio: 'inherit' });
 // the same source with relaxed SIMD (ASC_FEATURE_RELAXED_SIMD picks fused multiply-add)
 execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', '--config', 'asconfig.json', '--target', 'release', '--enable', 'relaxed-simd', '--outFile', 'build/simdgrad-relaxed.wasm', '--textFile', 'build/simdgrad-relaxed.wat'], { stdio: 'inherit' });
+// both again over a shared memory (imported as shared, at most 4 GiB) for the worker pool;
+// the code is the same, only the memory import's type differs
+const SHARED = ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
+execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', '--config', 'asconfig.json', '--target', 'release', ...SHARED, '--outFile', 'build/simdgrad-shared.wasm', '--textFile', 'build/simdgrad-shared.wat'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', '--config', 'asconfig.json', '--target', 'release', '--enable', 'relaxed-simd', ...SHARED, '--outFile', 'build/simdgrad-relaxed-shared.wasm', '--textFile', 'build/simdgrad-relaxed-shared.wat'], { stdio: 'inherit' });
 
 /** Checks a kernel module imports only env.memory and has no data segments; returns its export names. */
 function checkModule(path, features) {
@@ -34,10 +39,10 @@ function checkModule(path, features) {
   return mod;
 }
 const mod = checkModule('build/simdgrad.wasm', 'simd');
-const relaxedMod = checkModule('build/simdgrad-relaxed.wasm', 'relaxed');
-if (relaxedMod !== null) {
-  const plainNames = WebAssembly.Module.exports(mod).map((e) => e.name).join();
-  if (WebAssembly.Module.exports(relaxedMod).map((e) => e.name).join() !== plainNames) throw new Error('the relaxed build must export the same kernels');
+const plainNames = WebAssembly.Module.exports(mod).map((e) => e.name).join();
+for (const [path, features] of [['build/simdgrad-relaxed.wasm', 'relaxed'], ['build/simdgrad-shared.wasm', 'simd'], ['build/simdgrad-relaxed-shared.wasm', 'relaxed']]) {
+  const other = checkModule(path, features);
+  if (other !== null && WebAssembly.Module.exports(other).map((e) => e.name).join() !== plainNames) throw new Error(`${path} must export the same kernels as build/simdgrad.wasm`);
 }
 
 // The typed kernel table for the host, read off the exported signatures.

@@ -11,6 +11,8 @@ await init();
 export { init, memory, setMemoryLimit, checkHeap, type MemoryInfo } from './runtime/engine';
 export { wasmVariant, useVariant } from './runtime/engine';
 export { type WasmVariant } from './runtime/variant';
+export { setNumThreads, getNumThreads, threadingStatus, threadsReady, terminateThreads, type ThreadingStatus } from './runtime/pool';
+export { parallelFor, setMinWorkPerThread, type LaneBody } from './runtime/parallel';
 export { OutOfMemoryError } from './runtime/heap';
 export { Tensor, type TensorLike } from './tensor';
 export { noGrad, isGradEnabled, type BackwardOptions } from './autograd/graph';

@@ -6,11 +6,15 @@ import { instantiate } from '@assemblyscript/loader';
 import { Heap, type HeapStats } from './heap';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { checkVariant, preferredVariant, variantModule, variantSupported, VARIANTS, type WasmVariant } from './variant';
+import { detectThreadSupport, type ThreadSupport } from './thread-support';
 
 const PAGE = 65536;
 /** 4 GiB: the most a 32-bit WebAssembly memory can address. */
 const MAX_PAGES = 65536;
-/** The first 64 bytes stay unused, so offset 0 is never a tensor. */
+/**
+ * The first 64 bytes are never a tensor (so offset 0 is never one); they hold
+ * the worker pool's control block (src/runtime/task.ts) when threads are on.
+ */
 const HEAP_BASE = 64;
 
 let kernelsRef: Kernels | undefined;
@@ -20,10 +24,13 @@ let ready: Promise<void> | undefined;
 /** Kernel instances per variant this runtime supports, all over the one memory. */
 const instances = new Map<WasmVariant, Kernels>();
 let variantRef: WasmVariant = 'simd';
+let threadSupportRef: ThreadSupport | undefined;
+/** Compiled modules per variant (index in VARIANTS; null where unsupported), for the worker pool. */
+let compiledRef: (WebAssembly.Module | null)[] = [];
 
-/** The compiled kernel module of the variant in use (or of `variant`), compiled once and cached. */
+/** The compiled kernel module of the variant in use (or of `variant`), compiled once and cached (the shared build when threads are on). */
 export function kernelModule(variant: WasmVariant = variantRef): Promise<WebAssembly.Module> {
-  return variantModule(variant);
+  return variantModule(variant, threadSupportRef !== undefined && threadSupportRef.host !== 'none');
 }
 
 /** The kernel variant in use: 'relaxed-simd' where the runtime supports it, else 'simd'. */
@@ -63,15 +70,27 @@ export async function instantiateKernels(module: WebAssembly.Module, memory: Web
  */
 export function init(): Promise<void> {
   return (ready ??= (async () => {
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+    // threads need the memory shared from the start, and then the shared build
+    // everywhere: tensors live in the memory, so it can never be swapped
+    const support = await detectThreadSupport();
+    const shared = support.host !== 'none';
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared });
     const supported = VARIANTS.filter(variantSupported);
-    const made = await Promise.all(supported.map(async (v) => instantiateKernels(await variantModule(v), memory)));
+    const compiled = await Promise.all(supported.map((v) => variantModule(v, shared)));
+    const made = await Promise.all(compiled.map((m) => instantiateKernels(m, memory)));
     supported.forEach((v, i) => instances.set(v, made[i]));
+    compiledRef = VARIANTS.map((v) => (supported.includes(v) ? compiled[supported.indexOf(v)] : null));
+    threadSupportRef = support;
     memoryRef = memory;
     heapRef = new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE);
     variantRef = preferredVariant();
     kernelsRef = instances.get(variantRef);
   })());
+}
+
+/** What the worker pool needs from the engine: whether threads are possible, the memory, the compiled modules. */
+export function threadContext(): { support: ThreadSupport; memory: WebAssembly.Memory; modules: (WebAssembly.Module | null)[]; variant: number } {
+  return { support: threadSupportRef ?? notReady(), memory: memoryRef ?? notReady(), modules: compiledRef, variant: VARIANTS.indexOf(variantRef) };
 }
 
 function notReady(): never {
@@ -89,7 +108,10 @@ export function heap(): Heap {
 let viewBuffer: ArrayBuffer | undefined;
 let view: Float32Array = new Float32Array(0);
 
-/** A Float32Array over the whole memory, rebuilt when the memory has grown. */
+/**
+ * A Float32Array over the whole memory, rebuilt when the memory has grown
+ * (a grown memory, shared or not, hands out a new buffer object).
+ */
 export function heapF32(): Float32Array {
   const buffer = (memoryRef ?? notReady()).buffer as ArrayBuffer;
   if (buffer !== viewBuffer) {

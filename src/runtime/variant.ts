@@ -11,6 +11,8 @@
  */
 import simdBytes from '../../build/simdgrad.wasm';
 import relaxedBytes from '../../build/simdgrad-relaxed.wasm';
+import simdSharedBytes from '../../build/simdgrad-shared.wasm';
+import relaxedSharedBytes from '../../build/simdgrad-relaxed-shared.wasm';
 
 export type WasmVariant = 'simd' | 'relaxed-simd';
 
@@ -53,15 +55,19 @@ export function checkVariant(name: unknown): asserts name is WasmVariant {
   }
 }
 
-const modules = new Map<WasmVariant, Promise<WebAssembly.Module>>();
+const modules = new Map<string, Promise<WebAssembly.Module>>();
 
-/** The compiled module of a variant, compiled once and cached. */
-export function variantModule(name: WasmVariant): Promise<WebAssembly.Module> {
-  let m = modules.get(name);
+/**
+ * The compiled module of a variant, compiled once and cached. `shared`: the
+ * build that imports a shared memory (for the worker pool); the same code.
+ */
+export function variantModule(name: WasmVariant, shared = false): Promise<WebAssembly.Module> {
+  const key = `${name}${shared ? '-shared' : ''}`;
+  let m = modules.get(key);
   if (m === undefined) {
-    const bytes = name === 'simd' ? simdBytes : relaxedBytes;
+    const bytes = shared ? (name === 'simd' ? simdSharedBytes : relaxedSharedBytes) : name === 'simd' ? simdBytes : relaxedBytes;
     m = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-    modules.set(name, m);
+    modules.set(key, m);
   }
   return m;
 }

@@ -1,0 +1,75 @@
+/**
+ * parallelFor: splits `count` independent items into contiguous ranges, one
+ * per lane (the calling thread and the pool's ready workers), and runs the
+ * kernel calls each range makes. The body is called once per lane with a
+ * kernel table: on one lane the real kernels (calls run at once), on several
+ * a recorder (calls are collected, then run on the lanes by runTask). So a
+ * body must only issue kernel calls and set up memory that outlives the
+ * parallelFor call (scratch it allocates is freed by the caller afterwards);
+ * it must not read results of its own calls.
+ *
+ * Determinism: a body computes each output from its items alone, with the
+ * same kernel calls whatever the range, so results are bit-identical for
+ * every thread count (ops split over rows, images or channels, never inside
+ * a floating-point reduction).
+ *
+ * Small work stays on the calling thread: a lane is added only for every
+ * minWorkPerThread units of work (multiply-adds, or elements for
+ * memory-bound kernels).
+ */
+import { kernels } from './engine';
+import { KERNEL_NAMES, type Kernels } from './kernels.generated';
+import { availableLanes, runTask } from './pool';
+import type { Call } from './task';
+
+/** The body of a parallelFor: issue the kernel calls for items [lo, hi) on `k`. */
+export type LaneBody = (k: Kernels, lo: number, hi: number, lane: number) => void;
+
+/** Work (multiply-adds) below which an extra thread costs more than it saves (waking a worker takes ~10-50 µs). */
+let minWork = 1 << 19;
+
+/** Sets the least work per thread before a kernel is split across threads; returns the previous value. 0 splits everything (for tests). */
+export function setMinWorkPerThread(work: number): number {
+  if (!(work >= 0)) throw new RangeError(`setMinWorkPerThread: expected a number >= 0, got ${work}`);
+  const previous = minWork;
+  minWork = work;
+  return previous;
+}
+
+/** Where the recorder appends. */
+let target: Call[] = [];
+let recorderRef: Kernels | undefined;
+
+/** A kernel table whose methods append [kernel index, arguments] to `target`. */
+function recorder(): Kernels {
+  if (recorderRef === undefined) {
+    const rec: Record<string, (...args: number[]) => void> = {};
+    KERNEL_NAMES.forEach((name, i) => {
+      rec[name] = (...args: number[]) => void target.push([i, args]);
+    });
+    recorderRef = rec as unknown as Kernels;
+  }
+  return recorderRef;
+}
+
+/**
+ * Runs body over [0, count) split into contiguous ranges, one per lane; `work`
+ * is the total work of the count items (for the size threshold).
+ */
+export function parallelFor(count: number, work: number, body: LaneBody): void {
+  if (count <= 0) return;
+  const byWork = minWork <= 0 ? count : Math.floor(work / minWork);
+  let lanes = Math.min(count, Math.max(1, byWork));
+  if (lanes > 1) lanes = Math.min(lanes, availableLanes());
+  if (lanes <= 1) {
+    body(kernels(), 0, count, 0);
+    return;
+  }
+  const recorded: Call[][] = [];
+  for (let j = 0; j < lanes; j++) {
+    target = [];
+    body(recorder(), Math.floor((count * j) / lanes), Math.floor((count * (j + 1)) / lanes), j);
+    recorded.push(target);
+  }
+  runTask(recorded, kernels());
+}

@@ -1,0 +1,247 @@
+/**
+ * The worker pool: up to getNumThreads() - 1 workers (node:worker_threads in
+ * Node, module Web Workers from a Blob URL in Deno and browsers) over the
+ * engine's shared memory, created on the first parallel call. Each worker
+ * gets the compiled kernel modules and the memory once (postMessage; nothing
+ * is recompiled from bytes) and then sleeps in Atomics.wait between tasks.
+ *
+ * A task (runTask) is a list of kernel calls per lane: the calling thread
+ * runs lane 0 itself, then waits for the workers on the control block's
+ * PENDING word, with Atomics.wait where the thread may block (Node, Deno,
+ * workers) and by spinning on Atomics.load where it may not (a browser's
+ * main thread). Node workers are unref()'d: idle ones never keep the process
+ * alive. Layout of the control block and task buffer: src/runtime/task.ts.
+ */
+import { heap, threadContext } from './engine';
+import { KERNEL_NAMES, type Kernels } from './kernels.generated';
+import { WORKER_SOURCE } from './worker-code.generated';
+import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, readErrorText, type Call } from './task';
+import type { WorkerInit } from './worker-main';
+
+export interface ThreadingStatus {
+  /** Whether kernels may run on several threads. */
+  enabled: boolean;
+  /** Threads used for large kernels (the calling thread included); 1 when disabled. */
+  threads: number;
+  /** Why threads are disabled ('' when enabled). */
+  reason: string;
+  /** Workers started and ready to take work (they start on the first parallel call). */
+  workersReady: number;
+}
+
+/** How long a thread that may block waits for freshly started workers before going on without them. */
+const START_WAIT_MS = 5000;
+
+let requested: number | undefined;
+const workers: { terminate(): void }[] = [];
+let ctlRef: Int32Array | undefined;
+let canBlockRef: boolean | undefined;
+let startError = '';
+
+/** The control block: the first CTL_WORDS words of the shared memory (they never move). */
+function ctl(): Int32Array {
+  return (ctlRef ??= new Int32Array(threadContext().memory.buffer, 0, CTL_WORDS));
+}
+
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+function canBlock(): boolean {
+  if (canBlockRef === undefined) {
+    try {
+      Atomics.wait(ctl(), CTL_ERROR, -1, 0); // value differs: returns at once where waiting is allowed
+      canBlockRef = true;
+    } catch {
+      canBlockRef = false;
+    }
+  }
+  return canBlockRef;
+}
+
+function possible(): boolean {
+  return threadContext().support.host !== 'none' && startError === '';
+}
+
+/** The thread count in use: setNumThreads' value (default: the number of cores), or 1 when threads are unavailable. */
+export function getNumThreads(): number {
+  if (!possible()) return 1;
+  return Math.min(requested ?? threadContext().support.cores, MAX_WORKERS + 1);
+}
+
+/**
+ * Sets how many threads large kernels use (the calling thread included; at
+ * most 32). 1 turns threads off. Returns the previous count. Results are
+ * bit-identical for every count.
+ */
+export function setNumThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected an integer >= 1, got ${n}`);
+  if (n > MAX_WORKERS + 1) throw new RangeError(`setNumThreads: at most ${MAX_WORKERS + 1} threads, got ${n}`);
+  const previous = getNumThreads();
+  requested = n;
+  return previous;
+}
+
+function readyMask(): number {
+  return Atomics.load(ctl(), CTL_READY);
+}
+
+/** Whether threads are on, how many, and if not, why. */
+export function threadingStatus(): ThreadingStatus {
+  const { support } = threadContext();
+  const workersReady = support.host === 'none' ? 0 : popcount(readyMask());
+  if (support.host === 'none') return { enabled: false, threads: 1, reason: support.reason, workersReady };
+  if (startError !== '') return { enabled: false, threads: 1, reason: startError, workersReady };
+  const threads = getNumThreads();
+  if (threads === 1) return { enabled: false, threads: 1, reason: requested === 1 ? 'setNumThreads(1)' : 'one core', workersReady };
+  return { enabled: true, threads, reason: '', workersReady };
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (; x !== 0; x &= x - 1) n++;
+  return n;
+}
+
+type NodeWorkerCtor = new (code: string, opts: { eval: boolean }) => {
+  postMessage(m: unknown): void;
+  unref(): void;
+  on(ev: 'error', fn: (e: Error) => void): void;
+  terminate(): void;
+};
+
+/** Starts worker `id` and sends it the modules and the memory. */
+function spawn(id: number): void {
+  const { support, memory, modules } = threadContext();
+  const init: WorkerInit = { id, memory, modules };
+  const fail = (e: unknown): void => {
+    startError = `worker ${id} failed: ${e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e)}`;
+  };
+  if (support.host === 'node') {
+    const Ctor = support.NodeWorker as NodeWorkerCtor;
+    const w = new Ctor(`${WORKER_SOURCE}\nsimdgradWorker.start(require('node:worker_threads').parentPort);`, { eval: true });
+    w.unref();
+    w.on('error', fail);
+    w.postMessage(init);
+    workers[id] = w;
+    return;
+  }
+  const code = `${WORKER_SOURCE}\nsimdgradWorker.start(self);`;
+  const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+  const w = new Worker(url, { type: 'module' });
+  w.onerror = (e) => fail(e);
+  w.postMessage(init);
+  workers[id] = w;
+}
+
+/**
+ * Worker ids ready for work, at most getNumThreads() - 1; starts missing
+ * workers first (and, where this thread may block, waits for them to start).
+ */
+function readyWorkers(): number[] {
+  const want = getNumThreads() - 1;
+  if (want <= 0) return [];
+  let started = false;
+  for (let id = 0; id < want; id++) {
+    if (workers[id] === undefined) {
+      spawn(id);
+      started = true;
+    }
+  }
+  const full = want >= 31 ? 0x7fffffff : (1 << want) - 1;
+  if (started && canBlock()) {
+    const until = Date.now() + START_WAIT_MS;
+    for (let r = readyMask(); (r & full) !== full && Date.now() < until && startError === ''; r = readyMask()) {
+      Atomics.wait(ctl(), CTL_READY, r, 50);
+    }
+  }
+  const mask = readyMask() & full;
+  const ids: number[] = [];
+  for (let id = 0; id < want; id++) if (mask & (1 << id)) ids.push(id);
+  return ids;
+}
+
+/** Resolves once getNumThreads() - 1 workers are ready (starting them if needed); for tests and benchmarks. */
+export async function threadsReady(timeoutMs = 10000): Promise<ThreadingStatus> {
+  const until = Date.now() + timeoutMs;
+  const want = getNumThreads() - 1;
+  while (readyWorkers().length < want && Date.now() < until && startError === '') await new Promise((r) => setTimeout(r, 10));
+  return threadingStatus();
+}
+
+/** Lanes a task may use now: the calling thread plus the ready workers. */
+export function availableLanes(): number {
+  return possible() ? 1 + readyWorkers().length : 1;
+}
+
+/** Stops the workers (they restart on the next parallel call). */
+export function terminateThreads(): void {
+  for (const w of workers) w?.terminate();
+  workers.length = 0;
+  if (ctlRef !== undefined) Atomics.store(ctlRef, CTL_READY, 0);
+}
+
+let tableVariant = -1;
+let table: ((...args: number[]) => void)[] = [];
+
+/**
+ * Runs lanes.length lanes of kernel calls: lane 0 on this thread, lane j on
+ * the j-th ready worker; returns when all are done. A kernel that throws in
+ * any lane makes this throw (after every lane finished); the pool stays usable.
+ */
+export function runTask(lanes: readonly (readonly Call[])[], kernelsOfVariant: Kernels): void {
+  const { variant } = threadContext();
+  if (variant !== tableVariant) {
+    table = KERNEL_NAMES.map((n) => kernelsOfVariant[n] as (...args: number[]) => void);
+    tableVariant = variant;
+  }
+  const ids = readyWorkers();
+  if (ids.length < lanes.length - 1) throw new Error(`simdgrad: ${lanes.length} lanes but ${ids.length} ready workers`);
+  const c = ctl();
+  const header = 3 + 2 * (lanes.length - 1);
+  let floats = header;
+  const offsets: number[] = [];
+  for (let j = 1; j < lanes.length; j++) {
+    offsets.push(floats);
+    floats += encodedLength(lanes[j]);
+  }
+  const textAt = floats * 8;
+  const h = heap();
+  const base = h.alloc(textAt + 4 + 2 * ERROR_CHARS);
+  let own: unknown = undefined;
+  try {
+    const f64 = new Float64Array(threadContext().memory.buffer, base, floats);
+    f64[0] = variant;
+    f64[1] = lanes.length;
+    f64[2] = textAt;
+    let mask = 0;
+    for (let j = 1; j < lanes.length; j++) {
+      f64[1 + 2 * j] = ids[j - 1];
+      f64[2 + 2 * j] = offsets[j - 1];
+      encodeCalls(f64, offsets[j - 1], lanes[j]);
+      mask |= 1 << ids[j - 1];
+    }
+    Atomics.store(c, CTL_TASK, base);
+    Atomics.store(c, CTL_ERROR, 0);
+    Atomics.store(c, CTL_PENDING, lanes.length - 1);
+    Atomics.store(c, CTL_ASSIGNED, mask);
+    Atomics.add(c, CTL_GEN, 1);
+    Atomics.notify(c, CTL_GEN);
+    try {
+      for (const [k, args] of lanes[0]) table[k](...args);
+    } catch (e) {
+      own = e;
+    }
+    if (canBlock()) {
+      for (let p = Atomics.load(c, CTL_PENDING); p !== 0; p = Atomics.load(c, CTL_PENDING)) Atomics.wait(c, CTL_PENDING, p);
+    } else {
+      while (Atomics.load(c, CTL_PENDING) !== 0);
+    }
+    const failed = Atomics.load(c, CTL_ERROR);
+    if (failed !== 0) {
+      const text = readErrorText(threadContext().memory.buffer, base + textAt);
+      Atomics.store(c, CTL_ERROR, 0);
+      throw new Error(`simdgrad: kernel ${text} (in worker thread ${failed - 1})`);
+    }
+  } finally {
+    h.release(base);
+  }
+  if (own !== undefined) throw own;
+}

@@ -1,0 +1,89 @@
+/**
+ * The layout shared by the calling thread and the pool's workers: a control
+ * block at bytes [0, 64) of the shared memory (the heap starts above it) and
+ * a task buffer in the heap that lists, per lane, the kernel calls to run.
+ *
+ * Control block (Int32 words):
+ *   GEN      bumped by the caller to start a task; workers sleep on it (Atomics.wait)
+ *   PENDING  workers still running the current task; the caller waits for 0
+ *   ERROR    1 + id of the first worker whose kernel threw (0: none)
+ *   TASK     byte offset of the task buffer
+ *   READY    bit i set once worker i has instantiated its kernels
+ *   ASSIGNED bit i set while worker i has a lane of the current task; the
+ *            worker claims it by clearing it (Atomics.and), so a worker that
+ *            wakes late can never pick up a lane of a task not meant for it
+ *
+ * Task buffer (Float64, 8-aligned):
+ *   [0] variant index  [1] lanes L  [2] byte offset of the error text (from the buffer start)
+ *   [3 + 2 (j-1)], [4 + 2 (j-1)] for lanes j = 1..L-1: worker id, float index of the lane's calls
+ *   a lane's calls: count, then per call: kernel index, argument count, arguments...
+ *   error text: a Uint32 length and up to ERROR_CHARS UTF-16 code units
+ * Lane 0 is the calling thread's share and is not encoded.
+ */
+export const CTL_GEN = 0;
+export const CTL_PENDING = 1;
+export const CTL_ERROR = 2;
+export const CTL_TASK = 3;
+export const CTL_READY = 4;
+export const CTL_ASSIGNED = 5;
+/** Words of the control block (bytes [0, 64)). */
+export const CTL_WORDS = 16;
+/** At most 31 workers (one READY bit each). */
+export const MAX_WORKERS = 31;
+export const ERROR_CHARS = 1024;
+
+/** A kernel call: kernel index and its numeric arguments. */
+export type Call = [kernel: number, args: number[]];
+
+/** Floats the calls of one lane take in the task buffer. */
+export function encodedLength(calls: readonly Call[]): number {
+  let n = 1;
+  for (const [, args] of calls) n += 2 + args.length;
+  return n;
+}
+
+/** Writes `calls` at float index `at` of `f64`. */
+export function encodeCalls(f64: Float64Array, at: number, calls: readonly Call[]): void {
+  f64[at++] = calls.length;
+  for (const [k, args] of calls) {
+    f64[at++] = k;
+    f64[at++] = args.length;
+    for (let i = 0; i < args.length; i++) f64[at++] = args[i];
+  }
+}
+
+type Fn = (...args: number[]) => void;
+
+/**
+ * Runs the calls encoded at float index `at`; on a throw, returns the index
+ * of the kernel that threw and the error (else null).
+ */
+export function runEncoded(f64: Float64Array, at: number, fns: readonly Fn[]): [number, unknown] | null {
+  const count = f64[at++];
+  const args: number[] = [];
+  for (let c = 0; c < count; c++) {
+    const k = f64[at++], n = f64[at++];
+    args.length = n;
+    for (let i = 0; i < n; i++) args[i] = f64[at++];
+    try {
+      fns[k](...args);
+    } catch (e) {
+      return [k, e];
+    }
+  }
+  return null;
+}
+
+/** Writes `text` into the error area at byte offset `byteAt` of `buffer`. */
+export function writeErrorText(buffer: ArrayBufferLike, byteAt: number, text: string): void {
+  const n = Math.min(text.length, ERROR_CHARS);
+  new Uint32Array(buffer, byteAt, 1)[0] = n;
+  const chars = new Uint16Array(buffer, byteAt + 4, n);
+  for (let i = 0; i < n; i++) chars[i] = text.charCodeAt(i);
+}
+
+/** Reads the error text written by writeErrorText. */
+export function readErrorText(buffer: ArrayBufferLike, byteAt: number): string {
+  const n = new Uint32Array(buffer, byteAt, 1)[0];
+  return String.fromCharCode(...new Uint16Array(buffer, byteAt + 4, n).slice());
+}

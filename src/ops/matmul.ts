@@ -16,6 +16,7 @@
  */
 import { Tensor } from '../tensor';
 import { heap, kernels } from '../runtime/engine';
+import { parallelFor } from '../runtime/parallel';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, numel } from '../shape';
 import { forBlocks } from './launch';
 import { needsGrad, record } from '../autograd/graph';
@@ -44,16 +45,24 @@ export interface MatrixRef {
 
 /**
  * Internal: C (M x N at cp, row stride ldc) = [C +] [bias +] A B with one
- * scratch block from the heap, freed after.
+ * scratch block per thread from the heap, freed after. Threads split the rows
+ * of C into blocks of whole 4-row strips (each packs its own B panels); every
+ * C element is still one accumulator over k in order, so the result does not
+ * depend on the thread count.
  */
 export function gemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, cp: number, ldc: number, opts: { biasPtr?: number; accumulate?: boolean } = {}): void {
   if (M === 0 || N === 0) return;
   const h = heap();
-  const scratch = h.alloc(gemmScratchBytes(M, N, K));
+  const scratch: number[] = [];
   try {
-    kernels().gemm_f32(M, N, K, a.ptr, a.s0, a.s1, b.ptr, b.s0, b.s1, cp, ldc, opts.biasPtr ?? 0, opts.accumulate ? 1 : 0, scratch, GEMM_BLOCKS.mc, GEMM_BLOCKS.kc, GEMM_BLOCKS.nc);
+    parallelFor(Math.ceil(M / 4), M * N * K, (k, lo, hi) => {
+      const r0 = lo * 4, rows = Math.min(M, hi * 4) - r0;
+      const s = h.alloc(gemmScratchBytes(rows, N, K));
+      scratch.push(s);
+      k.gemm_f32(rows, N, K, a.ptr + r0 * a.s0 * 4, a.s0, a.s1, b.ptr, b.s0, b.s1, cp + r0 * ldc * 4, ldc, opts.biasPtr ?? 0, opts.accumulate ? 1 : 0, s, GEMM_BLOCKS.mc, GEMM_BLOCKS.kc, GEMM_BLOCKS.nc);
+    });
   } finally {
-    h.release(scratch);
+    for (const s of scratch) h.release(s);
   }
 }
 

@@ -12,50 +12,6 @@
 // Every output element is one accumulator summed over k in increasing order,
 // whatever tile (full or tail) it lands in, so results depend only on shapes.
 
-// ---- helpers ----
-
-/** The first n (0..4) lanes of the floats at p, zeros elsewhere; never reads past p + 4n. */
-// @ts-ignore: decorator
-@inline function loadPartial(p: usize, n: usize): v128 {
-  let v = f32x4.splat(0);
-  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  if (n > 3) v = f32x4.replace_lane(v, 3, load<f32>(p, 12));
-  return v;
-}
-
-/** Stores the first n (0..4) lanes of v at p. */
-// @ts-ignore: decorator
-@inline function storePartial(p: usize, v: v128, n: usize): void {
-  if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
-  if (n > 3) store<f32>(p, f32x4.extract_lane(v, 3), 12);
-}
-
-/** The initial accumulators of one C row: C itself, the bias, or zero. */
-// @ts-ignore: decorator
-@inline function initLo(crow: usize, n: usize, accumulate: bool, bias: f32): v128 {
-  if (!accumulate) return f32x4.splat(bias);
-  return n >= 4 ? v128.load(crow) : loadPartial(crow, n);
-}
-// @ts-ignore: decorator
-@inline function initHi(crow: usize, n: usize, accumulate: bool, bias: f32): v128 {
-  if (!accumulate) return f32x4.splat(bias);
-  return n >= 8 ? v128.load(crow, 16) : n > 4 ? loadPartial(crow + 16, n - 4) : f32x4.splat(0);
-}
-// @ts-ignore: decorator
-@inline function storeRow(crow: usize, n: usize, lo: v128, hi: v128): void {
-  if (n >= 8) {
-    v128.store(crow, lo);
-    v128.store(crow, hi, 16);
-  } else {
-    storePartial(crow, lo, n);
-    if (n > 4) storePartial(crow + 16, hi, n - 4);
-  }
-}
-
 // ---- packing ----
 
 /**
@@ -204,58 +160,91 @@ export function conv_pack_panels_f32(O: usize, Q: usize, gp: usize, outp: usize)
  * C[m][r, x] (+)= sum_k A[m, k] B[k][r, x] for m < M, r < rows, x < rowLen,
  * with A packed by conv_pack_a_f32, B[k][r, x] at bp + koff[k] + 4 (r bRow + x)
  * and C[m][r, x] at cp + 4 (m ldc + r cRow + x). Without accumulate, C starts
- * from bias[m] (biasp != 0) or zero. B is read up to 7 floats past each row's
- * end (the caller leaves that slack); those lanes are discarded.
+ * from bias[m] (biasp != 0) or zero. For each tile of 8 columns the B values
+ * are first gathered into a contiguous K x 8 panel at scratchp (read up to 7
+ * floats past each row's end: the caller leaves that slack, those lanes are
+ * discarded), then every block of 4 rows runs over it. Edge tiles (fewer
+ * than 4 rows or 8 columns) run the same code on a 32-float scratch tile
+ * after the panel, so a result does not depend on where it sits.
+ * Scratch: 8 K + 32 floats.
  */
 export function conv_gemm_f32(
   M: usize, K: usize, rows: usize, rowLen: usize,
   ap: usize, bp: usize, bRow: usize, koffp: usize,
-  cp: usize, ldc: usize, cRow: usize, biasp: usize, accumulate: bool,
+  cp: usize, ldc: usize, cRow: usize, biasp: usize, accumulate: bool, scratchp: usize,
 ): void {
+  const panel = scratchp, edge = scratchp + (K << 5);
   for (let r: usize = 0; r < rows; r++) {
-    for (let mb: usize = 0; mb < M; mb += 4) {
-      for (let x0: usize = 0; x0 < rowLen; x0 += 8) {
-        tile4x8(min<usize>(4, M - mb), K, min<usize>(8, rowLen - x0), ap + ((mb * K) << 2), bp + ((r * bRow + x0) << 2), koffp,
-          cp + ((mb * ldc + r * cRow + x0) << 2), ldc, biasp != 0 ? biasp + (mb << 2) : 0, accumulate);
+    for (let x0: usize = 0; x0 < rowLen; x0 += 8) {
+      const n = min<usize>(8, rowLen - x0);
+      const bbase = bp + ((r * bRow + x0) << 2);
+      for (let k: usize = 0; k < K; k++) {
+        const b = bbase + <usize>load<i32>(koffp + (k << 2));
+        v128.store(panel + (k << 5), v128.load(b));
+        v128.store(panel + (k << 5), v128.load(b, 16), 16);
+      }
+      for (let mb: usize = 0; mb < M; mb += 4) {
+        const live = min<usize>(4, M - mb);
+        const ak = ap + ((mb * K) << 2);
+        const bias = biasp != 0 ? biasp + (mb << 2) : 0;
+        const c = cp + ((mb * ldc + r * cRow + x0) << 2);
+        if (live == 4 && n == 8) {
+          tile4x8(K, ak, panel, c, ldc << 2, accumulate, bias);
+          continue;
+        }
+        // edge: start values into the scratch tile, run it there, copy the valid part out
+        for (let i: usize = 0; i < 4; i++) {
+          for (let j: usize = 0; j < 8; j++) {
+            const from = c + ((i * ldc + j) << 2);
+            const v: f32 = i >= live || j >= n ? 0 : accumulate ? load<f32>(from) : bias != 0 ? load<f32>(bias + (i << 2)) : 0;
+            store<f32>(edge + ((i * 8 + j) << 2), v);
+          }
+        }
+        tile4x8(K, ak, panel, edge, 32, true, 0);
+        for (let i: usize = 0; i < live; i++) {
+          for (let j: usize = 0; j < n; j++) store<f32>(c + ((i * ldc + j) << 2), load<f32>(edge + ((i * 8 + j) << 2)));
+        }
       }
     }
   }
 }
 
-/** One 4x8 tile of conv_gemm_f32: `live` rows and n columns of C are valid. */
-// @ts-ignore: decorator
-@inline function tile4x8(live: usize, K: usize, n: usize, ak: usize, bbase: usize, koffp: usize, c0: usize, ldc: usize, biasp: usize, accumulate: bool): void {
-  const c1 = c0 + (ldc << 2), c2 = c1 + (ldc << 2), c3 = c2 + (ldc << 2);
-  const b0: f32 = biasp != 0 ? load<f32>(biasp) : 0;
-  const b1: f32 = biasp != 0 && live > 1 ? load<f32>(biasp, 4) : 0;
-  const b2: f32 = biasp != 0 && live > 2 ? load<f32>(biasp, 8) : 0;
-  const b3: f32 = biasp != 0 && live > 3 ? load<f32>(biasp, 12) : 0;
-  let a0l = initLo(c0, n, accumulate, b0), a0h = initHi(c0, n, accumulate, b0);
-  let a1l = live > 1 ? initLo(c1, n, accumulate, b1) : f32x4.splat(0), a1h = live > 1 ? initHi(c1, n, accumulate, b1) : f32x4.splat(0);
-  let a2l = live > 2 ? initLo(c2, n, accumulate, b2) : f32x4.splat(0), a2h = live > 2 ? initHi(c2, n, accumulate, b2) : f32x4.splat(0);
-  let a3l = live > 3 ? initLo(c3, n, accumulate, b3) : f32x4.splat(0), a3h = live > 3 ? initHi(c3, n, accumulate, b3) : f32x4.splat(0);
-  let kp = koffp;
-  const kend = koffp + (K << 2);
-  while (kp < kend) {
-    const b = bbase + <usize>load<i32>(kp);
-    const vl = v128.load(b), vh = v128.load(b, 16);
-    const w0 = v128.load32_splat(ak), w1 = v128.load32_splat(ak, 4);
-    a0l = f32x4.add(a0l, f32x4.mul(w0, vl));
-    a0h = f32x4.add(a0h, f32x4.mul(w0, vh));
-    a1l = f32x4.add(a1l, f32x4.mul(w1, vl));
-    a1h = f32x4.add(a1h, f32x4.mul(w1, vh));
-    const w2 = v128.load32_splat(ak, 8), w3 = v128.load32_splat(ak, 12);
-    a2l = f32x4.add(a2l, f32x4.mul(w2, vl));
-    a2h = f32x4.add(a2h, f32x4.mul(w2, vh));
-    a3l = f32x4.add(a3l, f32x4.mul(w3, vl));
-    a3h = f32x4.add(a3h, f32x4.mul(w3, vh));
-    ak += 16;
-    kp += 4;
+/**
+ * The 4x8 microkernel (f32-conv-gemm-4x8-wasmsimd-loadsplat): the 4 rows x 8
+ * columns at cp (row stride ldcb bytes) become init + sum_k a[k] b[k], where
+ * init is C itself (loadC), else bias[0..4] per row (biasp != 0), else zero;
+ * a[k] is 4 packed floats at pa + 16 k and b[k] 8 floats at pb + 32 k.
+ */
+function tile4x8(K: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (loadC) {
+    c00 = v128.load(cp); c01 = v128.load(cp, 16);
+    c10 = v128.load(cp + ldcb); c11 = v128.load(cp + ldcb, 16);
+    c20 = v128.load(cp + 2 * ldcb); c21 = v128.load(cp + 2 * ldcb, 16);
+    c30 = v128.load(cp + 3 * ldcb); c31 = v128.load(cp + 3 * ldcb, 16);
+  } else if (biasp != 0) {
+    c00 = c01 = v128.load32_splat(biasp);
+    c10 = c11 = v128.load32_splat(biasp, 4);
+    c20 = c21 = v128.load32_splat(biasp, 8);
+    c30 = c31 = v128.load32_splat(biasp, 12);
   }
-  storeRow(c0, n, a0l, a0h);
-  if (live > 1) storeRow(c1, n, a1l, a1h);
-  if (live > 2) storeRow(c2, n, a2l, a2h);
-  if (live > 3) storeRow(c3, n, a3l, a3h);
+  for (let k: usize = 0; k < K; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 16;
+    pb += 32;
+  }
+  v128.store(cp, c00); v128.store(cp, c01, 16);
+  v128.store(cp + ldcb, c10); v128.store(cp + ldcb, c11, 16);
+  v128.store(cp + 2 * ldcb, c20); v128.store(cp + 2 * ldcb, c21, 16);
+  v128.store(cp + 3 * ldcb, c30); v128.store(cp + 3 * ldcb, c31, 16);
 }
 
 /** dW[o][k..k+3] += the lanes of four accumulators (one per k) for the 4 rows o0..o0+3, `live` of them valid. */

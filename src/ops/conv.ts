@@ -134,6 +134,9 @@ class ColumnSource {
   }
 }
 
+/** Scratch of conv_gemm_f32 for a reduction of length K: a K x 8 panel and an edge tile. */
+const gemmScratch = (K: number): Tensor => Tensor.empty([8 * K + 32]);
+
 /** Packs each group's weight rows (Og x Kg) for conv_gemm_f32. */
 function packWeights(g: Geometry, w: Tensor): Tensor {
   const per = roundUp(g.Og, 4) * g.Kg;
@@ -152,16 +155,16 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor
   const packed = packWeights(g, w);
   const src = new ColumnSource(g);
   const per = roundUp(g.Og, 4) * g.Kg;
+  const scratch = gemmScratch(g.Kg);
   for (let n = 0; n < g.N; n++) {
     for (let grp = 0; grp < g.G; grp++) {
       const bp = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp);
       const cp = out.ptr + (n * g.O + grp * g.Og) * Q * 4;
       const biasp = bias === null ? 0 : bias.ptr + grp * g.Og * 4;
-      k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, src.direct ? g.OW : 0, biasp, 0);
+      k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, src.direct ? g.OW : 0, biasp, 0, scratch.ptr);
     }
   }
-  src.dispose();
-  packed.dispose();
+  for (const t of [src, packed, scratch]) t.dispose();
   return out;
 }
 
@@ -201,14 +204,15 @@ function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
     const koff = Tensor.empty([g.Og * khw]);
     k.conv_offsets_f32(g.Og, g.kh, g.kw, Hg * Wg, Wg, g.dh, g.dw, koff.ptr);
     const gpad = Tensor.empty([g.O * Hg * Wg + SLACK]);
+    const scratch = gemmScratch(g.Og * khw);
     for (let n = 0; n < g.N; n++) {
       k.conv_pad_f32(g.O, g.OH, g.OW, qh, qw, Hg, Wg, dy.ptr + n * g.O * Q * 4, gpad.ptr);
       for (let grp = 0; grp < g.G; grp++) {
         k.conv_gemm_f32(g.Cg, g.Og * khw, g.H, g.W, packed.ptr + grp * per * 4, gpad.ptr + grp * g.Og * Hg * Wg * 4, Wg, koff.ptr,
-          dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, 0, 0);
+          dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, 0, 0, scratch.ptr);
       }
     }
-    for (const t of [packed, koff, gpad]) t.dispose();
+    for (const t of [packed, koff, gpad, scratch]) t.dispose();
     return dx;
   }
   k.fill_f32(dx.numel(), dx.ptr, 0);
@@ -221,14 +225,15 @@ function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
   k.conv_offsets_f32(g.Og, 1, 1, Q, 0, 0, 0, koff.ptr);
   const gbuf = Tensor.empty([g.O * Q + SLACK]);
   const dcol = Tensor.empty([g.Kg * Q]);
+  const scratch = gemmScratch(g.Og);
   for (let n = 0; n < g.N; n++) {
     k.conv_pad_f32(g.O, 1, Q, 0, 0, 1, Q, dy.ptr + n * g.O * Q * 4, gbuf.ptr);
     for (let grp = 0; grp < g.G; grp++) {
-      k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0);
+      k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0, scratch.ptr);
       k.conv_col2im_add_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, dcol.ptr, Q, dx.ptr + (n * g.C + grp * g.Cg) * HW * 4);
     }
   }
-  for (const t of [packed, koff, gbuf, dcol]) t.dispose();
+  for (const t of [packed, koff, gbuf, dcol, scratch]) t.dispose();
   return dx;
 }
 

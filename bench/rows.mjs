@@ -220,28 +220,23 @@ function jaxMatmul(n) {
   };
 }
 
-/** Same MLP as a jitted value-and-grad plus SGD update (weights [in, out]). */
-function jaxMlp(dims, batch) {
+/**
+ * A jax-js training step: jitted value-and-grad of softmax cross-entropy plus
+ * the SGD update. makeParams(np) -> {name: Array}; forward(jax, p, x) -> logits
+ * (consumes p and x, jax-js ownership rules). The first step (compilation) runs
+ * in setup.
+ */
+function jaxTraining(makeParams, forward, inputShape, classes) {
   return async (ctx) => {
-    const { numpy: np, nn, jit, valueAndGrad } = await ctx.jax();
-    let params = {};
-    for (let i = 0; i + 1 < dims.length; i++) {
-      params[`w${i}`] = np.array(rand(dims[i] * dims[i + 1])).reshape([dims[i], dims[i + 1]]);
-      params[`b${i}`] = np.zeros([dims[i + 1]]);
-    }
-    const layers = dims.length - 1;
-    const x = np.array(rand(batch * dims[0])).reshape([batch, dims[0]]);
-    const onehot = new Float32Array(batch * dims.at(-1));
-    for (let i = 0; i < batch; i++) onehot[i * dims.at(-1) + (i % dims.at(-1))] = 1;
-    const y = np.array(onehot).reshape([batch, dims.at(-1)]);
-    const loss = (p, xx, yy) => {
-      let h = xx;
-      for (let i = 0; i < layers; i++) {
-        h = np.matmul(h, p[`w${i}`]).add(p[`b${i}`]);
-        if (i + 1 < layers) h = nn.relu(h);
-      }
-      return nn.logSoftmax(h, -1).mul(yy).sum().mul(-1 / batch);
-    };
+    const j = await ctx.jax();
+    const { numpy: np, nn, jit, valueAndGrad } = j;
+    const batch = inputShape[0];
+    let params = makeParams(np);
+    const x = np.array(rand(inputShape.reduce((a, b) => a * b, 1))).reshape(inputShape);
+    const onehot = new Float32Array(batch * classes);
+    for (let i = 0; i < batch; i++) onehot[i * classes + (i % classes)] = 1;
+    const y = np.array(onehot).reshape([batch, classes]);
+    const loss = (p, xx, yy) => nn.logSoftmax(forward(j, p, xx), -1).mul(yy).sum().mul(-1 / batch);
     const step = jit((p, xx, yy) => {
       const refs = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.ref]));
       const [l, g] = valueAndGrad(loss)(refs, xx, yy);
@@ -254,8 +249,43 @@ function jaxMlp(dims, batch) {
       params = next;
       (await l.blockUntilReady()).dispose();
     };
-    return { run, dispose: () => { for (const v of [...Object.values(params), x, y]) v.dispose(); step.dispose?.(); } };
+    await run();
+    return { run, note: 'jit, compiled in setup', dispose: () => { for (const v of [...Object.values(params), x, y]) v.dispose(); step.dispose?.(); } };
   };
+}
+
+/** Same MLP (weights [in, out]). */
+function jaxMlp(dims, batch) {
+  const layers = dims.length - 1;
+  return jaxTraining(
+    (np) => Object.fromEntries(dims.slice(1).flatMap((d, i) => [[`w${i}`, np.array(rand(dims[i] * d, 1 / Math.sqrt(dims[i]))).reshape([dims[i], d])], [`b${i}`, np.zeros([d])]])),
+    ({ numpy: np, nn }, p, x) => {
+      let h = x;
+      for (let i = 0; i < layers; i++) {
+        h = np.matmul(h, p[`w${i}`]).add(p[`b${i}`]);
+        if (i + 1 < layers) h = nn.relu(h);
+      }
+      return h;
+    },
+    [batch, dims[0]], dims.at(-1),
+  );
+}
+
+/** Same CNN, NCHW ('SAME' padding; for the stride-2 conv it pads 0/1 instead of 1/1: same work). */
+function jaxCnn(batch) {
+  return jaxTraining(
+    (np) => ({
+      w1: np.array(rand(16 * 3 * 9, 0.3)).reshape([16, 3, 3, 3]), b1: np.zeros([1, 16, 1, 1]),
+      w2: np.array(rand(32 * 16 * 9, 0.1)).reshape([32, 16, 3, 3]), b2: np.zeros([1, 32, 1, 1]),
+      wf: np.array(rand(32 * 16 * 16 * 10, 0.01)).reshape([32 * 16 * 16, 10]), bf: np.zeros([10]),
+    }),
+    ({ numpy: np, nn, lax }, p, x) => {
+      const h1 = nn.relu(lax.conv(x, p.w1, [1, 1], 'SAME').add(p.b1));
+      const h2 = nn.relu(lax.conv(h1, p.w2, [2, 2], 'SAME').add(p.b2));
+      return np.matmul(h2.reshape([batch, 32 * 16 * 16]), p.wf).add(p.bf);
+    },
+    [batch, 3, 32, 32], 10,
+  );
 }
 
 // ---------- onnxruntime-web ----------
@@ -304,7 +334,7 @@ export const rows = [
     contenders: { simdgrad: sgConv(32, c, 32, pass), 'tfjs-wasm': tfConv('wasm', 32, c, 32, pass), ...(pass === 'forward' ? { ort: ortConv(32, c, 32) } : {}) },
   }))),
   { id: 'cnn-step', group: 'training', requires: ['conv2d'], label: 'CNN step [32,3,32,32]: conv3-16, conv16-32/2, linear-10, CE, SGD', ...perStep,
-    contenders: { simdgrad: sgCnn(32) } },
+    contenders: { simdgrad: sgCnn(32), jax: jaxCnn(32) } },
   { id: 'batchnorm-fwd-bwd', group: 'batchnorm', requires: ['batchNorm'], label: 'batchNorm training fwd+bwd [32,64,32,32]', ...gbps(32 * 64 * 32 * 32 * 4 * 5),
     contenders: { simdgrad: sgBatchNorm(32, 64, 32), 'tfjs-wasm': tfBatchNorm('wasm', 32, 64, 32) } },
 ];

@@ -7,3 +7,5 @@ export { batchNorm } from './ops/batchnorm';
 export { prelu, crelu } from './nn/activation';
 export { dropout, dropout2d } from './nn/dropout';
 export { mseLoss, binaryCrossEntropyWithLogits } from './nn/loss';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './ops/pool';
+export { crossEntropy, nllLoss } from './ops/loss';

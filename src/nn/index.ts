@@ -9,7 +9,8 @@ export { Dropout, Dropout2d, DropConnect } from './dropout';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
 export { Conv2d, type Conv2dOptions } from './conv';
 export { BasicBlock, ResNetCifar, resnetCifar, type Shortcut } from './resnet';
-export { MSELoss, BCEWithLogitsLoss, type Reduction } from './loss';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';
+export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction } from './loss';
 
 /** In-place initialisers (nn.init.orthogonal_, ...) and model-level lsuv / looksLinear_. */
 export const init = { ...initBasic, ...initModel };

@@ -11,9 +11,10 @@ import { scope } from '../autograd/scope';
 import { sub, mul, add } from '../ops/binary';
 import { abs, neg, exp, log, relu, affine } from '../ops/unary';
 import { sum, mean } from '../ops/reduce';
+import { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from '../ops/loss';
 import { Module } from './module';
 
-export type Reduction = 'mean' | 'sum' | 'none';
+export type { Reduction };
 
 function reduce(op: string, l: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return l;
@@ -71,5 +72,27 @@ export class BCEWithLogitsLoss extends Module {
 
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, this.opts);
+  }
+}
+
+/** Cross entropy of logits [N, C] (or [N, C, d...]) against class indices; labelSmoothing and ignoreIndex as PyTorch. */
+export class CrossEntropyLoss extends Module {
+  constructor(readonly opts: CrossEntropyOptions = {}) {
+    super();
+  }
+
+  forward(logits: Tensor, target: Tensor): Tensor {
+    return crossEntropy(logits, target, this.opts);
+  }
+}
+
+/** Negative log likelihood of log-probabilities [N, C] against class indices. */
+export class NLLLoss extends Module {
+  constructor(readonly opts: NllLossOptions = {}) {
+    super();
+  }
+
+  forward(logProbs: Tensor, target: Tensor): Tensor {
+    return nllLoss(logProbs, target, this.opts);
   }
 }

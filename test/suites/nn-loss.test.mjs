@@ -42,4 +42,19 @@ test('BCEWithLogitsLoss: stable for large logits, posWeight, gradients of logits
   assertClose(big, [100, 100, 0], { atol: 1e-4 });
   assert.ok(big.every(Number.isFinite));
 });
+test('CrossEntropyLoss and NLLLoss modules: -log softmax at the target, reductions, label smoothing, ignoreIndex', () => {
+  const logits = [[2, 0.5, -1], [0.1, 0.2, 3], [1, 1, 1]], target = [0, 2, 1];
+  const lse = (r) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0));
+  const per = logits.map((r, i) => lse(r) - r[target[i]]);
+  const x = sg.tensor(logits), t = sg.tensor(target);
+  assertClose([new nn.CrossEntropyLoss().forward(x, t).item()], [per.reduce((a, b) => a + b) / 3]);
+  assertClose(new nn.CrossEntropyLoss({ reduction: 'none' }).forward(x, t).toArray(), per);
+  assertClose([new nn.NLLLoss({ reduction: 'sum' }).forward(x.logSoftmax(1), t).item()], [per.reduce((a, b) => a + b)]);
+  // label smoothing e: (1 - e) nll + e mean over classes of -log p
+  const e = 0.1;
+  const smooth = logits.map((r, i) => (1 - e) * per[i] + (e / 3) * r.reduce((s, v) => s + lse(r) - v, 0));
+  assertClose([new nn.CrossEntropyLoss({ labelSmoothing: e }).forward(x, t).item()], [smooth.reduce((a, b) => a + b) / 3]);
+  // ignored targets count neither in the sum nor in the mean's divisor
+  assertClose([new nn.CrossEntropyLoss({ ignoreIndex: 2 }).forward(x, t).item()], [(per[0] + per[2]) / 2]);
+});
 test.run();

@@ -13,6 +13,8 @@
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
+import { parallelFor } from '../runtime/parallel';
+import type { Kernels } from '../runtime/kernels.generated';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize } from './create';
@@ -117,9 +119,9 @@ class ColumnSource {
     }
   }
 
-  /** Fills the buffer for image `xn` (byte offset) and group `grp`; returns the group's base pointer. */
-  prepare(xn: number, grp: number): number {
-    const g = this.g, k = kernels();
+  /** Fills the buffer for image `xn` (byte offset) and group `grp` (kernels called through `k`); returns the group's base pointer. */
+  prepare(xn: number, grp: number, k: Kernels = kernels()): number {
+    const g = this.g;
     if (this.direct) {
       if (grp === 0) k.conv_pad_f32(g.C, g.H, g.W, g.ph, g.pw, this.Hp, this.Wp, xn, this.buf.ptr);
       return this.buf.ptr + grp * this.groupStride * 4;
@@ -148,23 +150,25 @@ function packWeights(g: Geometry, w: Tensor): Tensor {
 }
 
 function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
-  const k = kernels();
   const out = Tensor.empty([g.N, g.O, g.OH, g.OW]);
   if (out.numel() === 0) return out;
   const Q = g.OH * g.OW;
   const packed = packWeights(g, w);
-  const src = new ColumnSource(g);
   const per = roundUp(g.Og, 4) * g.Kg;
-  const scratch = gemmScratch(g.Kg);
-  for (let n = 0; n < g.N; n++) {
-    for (let grp = 0; grp < g.G; grp++) {
-      const bp = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp);
-      const cp = out.ptr + (n * g.O + grp * g.Og) * Q * 4;
-      const biasp = bias === null ? 0 : bias.ptr + grp * g.Og * 4;
-      k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, src.direct ? g.OW : 0, biasp, 0, scratch.ptr);
+  // threads split the batch; each has its own column buffer and scratch
+  const lanes: (ColumnSource | Tensor)[][] = [];
+  parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+    const [src, scratch] = (lanes[lane] = [new ColumnSource(g), gemmScratch(g.Kg)]) as [ColumnSource, Tensor];
+    for (let n = lo; n < hi; n++) {
+      for (let grp = 0; grp < g.G; grp++) {
+        const bp = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp, k);
+        const cp = out.ptr + (n * g.O + grp * g.Og) * Q * 4;
+        const biasp = bias === null ? 0 : bias.ptr + grp * g.Og * 4;
+        k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, src.direct ? g.OW : 0, biasp, 0, scratch.ptr);
+      }
     }
-  }
-  for (const t of [src, packed, scratch]) t.dispose();
+  });
+  for (const t of [...lanes.flat(), packed]) t.dispose();
   return out;
 }
 
@@ -174,17 +178,21 @@ function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
   k.fill_f32(dw.numel(), dw.ptr, 0);
   const Q = g.OH * g.OW;
-  const src = new ColumnSource(g);
-  const panels = Tensor.empty([roundUp(g.Og, 8) * Q]);
-  for (let n = 0; n < g.N; n++) {
-    for (let grp = 0; grp < g.G; grp++) {
-      const ap = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp);
-      k.conv_pack_panels_f32(g.Og, Q, dy.ptr + (n * g.O + grp * g.Og) * Q * 4, panels.ptr);
-      k.conv_wgrad_f32(g.Kg, g.Og, src.rows, src.rowLen, ap, src.rowStride, src.koff.ptr, panels.ptr, dw.ptr + grp * g.Og * g.Kg * 4, g.Kg);
+  // threads split each group's output channels in whole 8-row panels (every
+  // dW element still sums the images in order); each has its own buffers
+  const lanes: (ColumnSource | Tensor)[][] = [];
+  parallelFor(Math.ceil(g.Og / 8), g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+    const o0 = lo * 8, og = Math.min(g.Og, hi * 8) - o0;
+    const [src, panels] = (lanes[lane] = [new ColumnSource(g), Tensor.empty([roundUp(og, 8) * Q])]) as [ColumnSource, Tensor];
+    for (let n = 0; n < g.N; n++) {
+      for (let grp = 0; grp < g.G; grp++) {
+        const ap = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp, k);
+        k.conv_pack_panels_f32(og, Q, dy.ptr + (n * g.O + grp * g.Og + o0) * Q * 4, panels.ptr);
+        k.conv_wgrad_f32(g.Kg, og, src.rows, src.rowLen, ap, src.rowStride, src.koff.ptr, panels.ptr, dw.ptr + (grp * g.Og + o0) * g.Kg * 4, g.Kg);
+      }
     }
-  }
-  panels.dispose();
-  src.dispose();
+  });
+  for (const t of lanes.flat()) t.dispose();
   return dw;
 }
 
@@ -203,16 +211,19 @@ function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
     }
     const koff = Tensor.empty([g.Og * khw]);
     k.conv_offsets_f32(g.Og, g.kh, g.kw, Hg * Wg, Wg, g.dh, g.dw, koff.ptr);
-    const gpad = Tensor.empty([g.O * Hg * Wg + SLACK]);
-    const scratch = gemmScratch(g.Og * khw);
-    for (let n = 0; n < g.N; n++) {
-      k.conv_pad_f32(g.O, g.OH, g.OW, qh, qw, Hg, Wg, dy.ptr + n * g.O * Q * 4, gpad.ptr);
-      for (let grp = 0; grp < g.G; grp++) {
-        k.conv_gemm_f32(g.Cg, g.Og * khw, g.H, g.W, packed.ptr + grp * per * 4, gpad.ptr + grp * g.Og * Hg * Wg * 4, Wg, koff.ptr,
-          dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, 0, 0, scratch.ptr);
+    // threads split the batch, each with its own padded gradient and scratch
+    const lanes: Tensor[][] = [];
+    parallelFor(g.N, g.N * g.C * HW * g.Og * khw, (k, lo, hi, lane) => {
+      const [gpad, scratch] = (lanes[lane] = [Tensor.empty([g.O * Hg * Wg + SLACK]), gemmScratch(g.Og * khw)]);
+      for (let n = lo; n < hi; n++) {
+        k.conv_pad_f32(g.O, g.OH, g.OW, qh, qw, Hg, Wg, dy.ptr + n * g.O * Q * 4, gpad.ptr);
+        for (let grp = 0; grp < g.G; grp++) {
+          k.conv_gemm_f32(g.Cg, g.Og * khw, g.H, g.W, packed.ptr + grp * per * 4, gpad.ptr + grp * g.Og * Hg * Wg * 4, Wg, koff.ptr,
+            dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, 0, 0, scratch.ptr);
+        }
       }
-    }
-    for (const t of [packed, koff, gpad, scratch]) t.dispose();
+    });
+    for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
     return dx;
   }
   k.fill_f32(dx.numel(), dx.ptr, 0);
@@ -223,17 +234,19 @@ function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
   }
   const koff = Tensor.empty([g.Og]);
   k.conv_offsets_f32(g.Og, 1, 1, Q, 0, 0, 0, koff.ptr);
-  const gbuf = Tensor.empty([g.O * Q + SLACK]);
-  const dcol = Tensor.empty([g.Kg * Q]);
-  const scratch = gemmScratch(g.Og);
-  for (let n = 0; n < g.N; n++) {
-    k.conv_pad_f32(g.O, 1, Q, 0, 0, 1, Q, dy.ptr + n * g.O * Q * 4, gbuf.ptr);
-    for (let grp = 0; grp < g.G; grp++) {
-      k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0, scratch.ptr);
-      k.conv_col2im_add_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, dcol.ptr, Q, dx.ptr + (n * g.C + grp * g.Cg) * HW * 4);
+  // threads split the batch, each with its own buffers
+  const lanes: Tensor[][] = [];
+  parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+    const [gbuf, dcol, scratch] = (lanes[lane] = [Tensor.empty([g.O * Q + SLACK]), Tensor.empty([g.Kg * Q]), gemmScratch(g.Og)]);
+    for (let n = lo; n < hi; n++) {
+      k.conv_pad_f32(g.O, 1, Q, 0, 0, 1, Q, dy.ptr + n * g.O * Q * 4, gbuf.ptr);
+      for (let grp = 0; grp < g.G; grp++) {
+        k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0, scratch.ptr);
+        k.conv_col2im_add_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, dcol.ptr, Q, dx.ptr + (n * g.C + grp * g.Cg) * HW * 4);
+      }
     }
-  }
-  for (const t of [packed, koff, gbuf, dcol, scratch]) t.dispose();
+  });
+  for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
   return dx;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The worker pool: up to getNumThreads() - 1 workers (node:worker_threads in
- * Node, module Web Workers from a Blob URL in Deno and browsers) over the
+ * Node and Deno, where it needs no permission and lets idle workers be
+ * unref()'d; module Web Workers from a Blob URL in browsers) over the
  * engine's shared memory, created on the first parallel call. Each worker
  * gets the compiled kernel modules and the memory once (postMessage; nothing
  * is recompiled from bytes) and then sleeps in Atomics.wait between tasks.
@@ -27,6 +28,8 @@ export interface ThreadingStatus {
   reason: string;
   /** Workers started and ready to take work (they start on the first parallel call). */
   workersReady: number;
+  /** Kernel tasks run on more than one thread so far. */
+  parallelTasks: number;
 }
 
 /** How long a thread that may block waits for freshly started workers before going on without them. */
@@ -37,6 +40,7 @@ const workers: { terminate(): void }[] = [];
 let ctlRef: Int32Array | undefined;
 let canBlockRef: boolean | undefined;
 let startError = '';
+let tasksRun = 0;
 
 /** The control block: the first CTL_WORDS words of the shared memory (they never move). */
 function ctl(): Int32Array {
@@ -86,12 +90,12 @@ function readyMask(): number {
 /** Whether threads are on, how many, and if not, why. */
 export function threadingStatus(): ThreadingStatus {
   const { support } = threadContext();
-  const workersReady = support.host === 'none' ? 0 : popcount(readyMask());
-  if (support.host === 'none') return { enabled: false, threads: 1, reason: support.reason, workersReady };
-  if (startError !== '') return { enabled: false, threads: 1, reason: startError, workersReady };
+  const base = { workersReady: support.host === 'none' ? 0 : popcount(readyMask()), parallelTasks: tasksRun };
+  if (support.host === 'none') return { enabled: false, threads: 1, reason: support.reason, ...base };
+  if (startError !== '') return { enabled: false, threads: 1, reason: startError, ...base };
   const threads = getNumThreads();
-  if (threads === 1) return { enabled: false, threads: 1, reason: requested === 1 ? 'setNumThreads(1)' : 'one core', workersReady };
-  return { enabled: true, threads, reason: '', workersReady };
+  if (threads === 1) return { enabled: false, threads: 1, reason: requested === 1 ? 'setNumThreads(1)' : 'one core', ...base };
+  return { enabled: true, threads, reason: '', ...base };
 }
 
 function popcount(x: number): number {
@@ -224,6 +228,7 @@ export function runTask(lanes: readonly (readonly Call[])[], kernelsOfVariant: K
     Atomics.store(c, CTL_ASSIGNED, mask);
     Atomics.add(c, CTL_GEN, 1);
     Atomics.notify(c, CTL_GEN);
+    tasksRun++;
     try {
       for (const [k, args] of lanes[0]) table[k](...args);
     } catch (e) {

@@ -11,7 +11,7 @@
 export type ThreadHost = 'node' | 'web' | 'none';
 
 export interface ThreadSupport {
-  /** How workers are made: node:worker_threads, Web Workers (Deno, browsers), or not at all. */
+  /** How workers are made: node:worker_threads (Node, Deno), Web Workers (browsers), or not at all. */
   host: ThreadHost;
   /** Why threads are unavailable ('' when they are available). */
   reason: string;
@@ -39,15 +39,21 @@ export async function detectThreadSupport(): Promise<ThreadSupport> {
   if (g.SIMDGRAD_NO_SHARED_MEMORY === true) return { host: 'none', reason: 'no SharedArrayBuffer (forced by globalThis.SIMDGRAD_NO_SHARED_MEMORY)', cores: 1 };
   if (typeof SharedArrayBuffer !== 'function') return { host: 'none', reason: 'no SharedArrayBuffer in this runtime', cores: 1 };
   if (typeof Atomics !== 'object') return { host: 'none', reason: 'no Atomics in this runtime', cores: 1 };
-  const isNode = g.Deno === undefined && typeof g.process?.versions?.node === 'string';
-  if (isNode) {
+  const isDeno = g.Deno !== undefined;
+  const isNode = !isDeno && typeof g.process?.versions?.node === 'string';
+  if (isNode || isDeno) {
+    // Deno too: its node:worker_threads needs no permission and, unlike its
+    // Web Workers, can unref() a worker so idle ones never keep the process alive
     try {
       const wt = await import('node:worker_threads');
-      const os = await import('node:os');
-      const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+      let cores = webCores;
+      if (isNode) {
+        const os = await import('node:os');
+        cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+      }
       return { host: 'node', reason: '', cores: Math.max(1, cores), NodeWorker: wt.Worker };
     } catch {
-      return { host: 'none', reason: 'node:worker_threads is unavailable', cores: 1 };
+      if (isNode) return { host: 'none', reason: 'node:worker_threads is unavailable', cores: 1 };
     }
   }
   if (typeof g.Worker !== 'function') return { host: 'none', reason: 'no Worker in this runtime', cores: webCores };

@@ -42,8 +42,8 @@ export function lineChart({ title, xLabel, yLabel, series, logY = false, width =
   const pad = (y1 - y0) * 0.04;
   y0 -= pad;
   y1 += pad;
-  const sx = (x) => m.left + ((x - x0) / (x1 - x0)) * pw;
-  const sy = (y) => m.top + ph - (((logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * ph;
+  const sx = (x) => +(m.left + ((x - x0) / (x1 - x0)) * pw).toFixed(1);
+  const sy = (y) => +(m.top + ph - (((logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * ph).toFixed(1);
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);

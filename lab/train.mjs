@@ -56,6 +56,7 @@ export function evaluate(sg, model, loader, limit = Infinity) {
 export function trainArm(sg, { model, train, steps, lr, momentum = 0.9, progress, label, evals = {}, evalEvery = 0, evalLimit = 1000, stopAtError = null, window = 20 }) {
   if (evalEvery > 0) evalEvery = Math.max(1, evalEvery);
   const opt = makeSGD(sg, model, { lr, momentum });
+  const t0 = performance.now();
   const curve = { step: [], loss: [], batchError: [], evals: Object.fromEntries(Object.keys(evals).map((k) => [k, []])), evalLoss: Object.fromEntries(Object.keys(evals).map((k) => [k, []])), diverged: false, stoppedAt: null };
   const runningErr = [];
   const doEval = (step) => {
@@ -65,40 +66,43 @@ export function trainArm(sg, { model, train, steps, lr, momentum = 0.9, progress
       curve.evalLoss[name].push([step, r.loss]);
     }
   };
-  model.train();
-  progress?.start(label, steps);
-  if (evalEvery > 0) doEval(0);
-  const t0 = performance.now();
-  for (let step = 1; step <= steps; step++) {
-    const b = train.next();
-    const { loss, err } = sg.scope(() => {
-      const logits = model.call(b.x);
-      const l = crossEntropy(sg, logits, b.y);
-      opt.zeroGrad();
-      l.backward();
-      opt.step();
-      return { loss: l.item(), err: errorRate(sg, logits, b.y) };
-    });
-    b.x.dispose();
-    b.y.dispose();
-    curve.step.push(step);
-    curve.loss.push(loss);
-    curve.batchError.push(err);
-    runningErr.push(err);
-    if (runningErr.length > window) runningErr.shift();
-    progress?.update(step, { loss, acc: 1 - err });
-    if (evalEvery > 0 && step % evalEvery === 0) doEval(step);
-    if (!Number.isFinite(loss)) {
-      curve.diverged = true;
-      break;
+  try {
+    model.train();
+    progress?.start(label, steps);
+    if (evalEvery > 0) doEval(0);
+    for (let step = 1; step <= steps; step++) {
+      const b = train.next();
+      const { loss, err } = sg.scope(() => {
+        const logits = model.call(b.x);
+        const l = crossEntropy(sg, logits, b.y);
+        opt.zeroGrad();
+        l.backward();
+        opt.step();
+        return { loss: l.item(), err: errorRate(sg, logits, b.y) };
+      });
+      b.x.dispose();
+      b.y.dispose();
+      curve.step.push(step);
+      curve.loss.push(loss);
+      curve.batchError.push(err);
+      runningErr.push(err);
+      if (runningErr.length > window) runningErr.shift();
+      progress?.update(step, { loss, acc: 1 - err });
+      if (evalEvery > 0 && step % evalEvery === 0) doEval(step);
+      if (!Number.isFinite(loss)) {
+        curve.diverged = true;
+        break;
+      }
+      if (stopAtError !== null && runningErr.length === window && runningErr.reduce((a, c) => a + c, 0) / window <= stopAtError) {
+        curve.stoppedAt = step;
+        break;
+      }
     }
-    if (stopAtError !== null && runningErr.length === window && runningErr.reduce((a, c) => a + c, 0) / window <= stopAtError) {
-      curve.stoppedAt = step;
-      break;
-    }
+  } finally {
+    opt.dispose();
+    progress?.done();
   }
   curve.seconds = (performance.now() - t0) / 1000;
-  progress?.done();
   return curve;
 }
 

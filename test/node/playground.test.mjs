@@ -71,8 +71,8 @@ function chromiumOrSkip() {
   return false;
 }
 
-/** Loads the page from a fresh server and browser profile; trains; draws; returns what it saw. */
-async function exercise({ isolation, label }) {
+/** Opens the page from a fresh server and browser profile at 1280x800, waits until its network is built, runs fn(page, problems). */
+async function withPage({ isolation, label }, fn) {
   await buildOnce();
   const { chromium } = await import('playwright-core');
   const server = await serveWeb({ port: 0, host: '127.0.0.1', isolation });
@@ -88,11 +88,24 @@ async function exercise({ isolation, label }) {
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
     await page.goto(server.url);
     await page.waitForSelector('body[data-state="paused"]', { timeout: 30_000 });
-    const runtime = await page.evaluate(() => ({
-      isolated: self.crossOriginIsolated,
-      variant: document.getElementById('variant').textContent,
-      threads: document.getElementById('threads').title || document.getElementById('threads').textContent,
-    }));
+    return await fn(page, problems);
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+const readRuntime = (page) => page.evaluate(() => ({
+  isolated: self.crossOriginIsolated,
+  cores: navigator.hardwareConcurrency,
+  variant: document.getElementById('variant').textContent,
+  threads: document.getElementById('threads').title || document.getElementById('threads').textContent,
+}));
+
+/** Trains the default network past 90% test accuracy, draws a digit, takes the screenshots; returns what it saw. */
+function exercise({ isolation, label }) {
+  return withPage({ isolation, label }, async (page, problems) => {
     // the default network: MLP 784-128-128-10, ReLU, Adam
     const cfg = await page.evaluate(() => Object.fromEntries(['arch', 'depth', 'width', 'activation', 'optimizer', 'lr'].map((id) => [id, document.getElementById(id).value])));
     assert.equal([cfg.arch, cfg.activation, cfg.optimizer, cfg.width], ['mlp', 'relu', 'adam', '128']);
@@ -110,6 +123,7 @@ async function exercise({ isolation, label }) {
     await page.waitForFunction(() => /^\d \(\d+%\)$/.test(document.getElementById('prediction').textContent), null, { timeout: 10_000 });
     await page.click('#start'); // pause
     await page.waitForSelector('body[data-state="paused"]', { timeout: 10_000 });
+    const runtime = await readRuntime(page);
     const seen = await page.evaluate(() => {
       const points = (id) => Number(document.getElementById(id).dataset.points || 0);
       const lines = (id) => document.getElementById(id).querySelectorAll('polyline').length;
@@ -120,7 +134,6 @@ async function exercise({ isolation, label }) {
         speed: document.getElementById('speed').textContent,
         step: Number(document.getElementById('step').textContent),
         testAcc: Number(document.getElementById('test-acc').dataset.value),
-        status: document.getElementById('status').textContent,
       };
     });
     await page.screenshot({ path: join(out, `playground-${label}-1280x800.png`) });
@@ -129,11 +142,7 @@ async function exercise({ isolation, label }) {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     await page.screenshot({ path: join(out, `playground-${label}-400.png`), fullPage: true });
     return { runtime, secondsTo90, seen, overflow, problems };
-  } finally {
-    await context.close();
-    await server.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
 }
 
 function check(r, label) {
@@ -154,6 +163,7 @@ test('Chromium, cross-origin isolated: trains past 90% test accuracy, charts, dr
   if (!chromiumOrSkip()) return;
   const r = await exercise({ isolation: true, label: 'isolated' });
   assert.is(r.runtime.isolated, true);
+  if (r.runtime.cores > 1) assert.match(r.runtime.threads, /^[2-9]\d* \([1-9]\d* workers? ready\)/, 'threads in use');
   check(r, 'isolated');
 });
 
@@ -163,6 +173,67 @@ test('Chromium without isolation headers: the same on one thread', async () => {
   assert.is(r.runtime.isolated, false);
   assert.match(r.runtime.threads, /not crossOriginIsolated|^1/);
   check(r, 'no-isolation');
+});
+
+/** Settings that together use every value of every control at least once. */
+const SWEEP = [
+  { activation: 'tanh', init: 'orthogonal', depth: 6, residual: true, batchNorm: true },
+  { activation: 'leakyrelu', init: 'lsuv', dropout: 'dropout' },
+  { activation: 'prelu', dropout: 'dropconnect', optimizer: 'sgd', lr: 0.05 },
+  { activation: 'maxout', batchNorm: true, residual: true, depth: 4, width: 64 },
+  { activation: 'crelu', init: 'looks-linear', depth: 4, width: 64, residual: true },
+  { arch: 'cnn', width: 8, dropout: 'dropout2d', batchNorm: true, residual: true, depth: 4, init: 'lsuv' },
+  { arch: 'cnn', width: 6, activation: 'maxout', depth: 3, init: 'orthogonal' },
+];
+const BASE = { arch: 'mlp', depth: 3, width: 128, activation: 'relu', dropout: 'none', dropoutP: 0.2, batchNorm: false, residual: false, init: 'default', optimizer: 'adam', lr: 0.002 };
+
+test('Chromium: every control value builds and trains (keyboard-operated), labelled controls', async () => {
+  if (!chromiumOrSkip()) return;
+  const results = await withPage({ isolation: true, label: 'sweep' }, async (page, problems) => {
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button, canvas[tabindex]')]
+      .filter((e) => !(e.labels?.length || e.textContent.trim() || e.getAttribute('aria-label')))
+      .map((e) => e.id || e.outerHTML.slice(0, 60)));
+    assert.equal(unlabelled, [], 'every control has a label');
+    const rows = [];
+    for (const c of SWEEP) {
+      const cfg = { ...BASE, ...c };
+      await page.evaluate((cfg) => {
+        for (const [k, v] of Object.entries(cfg)) {
+          const e = document.getElementById(k);
+          if (e.type === 'checkbox') e.checked = v;
+          else e.value = String(v);
+        }
+        document.getElementById('controls').dispatchEvent(new Event('change'));
+      }, cfg);
+      await page.waitForFunction(() => /^Network built/.test(document.getElementById('status').textContent), null, { timeout: 20_000 });
+      await page.focus('#start');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => Number(document.getElementById('step').textContent) >= 30, null, { timeout: 30_000 });
+      await page.keyboard.press('Space');
+      await page.waitForSelector('body[data-state="paused"]', { timeout: 10_000 });
+      const r = await page.evaluate(() => ({
+        status: document.getElementById('status').textContent,
+        step: Number(document.getElementById('step').textContent),
+        acc: Number(document.getElementById('test-acc').dataset.value),
+        grad: document.querySelectorAll('#chart-grad polyline').length,
+        act: document.querySelectorAll('#chart-act polyline').length,
+      }));
+      rows.push({ c, ...r });
+      console.log(`  sweep ${JSON.stringify(c)}: ${r.step} steps, test accuracy ${(100 * r.acc).toFixed(1)}%`);
+    }
+    // a setting that cannot be built is refused with an explanation, not an error
+    await page.selectOption('#arch', 'mlp');
+    await page.selectOption('#dropout', 'dropout2d');
+    const refusal = await page.textContent('#status');
+    assert.equal(problems, [], 'no console errors, page errors or failed requests');
+    return { rows, refusal };
+  });
+  for (const r of results.rows) {
+    assert.is(r.status, 'Paused.', `${JSON.stringify(r.c)}: ${r.status}`);
+    assert.ok(r.acc > 0.3, `${JSON.stringify(r.c)}: test accuracy ${r.acc} after ${r.step} steps`);
+    assert.ok(r.grad >= 2 && r.act >= 1, `${JSON.stringify(r.c)}: per-layer charts drawn`);
+  }
+  assert.match(results.refusal, /Dropout2d needs the convolutional network/);
 });
 
 test.run();

@@ -32,10 +32,16 @@ function sgUnary(op, n) {
   };
 }
 
-function sgMatmul(n) {
-  return ({ sg }) => {
+/** n x n x n matmul; with `threads`, on that many threads (restored after). */
+function sgMatmul(n, threads) {
+  return async ({ sg }) => {
+    const previous = threads ? sg.setNumThreads(threads) : undefined;
+    if (threads) await sg.threadsReady();
     const a = sgTensor(sg, [n, n]), b = sgTensor(sg, [n, n]);
-    return { run: () => sg.matmul(a, b).dispose(), dispose: () => { a.dispose(); b.dispose(); } };
+    return {
+      run: () => sg.matmul(a, b).dispose(),
+      dispose: () => { a.dispose(); b.dispose(); if (previous !== undefined) sg.setNumThreads(previous); },
+    };
   };
 }
 
@@ -326,6 +332,8 @@ export const rows = [
       ...(n <= 256 ? { 'tfjs-cpu': tfMatmul('cpu', n) } : {}),
     },
   })),
+  { id: 'matmul-1024-2threads', group: 'matmul', label: 'matmul 1024x1024x1024 on 2 threads (workers over shared memory)', ...gflops(2 * 1024 ** 3),
+    contenders: { simdgrad: sgMatmul(1024, 2) } },
   { id: 'mlp-step', group: 'training', label: 'MLP 784-512-512-10 training step, batch 128 (ReLU, softmax CE, SGD)', ...perStep, flops: mlpFlops(MLP, 128),
     contenders: { simdgrad: sgMlp(MLP, 128), jax: jaxMlp(MLP, 128), 'tfjs-wasm': tfMlp('wasm', MLP, 128) } },
   ...[32, 64].flatMap((c) => ['forward', 'input-grad', 'weight-grad'].map((pass) => ({

@@ -3,7 +3,7 @@
 // process (bench/session.mjs); onnxruntime-web runs in a process of its own
 // (its session installs a global Worker that breaks jax-js). Writes
 // bench/results/<timestamp>.json and prints a table.
-// Usage: npm run bench [-- --only matmul] [-- --quick] [-- --relaxed]
+// Usage: npm run bench [-- --only matmul] [-- --quick] [-- --relaxed] [-- --threads n]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,7 @@ const passThrough = process.argv.slice(2).filter((a) => a !== '--relaxed');
 const nodeFlags = relaxed ? ['--experimental-wasm-relaxed-simd'] : [];
 const sessions = [['tfjs-wasm', 'tfjs-cpu', 'jax', 'solo'], ['ort']];
 const all = [];
-let variant;
+let variant, threads;
 for (const peers of sessions) {
   process.stderr.write(`session: simdgrad vs ${peers.join(', ')}\n`);
   const out = execFileSync(process.execPath, [...nodeFlags, 'bench/session.mjs', '--peers', peers.join(','), ...passThrough], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).toString();
@@ -22,6 +22,7 @@ for (const peers of sessions) {
   if (!line) throw new Error(`session ${peers} printed no results:\n${out}`);
   const r = JSON.parse(line.slice('BENCH-JSON '.length));
   variant = r.variant;
+  threads = r.threads;
   all.push(...r.results);
 }
 
@@ -48,6 +49,6 @@ mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${stamp}.json`;
 writeFileSync(file, JSON.stringify({
   date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
-  loadavg: os.loadavg(), variant, args: passThrough, results: all,
+  loadavg: os.loadavg(), variant, threads, args: passThrough, results: all,
 }, null, 2));
-console.log(`\nsimdgrad kernels: ${variant}; wrote ${file}`);
+console.log(`\nsimdgrad kernels: ${variant}, ${threads} thread(s) (rows marked "threads" set their own); wrote ${file}`);

@@ -1,7 +1,7 @@
 // One benchmark process: simdgrad against the peers named on the command
 // line, row by row, each pair alternated in this process. Prints one JSON
 // line (prefixed BENCH-JSON) with the results.
-// Usage: node bench/session.mjs --peers tfjs-wasm,jax[,solo] [--only matmul] [--quick]
+// Usage: node bench/session.mjs --peers tfjs-wasm,jax[,solo] [--only matmul] [--quick] [--threads n (default 1)]
 // ('solo' also runs the rows that have no peer)
 import * as sg from '../dist/index.js';
 import { rows } from './rows.mjs';
@@ -16,6 +16,9 @@ const only = arg('only');
 const quick = process.argv.includes('--quick');
 const timing = quick ? { rounds: 3, warmupMs: 200, batchMs: 30 } : { rounds: 7, warmupMs: 500, batchMs: 60 };
 const ctx = { sg, tfjs, jax, ort };
+// the peers run on one thread in Node: so does simdgrad, unless --threads says otherwise
+const threads = Number(arg('threads') ?? 1);
+sg.setNumThreads(threads);
 
 const results = [];
 for (const row of rows) {
@@ -48,5 +51,5 @@ for (const row of rows) {
     process.stderr.write(`  ${row.id}${peer ? ` vs ${peer}` : ''}: ${entry.error ? `error ${entry.error}` : `${entry.ours.figure.toFixed(2)} ${row.unit}${peer ? ` vs ${entry.theirs.figure.toFixed(2)} (x${entry.speedup.toFixed(2)})` : ''}`}\n`);
   }
 }
-console.log(`BENCH-JSON ${JSON.stringify({ variant: sg.wasmVariant(), peers, results })}`);
+console.log(`BENCH-JSON ${JSON.stringify({ variant: sg.wasmVariant(), threads, peers, results })}`);
 process.exit(0);

@@ -27,6 +27,14 @@ import { add } from './binary';
 /** Cache blocks of the GEMM (rows of A per packed block: a multiple of both tile heights 4 and 6; depth; columns of B per packed block). */
 export const GEMM_BLOCKS = { mc: 72, kc: 256, nc: 1024 };
 
+/**
+ * Rows per unit of the thread split: whole strips of the plain tile (4). The
+ * relaxed tile is 6 high, so a relaxed thread block may end in one partial
+ * strip (at most a few % of its work); 12 would avoid that but stop small
+ * products (M < 12) from splitting at all.
+ */
+const SPLIT_ROWS = 4;
+
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /** Bytes of packing scratch gemm_f32 needs for an M x N x K product (see assembly/gemm.ts). */
@@ -46,7 +54,7 @@ export interface MatrixRef {
 /**
  * Internal: C (M x N at cp, row stride ldc) = [C +] [bias +] A B with one
  * scratch block per thread from the heap, freed after. Threads split the rows
- * of C into blocks of whole 4-row strips (each packs its own B panels); every
+ * of C into blocks of whole SPLIT_ROWS-row units (each packs its own B panels); every
  * C element is still one accumulator over k in order, so the result does not
  * depend on the thread count.
  */
@@ -55,8 +63,8 @@ export function gemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef
   const h = heap();
   const scratch: number[] = [];
   try {
-    parallelFor(Math.ceil(M / 4), M * N * K, (k, lo, hi) => {
-      const r0 = lo * 4, rows = Math.min(M, hi * 4) - r0;
+    parallelFor(Math.ceil(M / SPLIT_ROWS), M * N * K, (k, lo, hi) => {
+      const r0 = lo * SPLIT_ROWS, rows = Math.min(M, hi * SPLIT_ROWS) - r0;
       const s = h.alloc(gemmScratchBytes(rows, N, K));
       scratch.push(s);
       k.gemm_f32(rows, N, K, a.ptr + r0 * a.s0 * 4, a.s0, a.s1, b.ptr, b.s0, b.s1, cp + r0 * ldc * 4, ldc, opts.biasPtr ?? 0, opts.accumulate ? 1 : 0, s, GEMM_BLOCKS.mc, GEMM_BLOCKS.kc, GEMM_BLOCKS.nc);

@@ -95,6 +95,8 @@ function record(m) {
     const out = $('test-acc');
     out.textContent = `${(100 * m.test.acc).toFixed(1)}%`;
     out.dataset.value = String(m.test.acc);
+    out.dataset.loss = String(m.test.loss);
+    if (s === 0) out.dataset.initialLoss = String(m.test.loss);
   }
   if (m.gradNorms) m.gradNorms.forEach((g, i) => (history.grad[i] ??= []).push([s, g]));
   m.actVar.forEach((v, i) => (history.act[i] ??= []).push([s, v]));
@@ -145,6 +147,11 @@ function drawCharts() {
 
 function showRuntime(rt) {
   $('variant').textContent = rt.variant;
+  const mem = $('memory');
+  mem.textContent = `${(rt.memory.bytesInUse / 2 ** 20).toFixed(1)} MB`;
+  mem.title = `${rt.memory.liveTensors} live tensors; wasm heap ${(rt.memory.heapBytes / 2 ** 20).toFixed(0)} MB`;
+  mem.dataset.liveTensors = String(rt.memory.liveTensors);
+  mem.dataset.bytesInUse = String(rt.memory.bytesInUse);
   const t = rt.threading;
   const threads = t === null ? 'not available in this build' : t.enabled ? `${t.threads} (${t.workersReady} workers ready)` : `1 (${t.reason})`;
   $('threads').textContent = t === null || t.enabled ? threads : '1';

@@ -17,6 +17,17 @@ let net = null, opt = null, config = null;
 let running = false, timer = 0;
 let step = 0, seen = 0, trainSeconds = 0, lastEval = 0;
 let window = []; // recent {loss, acc} of training batches
+let epoch = 0, batches = null; // the training stream: epoch e in the order of permutation(N, seed, e)
+
+/** The next training batch; every reset starts again at epoch 0, so a configuration sees the same data order each time. */
+function nextBatch() {
+  for (;;) {
+    const r = (batches ??= train.epochBatches(epoch)).next();
+    if (!r.done) return r.value;
+    epoch++;
+    batches = null;
+  }
+}
 
 const post = (m) => self.postMessage(m);
 const fail = (e) => post({ type: 'error', message: e && e.message ? e.message : String(e) });
@@ -65,7 +76,9 @@ function reset(cfg) {
   initialise(sg, net, cfg.init, cfg.activation, probeBatch.x);
   const params = [...net.model.parameters()];
   opt = cfg.optimizer === 'sgd' ? new sg.optim.SGD(params, { lr: cfg.lr, momentum: 0.9 }) : new sg.optim.Adam(params, { lr: cfg.lr });
-  step = seen = trainSeconds = lastEval = 0;
+  step = seen = trainSeconds = lastEval = epoch = 0;
+  batches?.return();
+  batches = null;
   window = [];
   const count = params.reduce((a, p) => a + p.numel(), 0);
   postMetrics(evaluate());
@@ -130,7 +143,7 @@ function postMetrics(testResult) {
 }
 
 function trainStep() {
-  const b = train.next();
+  const b = nextBatch();
   const r = sg.scope(() => {
     const logits = net.model.call(b.x);
     const loss = sg.crossEntropy(logits, b.y);

@@ -154,7 +154,8 @@ function showRuntime(rt) {
   mem.dataset.bytesInUse = String(rt.memory.bytesInUse);
   const t = rt.threading;
   const threads = t === null ? 'not available in this build' : t.enabled ? `${t.threads} (${t.workersReady} workers ready)` : `1 (${t.reason})`;
-  $('threads').textContent = t === null || t.enabled ? threads : '1';
+  const why = t === null || t.enabled ? '' : /SharedArrayBuffer|crossOriginIsolated/.test(t.reason) ? 'page not cross-origin isolated' : t.reason;
+  $('threads').textContent = why ? `1 (${why})` : threads;
   $('threads').title = threads;
 }
 

@@ -7,7 +7,11 @@
 // B operands are addressed through a table of byte offsets, one per reduction
 // index k: B[k][r, x] = bp + koff[k] + 4 (r rowStride + x). For a padded image
 // koff[(c, ky, kx)] = 4 (c plane + ky dh Wp + kx dw); for an im2col buffer
-// koff[k] = 4 k ldcol and rows = 1.
+// koff[k] = 4 k ldcol and rows = 1. conv_gemm_f32 gathers the 8 columns of a
+// tile into a contiguous K x 8 panel once and runs every 4-row block over it.
+//
+// The microkernel is a small separate function on purpose: inlined into its
+// loops, or unrolled, V8 hoists its loads and spills accumulators.
 //
 // Every output element is one accumulator summed over k in increasing order,
 // whatever tile (full or tail) it lands in, so results depend only on shapes.

@@ -267,7 +267,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const g = geometry(x, weight, bias, opts);
   const { t: xc, owned: xo } = materialize(x);
   const { t: wc, owned: wo } = materialize(weight);
-  const out = forward(g, xc, wc, bias);
+  const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
+  const out = forward(g, xc, wc, bc);
   if (needsGrad(x, weight, bias)) {
     const xs = xc.keep(), ws = wc.keep();
     const inputs = bias === null ? [x, weight] : [x, weight, bias];
@@ -283,5 +284,6 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   if (xo) xc.dispose();
   if (wo) wc.dispose();
+  if (bo) bc!.dispose();
   return out;
 }

@@ -80,11 +80,12 @@ test('batch 1 and unbatched input agree; unbatched gradients', () => {
   });
 });
 
-test('non-contiguous input and weight views', () => {
+test('non-contiguous input, weight and bias views', () => {
   const x = sg.randn([2, 6, 5, 3]).permute(0, 1, 3, 2); // (2, 6, 3, 5)
   const w = sg.randn([3, 4, 3, 6]).permute(3, 0, 2, 1); // (6, 3, 3, 4), non-contiguous
-  const y = sg.conv2d(x.narrow(1, 0, 3), w, null, { padding: [1, 2] });
-  const e = sg.conv2d(x.narrow(1, 0, 3).contiguous(), w.contiguous(), null, { padding: [1, 2] });
+  const b = sg.randn([6, 2]).select(1, 1); // stride 2
+  const y = sg.conv2d(x.narrow(1, 0, 3), w, b, { padding: [1, 2] });
+  const e = sg.conv2d(x.narrow(1, 0, 3).contiguous(), w.contiguous(), b.contiguous(), { padding: [1, 2] });
   assert.equal(Array.from(y.toArray()), Array.from(e.toArray()));
 });
 
@@ -106,6 +107,44 @@ test('bad shapes and options are refused, naming the shapes', () => {
   assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 9, 9])), '[2,3,8,8]', '[4,3,9,9]', 'smaller than the dilated kernel');
   assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 3, 3]), null, { stride: 0 }), 'stride');
   assertThrows(() => sg.conv2d(x, sg.zeros([4, 3, 3, 3]), null, { padding: -1 }), 'padding');
+});
+
+test('each image of a batch gives the bits it gives alone (forward and input gradient)', () => {
+  const x = sg.randn([3, 4, 7, 9]), w = sg.randn([5, 4, 3, 3]), b = sg.randn([5]);
+  for (const opts of [{ padding: 1 }, { stride: 2, padding: 1 }]) {
+    const xb = x.detach().requiresGrad_();
+    const y = sg.conv2d(xb, w, b, opts);
+    y.sum().backward();
+    for (let n = 0; n < 3; n++) {
+      const xn = x.narrow(0, n, 1).contiguous().requiresGrad_();
+      const yn = sg.conv2d(xn, w, b, opts);
+      yn.sum().backward();
+      assert.equal(Array.from(yn.toArray()), Array.from(y.narrow(0, n, 1).toArray()));
+      assert.equal(Array.from(xn.grad.toArray()), Array.from(xb.grad.narrow(0, n, 1).toArray()));
+    }
+  }
+});
+
+test('scratch memory does not grow with the batch (forward and backward under a tight memory limit)', () => {
+  for (const opts of [{ padding: 1 }, { stride: 2, padding: 1 }]) {
+    const x = sg.randn([64, 8, 16, 16], { requiresGrad: true }), w = sg.randn([8, 8, 3, 3], { requiresGrad: true });
+    const xBytes = x.numel() * 4, margin = 256 * 1024;
+    const outBytes = (opts.stride === 2 ? xBytes / 4 : xBytes);
+    const previous = sg.setMemoryLimit(sg.memory().bytesInUse + outBytes + margin);
+    let y;
+    try {
+      y = sg.conv2d(x, w, null, opts); // a whole-batch im2col buffer would need 4.5 MiB
+    } finally {
+      sg.setMemoryLimit(previous);
+    }
+    sg.setMemoryLimit(sg.memory().bytesInUse + outBytes + xBytes + margin);
+    try {
+      y.sum().backward();
+    } finally {
+      sg.setMemoryLimit(previous);
+    }
+    assert.equal([...x.grad.shape], [64, 8, 16, 16]);
+  }
 });
 
 test.run();

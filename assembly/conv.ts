@@ -16,6 +16,13 @@
 // Every output element is one accumulator summed over k in increasing order,
 // whatever tile (full or tail) it lands in, so results depend only on shapes.
 
+/** c + a b per lane: fused in the relaxed-SIMD build, mul then add otherwise. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // ---- packing ----
 
 /**
@@ -235,13 +242,13 @@ function tile4x8(K: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: 
   for (let k: usize = 0; k < K; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     pa += 16;
     pb += 32;
   }
@@ -295,15 +302,15 @@ export function conv_wgrad_f32(
         for (let a = arow; a < aend; a += 4) {
           const gl = v128.load(g), gh = v128.load(g, 16);
           const x0 = v128.load32_splat(a + o0), x1 = v128.load32_splat(a + o1);
-          s0l = f32x4.add(s0l, f32x4.mul(x0, gl));
-          s0h = f32x4.add(s0h, f32x4.mul(x0, gh));
-          s1l = f32x4.add(s1l, f32x4.mul(x1, gl));
-          s1h = f32x4.add(s1h, f32x4.mul(x1, gh));
+          s0l = madd(x0, gl, s0l);
+          s0h = madd(x0, gh, s0h);
+          s1l = madd(x1, gl, s1l);
+          s1h = madd(x1, gh, s1h);
           const x2 = v128.load32_splat(a + o2), x3 = v128.load32_splat(a + o3);
-          s2l = f32x4.add(s2l, f32x4.mul(x2, gl));
-          s2h = f32x4.add(s2h, f32x4.mul(x2, gh));
-          s3l = f32x4.add(s3l, f32x4.mul(x3, gl));
-          s3h = f32x4.add(s3h, f32x4.mul(x3, gh));
+          s2l = madd(x2, gl, s2l);
+          s2h = madd(x2, gh, s2h);
+          s3l = madd(x3, gl, s3l);
+          s3h = madd(x3, gh, s3h);
           g += 32;
         }
       }

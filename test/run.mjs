@@ -61,7 +61,12 @@ async function runChromium() {
     const name = req.url === '/' ? 'index.html' : req.url.slice(1).split('?')[0];
     try {
       const body = await readFile(out + name);
-      res.writeHead(200, { 'content-type': name.endsWith('.html') ? 'text/html' : 'text/javascript' });
+      // cross-origin isolated (COOP/COEP), so the page gets SharedArrayBuffer and the threaded path
+      res.writeHead(200, {
+        'content-type': name.endsWith('.html') ? 'text/html' : 'text/javascript',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      });
       res.end(body);
     } catch {
       res.writeHead(404).end();

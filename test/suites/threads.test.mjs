@@ -1,0 +1,179 @@
+// Threads: the pool runs where the runtime allows (Node, Deno, Chromium served
+// with COOP/COEP), results are bit-identical for 1, 2 and 3 threads (GEMM
+// around the tile and strip sizes, conv2d forward and both gradients, whole
+// training steps), a kernel that traps in a worker surfaces as an Error and
+// the pool keeps working, and setNumThreads(1) falls back with its reason.
+import * as assert from 'uvu/assert';
+import { suite, sg, rng, assertThrows } from '../helpers/harness.mjs';
+
+const test = suite('threads');
+
+/** Whether this runtime should run threads (test/run.mjs serves the browser suite cross-origin isolated). */
+const inBrowser = typeof document !== 'undefined';
+const expectThreads = typeof SharedArrayBuffer === 'function' && (!inBrowser || globalThis.crossOriginIsolated === true);
+
+/** Runs fn with n threads and every kernel split however small (restores the settings after). */
+function withThreads(n, fn) {
+  const prevN = sg.setNumThreads(n);
+  const prevWork = sg.setMinWorkPerThread(0);
+  try {
+    return fn();
+  } finally {
+    sg.setNumThreads(prevN);
+    sg.setMinWorkPerThread(prevWork);
+  }
+}
+
+/**
+ * fn's Float32Arrays for 1, 2 and 3 threads; asserts every element has the
+ * same bits, and (unless the work cannot be split) that 2 and 3 threads split it.
+ */
+function sameBitsForThreadCounts(what, fn, { mustSplit = true } = {}) {
+  const runs = [1, 2, 3].map((n) => {
+    const before = sg.threadingStatus().parallelTasks;
+    const out = withThreads(n, () => sg.scope(() => fn()));
+    const split = sg.threadingStatus().parallelTasks - before;
+    if (n > 1 && expectThreads && mustSplit) assert.ok(split > 0, `${what}: ${n} threads ran no parallel task`);
+    if (n === 1) assert.is(split, 0, `${what}: one thread must not dispatch`);
+    return out;
+  });
+  for (let r = 1; r < runs.length; r++) {
+    for (let i = 0; i < runs[0].length; i++) {
+      const a = runs[0][i], b = runs[r][i];
+      assert.is(a.length, b.length, `${what} output ${i} length`);
+      const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+      for (let j = 0; j < ua.length; j++) {
+        if (ua[j] !== ub[j]) throw new Error(`${what}: output ${i} element ${j} differs with ${r + 1} threads: ${a[j]} vs ${b[j]}`);
+      }
+    }
+  }
+}
+
+const randT = (shape, seed, requiresGrad = false) => {
+  const r = rng(seed);
+  return sg.tensor(Float32Array.from(r.array(shape.reduce((a, b) => a * b, 1))), { shape, requiresGrad });
+};
+
+test('the browser suite is served cross-origin isolated (test/run.mjs sends COOP/COEP)', () => {
+  if (inBrowser) assert.is(globalThis.crossOriginIsolated, true);
+  else assert.is(typeof SharedArrayBuffer, 'function');
+});
+
+test('threads are on where the runtime allows, with the reason otherwise', async () => {
+  const s = sg.threadingStatus();
+  assert.is(s.enabled, expectThreads, `threadingStatus ${JSON.stringify(s)}`);
+  if (!expectThreads) {
+    assert.ok(s.reason.length > 0, 'a fallback names its reason');
+    return;
+  }
+  assert.is(s.reason, '');
+  const prev = sg.setNumThreads(3);
+  try {
+    const ready = await sg.threadsReady();
+    assert.is(ready.threads, 3);
+    assert.is(ready.workersReady, 2, `two workers for three threads: ${JSON.stringify(ready)}`);
+  } finally {
+    sg.setNumThreads(prev);
+  }
+});
+
+test('setNumThreads(1) falls back to the calling thread and says so', () => {
+  const prev = sg.setNumThreads(1);
+  try {
+    const s = sg.threadingStatus();
+    assert.is(s.enabled, false);
+    assert.is(s.threads, 1);
+    assert.is(sg.getNumThreads(), 1);
+    if (expectThreads) assert.is(s.reason, 'setNumThreads(1)');
+  } finally {
+    sg.setNumThreads(prev);
+  }
+  assertThrows(() => sg.setNumThreads(0), 'setNumThreads', '>= 1');
+  assertThrows(() => sg.setNumThreads(2.5), 'setNumThreads');
+  assertThrows(() => sg.setNumThreads(1000), 'at most 32');
+  assertThrows(() => sg.setMinWorkPerThread(-1), 'setMinWorkPerThread');
+});
+
+test('GEMM: bit-identical for 1, 2, 3 threads around tiles, strips and cache blocks, transposed operands, fused bias', () => {
+  // M x K times K x N, with M crossing the 4-row strip and 64-row block sizes, K the 256-deep block
+  for (const [M, K, N] of [[1, 3, 5], [5, 7, 9], [13, 300, 17], [67, 33, 70], [130, 260, 41]]) {
+    sameBitsForThreadCounts(`matmul ${M}x${K}x${N}`, () => {
+      const a = randT([M, K], M + K), b = randT([K, N], K + N), bias = randT([N], N);
+      const bt = sg.transpose(randT([N, K], N * K), 0, 1);
+      const w = randT([N, K], 7 * N + K);
+      return [sg.matmul(a, b).toArray(), sg.matmul(sg.transpose(randT([K, M], 3), 0, 1), bt).toArray(), sg.F.linear(a, w, bias).toArray(), sg.addmm(randT([M, N], 5), a, b).toArray()];
+    }, { mustSplit: M > 4 });
+  }
+});
+
+test('matmul gradients: bit-identical for 1, 2, 3 threads (batched operands, broadcast right operand)', () => {
+  sameBitsForThreadCounts('batched matmul backward', () => {
+    const a = randT([3, 37, 21], 1, true), b = randT([21, 45], 2, true);
+    sg.matmul(a, b).tanh().sum().backward();
+    return [a.grad.toArray(), b.grad.toArray()];
+  });
+});
+
+test('conv2d forward, input and weight gradients: bit-identical for 1, 2, 3 threads', () => {
+  const cases = [
+    [[5, 3, 9, 8], [16, 3, 3, 3], { padding: 1 }],
+    [[3, 4, 9, 7], [20, 4, 3, 2], { stride: 2, padding: 1 }],
+    [[4, 4, 6, 6], [24, 2, 3, 3], { padding: 1, groups: 2 }],
+    [[2, 3, 10, 11], [9, 3, 3, 3], { padding: 2, dilation: 2 }],
+  ];
+  for (const [xs, ws, opts] of cases) {
+    sameBitsForThreadCounts(`conv2d ${xs} ${ws} ${JSON.stringify(opts)}`, () => {
+      const x = randT(xs, 11, true), w = randT(ws, 12, true), b = randT([ws[0]], 13, true);
+      const y = sg.conv2d(x, w, b, opts);
+      y.mul(randT(y.shape, 14)).sum().backward();
+      return [y.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray()];
+    });
+  }
+});
+
+test('a small CNN trained three SGD steps: bit-identical parameters for 1, 2, 3 threads', () => {
+  sameBitsForThreadCounts('training', () => {
+    sg.manualSeed(42);
+    const net = new sg.nn.Sequential(
+      new sg.nn.Conv2d(2, 8, 3, { padding: 1 }), new sg.nn.ReLU(),
+      new sg.nn.Conv2d(8, 16, 3, { stride: 2, padding: 1 }), new sg.nn.ReLU(),
+      new sg.nn.Flatten(), new sg.nn.Linear(16 * 4 * 4, 24), new sg.nn.ReLU(), new sg.nn.Linear(24, 5),
+    );
+    const opt = new sg.optim.SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
+    const x = randT([6, 2, 8, 8], 21);
+    const labels = sg.tensor([0, 1, 2, 3, 4, 0]);
+    for (let step = 0; step < 3; step++) {
+      sg.scope(() => {
+        opt.zeroGrad();
+        sg.crossEntropy(net.forward(x), labels).backward();
+        opt.step();
+      });
+    }
+    const params = [...net.parameters()].map((p) => p.toArray());
+    opt.dispose();
+    net.dispose();
+    return params;
+  });
+});
+
+test('a kernel that traps in a worker throws an Error naming it; the pool stays usable', () => {
+  if (!expectThreads) return void assert.ok(true);
+  const t = sg.zeros([64]);
+  withThreads(2, () => {
+    const err = assertThrows(
+      () => sg.parallelFor(2, 1, (k, lo, hi, lane) => k.fill_f32(16, lane === 1 ? 0xfffffff0 : t.ptr, 1)),
+      'fill_f32', 'worker thread',
+    );
+    assert.instance(err, Error);
+    // the calling thread's lane ran; the pool still works afterwards
+    assert.is(t.toArray()[0], 1);
+    const before = sg.threadingStatus().parallelTasks;
+    const a = randT([40, 30], 3), b = randT([30, 20], 4);
+    const c = sg.matmul(a, b).toArray();
+    assert.ok(sg.threadingStatus().parallelTasks > before);
+    const ref = withThreads(1, () => sg.matmul(a, b).toArray());
+    assert.equal(Array.from(c), Array.from(ref));
+  });
+});
+
+test.run();

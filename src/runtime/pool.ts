@@ -120,7 +120,8 @@ function spawn(id: number): void {
   };
   if (support.host === 'node') {
     const Ctor = support.NodeWorker as NodeWorkerCtor;
-    const w = new Ctor(`${WORKER_SOURCE}\nsimdgradWorker.start(require('node:worker_threads').parentPort);`, { eval: true });
+    // the eval'd code may run as CommonJS or (under --input-type=module, inherited) as a module: import() works in both
+    const w = new Ctor(`${WORKER_SOURCE}\nimport('node:worker_threads').then((m) => simdgradWorker.start(m.parentPort));`, { eval: true });
     w.unref();
     w.on('error', fail);
     w.postMessage(init);

@@ -13,6 +13,7 @@ const status = (text, error = false) => {
 
 const worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
 let ready = false, running = false;
+let serial = 0; // number of the latest reset: replies about older networks are ignored
 
 // ---- configuration -------------------------------------------------------
 
@@ -47,8 +48,10 @@ function configNote(cfg) {
 
 function reset() {
   const cfg = readConfig();
+  serial++;
   $('config-note').textContent = configNote(cfg);
   if (cfg.dropout === 'dropout2d' && cfg.arch !== 'cnn') {
+    worker.postMessage({ type: 'pause' });
     status('Not built: Dropout2d needs the convolutional network.', true);
     startButton.disabled = true;
     return;
@@ -60,7 +63,7 @@ function reset() {
   $('test-acc').dataset.value = '0';
   startButton.disabled = true;
   status('Building the network…');
-  worker.postMessage({ type: 'reset', config: cfg });
+  worker.postMessage({ type: 'reset', config: cfg, serial });
 }
 
 controls.addEventListener('change', () => ready && reset());
@@ -281,6 +284,8 @@ worker.onmessage = ({ data: m }) => {
     showRuntime(m.runtime);
     status(`Ready: ${m.data.train} training and ${m.data.test} test digits.`);
     reset();
+  } else if ((m.type === 'reset' || m.type === 'metrics') && m.serial !== serial) {
+    // about a network an older reset built
   } else if (m.type === 'reset') {
     $('params').textContent = m.params.toLocaleString('en');
     startButton.disabled = resetButton.disabled = false;
@@ -289,7 +294,7 @@ worker.onmessage = ({ data: m }) => {
   } else if (m.type === 'state') {
     setRunning(m.running);
     if (m.running) status('Training…');
-    else status('Paused.');
+    else if (!$('status').classList.contains('error')) status('Paused.');
   } else if (m.type === 'metrics') {
     record(m);
     scheduleDraw();

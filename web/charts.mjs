@@ -1,5 +1,5 @@
 // Small SVG charts for the playground: line charts (linear or log y) with
-// axes, ticks and a legend, and a horizontal-free bar chart of class
+// axes and ticks, an HTML legend, and a vertical bar chart of class
 // probabilities. Each draw replaces the SVG's content; the SVG scales with
 // its viewBox, so the page's CSS decides the size.
 

@@ -2,9 +2,9 @@
 // builds the network of the page's configuration, trains in slices of about
 // SLICE_MS between which it answers messages, and posts metrics.
 //
-// Messages in:  {type:'reset', config} | {type:'start'} | {type:'pause'} | {type:'predict', id, pixels: Uint8Array(784)}
-// Messages out: {type:'ready', runtime, data} | {type:'reset', params, layers} | {type:'state', running}
-//               {type:'metrics', ...} | {type:'prediction', id, probs} | {type:'error', message}
+// Messages in:  {type:'reset', config, serial} | {type:'start'} | {type:'pause'} | {type:'predict', id, pixels: Uint8Array(784)}
+// Messages out: {type:'ready', runtime, data} | {type:'reset', serial, params, layers} | {type:'state', running}
+//               {type:'metrics', serial, ...} | {type:'prediction', id, probs} | {type:'error', message}
 import * as sg from '../dist/index.js';
 import { buildNet, initialise } from './nets.mjs';
 
@@ -13,10 +13,10 @@ const EVAL_EVERY_MS = 700; // test-set evaluation period while training
 const PROBE_BATCH = 256; // samples of the fixed batch for activation statistics and LSUV
 
 let train, test, probeBatch; // DataLoaders and a fixed batch {x, y}
-let net = null, opt = null, config = null;
+let net = null, opt = null, config = null, serial = 0; // serial: the page's number of the reset that built `net`
 let running = false, timer = 0;
 let step = 0, seen = 0, trainSeconds = 0, lastEval = 0;
-let window = []; // recent {loss, acc} of training batches
+let recent = []; // {loss, acc} of the last 20 training batches
 let epoch = 0, batches = null; // the training stream: epoch e in the order of permutation(N, seed, e)
 
 /** The next training batch; every reset starts again at epoch 0, so a configuration sees the same data order each time. */
@@ -67,10 +67,11 @@ function disposeNet() {
   net = opt = null;
 }
 
-function reset(cfg) {
+function reset(cfg, resetSerial) {
   pause();
   disposeNet();
   config = cfg;
+  serial = resetSerial;
   sg.manualSeed(cfg.seed ?? 1);
   net = buildNet(sg, cfg);
   initialise(sg, net, cfg.init, cfg.activation, probeBatch.x);
@@ -79,10 +80,10 @@ function reset(cfg) {
   step = seen = trainSeconds = lastEval = epoch = 0;
   batches?.return();
   batches = null;
-  window = [];
+  recent = [];
   const count = params.reduce((a, p) => a + p.numel(), 0);
   postMetrics(evaluate());
-  post({ type: 'reset', params: count, layers: net.weights.map(([n, p]) => `${n} [${p.shape.join('×')}]`), probes: net.probes.length, model: String(net.model) });
+  post({ type: 'reset', serial, params: count, layers: net.weights.map(([n, p]) => `${n} [${p.shape.join('×')}]`), probes: net.probes.length, model: String(net.model) });
 }
 
 /** Loss and accuracy of the test set (eval mode, no gradients). */
@@ -128,12 +129,13 @@ function gradNorms() {
 }
 
 function postMetrics(testResult) {
-  const recent = window.length ? window : null;
+  const last = recent.length ? recent : null;
   post({
     type: 'metrics',
+    serial,
     step,
     epoch: seen / train.dataset.length,
-    train: recent && { loss: recent.reduce((a, r) => a + r.loss, 0) / recent.length, acc: recent.reduce((a, r) => a + r.acc, 0) / recent.length },
+    train: last && { loss: last.reduce((a, r) => a + r.loss, 0) / last.length, acc: last.reduce((a, r) => a + r.acc, 0) / last.length },
     test: testResult ?? null,
     gradNorms: step > 0 ? gradNorms() : null,
     actVar: activationVariances(),
@@ -156,8 +158,8 @@ function trainStep() {
   b.x.dispose();
   b.y.dispose();
   step++;
-  window.push(r);
-  if (window.length > 20) window.shift();
+  recent.push(r);
+  if (recent.length > 20) recent.shift();
   return r;
 }
 
@@ -225,7 +227,7 @@ function predict(pixels) {
 
 self.onmessage = ({ data: m }) => {
   try {
-    if (m.type === 'reset') reset(m.config);
+    if (m.type === 'reset') reset(m.config, m.serial);
     else if (m.type === 'start') start();
     else if (m.type === 'pause') pause();
     else if (m.type === 'predict') post({ type: 'prediction', id: m.id, probs: net ? predict(m.pixels) : null });

@@ -241,6 +241,7 @@ test('Chromium: every control value builds and trains (keyboard-operated), label
     // a setting that cannot be built is refused with an explanation, not an error
     await page.selectOption('#arch', 'mlp');
     await page.selectOption('#dropout', 'dropout2d');
+    await page.waitForTimeout(1500); // the reply to the first change arrives and must not overwrite the refusal
     const refusal = await page.textContent('#status');
     assert.equal(problems, [], 'no console errors, page errors or failed requests');
     return { rows, refusal };

@@ -156,6 +156,17 @@ test('a small CNN trained three SGD steps: bit-identical parameters for 1, 2, 3 
   });
 });
 
+test('after the shared memory grows, workers and heap views see the new pages', () => {
+  const before = sg.memory().heapBytes;
+  const big = sg.zeros([24 << 20 >> 2]); // 24 MiB: past the current end
+  assert.ok(sg.memory().heapBytes > before, 'the memory grew');
+  sameBitsForThreadCounts('matmul on grown memory', () => {
+    const a = randT([96, 80], 31), b = randT([80, 72], 32);
+    return [sg.matmul(a, b).toArray()];
+  });
+  big.dispose();
+});
+
 test('a kernel that traps in a worker throws an Error naming it; the pool stays usable', () => {
   if (!expectThreads) return void assert.ok(true);
   const t = sg.zeros([64]);

@@ -5,39 +5,86 @@
 /**
  * out[p, oy, ox] = max over the window, idx = h W + w of its first maximum
  * (as a float); NaN wins, like PyTorch. Every window holds at least one
- * element of x (the caller checks pad <= k / 2).
+ * element of x (the caller checks pad <= k / 2). The common 2x2, stride 2,
+ * unpadded case runs 4 outputs per vector step (same results: max and the
+ * first-maximum rule are exact).
  */
 export function max_pool2d_f32(
   P: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
   OH: usize, OW: usize, xp: usize, outp: usize, idxp: usize,
 ): void {
+  const pairs = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
   for (let p: usize = 0; p < P; p++) {
     const plane = xp + ((p * H * W) << 2);
     for (let oy: usize = 0; oy < OH; oy++) {
-      const y0 = <isize>(oy * sh) - <isize>ph;
-      const ya = <usize>max<isize>(y0, 0), yb = <usize>min<isize>(y0 + <isize>kh, <isize>H);
-      for (let ox: usize = 0; ox < OW; ox++) {
-        const x0 = <isize>(ox * sw) - <isize>pw;
-        const xa = <usize>max<isize>(x0, 0), xb = <usize>min<isize>(x0 + <isize>kw, <isize>W);
-        let best: f32 = -Infinity;
-        let at: usize = ya * W + xa;
-        for (let y = ya; y < yb; y++) {
-          for (let x = xa; x < xb; x++) {
-            const v = load<f32>(plane + ((y * W + x) << 2));
-            if (v > best || (v != v && best == best)) {
-              best = v;
-              at = y * W + x;
-            }
-          }
-        }
-        const q = ((p * OH + oy) * OW + ox) << 2;
-        store<f32>(outp + q, best);
-        store<f32>(idxp + q, <f32>at);
+      const q = ((p * OH + oy) * OW) << 2;
+      let ox: usize = 0;
+      if (pairs) {
+        for (; ox + 4 <= OW; ox += 4) maxPool2x2Step(plane, W, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
       }
+      for (; ox < OW; ox++) maxWindow(plane, H, W, kh, kw, sh, sw, ph, pw, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
     }
   }
 }
 
+/** One output of max_pool2d_f32 by the scalar rule. */
+// @ts-ignore: decorator
+@inline function maxWindow(
+  plane: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
+  oy: usize, ox: usize, outp: usize, idxp: usize,
+): void {
+  const y0 = <isize>(oy * sh) - <isize>ph;
+  const ya = <usize>max<isize>(y0, 0), yb = <usize>min<isize>(y0 + <isize>kh, <isize>H);
+  const x0 = <isize>(ox * sw) - <isize>pw;
+  const xa = <usize>max<isize>(x0, 0), xb = <usize>min<isize>(x0 + <isize>kw, <isize>W);
+  let best: f32 = -Infinity;
+  let at: usize = ya * W + xa;
+  for (let y = ya; y < yb; y++) {
+    for (let x = xa; x < xb; x++) {
+      const v = load<f32>(plane + ((y * W + x) << 2));
+      if (v > best || (v != v && best == best)) {
+        best = v;
+        at = y * W + x;
+      }
+    }
+  }
+  store<f32>(outp, best);
+  store<f32>(idxp, <f32>at);
+}
+
+/**
+ * Outputs (oy, ox..ox+3) of a 2x2 stride-2 pool: the window elements in scan
+ * order (row 2oy: even, odd columns; row 2oy+1: even, odd), each replacing the
+ * running maximum when greater, or NaN over a number.
+ */
+// @ts-ignore: decorator
+@inline function maxPool2x2Step(plane: usize, W: usize, oy: usize, ox: usize, outp: usize, idxp: usize): void {
+  const r0 = plane + ((2 * oy * W + 2 * ox) << 2), r1 = r0 + (W << 2);
+  const a0 = v128.load(r0), a1 = v128.load(r0, 16), b0 = v128.load(r1), b1 = v128.load(r1, 16);
+  const base = i32x4.add(i32x4.splat(<i32>(2 * oy * W + 2 * ox)), i32x4(0, 2, 4, 6));
+  let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+  let at = base;
+  let c = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+  let take = replaces(c, best);
+  best = v128.bitselect(c, best, take);
+  at = v128.bitselect(i32x4.add(base, i32x4.splat(1)), at, take);
+  c = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+  take = replaces(c, best);
+  best = v128.bitselect(c, best, take);
+  at = v128.bitselect(i32x4.add(base, i32x4.splat(<i32>W)), at, take);
+  c = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+  take = replaces(c, best);
+  best = v128.bitselect(c, best, take);
+  at = v128.bitselect(i32x4.add(base, i32x4.splat(<i32>W + 1)), at, take);
+  v128.store(outp, best);
+  v128.store(idxp, f32x4.convert_i32x4_u(at));
+}
+
+/** Lanes where candidate c replaces the running maximum: c > best, or c is NaN and best is not. */
+// @ts-ignore: decorator
+@inline function replaces(c: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(c, best), v128.and(f32x4.ne(c, c), f32x4.eq(best, best)));
+}
 /** dx[p, idx[p, q]] += g[p, q] over the Q outputs of each plane, in order (dx zeroed here). */
 export function max_pool2d_bwd_f32(P: usize, HW: usize, Q: usize, gp: usize, idxp: usize, dxp: usize): void {
   memory.fill(dxp, 0, (P * HW) << 2);

@@ -37,7 +37,11 @@ export async function detectThreadSupport(): Promise<ThreadSupport> {
   const g = globalThis as Global;
   const webCores = Math.max(1, g.navigator?.hardwareConcurrency ?? 1);
   if (g.SIMDGRAD_NO_SHARED_MEMORY === true) return { host: 'none', reason: 'no SharedArrayBuffer (forced by globalThis.SIMDGRAD_NO_SHARED_MEMORY)', cores: 1 };
-  if (typeof SharedArrayBuffer !== 'function') return { host: 'none', reason: 'no SharedArrayBuffer in this runtime', cores: 1 };
+  if (typeof SharedArrayBuffer !== 'function') {
+    // browsers hide SharedArrayBuffer from pages that are not cross-origin isolated
+    const why = g.crossOriginIsolated === false ? 'no SharedArrayBuffer: the page is not crossOriginIsolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' : 'no SharedArrayBuffer in this runtime';
+    return { host: 'none', reason: why, cores: 1 };
+  }
   if (typeof Atomics !== 'object') return { host: 'none', reason: 'no Atomics in this runtime', cores: 1 };
   const isDeno = g.Deno !== undefined;
   const isNode = !isDeno && typeof g.process?.versions?.node === 'string';

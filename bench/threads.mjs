@@ -65,18 +65,34 @@ console.log(`simdgrad threads: ${JSON.stringify(status)}; variant ${sg.wasmVaria
 const cap = await capacity();
 console.log(`parallel capacity of this machine now: ${cap.toFixed(2)} cores' worth for two busy threads (2.00 = two idle cores)\n`);
 
-/** Alternates the same run at 1 and 2 threads; returns ms per call of each. */
+/** CPU ms (all threads of the process) per call of run at n threads. */
+function cpuPerCall(run, n, iters) {
+  sg.setNumThreads(n);
+  const c = process.cpuUsage();
+  for (let i = 0; i < iters; i++) run();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1000 / iters;
+}
+
+/**
+ * Alternates the same run at 1 and 2 threads; returns ms per call of each,
+ * plus the CPU time per call at 1 and 2 threads: their ratio is the work the
+ * split wastes, which a loaded machine cannot hide the way it hides wall time.
+ */
 async function oneVsTwo(run) {
   const at = (n) => () => { sg.setNumThreads(n); return run(); };
   const r = await alternate({ t1: at(1), t2: at(2) }, timing);
+  const iters = Math.max(3, r.t1.iters);
+  const cpu = [cpuPerCall(run, 1, iters), cpuPerCall(run, 2, iters)];
   sg.setNumThreads(2);
-  return [r.t1.ms, r.t2.ms];
+  return [r.t1.ms, r.t2.ms, cpu];
 }
 
 const rows = [];
-function report(name, [t1, t2], unit = 'ms', extra = '') {
+function report(name, [t1, t2, cpu], unit = 'ms', extra = '') {
   rows.push({ name, t1, t2, speedup: t1 / t2 });
-  console.log(`${name.padEnd(34)} 1 thread ${t1.toFixed(2).padStart(8)} ${unit}   2 threads ${t2.toFixed(2).padStart(8)} ${unit}   speed-up ${(t1 / t2).toFixed(2)}x${extra}`);
+  const eff = cpu ? `   CPU/call ${cpu[0].toFixed(2)} -> ${cpu[1].toFixed(2)} ms (work kept ${(cpu[0] / cpu[1]).toFixed(2)})` : '';
+  console.log(`${name.padEnd(34)} 1 thread ${t1.toFixed(2).padStart(8)} ${unit}   2 threads ${t2.toFixed(2).padStart(8)} ${unit}   speed-up ${(t1 / t2).toFixed(2)}x${extra}${eff}`);
 }
 
 // ---- matmul ----

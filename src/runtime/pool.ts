@@ -151,7 +151,10 @@ function readyWorkers(): number[] {
     }
   }
   const full = want >= 31 ? 0x7fffffff : (1 << want) - 1;
-  if (started && canBlock()) {
+  // node:worker_threads start on their own; a Web Worker created inside a
+  // worker starts only once its parent returns to the event loop, so blocking
+  // here would just time out: there the first calls run on fewer lanes
+  if (started && canBlock() && threadContext().support.host === 'node') {
     const until = Date.now() + START_WAIT_MS;
     for (let r = readyMask(); (r & full) !== full && Date.now() < until && startError === ''; r = readyMask()) {
       Atomics.wait(ctl(), CTL_READY, r, 50);

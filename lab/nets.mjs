@@ -19,37 +19,9 @@ export function need(sg, ...paths) {
   return got;
 }
 
-/** Lab-side module classes, defined once the library's Module base exists. */
-function classes(sg) {
-  if (classes.cache) return classes.cache;
-  const [Module] = need(sg, 'nn.Module');
-  /** y = x + f(x): the identity shortcut of He et al. 2016 (the fully connected form). */
-  class Residual extends Module {
-    constructor(body) {
-      super();
-      this.body = this.registerModule('body', body);
-    }
-    forward(x) {
-      return x.add(this.body.call(x));
-    }
-  }
-  /** Maxout over channels: conv to C*k channels, then the max over each group of k. */
-  class ChannelMaxout extends Module {
-    constructor(pieces) {
-      super();
-      this.pieces = pieces;
-    }
-    forward(x) {
-      const [b, ck, h, w] = x.shape;
-      return x.reshape([b, ck / this.pieces, this.pieces, h, w]).max(2);
-    }
-  }
-  return (classes.cache = { Residual, ChannelMaxout });
-}
-
 /** The layers applied in order (nn.Sequential). */
 export const chain = (sg, layers) => new (need(sg, 'nn.Sequential')[0])(...layers);
-export const residual = (sg, body) => new (classes(sg).Residual)(body);
+export const residual = (sg, body) => new (need(sg, 'nn.Residual')[0])(body);
 
 /** The activations compared by the rectifier experiment. */
 export const ACTIVATIONS = ['tanh', 'relu', 'leakyrelu', 'prelu', 'maxout', 'crelu'];
@@ -80,7 +52,7 @@ export function affineAct(sg, kind, inW, outW, { conv = false, dropConnect = 0 }
       : new (need(sg, 'nn.Linear')[0])(i, o);
   if (kind === 'maxout') {
     if (!conv) return [[new (need(sg, 'nn.Maxout')[0])(inW, outW, 2)], outW];
-    return [[affine(inW, outW * 2), new (classes(sg).ChannelMaxout)(2)], outW];
+    return [[affine(inW, outW * 2), new (need(sg, 'nn.ChannelMaxout')[0])(2)], outW];
   }
   const [acts, factor] = activation(sg, kind, outW, conv);
   return [[affine(inW, outW), ...acts], outW * factor];

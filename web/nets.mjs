@@ -10,39 +10,6 @@ export const ACTIVATIONS = ['tanh', 'relu', 'leakyrelu', 'prelu', 'maxout', 'cre
 export const DROPOUTS = ['none', 'dropout', 'dropout2d', 'dropconnect'];
 export const INITS = ['default', 'orthogonal', 'lsuv', 'looks-linear'];
 
-/** Module classes the playground defines on the library's Module base (made once per library instance). */
-function localClasses(sg) {
-  if (localClasses.cache) return localClasses.cache;
-  const { Module } = sg.nn;
-  /** y = x + f(x): an identity shortcut around `body` (He et al. 2016). */
-  class Residual extends Module {
-    constructor(body) {
-      super();
-      this.body = this.registerModule('body', body);
-    }
-    forward(x) {
-      return x.add(this.body.call(x));
-    }
-  }
-  /** Maxout over channels: [B, C*k, H, W] -> the max over each group of k channels. */
-  class ChannelMaxout extends Module {
-    constructor(pieces) {
-      super();
-      this.pieces = pieces;
-    }
-    forward(x) {
-      const [b, ck, h, w] = x.shape;
-      return x.reshape([b, ck / this.pieces, this.pieces, h, w]).max(2);
-    }
-  }
-  /** 2x2 max pooling. */
-  class Pool2 extends Module {
-    forward(x) {
-      return sg.maxPool2d(x, { kernelSize: 2 });
-    }
-  }
-  return (localClasses.cache = { Residual, ChannelMaxout, Pool2 });
-}
 
 /**
  * One hidden layer: affine map (Linear / DropConnect / 3x3 Conv2d, or Maxout)
@@ -51,7 +18,7 @@ function localClasses(sg) {
  */
 function hiddenLayer(sg, { kind, inW, width, conv, batchNorm, dropConnect }) {
   const nn = sg.nn;
-  const { ChannelMaxout } = localClasses(sg);
+  const { ChannelMaxout } = sg.nn;
   const affine = (i, o) => (conv ? new nn.Conv2d(i, o, 3, { padding: 1 }) : dropConnect > 0 ? new nn.DropConnect(i, o, { p: dropConnect }) : new nn.Linear(i, o));
   const norm = () => (conv ? new nn.BatchNorm2d(width) : new nn.BatchNorm1d(width));
   if (kind === 'maxout') {
@@ -86,7 +53,7 @@ function hiddenLayer(sg, { kind, inW, width, conv, batchNorm, dropConnect }) {
 export function buildNet(sg, cfg) {
   const { arch = 'mlp', depth, width, activation: kind, dropout = 'none', dropoutP = 0.2, batchNorm = false, residual = false } = cfg;
   const nn = sg.nn;
-  const { Residual, Pool2 } = localClasses(sg);
+  const { Residual } = sg.nn;
   const conv = arch === 'cnn';
   if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`depth must be a positive integer, got ${depth}`);
   if (!Number.isInteger(width) || width < 1) throw new RangeError(`width must be a positive integer, got ${width}`);
@@ -106,7 +73,7 @@ export function buildNet(sg, cfg) {
     }
     w = h.out;
     if (conv && d < 2) {
-      layers.push(new Pool2());
+      layers.push(new sg.nn.MaxPool2d(2));
       side /= 2;
     }
     if (dropout === 'dropout') layers.push(new nn.Dropout(dropoutP));

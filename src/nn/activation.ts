@@ -141,3 +141,31 @@ export class Maxout extends Module {
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, pieces=${this.pieces}`;
   }
 }
+
+/**
+ * Maxout over channels (Goodfellow et al. 2013, the convolutional form): the
+ * max over each group of `pieces` consecutive channels of dim 1.
+ * Shape: [N, C*pieces, *] -> [N, C, *]. Put it after a layer with pieces x
+ * the channels.
+ */
+export class ChannelMaxout extends Module {
+  constructor(readonly pieces: number) {
+    super();
+    if (!Number.isInteger(pieces) || pieces <= 0) throw new RangeError(`ChannelMaxout: pieces must be a positive integer, got ${pieces}`);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] % this.pieces !== 0) {
+      throw new RangeError(`ChannelMaxout: input ${fmtShape(x.shape)} needs a channel dim (1) divisible by pieces=${this.pieces}`);
+    }
+    const [n, ck, ...rest] = x.shape;
+    const grouped = reshape(x, [n, ck / this.pieces, this.pieces, ...rest]);
+    const out = max(grouped, 2);
+    grouped.dispose();
+    return out;
+  }
+
+  override extraRepr(): string {
+    return `pieces=${this.pieces}`;
+  }
+}

@@ -4,11 +4,11 @@ import * as initModel from './init-model';
 
 export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDict } from './module';
 export { Linear, Identity, Flatten } from './linear';
-export { ReLU, LeakyReLU, PReLU, Maxout, CReLU, Tanh, Sigmoid } from './activation';
+export { ReLU, LeakyReLU, PReLU, Maxout, ChannelMaxout, CReLU, Tanh, Sigmoid } from './activation';
 export { Dropout, Dropout2d, DropConnect } from './dropout';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
 export { Conv2d, type Conv2dOptions } from './conv';
-export { BasicBlock, ResNetCifar, resnetCifar, type Shortcut } from './resnet';
+export { BasicBlock, ResNetCifar, resnetCifar, Residual, type Shortcut } from './resnet';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';
 export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction } from './loss';
 

@@ -134,3 +134,27 @@ export class ResNetCifar extends Module {
 export function resnetCifar(depth: number, opts: ResNetCifarOptions = {}): ResNetCifar {
   return new ResNetCifar(depth, opts);
 }
+
+/**
+ * y = x + body(x): an identity shortcut around any module whose output has
+ * its input's shape (the general form of He et al. 2016's pass-through).
+ */
+export class Residual extends Module {
+  readonly body: Module;
+
+  constructor(body: Module) {
+    super();
+    this.body = this.registerModule('body', body);
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.body.call(x);
+    if (y.shape.length !== x.shape.length || y.shape.some((d, i) => d !== x.shape[i])) {
+      y.dispose();
+      throw new RangeError(`Residual: the body maps ${fmtShape(x.shape)} to ${fmtShape(y.shape)}; the shortcut needs the same shape`);
+    }
+    const out = add(x, y);
+    y.dispose();
+    return out;
+  }
+}

@@ -125,4 +125,41 @@ test('Maxout: max over pieces of a Linear to out x pieces; gradients of input, w
     m.dispose();
   }
 });
+test('ChannelMaxout: max over groups of consecutive channels, gradient to the winners', () => {
+  const m = new sg.nn.ChannelMaxout(2);
+  gradcheck({
+    inputs: [{ shape: [2, 6, 2, 3] }],
+    fn: (x) => m.forward(x),
+    ref: (a) => {
+      const out = new Float64Array(2 * 3 * 2 * 3);
+      for (let n = 0; n < 2; n++) for (let c = 0; c < 3; c++) for (let p = 0; p < 6; p++) {
+        const v0 = a.data[(n * 6 + 2 * c) * 6 + p], v1 = a.data[(n * 6 + 2 * c + 1) * 6 + p];
+        out[(n * 3 + c) * 6 + p] = Math.max(v0, v1);
+      }
+      return nd([2, 3, 2, 3], out);
+    },
+  });
+  assertThrows(() => m.forward(sg.ones([2, 5])), 'ChannelMaxout', '[2,5]', 'pieces=2');
+});
+
+test('Residual: y = x + body(x) with gradients through both paths; shape changes refused', () => {
+  sg.manualSeed(4);
+  const lin = new sg.nn.Linear(3, 3);
+  const r = new sg.nn.Residual(lin);
+  const x = sg.randn([4, 3], { requiresGrad: true });
+  const y = r.forward(x);
+  const expected = sg.add(x, lin.forward(x));
+  assertClose(y.toArray(), expected.toArray(), { atol: 0, rtol: 0 });
+  y.sum().backward();
+  // d/dx sum(x + x W^T + b) = 1 + column sums of W
+  const w = lin.weight.toArray();
+  const colSums = [0, 1, 2].map((j) => w[j] + w[3 + j] + w[6 + j]);
+  assertClose(x.grad.toArray(), Array.from({ length: 12 }, (_, k) => 1 + colSums[k % 3]), { atol: 1e-6 });
+  assert.equal([...r.stateDict().keys()].sort(), ['body.bias', 'body.weight']);
+  r.dispose();
+  const narrowing = new sg.nn.Residual(new sg.nn.Linear(3, 2));
+  assertThrows(() => narrowing.forward(sg.ones([1, 3])), 'Residual', '[1,3]', '[1,2]');
+  narrowing.dispose();
+});
+
 test.run();

@@ -68,11 +68,23 @@ export class Heap {
       ptr = list.pop()!;
       this.freeBytes -= size;
     } else {
-      const grown = this.bump(size);
+      let grown = this.bump(size);
+      if (grown < 0) {
+        // no room to grow: merge adjacent free blocks (giving back a free run
+        // at the top to the bump pointer), then try the lists and the top again
+        this.coalesce();
+        const again = this.free.get(size);
+        if (again !== undefined && again.length > 0) {
+          grown = again.pop()!;
+          this.freeBytes -= size;
+        } else {
+          grown = this.bump(size);
+        }
+      }
       if (grown >= 0) {
         ptr = grown;
       } else {
-        // no room to grow: take the smallest free block of a larger class
+        // still no room: take the smallest free block of a larger class
         const spare = this.largerFree(size);
         if (spare === undefined) this.failAt(bytes, size);
         [ptr, size] = spare;
@@ -111,6 +123,43 @@ export class Heap {
     }
     this.top = end;
     return ptr;
+  }
+
+  /**
+   * Merges runs of adjacent free blocks, lowers the bump pointer over a free
+   * run that ends at it, and re-bins each remaining run greedily into the
+   * largest size classes that fit (all classes are multiples of 64 bytes, so
+   * every run splits exactly). Runs only when an allocation would fail.
+   */
+  private coalesce(): void {
+    const blocks: [number, number][] = [];
+    for (const [size, list] of this.free) for (const p of list) blocks.push([p, size]);
+    blocks.sort((a, b) => a[0] - b[0]);
+    const runs: [number, number][] = [];
+    for (const [p, size] of blocks) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[0] + last[1] === p) last[1] += size;
+      else runs.push([p, size]);
+    }
+    const top = runs[runs.length - 1];
+    if (top !== undefined && top[0] + top[1] === this.top) {
+      this.top = top[0];
+      runs.pop();
+    }
+    this.free.clear();
+    this.freeBytes = 0;
+    for (let [p, left] of runs) {
+      while (left > 0) {
+        let piece = sizeClass(left);
+        if (piece > left) piece = largestClassBelow(left);
+        let list = this.free.get(piece);
+        if (list === undefined) this.free.set(piece, (list = []));
+        list.push(p);
+        this.freeBytes += piece;
+        p += piece;
+        left -= piece;
+      }
+    }
   }
 
   private largerFree(size: number): [number, number] | undefined {
@@ -166,6 +215,18 @@ export class Heap {
         `in ${this.live.size} blocks, ${fmt(this.freeBytes)} free in other size classes, heap ${fmt(this.memory.buffer.byteLength)}, limit ${fmt(this.limit)}`,
     );
   }
+}
+
+/** The largest size class not above `bytes` (a multiple of 64, at least 64). */
+function largestClassBelow(bytes: number): number {
+  const e = Math.floor(Math.log2(bytes));
+  const base = 2 ** e;
+  const quarter = base / 4;
+  for (let q = 3; q >= 0; q--) {
+    const c = base + q * quarter;
+    if (c <= bytes && c % ALIGN === 0 && sizeClass(c) === c) return c;
+  }
+  return Math.max(ALIGN, 2 ** Math.floor(Math.log2(bytes)));
 }
 
 function fmt(bytes: number): string {

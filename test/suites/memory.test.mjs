@@ -61,4 +61,19 @@ test('freed blocks are reused', () => {
   assert.is(b.storage.ptr, ptr);
 });
 
+test('under a limit, adjacent freed blocks merge to serve a larger request', () => {
+  const small = Array.from({ length: 48 }, () => sg.zeros([16384])); // 48 blocks of 64 KiB
+  for (const t of small) t.dispose();
+  const previous = sg.setMemoryLimit(sg.memory().heapBytes);
+  try {
+    // 2.5 MiB: no single freed block is that large, and the limit stops growth
+    const big = sg.ones([655360]);
+    assert.is(big.sum().item(), 655360);
+    sg.checkHeap();
+    big.dispose();
+  } finally {
+    sg.setMemoryLimit(previous);
+  }
+});
+
 test.run();

@@ -41,7 +41,7 @@ abstract class BatchNormBase extends Module {
     const name = new.target.name;
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new RangeError(`${name}: numFeatures must be a positive integer, got ${numFeatures}`);
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new RangeError(`${name}: momentum must be in [0, 1] or null, got ${momentum}`);
-    if (!(eps >= 0)) throw new RangeError(`${name}: eps must be non-negative, got ${eps}`);
+    if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${name}: eps must be a positive number, got ${eps}`);
     this.eps = eps;
     this.momentum = momentum;
     this.affine = affine;

@@ -6,9 +6,16 @@
  * stride defaults to kernelSize, as in PyTorch.
  */
 import type { Tensor } from '../tensor';
-import type { Pair } from '../ops/conv';
+import { pairOf, type Pair } from '../ops/conv';
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/pool';
 import { Module } from './module';
+
+/** Refuses bad window settings at construction, as PyTorch's layers do at their first call. */
+function checkWindow(op: string, kernelSize: Pair, opts: Pool2dOptions): void {
+  pairOf(op, 'kernelSize', kernelSize, 1);
+  if (opts.stride != null) pairOf(op, 'stride', opts.stride, 1);
+  if (opts.padding !== undefined) pairOf(op, 'padding', opts.padding, 0);
+}
 
 export interface Pool2dOptions {
   stride?: Pair | null;
@@ -20,6 +27,7 @@ const show = (p: Pair | null | undefined) => (p == null ? 'null' : typeof p === 
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly opts: Pool2dOptions = {}) {
     super();
+    checkWindow('MaxPool2d', kernelSize, opts);
   }
 
   forward(x: Tensor): Tensor {
@@ -34,6 +42,7 @@ export class MaxPool2d extends Module {
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly opts: Pool2dOptions & { countIncludePad?: boolean } = {}) {
     super();
+    checkWindow('AvgPool2d', kernelSize, opts);
   }
 
   forward(x: Tensor): Tensor {

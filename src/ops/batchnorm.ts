@@ -57,7 +57,7 @@ export function batchNorm(
   checkChannelVector(op, x, 'runningVar', runningVar);
   checkChannelVector(op, x, 'weight', weight);
   checkChannelVector(op, x, 'bias', bias);
-  if (!(eps >= 0) || !Number.isFinite(momentum)) throw new RangeError(`${op}: eps must be >= 0 and momentum finite, got eps=${eps}, momentum=${momentum}`);
+  if (!(eps > 0) || !Number.isFinite(eps) || !Number.isFinite(momentum)) throw new RangeError(`${op}: eps must be a positive number and momentum finite, got eps=${eps}, momentum=${momentum}`);
   for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t !== null && !t.isContiguous()) throw new RangeError(`${op}: ${name} must be contiguous to be updated in place`);
   }

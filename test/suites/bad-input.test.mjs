@@ -82,4 +82,69 @@ for (const [name, call, patterns] of catalogue) {
   });
 }
 
+// the toolkit: constructors, hyperparameters, labels, state dicts
+const { nn, optim } = sg;
+const leaf = () => [sg.ones([2], { requiresGrad: true })];
+/** Builds a module, uses it, and disposes it (a module owns its parameters beyond any scope). */
+const withModule = (make, use) => {
+  const m = make();
+  try {
+    return use(m);
+  } finally {
+    m.dispose();
+  }
+};
+const toolkit = [
+  ['Dropout p > 1', () => new nn.Dropout(1.5), ['Dropout', '1.5']],
+  ['Dropout p NaN', () => new nn.Dropout(NaN), ['Dropout', 'NaN']],
+  ['Dropout2d p < 0', () => new nn.Dropout2d(-0.1), ['Dropout2d', '-0.1']],
+  ['DropConnect p', () => new nn.DropConnect(3, 2, { p: 2 }), ['DropConnect', '2']],
+  ['BatchNorm eps 0', () => new nn.BatchNorm1d(3, { eps: 0 }), ['BatchNorm1d', 'eps']],
+  ['BatchNorm eps < 0', () => new nn.BatchNorm2d(3, { eps: -1 }), ['BatchNorm2d', 'eps']],
+  ['BatchNorm momentum', () => new nn.BatchNorm1d(3, { momentum: 2 }), ['BatchNorm1d', 'momentum']],
+  ['BatchNorm channels', () => new nn.BatchNorm1d(0), ['BatchNorm1d', 'numFeatures']],
+  ['batchNorm eps', () => sg.batchNorm(sg.ones([4, 3]), null, null, null, null, { training: true, eps: 0 }), ['batchNorm', 'eps']],
+  ['Linear sizes', () => new nn.Linear(-1, 3), ['Linear', 'inFeatures', '-1']],
+  ['Conv2d groups', () => new nn.Conv2d(3, 4, 3, { groups: 2 }), ['Conv2d', 'groups']],
+  ['Conv2d stride', () => new nn.Conv2d(3, 4, 3, { stride: 0 }), ['Conv2d', 'stride']],
+  ['MaxPool2d kernel', () => new nn.MaxPool2d(0), ['MaxPool2d', 'kernelSize']],
+  ['AvgPool2d stride', () => new nn.AvgPool2d(2, { stride: -1 }), ['AvgPool2d', 'stride']],
+  ['PReLU parameters', () => new nn.PReLU({ numParameters: 0 }), ['PReLU', 'numParameters']],
+  ['LeakyReLU slope', () => new nn.LeakyReLU(NaN), ['LeakyReLU', 'negativeSlope']],
+  ['Maxout pieces', () => new nn.Maxout(3, 2, 0), ['Maxout', 'pieces']],
+  ['resnetCifar depth', () => nn.resnetCifar(21), ['resnetCifar', '6n + 2', '21']],
+  ['BasicBlock shortcut', () => new nn.BasicBlock(3, 4, { shortcut: 'C' }), ['BasicBlock', 'shortcut']],
+  ['SGD negative lr', () => new optim.SGD(leaf(), { lr: -1 }), ['SGD', 'learning rate', '-1']],
+  ['SGD NaN lr', () => new optim.SGD(leaf(), { lr: NaN }), ['SGD', 'learning rate']],
+  ['SGD nesterov', () => new optim.SGD(leaf(), { lr: 0.1, nesterov: true }), ['SGD', 'Nesterov']],
+  ['Adam betas', () => new optim.Adam(leaf(), { betas: [1.5, 0.9] }), ['Adam', 'betas']],
+  ['Adam eps', () => new optim.Adam(leaf(), { eps: -1 }), ['Adam', 'epsilon']],
+  ['AdamW weight decay', () => new optim.AdamW(leaf(), { weightDecay: -0.1 }), ['AdamW', 'weightDecay']],
+  ['optimizer non-leaf', () => new optim.SGD([sg.ones([2], { requiresGrad: true }).mul(2)], { lr: 0.1 }), ['SGD', 'non-leaf']],
+  ['StepLR step size', () => new optim.StepLR(new optim.SGD(leaf(), { lr: 0.1 }), { stepSize: 0 }), ['StepLR', 'stepSize']],
+  ['crossEntropy label range', () => sg.crossEntropy(sg.ones([2, 3]), sg.tensor([0, 3])), ['crossEntropy', 'target 3', 'C = 3']],
+  ['crossEntropy fractional label', () => sg.crossEntropy(sg.ones([2, 3]), sg.tensor([0, 1.5])), ['crossEntropy', '1.5']],
+  ['crossEntropy shapes', () => sg.crossEntropy(sg.ones([2, 3]), sg.tensor([0, 1, 2])), ['crossEntropy', '[2,3]', '[3]']],
+  ['crossEntropy smoothing', () => sg.crossEntropy(sg.ones([2, 3]), sg.tensor([0, 1]), { labelSmoothing: 2 }), ['crossEntropy', 'labelSmoothing']],
+  ['MSELoss shapes', () => new nn.MSELoss().forward(sg.ones([2, 3]), sg.ones([3, 2])), ['mseLoss', '[2,3]', '[3,2]']],
+  ['conv2d channels', () => sg.conv2d(sg.ones([1, 3, 5, 5]), sg.ones([4, 2, 3, 3])), ['conv2d', '[1,3,5,5]', '[4,2,3,3]']],
+  ['maxPool2d window', () => sg.maxPool2d(sg.ones([1, 1, 2, 2]), { kernelSize: 3 }), ['maxPool2d', '[1,1,2,2]']],
+  ['BatchNorm1d input channels', () => withModule(() => new nn.BatchNorm1d(3), (m) => m.forward(sg.ones([4, 5]))), ['BatchNorm1d', '[4,5]']],
+  ['BatchNorm one value per channel', () => withModule(() => new nn.BatchNorm1d(3), (m) => m.forward(sg.ones([1, 3]))), ['batchNorm', 'more than 1 value']],
+  ['Linear input features', () => withModule(() => new nn.Linear(3, 2), (m) => m.forward(sg.ones([4, 5]))), ['linear', '[4,5]', '[2,3]']],
+  ['loadStateDict mismatch', () => withModule(() => new nn.Linear(3, 2), (m) => m.loadStateDict(new Map([['weight', sg.ones([2, 2])]]))), ['loadStateDict', 'missing keys: bias', 'weight']],
+  ['loadStateDict unexpected key', () => withModule(() => new nn.Linear(3, 2), (m) => m.loadStateDict(new Map([['weight', sg.ones([2, 3])], ['bias', sg.ones([2])], ['extra', sg.ones([1])]]))), ['loadStateDict', 'unexpected keys: extra']],
+  ['orthogonal_ of a vector', () => nn.init.orthogonal_(sg.ones([3])), ['orthogonal_', '[3]']],
+  ['kaiming mode', () => nn.init.kaimingUniform_(sg.ones([3, 3]), { mode: 'fan' }), ['kaimingUniform_', 'mode']],
+  ['save of a non-tensor', () => sg.save(new Map([['a', 3]])), ['save', "'a'"]],
+];
+for (const [name, call, patterns] of toolkit) {
+  test(`refuses: ${name}`, () => {
+    const before = sg.memory().bytesInUse;
+    sg.scope(() => assertThrows(call, ...patterns));
+    sg.checkHeap();
+    if (sg.memory().bytesInUse !== before) throw new Error(`heap bytes changed after the refusal: ${before} -> ${sg.memory().bytesInUse}`);
+  });
+}
+
 test.run();

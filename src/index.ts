@@ -8,7 +8,7 @@ import { init } from './runtime/engine';
 
 await init();
 
-export { init, memory, setMemoryLimit, checkHeap, type MemoryInfo } from './runtime/engine';
+export { init, memory, setMemoryLimit, checkHeap, setHeapDebug, type MemoryInfo } from './runtime/engine';
 export { wasmVariant, useVariant } from './runtime/engine';
 export { type WasmVariant } from './runtime/variant';
 export { setNumThreads, getNumThreads, threadingStatus, threadsReady, terminateThreads, type ThreadingStatus } from './runtime/pool';

@@ -154,3 +154,15 @@ export function setMemoryLimit(bytes: number): number {
 export function checkHeap(): void {
   heap().check();
 }
+
+/**
+ * Debug mode for the heap: blocks allocated while it is on carry a guard
+ * pattern after their data, verified by checkHeap() and on release (a write
+ * past a tensor's end then throws). Returns the previous setting.
+ */
+export function setHeapDebug(on: boolean): boolean {
+  const h = heap();
+  const previous = h.debug;
+  h.debug = on;
+  return previous;
+}

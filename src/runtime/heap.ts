@@ -12,6 +12,10 @@
 export const ALIGN = 64;
 const PAGE = 65536;
 
+/** Bytes of guard pattern after each block's requested bytes in debug mode. */
+const CANARY_BYTES = 64;
+const CANARY_WORD = 0xdeadbeef | 0;
+
 export class OutOfMemoryError extends Error {
   override name = 'OutOfMemoryError';
 }
@@ -45,6 +49,14 @@ export class Heap {
   private top: number;
   private readonly free = new Map<number, number[]>();
   private readonly live = new Map<number, number>();
+  /** Debug mode: where each live block's canary starts (blocks allocated while debug was on). */
+  private readonly canaries = new Map<number, number>();
+  /**
+   * Debug mode: each new block gets CANARY_BYTES of a fixed pattern right
+   * after the bytes asked for, and check() verifies every pattern, so a
+   * kernel writing past a tensor's end is caught at the next check.
+   */
+  debug = false;
   private inUse = 0;
   private peak = 0;
   private freeBytes = 0;
@@ -61,7 +73,8 @@ export class Heap {
   /** A block of at least `bytes` bytes; its content is undefined. */
   alloc(bytes: number): number {
     if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`alloc: invalid size ${bytes}`);
-    let size = sizeClass(Math.max(bytes, 1));
+    const guarded = this.debug ? Math.ceil(bytes / 4) * 4 + CANARY_BYTES : bytes;
+    let size = sizeClass(Math.max(guarded, 1));
     const list = this.free.get(size);
     let ptr: number;
     if (list !== undefined && list.length > 0) {
@@ -93,6 +106,11 @@ export class Heap {
     this.live.set(ptr, size);
     this.inUse += size;
     if (this.inUse > this.peak) this.peak = this.inUse;
+    if (this.debug) {
+      const at = ptr + guarded - CANARY_BYTES;
+      new Int32Array(this.memory.buffer, at, CANARY_BYTES / 4).fill(CANARY_WORD);
+      this.canaries.set(ptr, at);
+    }
     return ptr;
   }
 
@@ -100,6 +118,8 @@ export class Heap {
   release(ptr: number): void {
     const size = this.live.get(ptr);
     if (size === undefined) throw new Error(`heap: release of ${ptr}, which is not a live block`);
+    this.checkCanary(ptr);
+    this.canaries.delete(ptr);
     this.live.delete(ptr);
     this.inUse -= size;
     this.freeBytes += size;
@@ -195,6 +215,7 @@ export class Heap {
     let liveSum = 0, freeSum = 0;
     for (const [p, s] of this.live) { blocks.push([p, s, 'live']); liveSum += s; }
     for (const [s, list] of this.free) for (const p of list) { blocks.push([p, s, 'free']); freeSum += s; }
+    for (const p of this.canaries.keys()) this.checkCanary(p);
     if (liveSum !== this.inUse) throw new Error(`heap check: live bytes ${liveSum} != counted ${this.inUse}`);
     if (freeSum !== this.freeBytes) throw new Error(`heap check: free bytes ${freeSum} != counted ${this.freeBytes}`);
     blocks.sort((a, b) => a[0] - b[0]);
@@ -207,6 +228,16 @@ export class Heap {
     }
     if (end > this.top) throw new Error(`heap check: block ends at ${end}, past the top ${this.top}`);
     if (this.top > this.memory.buffer.byteLength) throw new Error('heap check: top past the memory end');
+  }
+
+  /** Throws if the guard pattern after live block `ptr` was overwritten. */
+  private checkCanary(ptr: number): void {
+    const at = this.canaries.get(ptr);
+    if (at === undefined) return;
+    const words = new Int32Array(this.memory.buffer, at, CANARY_BYTES / 4);
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] !== CANARY_WORD) throw new Error(`heap check: block ${ptr} was written past its end (canary at byte ${at + 4 * i} overwritten)`);
+    }
   }
 
   private failAt(asked: number, size: number): never {

@@ -6,6 +6,9 @@ import * as sg from '../../dist/index.js';
 
 export { sg };
 
+// every test runs with heap canaries: a kernel writing past a tensor's end fails the next heap check
+sg.setHeapDebug(true);
+
 /**
  * A uvu suite whose `test(name, fn)` checks for leaks: a synchronous fn runs
  * in sg.scope (what it creates is freed when it returns), an async fn must

@@ -71,7 +71,8 @@ test('intermediate buffers are freed by backward', () => {
   const after = sg.memory().bytesInUse;
   // saved outputs of tanh and exp (16 KiB each) are gone; x.grad (16 KiB) remains
   assert.ok(held - before >= 2 * 64 * 64 * 4, `graph holds ${held - before} bytes`);
-  assert.ok(after - before <= 64 * 64 * 4 + 1024, `after backward ${after - before} bytes remain beyond x`);
+  assert.ok(after - before <= 1.25 * 64 * 64 * 4 + 1024, // x.grad, in its size class (canaries on)
+    `after backward ${after - before} bytes remain beyond x`);
 });
 
 test('using a disposed tensor says so', () => {

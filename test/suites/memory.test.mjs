@@ -76,4 +76,16 @@ test('under a limit, adjacent freed blocks merge to serve a larger request', () 
   }
 });
 
+test('debug canaries catch a write past the end of a tensor', () => {
+  const x = sg.zeros([10]);
+  // a view reaching 6 floats past the block's data: what a kernel bug would write
+  const past = x.viewOf([16], [1], 0);
+  past.narrow(0, 10, 6).fill_(7);
+  assertThrows(() => sg.checkHeap(), 'written past its end');
+  // put the guard pattern back so the block can be released cleanly
+  const pattern = new Float32Array(new Int32Array(6).fill(0xdeadbeef | 0).buffer);
+  past.narrow(0, 10, 6).copy_(sg.tensor(pattern));
+  sg.checkHeap();
+});
+
 test.run();

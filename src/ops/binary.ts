@@ -14,6 +14,10 @@ import type { Kernels } from '../runtime/kernels.generated';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { forBlocks } from './launch';
+import { parallelFor } from '../runtime/parallel';
+
+/** Elements per parallel chunk of the contiguous fast path. */
+const CHUNK = 16384;
 import { full } from './create';
 
 type BinaryKernel = {
@@ -34,11 +38,17 @@ export function launchBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Ten
 export function runBinary(kernel: BinaryKernel, shape: readonly number[], a: Tensor, b: Tensor, out: Tensor): void {
   const k = kernels()[kernel];
   const ap = a.ptr, bp = b.ptr, op = out.ptr;
-  // fast paths: contiguous operands that are full-size or a single element
+  // fast path: contiguous operands that are full-size or a single element,
+  // in chunks across threads when large (a multiple of the SIMD width, so
+  // the split never changes a result)
   if (a.isContiguous() && b.isContiguous()) {
     const n = out.numel(), na = a.numel(), nb = b.numel();
     if ((na === n || na === 1) && (nb === n || nb === 1)) {
-      k(1, 1, 1, n, ap, 0, 0, 0, na === n ? 1 : 0, bp, 0, 0, 0, nb === n ? 1 : 0, op);
+      const sa = na === n ? 1 : 0, sb = nb === n ? 1 : 0;
+      parallelFor(Math.ceil(n / CHUNK), n, (kt, lo, hi) => {
+        const start = lo * CHUNK;
+        kt[kernel](1, 1, 1, Math.min(hi * CHUNK, n) - start, ap + start * 4 * sa, 0, 0, 0, sa, bp + start * 4 * sb, 0, 0, 0, sb, op + start * 4);
+      });
       return;
     }
   }

@@ -6,27 +6,36 @@
  *   pow(p): g p x^(p-1)              clamp: g [lo <= x <= hi]
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import type { Kernels } from '../runtime/kernels.generated';
+import { parallelFor } from '../runtime/parallel';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize, full } from './create';
 import { launchBinary, mul, div } from './binary';
 
 type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'reciprocal';
 
-/** Internal: kernel `name` applied to x into a new contiguous tensor (no autograd). */
-export function launchUnary(op: string, x: Tensor, run: (n: number, xp: number, outp: number) => void): Tensor {
+/** Elements per parallel chunk: a multiple of the SIMD width, so a split never changes a result. */
+const CHUNK = 16384;
+
+/**
+ * Internal: a kernel applied elementwise to x into a new contiguous tensor
+ * (no autograd). Large tensors split into chunks across threads; each
+ * element's result depends only on its input, so any split gives the same bits.
+ */
+export function launchUnary(op: string, x: Tensor, run: (k: Kernels, n: number, xp: number, outp: number) => void): Tensor {
   x.assertAlive(op);
   const { t, owned } = materialize(x);
   const out = Tensor.empty(x.shape);
-  run(out.numel(), t.ptr, out.ptr);
+  const n = out.numel(), xp = t.ptr, outp = out.ptr;
+  parallelFor(Math.ceil(n / CHUNK), n, (k, lo, hi) => {
+    const start = lo * CHUNK;
+    run(k, Math.min(hi * CHUNK, n) - start, xp + start * 4, outp + start * 4);
+  });
   if (owned) t.dispose();
   return out;
 }
 
-const simple = (name: UnaryName) => (x: Tensor): Tensor => {
-  const k = kernels();
-  return launchUnary(name, x, (n, xp, op) => k[`${name}_f32`](n, xp, op));
-};
+const simple = (name: UnaryName) => (x: Tensor): Tensor => launchUnary(name, x, (k, n, xp, op) => k[`${name}_f32`](n, xp, op));
 
 export function neg(x: Tensor): Tensor {
   const out = simple('neg')(x);
@@ -87,8 +96,7 @@ export const sign = (x: Tensor): Tensor => simple('sign')(x);
 /** x^p for a number p (integral p exact by repeated squaring; x < 0 with fractional p gives NaN). */
 export function pow(x: Tensor, p: number): Tensor {
   if (typeof p !== 'number' || Number.isNaN(p)) throw new TypeError(`pow: exponent must be a number, got ${String(p)}`);
-  const k = kernels();
-  const out = launchUnary('pow', x, (n, xp, op) => k.pow_f32(n, xp, op, p));
+  const out = launchUnary('pow', x, (k, n, xp, op) => k.pow_f32(n, xp, op, p));
   if (needsGrad(x)) {
     const sx = x.keep();
     record(out, 'PowBackward', [x], [sx], (g) => (p === 0 ? [mul(g, 0)] : [mul(g, mul(pow(sx, p - 1), p))]));
@@ -98,8 +106,7 @@ export function pow(x: Tensor, p: number): Tensor {
 
 /** y = scale x + shift (one fused pass). */
 export function affine(x: Tensor, scale: number, shift: number): Tensor {
-  const k = kernels();
-  const out = launchUnary('affine', x, (n, xp, op) => k.affine_f32(n, xp, op, scale, shift));
+  const out = launchUnary('affine', x, (k, n, xp, op) => k.affine_f32(n, xp, op, scale, shift));
   if (needsGrad(x)) record(out, 'AffineBackward', [x], [], (g) => [mul(g, scale)]);
   return out;
 }
@@ -109,8 +116,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (min == null && max == null) throw new TypeError('clamp: at least one of min and max must be given');
   const lo = min ?? -Infinity, hi = max ?? Infinity;
   if (Number.isNaN(lo) || Number.isNaN(hi)) throw new RangeError(`clamp: bounds must not be NaN, got ${lo}, ${hi}`);
-  const k = kernels();
-  const out = launchUnary('clamp', x, (n, xp, op) => k.clamp_f32(n, xp, op, lo, hi));
+  const out = launchUnary('clamp', x, (k, n, xp, op) => k.clamp_f32(n, xp, op, lo, hi));
   if (needsGrad(x)) {
     const sx = x.keep();
     record(out, 'ClampBackward', [x], [sx], (g) => {
@@ -125,8 +131,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 /** max(0, x) + slope min(0, x). */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   if (!Number.isFinite(slope)) throw new RangeError(`leakyRelu: negative slope must be finite, got ${slope}`);
-  const k = kernels();
-  const out = launchUnary('leakyRelu', x, (n, xp, op) => k.leaky_relu_f32(n, xp, op, slope));
+  const out = launchUnary('leakyRelu', x, (k, n, xp, op) => k.leaky_relu_f32(n, xp, op, slope));
   if (needsGrad(x)) {
     const sx = x.keep();
     record(out, 'LeakyReluBackward', [x], [sx], (g) => {

@@ -131,6 +131,16 @@ test('conv2d forward, input and weight gradients: bit-identical for 1, 2, 3 thre
   }
 });
 
+test('large elementwise ops (unary and binary, with a scalar operand): bit-identical for 1, 2, 3 threads', () => {
+  // lengths below, at and past the 16384-element chunk, and not a multiple of the SIMD width
+  for (const n of [100, 16384, 16385 * 3 + 7]) {
+    sameBitsForThreadCounts(`elementwise n=${n}`, () => {
+      const x = randT([n], n), y = randT([n], n + 1);
+      return [x.exp().toArray(), x.tanh().toArray(), x.relu().toArray(), sg.add(x, y).toArray(), sg.mul(x, 3).toArray(), sg.div(2, y).toArray(), x.pow(2.5).toArray()];
+    }, { mustSplit: n > 16384 });
+  }
+});
+
 test('a small CNN trained three SGD steps: bit-identical parameters for 1, 2, 3 threads', () => {
   sameBitsForThreadCounts('training', () => {
     sg.manualSeed(42);

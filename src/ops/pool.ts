@@ -8,7 +8,8 @@
  *   adaptiveAvgPool2d: windows [floor(o H / OH), ceil((o + 1) H / OH)), an average each.
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import type { Kernels } from '../runtime/kernels.generated';
+import { parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize } from './create';
@@ -47,21 +48,32 @@ function poolGeometry(op: string, x: Tensor, opts: Pool2dOptions): PoolGeometry 
   return { ...base, kh, kw, sh, sw, ph, pw, OH, OW };
 }
 
+/**
+ * Runs a per-plane pooling kernel over planes [0, P), split across threads by
+ * whole planes (planes are independent, so any split gives the same bits);
+ * `run` offsets its pointers by the first plane p0 of its n planes.
+ */
+function overPlanes(P: number, workPerPlane: number, run: (k: Kernels, p0: number, n: number) => void): void {
+  parallelFor(P, P * workPerPlane, (k, lo, hi) => run(k, lo, hi - lo));
+}
+
 const outShape = (g: { lead: number[]; OH: number; OW: number }): number[] => [...g.lead, g.OH, g.OW];
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = poolGeometry('maxPool2d', x, opts);
-  const k = kernels();
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g)), idx = Tensor.empty(outShape(g));
-  k.max_pool2d_f32(g.P, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, xc.ptr, out.ptr, idx.ptr);
+  const HW = g.H * g.W, Q = g.OH * g.OW;
+  overPlanes(g.P, Q * g.kh * g.kw, (kt, p0, n) =>
+    kt.max_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, idx.ptr + p0 * Q * 4),
+  );
   if (owned) xc.dispose();
   if (needsGrad(x)) {
     const ids = idx.keep(), shape = [...x.shape];
     record(out, 'MaxPool2DBackward', [x], [ids], (dy) => {
       const { t: gc } = materialize(dy);
       const dx = Tensor.empty(shape);
-      k.max_pool2d_bwd_f32(g.P, g.H * g.W, g.OH * g.OW, gc.ptr, ids.ptr, dx.ptr);
+      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.max_pool2d_bwd_f32(n, HW, Q, gc.ptr + p0 * Q * 4, ids.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4));
       return [dx];
     });
   }
@@ -72,11 +84,14 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   const g = poolGeometry('avgPool2d', x, opts);
   const include = opts.countIncludePad ?? true;
-  const k = kernels();
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g));
+  const HW = g.H * g.W, Q = g.OH * g.OW;
+  // forward reads planes of HW and writes planes of Q; backward the reverse
   const run = (src: number, dst: number, backward: boolean): void =>
-    k.avg_pool2d_f32(g.P, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, src, dst, include ? 1 : 0, backward ? 1 : 0);
+    overPlanes(g.P, Q * g.kh * g.kw, (kt, p0, n) =>
+      kt.avg_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, src + p0 * (backward ? Q : HW) * 4, dst + p0 * (backward ? HW : Q) * 4, include ? 1 : 0, backward ? 1 : 0),
+    );
   run(xc.ptr, out.ptr, false);
   if (owned) xc.dispose();
   if (needsGrad(x)) {
@@ -96,17 +111,17 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const base = planes(op, x);
   const [OH, OW] = pairOf(op, 'outputSize', outputSize, 1);
   const g = { ...base, OH, OW };
-  const k = kernels();
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g));
-  k.adaptive_avg_pool2d_f32(g.P, g.H, g.W, OH, OW, xc.ptr, out.ptr, 0);
+  const HW = g.H * g.W, Q = OH * OW;
+  overPlanes(g.P, HW + Q, (kt, p0, n) => kt.adaptive_avg_pool2d_f32(n, g.H, g.W, OH, OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, 0));
   if (owned) xc.dispose();
   if (needsGrad(x)) {
     const shape = [...x.shape];
     record(out, 'AdaptiveAvgPool2DBackward', [x], [], (dy) => {
       const { t: gc } = materialize(dy);
       const dx = Tensor.empty(shape);
-      k.adaptive_avg_pool2d_f32(g.P, g.H, g.W, OH, OW, gc.ptr, dx.ptr, 1);
+      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.adaptive_avg_pool2d_f32(n, g.H, g.W, OH, OW, gc.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4, 1));
       return [dx];
     });
   }

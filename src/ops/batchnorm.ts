@@ -14,6 +14,7 @@
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
+import { parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize } from './create';
@@ -88,7 +89,9 @@ export function batchNorm(
     if (rvo) rv.dispose();
   }
   const out = Tensor.empty(x.shape);
-  k.channel_affine_f32(N, C, L, xc.ptr, scale.ptr, shift.ptr, out.ptr);
+  // normalise + affine: samples are independent, so split them across threads (same bits for any split)
+  const sample = C * L;
+  parallelFor(N, N * sample, (kt, lo, hi) => kt.channel_affine_f32(hi - lo, C, L, xc.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
   scale.dispose();
   shift.dispose();
   if (needsGrad(x, weight, bias)) {

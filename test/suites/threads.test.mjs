@@ -153,6 +153,18 @@ test('pooling forward and backward (max, average, adaptive): bit-identical for 1
   });
 });
 
+test('batch norm (training and eval) forward and backward: bit-identical for 1, 2, 3 threads', () => {
+  sameBitsForThreadCounts('batchNorm', () => {
+    const x = randT([6, 4, 5, 7], 23, true);
+    const w = randT([4], 24, true), b = randT([4], 25, true);
+    const rm = sg.zeros([4]), rv = sg.ones([4]);
+    const y = sg.batchNorm(x, rm, rv, w, b, { training: true });
+    const e = sg.batchNorm(x, rm, rv, w, b, { training: false });
+    sg.add(y.mul(randT([...y.shape], 26)).sum(), e.sum()).backward();
+    return [y.toArray(), e.toArray(), rm.toArray(), rv.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray()];
+  });
+});
+
 test('a small CNN trained three SGD steps: bit-identical parameters for 1, 2, 3 threads', () => {
   sameBitsForThreadCounts('training', () => {
     sg.manualSeed(42);

@@ -55,9 +55,12 @@
   return t;
 }
 
-/** out[c] = sum_{n, l} x[n, c, l] (also a convolution's bias gradient). */
-export function channel_sum_f32(N: usize, C: usize, L: usize, xp: usize, outp: usize): void {
-  for (let c: usize = 0; c < C; c++) {
+/**
+ * out[c] = sum_{n, l} x[n, c, l] for channels c0 <= c < c1 (also a
+ * convolution's bias gradient). Channels are independent: threads split them.
+ */
+export function channel_sum_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, outp: usize): void {
+  for (let c = c0; c < c1; c++) {
     let s: f64 = 0;
     for (let n: usize = 0; n < N; n++) s += rowSum(xp + (((n * C + c) * L) << 2), L, 0, false);
     store<f32>(outp + (c << 2), <f32>s);
@@ -69,9 +72,10 @@ export function channel_sum_f32(N: usize, C: usize, L: usize, xp: usize, outp: u
  * subtracts the rounded mean and corrects with the residual sum:
  * var = (sum d^2 - (sum d)^2 / M) / M.
  */
-export function bn_stats_f32(N: usize, C: usize, L: usize, xp: usize, meanp: usize, varp: usize): void {
+// bn_stats_f32 and bn_backward_f32 cover channels c0 <= c < c1 (threads split channels).
+export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, meanp: usize, varp: usize): void {
   const M = <f64>(N * L);
-  for (let c: usize = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     let s: f64 = 0;
     for (let n: usize = 0; n < N; n++) s += rowSum(xp + (((n * C + c) * L) << 2), L, 0, false);
     const mean = <f32>(s / M);
@@ -142,11 +146,11 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
  * Pointers dxp, dwp, dbp may be 0 (not wanted); wp 0 means w = 1.
  */
 export function bn_backward_f32(
-  N: usize, C: usize, L: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
+  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
   dxp: usize, dwp: usize, dbp: usize, training: bool,
 ): void {
   const M = <f64>(N * L);
-  for (let c: usize = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const mean = load<f32>(meanp + (c << 2));
     const invstd = <f64>load<f32>(invstdp + (c << 2));
     let sg: f64 = 0, sgx: f64 = 0;

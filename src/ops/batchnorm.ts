@@ -32,7 +32,8 @@ const ncl = (x: Tensor): [number, number, number] => [x.shape[0], x.shape[1], x.
 export function channelSum(x: Tensor): Tensor {
   const [N, C, L] = ncl(x);
   const out = Tensor.empty([C]);
-  kernels().channel_sum_f32(N, C, L, x.ptr, out.ptr);
+  const xp = x.ptr, op = out.ptr;
+  parallelFor(C, N * C * L, (k, lo, hi) => k.channel_sum_f32(N, C, L, lo, hi, xp, op));
   return out;
 }
 
@@ -75,7 +76,8 @@ export function batchNorm(
   const mean = Tensor.empty([C]), invstd = Tensor.empty([C]), scale = Tensor.empty([C]), shift = Tensor.empty([C]);
   if (training) {
     const variance = Tensor.empty([C]);
-    k.bn_stats_f32(N, C, L, xc.ptr, mean.ptr, variance.ptr);
+    // per-channel reductions: threads split the channels, never a sum
+    parallelFor(C, 2 * N * C * L, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, xc.ptr, mean.ptr, variance.ptr));
     k.bn_params_f32(C, mean.ptr, variance.ptr, wc?.ptr ?? 0, bc?.ptr ?? 0, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
     if (runningMean !== null || runningVar !== null) {
       k.bn_update_running_f32(C, mean.ptr, variance.ptr, runningMean?.ptr ?? 0, runningVar?.ptr ?? 0, momentum, M / (M - 1));
@@ -104,7 +106,9 @@ export function batchNorm(
       const dx = wantX ? Tensor.empty(shape) : null;
       const dw = wantW ? Tensor.empty([C]) : null;
       const db = wantB ? Tensor.empty([C]) : null;
-      k.bn_backward_f32(N, C, L, xs.ptr, gc.ptr, ms.ptr, is.ptr, ws?.ptr ?? 0, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0, training ? 1 : 0);
+      parallelFor(C, 2 * N * C * L, (kt, lo, hi) =>
+        kt.bn_backward_f32(N, C, L, lo, hi, xs.ptr, gc.ptr, ms.ptr, is.ptr, ws?.ptr ?? 0, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0, training ? 1 : 0),
+      );
       const grads: (Tensor | null)[] = [dx];
       if (hasW) grads.push(dw);
       if (hasB) grads.push(db);

@@ -5,34 +5,9 @@ import * as assert from 'uvu/assert';
 import { suite, sg, assertClose, assertThrows, rng } from '../helpers/harness.mjs';
 import { gradcheck } from '../helpers/gradcheck.mjs';
 import { nd } from '../helpers/ref.mjs';
+import { refStats, refNorm } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: batchNorm');
-
-/** Per-channel (mean, biased var) of x laid out (N, C, L...). */
-function refStats(x) {
-  const [N, C] = x.shape, L = x.data.length / (N * C);
-  const mean = new Float64Array(C), v = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    let s = 0;
-    for (let n = 0; n < N; n++) for (let l = 0; l < L; l++) s += x.data[(n * C + c) * L + l];
-    mean[c] = s / (N * L);
-    let q = 0;
-    for (let n = 0; n < N; n++) for (let l = 0; l < L; l++) q += (x.data[(n * C + c) * L + l] - mean[c]) ** 2;
-    v[c] = q / (N * L);
-  }
-  return { mean, v, M: N * L };
-}
-
-/** y = (x - mean) / sqrt(var + eps) w + b, with the given per-channel statistics. */
-function refNorm(x, mean, v, w, b, eps = 1e-5) {
-  const [N, C] = x.shape, L = x.data.length / (N * C);
-  const out = new Float64Array(x.data.length);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let l = 0; l < L; l++) {
-    const i = (n * C + c) * L + l;
-    out[i] = ((x.data[i] - mean[c]) / Math.sqrt(v[c] + eps)) * (w ? w.data[c] : 1) + (b ? b.data[c] : 0);
-  }
-  return nd(x.shape, out);
-}
 
 for (const shape of [[5, 3], [4, 3, 5], [3, 2, 3, 4], [2, 4, 1, 3]]) {
   const C = shape[1];

@@ -5,29 +5,9 @@ import * as assert from 'uvu/assert';
 import { suite, sg, assertClose, assertThrows, rng } from '../helpers/harness.mjs';
 import { gradcheck } from '../helpers/gradcheck.mjs';
 import { nd } from '../helpers/ref.mjs';
+import { refConv } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: conv2d');
-const pair = (v) => (typeof v === 'number' ? [v, v] : v);
-
-/** Direct float64 convolution: x (N,C,H,W), w (O,C/G,kh,kw), b (O) or null. */
-function refConv(x, w, b, { stride = 1, padding = 0, dilation = 1, groups = 1 } = {}) {
-  const [N, C, H, W] = x.shape, [O, Cg, kh, kw] = w.shape;
-  const [sh, sw] = pair(stride), [ph, pw] = pair(padding), [dh, dw] = pair(dilation);
-  const OH = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, OW = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-  const Og = O / groups, out = new Float64Array(N * O * OH * OW);
-  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) {
-    const g = Math.floor(o / Og);
-    for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-      let s = b ? b.data[o] : 0;
-      for (let c = 0; c < Cg; c++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-        const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
-        if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += x.data[((n * C + g * Cg + c) * H + iy) * W + ix] * w.data[((o * Cg + c) * kh + ky) * kw + kx];
-      }
-      out[((n * O + o) * OH + oy) * OW + ox] = s;
-    }
-  }
-  return nd([N, O, OH, OW], out);
-}
 
 // [input shape, weight shape, options, with bias]
 const cases = [

@@ -4,48 +4,9 @@ import * as assert from 'uvu/assert';
 import { suite, sg, assertClose, assertThrows, rng } from '../helpers/harness.mjs';
 import { gradcheck } from '../helpers/gradcheck.mjs';
 import { nd } from '../helpers/ref.mjs';
+import { pair, refWindowed, refAdaptive } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: pooling');
-const pair = (v) => (typeof v === 'number' ? [v, v] : v);
-
-/** Pools every (H, W) plane of x with window(oy, ox) -> [ya, yb, xa, xb, divisor] and a combiner. */
-function refPool(x, OH, OW, window, kind) {
-  const [H, W] = x.shape.slice(-2), P = x.data.length / (H * W);
-  const out = new Float64Array(P * OH * OW);
-  for (let p = 0; p < P; p++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-    const [ya, yb, xa, xb, div] = window(oy, ox, H, W);
-    let acc = kind === 'max' ? -Infinity : 0;
-    for (let y = Math.max(0, ya); y < Math.min(H, yb); y++) for (let xx = Math.max(0, xa); xx < Math.min(W, xb); xx++) {
-      const v = x.data[(p * H + y) * W + xx];
-      acc = kind === 'max' ? Math.max(acc, v) : acc + v;
-    }
-    out[(p * OH + oy) * OW + ox] = kind === 'max' ? acc : acc / div;
-  }
-  return nd([...x.shape.slice(0, -2), OH, OW], out);
-}
-
-function refWindowed(x, { kernelSize, stride, padding = 0, countIncludePad = true }, kind) {
-  const [kh, kw] = pair(kernelSize), [sh, sw] = pair(stride ?? kernelSize), [ph, pw] = pair(padding);
-  const [H, W] = x.shape.slice(-2);
-  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1, OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
-  return refPool(x, OH, OW, (oy, ox) => {
-    const ya = oy * sh - ph, xa = ox * sw - pw, yb = ya + kh, xb = xa + kw;
-    const div = countIncludePad
-      ? (Math.min(yb, H + ph) - ya) * (Math.min(xb, W + pw) - xa)
-      : (Math.min(yb, H) - Math.max(ya, 0)) * (Math.min(xb, W) - Math.max(xa, 0));
-    return [ya, yb, xa, xb, div];
-  }, kind);
-}
-
-function refAdaptive(x, size) {
-  const [OH, OW] = pair(size);
-  const [H, W] = x.shape.slice(-2);
-  return refPool(x, OH, OW, (oy, ox) => {
-    const ya = Math.floor((oy * H) / OH), yb = Math.ceil(((oy + 1) * H) / OH);
-    const xa = Math.floor((ox * W) / OW), xb = Math.ceil(((ox + 1) * W) / OW);
-    return [ya, yb, xa, xb, (yb - ya) * (xb - xa)];
-  }, 'avg');
-}
 
 /** Distinct values (a shuffled ramp), so max pooling has a unique argmax. */
 function distinct(n, seed) {

@@ -1,0 +1,91 @@
+// Float64 references for the network ops (conv2d, pooling, batch norm),
+// shared by their test suites and the property tests: plain loops, written
+// for clarity, over { shape, data } arrays from ref.mjs.
+import { nd } from './ref.mjs';
+
+export const pair = (v) => (typeof v === 'number' ? [v, v] : v);
+
+/** Direct float64 convolution: x (N,C,H,W), w (O,C/G,kh,kw), b (O) or null. */
+export function refConv(x, w, b, { stride = 1, padding = 0, dilation = 1, groups = 1 } = {}) {
+  const [N, C, H, W] = x.shape, [O, Cg, kh, kw] = w.shape;
+  const [sh, sw] = pair(stride), [ph, pw] = pair(padding), [dh, dw] = pair(dilation);
+  const OH = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, OW = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  const Og = O / groups, out = new Float64Array(N * O * OH * OW);
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) {
+    const g = Math.floor(o / Og);
+    for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+      let s = b ? b.data[o] : 0;
+      for (let c = 0; c < Cg; c++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+        const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+        if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += x.data[((n * C + g * Cg + c) * H + iy) * W + ix] * w.data[((o * Cg + c) * kh + ky) * kw + kx];
+      }
+      out[((n * O + o) * OH + oy) * OW + ox] = s;
+    }
+  }
+  return nd([N, O, OH, OW], out);
+}
+
+/** Pools every (H, W) plane of x with window(oy, ox) -> [ya, yb, xa, xb, divisor] and a combiner. */
+export function refPool(x, OH, OW, window, kind) {
+  const [H, W] = x.shape.slice(-2), P = x.data.length / (H * W);
+  const out = new Float64Array(P * OH * OW);
+  for (let p = 0; p < P; p++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    const [ya, yb, xa, xb, div] = window(oy, ox, H, W);
+    let acc = kind === 'max' ? -Infinity : 0;
+    for (let y = Math.max(0, ya); y < Math.min(H, yb); y++) for (let xx = Math.max(0, xa); xx < Math.min(W, xb); xx++) {
+      const v = x.data[(p * H + y) * W + xx];
+      acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+    }
+    out[(p * OH + oy) * OW + ox] = kind === 'max' ? acc : acc / div;
+  }
+  return nd([...x.shape.slice(0, -2), OH, OW], out);
+}
+
+export function refWindowed(x, { kernelSize, stride, padding = 0, countIncludePad = true }, kind) {
+  const [kh, kw] = pair(kernelSize), [sh, sw] = pair(stride ?? kernelSize), [ph, pw] = pair(padding);
+  const [H, W] = x.shape.slice(-2);
+  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1, OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  return refPool(x, OH, OW, (oy, ox) => {
+    const ya = oy * sh - ph, xa = ox * sw - pw, yb = ya + kh, xb = xa + kw;
+    const div = countIncludePad
+      ? (Math.min(yb, H + ph) - ya) * (Math.min(xb, W + pw) - xa)
+      : (Math.min(yb, H) - Math.max(ya, 0)) * (Math.min(xb, W) - Math.max(xa, 0));
+    return [ya, yb, xa, xb, div];
+  }, kind);
+}
+
+export function refAdaptive(x, size) {
+  const [OH, OW] = pair(size);
+  const [H, W] = x.shape.slice(-2);
+  return refPool(x, OH, OW, (oy, ox) => {
+    const ya = Math.floor((oy * H) / OH), yb = Math.ceil(((oy + 1) * H) / OH);
+    const xa = Math.floor((ox * W) / OW), xb = Math.ceil(((ox + 1) * W) / OW);
+    return [ya, yb, xa, xb, (yb - ya) * (xb - xa)];
+  }, 'avg');
+}
+
+/** Per-channel (mean, biased var) of x laid out (N, C, L...). */
+export function refStats(x) {
+  const [N, C] = x.shape, L = x.data.length / (N * C);
+  const mean = new Float64Array(C), v = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) for (let l = 0; l < L; l++) s += x.data[(n * C + c) * L + l];
+    mean[c] = s / (N * L);
+    let q = 0;
+    for (let n = 0; n < N; n++) for (let l = 0; l < L; l++) q += (x.data[(n * C + c) * L + l] - mean[c]) ** 2;
+    v[c] = q / (N * L);
+  }
+  return { mean, v, M: N * L };
+}
+
+/** y = (x - mean) / sqrt(var + eps) w + b, with the given per-channel statistics. */
+export function refNorm(x, mean, v, w, b, eps = 1e-5) {
+  const [N, C] = x.shape, L = x.data.length / (N * C);
+  const out = new Float64Array(x.data.length);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let l = 0; l < L; l++) {
+    const i = (n * C + c) * L + l;
+    out[i] = ((x.data[i] - mean[c]) / Math.sqrt(v[c] + eps)) * (w ? w.data[c] : 1) + (b ? b.data[c] : 0);
+  }
+  return nd(x.shape, out);
+}

@@ -16,14 +16,10 @@
 // Every output element is one accumulator summed over k in increasing order,
 // whatever tile (full or tail) it lands in, so results depend only on shapes.
 
-/** c + a b per lane: fused in the relaxed-SIMD build, mul then add otherwise. */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
 
 // ---- packing ----
+
+import { madd, tile4x8 } from './tile';
 
 /**
  * Packs A (M x K, K = K1 K2) into row blocks of 4: out[mb][k][i] = A[4 mb + i, k]
@@ -200,7 +196,7 @@ export function conv_gemm_f32(
         const bias = biasp != 0 ? biasp + (mb << 2) : 0;
         const c = cp + ((mb * ldc + r * cRow + x0) << 2);
         if (live == 4 && n == 8) {
-          tile4x8(K, ak, panel, c, ldc << 2, accumulate, bias);
+          tile4x8(K, ak, panel, c, ldc << 2, accumulate, 0, accumulate ? 0 : bias);
           continue;
         }
         // edge: start values into the scratch tile, run it there, copy the valid part out
@@ -211,7 +207,7 @@ export function conv_gemm_f32(
             store<f32>(edge + ((i * 8 + j) << 2), v);
           }
         }
-        tile4x8(K, ak, panel, edge, 32, true, 0);
+        tile4x8(K, ak, panel, edge, 32, true, 0, 0);
         for (let i: usize = 0; i < live; i++) {
           for (let j: usize = 0; j < n; j++) store<f32>(c + ((i * ldc + j) << 2), load<f32>(edge + ((i * 8 + j) << 2)));
         }
@@ -220,43 +216,6 @@ export function conv_gemm_f32(
   }
 }
 
-/**
- * The 4x8 microkernel (f32-conv-gemm-4x8-wasmsimd-loadsplat): the 4 rows x 8
- * columns at cp (row stride ldcb bytes) become init + sum_k a[k] b[k], where
- * init is C itself (loadC), else bias[0..4] per row (biasp != 0), else zero;
- * a[k] is 4 packed floats at pa + 16 k and b[k] 8 floats at pb + 32 k.
- */
-function tile4x8(K: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
-  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  if (loadC) {
-    c00 = v128.load(cp); c01 = v128.load(cp, 16);
-    c10 = v128.load(cp + ldcb); c11 = v128.load(cp + ldcb, 16);
-    c20 = v128.load(cp + 2 * ldcb); c21 = v128.load(cp + 2 * ldcb, 16);
-    c30 = v128.load(cp + 3 * ldcb); c31 = v128.load(cp + 3 * ldcb, 16);
-  } else if (biasp != 0) {
-    c00 = c01 = v128.load32_splat(biasp);
-    c10 = c11 = v128.load32_splat(biasp, 4);
-    c20 = c21 = v128.load32_splat(biasp, 8);
-    c30 = c31 = v128.load32_splat(biasp, 12);
-  }
-  for (let k: usize = 0; k < K; k++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
-    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
-    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
-    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += 16;
-    pb += 32;
-  }
-  v128.store(cp, c00); v128.store(cp, c01, 16);
-  v128.store(cp + ldcb, c10); v128.store(cp + ldcb, c11, 16);
-  v128.store(cp + 2 * ldcb, c20); v128.store(cp + 2 * ldcb, c21, 16);
-  v128.store(cp + 3 * ldcb, c30); v128.store(cp + 3 * ldcb, c31, 16);
-}
 
 /** dW[o][k..k+3] += the lanes of four accumulators (one per k) for the 4 rows o0..o0+3, `live` of them valid. */
 // @ts-ignore: decorator

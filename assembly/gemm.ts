@@ -26,18 +26,13 @@
 //   64                    edge tile (MR x 8) and its bias (8)
 // where kc, nc, mc are the block sizes clipped to K, N, M (kc at least 1).
 
+import { madd, tile4x8 } from './tile';
+
 /** Tile height (rows of A per strip) and width (columns of B per panel). */
 // @ts-ignore: decorator
 @inline const MR: usize = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 // @ts-ignore: decorator
 @inline const NR: usize = 8;
-
-/** c + a b per lane: fused in the relaxed build, mul then add otherwise. */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
 
 /** Transposes the 4x4 block of rows r0..r3 and stores its columns at dst, dst+16, dst+32, dst+48 (stride `step` bytes). */
 // @ts-ignore: decorator
@@ -131,47 +126,7 @@ function packB(kc: usize, nc: usize, bp: usize, sb0: usize, sb1: usize, dst: usi
   }
 }
 
-/**
- * The 4x8 microkernel of the plain build: C[0..4, 0..8] at cp (row stride ldcb bytes) becomes
- * init + sum_k a[k] b[k] over a packed strip pa and panel pb, where init is
- * C itself (loadC) or zero, plus bias[0..8] when biasp != 0.
- */
-function tile4x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  if (loadC) {
-    c00 = v128.load(cp); c01 = v128.load(cp, 16);
-    c10 = v128.load(cp + ldcb); c11 = v128.load(cp + ldcb, 16);
-    c20 = v128.load(cp + 2 * ldcb); c21 = v128.load(cp + 2 * ldcb, 16);
-    c30 = v128.load(cp + 3 * ldcb); c31 = v128.load(cp + 3 * ldcb, 16);
-  }
-  if (biasp != 0) {
-    const b0 = v128.load(biasp), b1 = v128.load(biasp, 16);
-    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1);
-    c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
-    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
-    c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
-  }
-  for (let k: usize = 0; k < kc; k++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
-    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
-    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
-    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += MR << 2;
-    pb += NR << 2;
-  }
-  v128.store(cp, c00); v128.store(cp, c01, 16);
-  v128.store(cp + ldcb, c10); v128.store(cp + ldcb, c11, 16);
-  v128.store(cp + 2 * ldcb, c20); v128.store(cp + 2 * ldcb, c21, 16);
-  v128.store(cp + 3 * ldcb, c30); v128.store(cp + 3 * ldcb, c31, 16);
-}
-
-/** The 6x8 microkernel of the relaxed build: as tile4x8 with six rows. */
+/** The 6x8 microkernel of the relaxed build: as tile4x8 (tile.ts) with six rows and a bias per column. */
 function tile6x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -222,7 +177,7 @@ function tile6x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC:
 // @ts-ignore: decorator
 @inline function microkernel(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
   if (MR == 6) tile6x8(kc, pa, pb, cp, ldcb, loadC, biasp);
-  else tile4x8(kc, pa, pb, cp, ldcb, loadC, biasp);
+  else tile4x8(kc, pa, pb, cp, ldcb, loadC, biasp, 0);
 }
 
 /**

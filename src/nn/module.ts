@@ -231,14 +231,9 @@ export function fromTorchKey(key: string): string {
     .join('.');
 }
 
-/** Modules applied in order; indexable with at(i), iterable, with a length. */
-export class Sequential extends Module {
-  private readonly list: Module[] = [];
-
-  constructor(...modules: Module[]) {
-    super();
-    for (const m of modules) this.append(m);
-  }
+/** An ordered list of child modules named by their index: what Sequential and ModuleList share. */
+abstract class ModuleSequence extends Module {
+  protected readonly list: Module[] = [];
 
   /** Adds a module at the end (named by its index); returns this. */
   append(m: Module): this {
@@ -254,12 +249,20 @@ export class Sequential extends Module {
   /** The i-th module (negative i counts from the end). */
   at(i: number): Module {
     const j = i < 0 ? i + this.list.length : i;
-    if (!Number.isInteger(j) || j < 0 || j >= this.list.length) throw new RangeError(`Sequential.at: index ${i} out of range for length ${this.list.length}`);
+    if (!Number.isInteger(j) || j < 0 || j >= this.list.length) throw new RangeError(`${this.constructor.name}.at: index ${i} out of range for length ${this.list.length}`);
     return this.list[j];
   }
 
   [Symbol.iterator](): IterableIterator<Module> {
     return this.list[Symbol.iterator]();
+  }
+}
+
+/** Modules applied in order; indexable with at(i), iterable, with a length. */
+export class Sequential extends ModuleSequence {
+  constructor(...modules: Module[]) {
+    super();
+    for (const m of modules) this.append(m);
   }
 
   /** Each module's output feeds the next; intermediates are freed as the chain proceeds (the graph keeps what backward needs). */
@@ -275,32 +278,10 @@ export class Sequential extends Module {
 }
 
 /** A list of modules registered as children (no forward of its own). */
-export class ModuleList extends Module {
-  private readonly list: Module[] = [];
-
+export class ModuleList extends ModuleSequence {
   constructor(modules: Iterable<Module> = []) {
     super();
     for (const m of modules) this.append(m);
-  }
-
-  append(m: Module): this {
-    this.registerModule(String(this.list.length), m);
-    this.list.push(m);
-    return this;
-  }
-
-  get length(): number {
-    return this.list.length;
-  }
-
-  at(i: number): Module {
-    const j = i < 0 ? i + this.list.length : i;
-    if (!Number.isInteger(j) || j < 0 || j >= this.list.length) throw new RangeError(`ModuleList.at: index ${i} out of range for length ${this.list.length}`);
-    return this.list[j];
-  }
-
-  [Symbol.iterator](): IterableIterator<Module> {
-    return this.list[Symbol.iterator]();
   }
 
   forward(): Tensor {

@@ -7,9 +7,13 @@
 //     for each nc-block of N: pack B[kc, nc] into 8-wide panels (kc x 8, zero-padded)
 //       for each mc-block of M: pack A[mc, kc] into MR-row strips (kc x MR, zero-padded)
 //         for each panel, for each strip: the MR x 8 microkernel
-// MR is 4 in the plain build (4x8 "loadsplat": 8 accumulators; more spill
-// without FMA) and 6 in the relaxed build (6x8 with relaxed_madd: 12
-// accumulators hide the FMA latency).
+// The tile height MR is the caller's choice (argument mr) in the relaxed
+// build: 6 (6x8 with relaxed_madd, 12 accumulators that hide the FMA latency)
+// or 4 (tile.ts's 4x8, which loads A once per k and broadcasts by shuffles).
+// The 6x8 tile is the faster where the engine checks memory bounds with guard
+// pages (Node, Chromium); the 4x8 one where it checks each access in software
+// (Deno, whose V8 runs without the trap handler): fewer loads, fewer checks.
+// The plain build always uses 4 (4x8 "loadsplat"; more rows spill without FMA).
 // Threads can later split the mc-blocks of one packed B block between them.
 //
 // Determinism: every C element is one accumulator that starts at
@@ -28,11 +32,15 @@
 
 import { madd, tile4x8 } from './tile';
 
-/** Tile height (rows of A per strip) and width (columns of B per panel). */
-// @ts-ignore: decorator
-@inline const MR: usize = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+/** Tile width (columns of B per panel). */
 // @ts-ignore: decorator
 @inline const NR: usize = 8;
+
+/** The tile height for a requested `mr`: 6 only in the relaxed build and when asked, else 4. */
+// @ts-ignore: decorator
+@inline function tileRows(mr: usize): usize {
+  return ASC_FEATURE_RELAXED_SIMD && mr == 6 ? 6 : 4;
+}
 
 /** Transposes the 4x4 block of rows r0..r3 and stores its columns at dst, dst+16, dst+32, dst+48 (stride `step` bytes). */
 // @ts-ignore: decorator
@@ -52,7 +60,7 @@ import { madd, tile4x8 } from './tile';
  * into strips of MR rows: strip s holds A[s MR + r, k] at dst + 4 ((s kc + k) MR + r),
  * rows past mc are zero.
  */
-function packA(mc: usize, kc: usize, ap: usize, sa0: usize, sa1: usize, dst: usize): void {
+function packA(MR: usize, mc: usize, kc: usize, ap: usize, sa0: usize, sa1: usize, dst: usize): void {
   for (let i0: usize = 0; i0 < mc; i0 += MR) {
     const rows = min(MR, mc - i0);
     const strip = dst + ((i0 * kc) << 2);
@@ -173,9 +181,9 @@ function tile6x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC:
   v128.store(cp + 5 * ldcb, c50); v128.store(cp + 5 * ldcb, c51, 16);
 }
 
-/** The microkernel of this build (MR x 8). */
+/** The MR x 8 microkernel. */
 // @ts-ignore: decorator
-@inline function microkernel(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
+@inline function microkernel(MR: usize, kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
   if (MR == 6) tile6x8(kc, pa, pb, cp, ldcb, loadC, biasp);
   else tile4x8(kc, pa, pb, cp, ldcb, loadC, biasp, 0);
 }
@@ -185,9 +193,9 @@ function tile6x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC:
  * place, edge tiles on a zero-padded copy in `edge` (MR x 8 floats, then 8 for
  * the bias) so that they use the same code.
  */
-function tile(rows: usize, cols: usize, kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize, edge: usize): void {
+function tile(MR: usize, rows: usize, cols: usize, kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize, edge: usize): void {
   if (rows == MR && cols == NR) {
-    microkernel(kc, pa, pb, cp, ldcb, loadC, biasp);
+    microkernel(MR, kc, pa, pb, cp, ldcb, loadC, biasp);
     return;
   }
   const eb = edge + (MR * NR << 2);
@@ -197,7 +205,7 @@ function tile(rows: usize, cols: usize, kc: usize, pa: usize, pb: usize, cp: usi
     }
   }
   if (biasp != 0) for (let c: usize = 0; c < NR; c++) store<f32>(eb + (c << 2), c < cols ? load<f32>(biasp + (c << 2)) : 0);
-  microkernel(kc, pa, pb, edge, NR << 2, true, biasp != 0 ? eb : 0);
+  microkernel(MR, kc, pa, pb, edge, NR << 2, true, biasp != 0 ? eb : 0);
   for (let r: usize = 0; r < rows; r++) {
     for (let c: usize = 0; c < cols; c++) store<f32>(cp + r * ldcb + (c << 2), load<f32>(edge + ((r * NR + c) << 2)));
   }
@@ -207,7 +215,8 @@ function tile(rows: usize, cols: usize, kc: usize, pa: usize, pb: usize, cp: usi
  * C[i, j] = (accumulate ? C[i, j] : 0) + (biasp ? bias[j] : 0) + sum_k A[i, k] B[k, j]
  * with A[i, k] at ap + 4 (i sa0 + k sa1), B[k, j] at bp + 4 (k sb0 + j sb1),
  * C[i, j] at cp + 4 (i ldc + j), bias[j] at biasp + 4 j (biasp = 0: no bias).
- * mc, kc, nc are the block sizes (mc is rounded down to a multiple of MR, nc must be one of 8; all >= 1);
+ * mr is the tile height (6 or 4, see the top of this file; the plain build always uses 4);
+ * mc, kc, nc are the block sizes (mc is rounded down to a multiple of the tile height, nc must be one of 8; all >= 1);
  * packp is scratch of the size given at the top of this file.
  */
 export function gemm_f32(
@@ -215,9 +224,10 @@ export function gemm_f32(
   ap: usize, sa0: usize, sa1: usize,
   bp: usize, sb0: usize, sb1: usize,
   cp: usize, ldc: usize, biasp: usize, accumulate: i32,
-  packp: usize, mc: usize, kc: usize, nc: usize,
+  packp: usize, mr: usize, mc: usize, kc: usize, nc: usize,
 ): void {
   if (M == 0 || N == 0) return;
+  const MR = tileRows(mr);
   const ldcb = ldc << 2;
   // K in equal blocks of at most kc (784 = 4 x 196 rather than 3 x 256 + 16)
   if (K > kc) kc = (K + (K + kc - 1) / kc - 1) / ((K + kc - 1) / kc);
@@ -238,14 +248,14 @@ export function gemm_f32(
       packB(kb, nb, bp + ((pc * sb0 + jc * sb1) << 2), sb0, sb1, packedB);
       for (let ic: usize = 0; ic < M; ic += mc) {
         const mb = min(mc, M - ic);
-        packA(mb, kb, ap + ((ic * sa0 + pc * sa1) << 2), sa0, sa1, packedA);
+        packA(MR, mb, kb, ap + ((ic * sa0 + pc * sa1) << 2), sa0, sa1, packedA);
         for (let jr: usize = 0; jr < nb; jr += NR) {
           const cols = min(NR, nb - jr);
           const pb = packedB + ((jr * kb) << 2);
           const bias = first && biasp != 0 ? biasp + ((jc + jr) << 2) : 0;
           for (let ir: usize = 0; ir < mb; ir += MR) {
             const rows = min(MR, mb - ir);
-            tile(rows, cols, kb, packedA + ((ir * kb) << 2), pb, cp + (ic + ir) * ldcb + ((jc + jr) << 2), ldcb, loadC, bias, edge);
+            tile(MR, rows, cols, kb, packedA + ((ir * kb) << 2), pb, cp + (ic + ir) * ldcb + ((jc + jr) << 2), ldcb, loadC, bias, edge);
           }
         }
       }

@@ -43,13 +43,19 @@ export function tile4x8(K: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, 
   }
   for (let k: usize = 0; k < K; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
+    // A's four rows for this k, broadcast one at a time. Relaxed build: one
+    // load and lane shuffles (fewer memory accesses count where the engine
+    // bounds-checks each one in software, as Deno's V8 does; FMAs leave the
+    // shuffle port free). Plain build: broadcast loads (its adds share the
+    // shuffle port on recent Intel cores).
+    const av = ASC_FEATURE_RELAXED_SIMD ? v128.load(pa) : f32x4.splat(0);
+    let a = ASC_FEATURE_RELAXED_SIMD ? v128.shuffle<f32>(av, av, 0, 0, 0, 0) : v128.load32_splat(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = ASC_FEATURE_RELAXED_SIMD ? v128.shuffle<f32>(av, av, 1, 1, 1, 1) : v128.load32_splat(pa, 4);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = ASC_FEATURE_RELAXED_SIMD ? v128.shuffle<f32>(av, av, 2, 2, 2, 2) : v128.load32_splat(pa, 8);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = ASC_FEATURE_RELAXED_SIMD ? v128.shuffle<f32>(av, av, 3, 3, 3, 3) : v128.load32_splat(pa, 12);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     pa += 16;
     pb += 32;

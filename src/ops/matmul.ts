@@ -24,8 +24,15 @@ import { reshape, transpose, unsqueeze } from './views';
 import { sumTo } from './reduce';
 import { add } from './binary';
 
-/** Cache blocks of the GEMM (rows of A per packed block: a multiple of both tile heights 4 and 6; depth; columns of B per packed block). */
-export const GEMM_BLOCKS = { mc: 72, kc: 256, nc: 1024 };
+/**
+ * Tile height and cache blocks of the GEMM (assembly/gemm.ts): mr, the rows
+ * of the relaxed build's register tile (the plain build always uses 4): 6,
+ * except 4 under Deno, whose V8 runs without the trap handler and so checks
+ * every load in software, which the 4-row tile's fewer loads pay less for;
+ * results do not depend on it. mc, rows of A per packed block (a multiple of
+ * both tile heights); kc, depth; nc, columns of B per packed block.
+ */
+export const GEMM_BLOCKS = { mr: (globalThis as { Deno?: unknown }).Deno === undefined ? 6 : 4, mc: 72, kc: 256, nc: 1024 };
 
 /**
  * Rows per unit of the thread split: whole strips of the plain tile (4). The
@@ -67,7 +74,7 @@ export function gemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef
       const r0 = lo * SPLIT_ROWS, rows = Math.min(M, hi * SPLIT_ROWS) - r0;
       const s = h.alloc(gemmScratchBytes(rows, N, K));
       scratch.push(s);
-      k.gemm_f32(rows, N, K, a.ptr + r0 * a.s0 * 4, a.s0, a.s1, b.ptr, b.s0, b.s1, cp + r0 * ldc * 4, ldc, opts.biasPtr ?? 0, opts.accumulate ? 1 : 0, s, GEMM_BLOCKS.mc, GEMM_BLOCKS.kc, GEMM_BLOCKS.nc);
+      k.gemm_f32(rows, N, K, a.ptr + r0 * a.s0 * 4, a.s0, a.s1, b.ptr, b.s0, b.s1, cp + r0 * ldc * 4, ldc, opts.biasPtr ?? 0, opts.accumulate ? 1 : 0, s, GEMM_BLOCKS.mr, GEMM_BLOCKS.mc, GEMM_BLOCKS.kc, GEMM_BLOCKS.nc);
     });
   } finally {
     for (const s of scratch) h.release(s);

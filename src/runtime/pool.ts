@@ -12,11 +12,20 @@
  * workers) and by spinning on Atomics.load where it may not (a browser's
  * main thread). Node workers are unref()'d: idle ones never keep the process
  * alive. Layout of the control block and task buffer: src/runtime/task.ts.
+ *
+ * A worker that exits clears its READY bit and fails its lane (worker-main.ts);
+ * the caller, waking every WATCH_MS while it waits, also fails the lanes that
+ * exited workers never claimed, so the task throws instead of hanging. The
+ * next parallel call replaces exited workers. (A worker killed without running
+ * its exit hook, which nothing in the package does, is not seen.)
+ *
+ * For tests, `globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_LANE = n` set before
+ * workers start makes each exit (code 70) on claiming its n-th lane.
  */
 import { heap, threadContext } from './engine';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { WORKER_SOURCE } from './worker-code.generated';
-import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, readErrorText, type Call } from './task';
+import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, failLane, readErrorText, type Call } from './task';
 import type { WorkerInit } from './worker-main';
 
 export interface ThreadingStatus {
@@ -34,6 +43,8 @@ export interface ThreadingStatus {
 
 /** How long a thread that may block waits for freshly started workers before going on without them. */
 const START_WAIT_MS = 5000;
+/** How often a waiting caller looks for lanes assigned to workers that have exited. */
+const WATCH_MS = 100;
 
 let requested: number | undefined;
 const workers: { terminate(): void }[] = [];
@@ -41,6 +52,8 @@ let ctlRef: Int32Array | undefined;
 let canBlockRef: boolean | undefined;
 let startError = '';
 let tasksRun = 0;
+/** Workers that have been seen ready: one of them whose READY bit is clear has exited. */
+let seenReady = 0;
 
 /** The control block: the first CTL_WORDS words of the shared memory (they never move). */
 function ctl(): Int32Array {
@@ -114,9 +127,11 @@ type NodeWorkerCtor = new (code: string, opts: { eval: boolean }) => {
 /** Starts worker `id` and sends it the modules and the memory. */
 function spawn(id: number): void {
   const { support, memory, modules } = threadContext();
-  const init: WorkerInit = { id, memory, modules };
+  const init: WorkerInit = { id, memory, modules, exitOnLane: (globalThis as { SIMDGRAD_TEST_WORKER_EXIT_ON_LANE?: number }).SIMDGRAD_TEST_WORKER_EXIT_ON_LANE ?? 0 };
+  // an error before the worker ever became ready turns threads off (with the
+  // reason); a worker that fails later has exited and is replaced
   const fail = (e: unknown): void => {
-    startError = `worker ${id} failed: ${e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e)}`;
+    if ((seenReady & (1 << id)) === 0) startError = `worker ${id} failed: ${e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e)}`;
   };
   if (support.host === 'node') {
     const Ctor = support.NodeWorker as NodeWorkerCtor;
@@ -143,6 +158,7 @@ function spawn(id: number): void {
 function readyWorkers(): number[] {
   const want = getNumThreads() - 1;
   if (want <= 0) return [];
+  replaceExited();
   let started = false;
   for (let id = 0; id < want; id++) {
     if (workers[id] === undefined) {
@@ -161,9 +177,36 @@ function readyWorkers(): number[] {
     }
   }
   const mask = readyMask() & full;
+  seenReady |= mask;
   const ids: number[] = [];
   for (let id = 0; id < want; id++) if (mask & (1 << id)) ids.push(id);
   return ids;
+}
+
+/** Forgets workers that were ready and have exited, so that they are started again. */
+function replaceExited(): void {
+  const exited = seenReady & ~readyMask();
+  if (exited === 0) return;
+  for (let id = 0; id < workers.length; id++) {
+    if (exited & (1 << id)) {
+      workers[id]?.terminate();
+      delete workers[id];
+    }
+  }
+  seenReady &= ~exited;
+}
+
+/**
+ * Fails the lanes of the current task assigned (in `mask`) to workers that
+ * have exited before claiming them: the caller clears the ASSIGNED bit itself,
+ * so either it or the worker's exit hook ends each lane, never both.
+ */
+function failUnclaimedLanes(c: Int32Array, mask: number): void {
+  const exited = mask & ~readyMask();
+  for (let id = 0; exited >> id !== 0; id++) {
+    const bit = 1 << id;
+    if (exited & bit && Atomics.and(c, CTL_ASSIGNED, ~bit) & bit) failLane(c, threadContext().memory.buffer, id, 'worker had exited before running its part of the task');
+  }
 }
 
 /** Resolves once getNumThreads() - 1 workers are ready (starting them if needed); for tests and benchmarks. */
@@ -183,6 +226,7 @@ export function availableLanes(): number {
 export function terminateThreads(): void {
   for (const w of workers) w?.terminate();
   workers.length = 0;
+  seenReady = 0;
   if (ctlRef !== undefined) Atomics.store(ctlRef, CTL_READY, 0);
 }
 
@@ -239,7 +283,9 @@ export function runTask(lanes: readonly (readonly Call[])[], kernelsOfVariant: K
       own = e;
     }
     if (canBlock()) {
-      for (let p = Atomics.load(c, CTL_PENDING); p !== 0; p = Atomics.load(c, CTL_PENDING)) Atomics.wait(c, CTL_PENDING, p);
+      for (let p = Atomics.load(c, CTL_PENDING); p !== 0; p = Atomics.load(c, CTL_PENDING)) {
+        if (Atomics.wait(c, CTL_PENDING, p, WATCH_MS) === 'timed-out') failUnclaimedLanes(c, mask);
+      }
     } else {
       while (Atomics.load(c, CTL_PENDING) !== 0);
     }
@@ -247,7 +293,7 @@ export function runTask(lanes: readonly (readonly Call[])[], kernelsOfVariant: K
     if (failed !== 0) {
       const text = readErrorText(threadContext().memory.buffer, base + textAt);
       Atomics.store(c, CTL_ERROR, 0);
-      throw new Error(`simdgrad: kernel ${text} (in worker thread ${failed - 1})`);
+      throw new Error(`simdgrad: ${text} (in worker thread ${failed - 1})`);
     }
   } finally {
     h.release(base);

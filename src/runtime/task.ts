@@ -6,9 +6,11 @@
  * Control block (Int32 words):
  *   GEN      bumped by the caller to start a task; workers sleep on it (Atomics.wait)
  *   PENDING  workers still running the current task; the caller waits for 0
- *   ERROR    1 + id of the first worker whose kernel threw (0: none)
+ *   ERROR    1 + id of the first worker whose lane failed: a kernel threw, or
+ *            the worker exited (0: none)
  *   TASK     byte offset of the task buffer
- *   READY    bit i set once worker i has instantiated its kernels
+ *   READY    bit i set once worker i has instantiated its kernels, cleared
+ *            if it exits
  *   ASSIGNED bit i set while worker i has a lane of the current task; the
  *            worker claims it by clearing it (Atomics.and), so a worker that
  *            wakes late can never pick up a lane of a task not meant for it
@@ -72,6 +74,20 @@ export function runEncoded(f64: Float64Array, at: number, fns: readonly Fn[]): [
     }
   }
   return null;
+}
+
+/**
+ * Ends a lane that will not run to completion (its worker exited): records
+ * `text` as the task's error unless another lane already failed, and counts
+ * PENDING down as the lane would have. Whoever cleared the lane's ASSIGNED
+ * bit, or holds it running, is the one to call this, exactly once.
+ */
+export function failLane(ctl: Int32Array, buffer: ArrayBufferLike, id: number, text: string): void {
+  if (Atomics.compareExchange(ctl, CTL_ERROR, 0, id + 1) === 0) {
+    const base = Atomics.load(ctl, CTL_TASK);
+    writeErrorText(buffer, base + new Float64Array(buffer, base, 3)[2], text);
+  }
+  if (Atomics.sub(ctl, CTL_PENDING, 1) === 1) Atomics.notify(ctl, CTL_PENDING);
 }
 
 /** Writes `text` into the error area at byte offset `byteAt` of `buffer`. */

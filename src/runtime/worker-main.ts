@@ -7,12 +7,17 @@
  * GEN is a task: if its ASSIGNED bit is set it claims it, runs its lane's kernel calls, records
  * the first error in the control block, and counts PENDING down.
  *
+ * A worker that exits (process.exit, an error escaping this loop) still keeps
+ * the protocol where the runtime lets it (process 'exit' in Node and Deno): it
+ * clears its READY bit and fails the lane it holds or was assigned (failLane),
+ * so the caller gets an Error instead of waiting forever.
+ *
  * Kernels are instantiated directly with WebAssembly.Instance: the module
  * imports only env.memory (checked by scripts/build-wasm.mjs) and its exports
  * are plain functions, so nothing of the host-side loader is needed here.
  */
 import { KERNEL_NAMES } from './kernels.generated';
-import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, runEncoded, writeErrorText } from './task';
+import { CTL_ASSIGNED, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, failLane, runEncoded } from './task';
 
 /** The one message a worker receives. */
 export interface WorkerInit {
@@ -20,7 +25,11 @@ export interface WorkerInit {
   memory: WebAssembly.Memory;
   /** Compiled modules per variant index (null: variant unsupported here). */
   modules: (WebAssembly.Module | null)[];
+  /** Tests only: exit, as a dying worker would, on claiming this many-th lane (0: never). */
+  exitOnLane: number;
 }
+
+type ExitHooks = { process?: { on?(ev: 'exit', fn: (code: number) => void): void; exit?(code: number): void } };
 
 type Fn = (...args: number[]) => void;
 
@@ -33,36 +42,58 @@ function serve(init: WorkerInit): void {
   });
   // the control block sits at the start of the memory, which never moves
   const ctl = new Int32Array(memory.buffer, 0, 16);
+  const bit = 1 << id;
   let seen = Atomics.load(ctl, CTL_GEN);
-  Atomics.or(ctl, CTL_READY, 1 << id);
+  let inLane = false;
+  let lanesClaimed = 0;
+  const { process } = globalThis as ExitHooks;
+  process?.on?.('exit', (code) => {
+    Atomics.and(ctl, CTL_READY, ~bit);
+    const assigned = (Atomics.and(ctl, CTL_ASSIGNED, ~bit) & bit) !== 0;
+    if (inLane || assigned) failLane(ctl, memory.buffer, id, `worker exited (code ${code}) ${inLane ? 'while running' : 'before running'} its part of the task`);
+    inLane = false;
+  });
+  Atomics.or(ctl, CTL_READY, bit);
   Atomics.notify(ctl, CTL_READY);
   for (;;) {
     Atomics.wait(ctl, CTL_GEN, seen);
     const gen = Atomics.load(ctl, CTL_GEN);
     if (gen === seen) continue;
     seen = gen;
-    if ((Atomics.and(ctl, CTL_ASSIGNED, ~(1 << id)) & (1 << id)) === 0) continue;
+    if ((Atomics.and(ctl, CTL_ASSIGNED, ~bit) & bit) === 0) continue;
+    inLane = true;
     // the memory may have grown since the last task: take the current buffer
     const buffer = memory.buffer;
-    const base = Atomics.load(ctl, CTL_TASK);
-    const f64 = new Float64Array(buffer, base);
-    const lanes = f64[1];
-    let at = -1;
-    for (let j = 1; j < lanes; j++) if (f64[1 + 2 * j] === id) at = f64[2 + 2 * j];
-    const fns = variants[f64[0]];
+    let failure: string | null = null;
     try {
-      const failed = at < 0 ? [-1, new Error(`no lane for worker ${id}`)] as const
-        : fns === null ? [-1, new Error('kernel variant not available in this worker')] as const
-        : runEncoded(f64, at, fns);
-      if (failed !== null && Atomics.compareExchange(ctl, CTL_ERROR, 0, id + 1) === 0) {
-        const [k, e] = failed;
-        const name = k >= 0 ? KERNEL_NAMES[k] : 'task';
-        writeErrorText(buffer, base + f64[2], `${name}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      if (++lanesClaimed === init.exitOnLane) process?.exit?.(70);
+      const base = Atomics.load(ctl, CTL_TASK);
+      const f64 = new Float64Array(buffer, base);
+      const lanes = f64[1];
+      let at = -1;
+      for (let j = 1; j < lanes; j++) if (f64[1 + 2 * j] === id) at = f64[2 + 2 * j];
+      const fns = variants[f64[0]];
+      if (at < 0) failure = `task: no lane for worker ${id}`;
+      else if (fns === null) failure = 'task: kernel variant not available in this worker';
+      else {
+        const failed = runEncoded(f64, at, fns);
+        if (failed !== null) failure = `kernel ${KERNEL_NAMES[failed[0]]}: ${describe(failed[1])}`;
       }
+    } catch (e) {
+      failure = `task: ${describe(e)}`;
     } finally {
-      if (Atomics.sub(ctl, CTL_PENDING, 1) === 1) Atomics.notify(ctl, CTL_PENDING);
+      // unless the exit hook has already ended the lane
+      if (inLane) {
+        inLane = false;
+        if (failure !== null) failLane(ctl, buffer, id, failure);
+        else if (Atomics.sub(ctl, CTL_PENDING, 1) === 1) Atomics.notify(ctl, CTL_PENDING);
+      }
     }
   }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 /** Listens for the init message on `port` (node:worker_threads' parentPort, or the worker global). */

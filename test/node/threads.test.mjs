@@ -1,7 +1,10 @@
-// Threads in Node processes: a process that used the pool exits promptly
-// (idle workers are unref'd), and a process without SharedArrayBuffer
+// Threads in Node (and Deno) processes: a process that used the pool exits
+// promptly (idle workers are unref'd); a process without SharedArrayBuffer
 // (forced with globalThis.SIMDGRAD_NO_SHARED_MEMORY) falls back to one thread
-// with the reason, computing the same bits as the threaded one.
+// with the reason, computing the same bits as the threaded one; a worker that
+// exits in the middle of a task (forced with
+// globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_LANE) makes that call throw rather
+// than hang, frees what the call allocated, and is replaced.
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +12,7 @@ import { suite } from '../helpers/harness.mjs';
 
 const test = suite('threads (Node processes)');
 const dist = new URL('../../dist/index.js', import.meta.url).href;
+const deno = fileURLToPath(new URL('../../node_modules/deno/deno', import.meta.url));
 
 /** A matmul of fixed data through the pool (work split however small), printed as status and result bits. */
 const script = (noShared) => `
@@ -25,11 +29,12 @@ for (const b of bits) h = (Math.imul(h, 31) + b) | 0;
 console.log(JSON.stringify({ status: sg.threadingStatus(), hash: h }));
 `;
 
-/** Runs a Node child on `code`; resolves with its stdout, exit code and wall time. */
-function runChild(code) {
+/** Runs a Node (or Deno) child on `code`; resolves with its stdout, exit code and wall time. */
+function runChild(code, runtime = 'node') {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const p = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, args] = runtime === 'node' ? [process.execPath, ['--input-type=module', '-e', code]] : [deno, ['eval', '--ext=js', code]];
+    const p = spawn(cmd, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
@@ -54,5 +59,45 @@ test('a process that used the pool exits promptly; forced no-SharedArrayBuffer f
   assert.is(s.status.parallelTasks, 0);
   assert.is(s.hash, t.hash, 'the fallback computes the same bits');
 });
+
+/** Six matmuls through the pool where the worker exits on its second lane (then its replacement on its second). */
+const dying = `
+globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_LANE = 2;
+const sg = await import(${JSON.stringify(dist)});
+sg.setMinWorkPerThread(0);
+sg.setNumThreads(2);
+const x = sg.tensor(Float32Array.from({ length: 60 * 50 }, (_, i) => Math.fround(Math.cos(i))), { shape: [60, 50] });
+const w = sg.tensor(Float32Array.from({ length: 50 * 40 }, (_, i) => Math.fround(Math.sin(i))), { shape: [50, 40] });
+const before = sg.memory();
+const calls = [];
+for (let i = 0; i < 6; i++) {
+  try {
+    calls.push({ bits: sg.scope(() => Array.from(new Uint32Array(sg.matmul(x, w).relu().sum().toArray().buffer))) });
+  } catch (e) {
+    calls.push({ error: e.message });
+  }
+}
+const status = sg.threadingStatus(), after = sg.memory();
+sg.setNumThreads(1);
+const ref = Array.from(new Uint32Array(sg.matmul(x, w).relu().sum().toArray().buffer));
+console.log(JSON.stringify({ calls, ref, status, before, after }));
+`;
+
+for (const runtime of ['node', 'deno']) {
+  test(`${runtime}: a worker that exits during a task makes that call throw (no hang); the worker is replaced and results stay exact`, async () => {
+    const r = await runChild(dying, runtime);
+    assert.is(r.code, 0, `child failed: ${r.err}`);
+    const { calls, ref, status, before, after } = JSON.parse(r.out.trim().split('\n').pop());
+    // lanes 1, 3, 5 run on a fresh worker's first lane; 2, 4, 6 on its second, where it exits
+    calls.forEach((c, i) => {
+      if (i % 2 === 0) assert.equal(c.bits, ref, `call ${i + 1} (its worker's first lane) computes the single-thread bits: ${JSON.stringify(c)}`);
+      else assert.match(c.error ?? '', /worker exited \(code 70\) while running its part of the task \(in worker thread 0\)/, `call ${i + 1}: ${JSON.stringify(c)}`);
+    });
+    assert.is(status.enabled, true, `threads stay on: ${JSON.stringify(status)}`);
+    assert.is(after.bytesInUse, before.bytesInUse, 'the failed calls freed what they allocated');
+    assert.is(after.liveTensors, before.liveTensors);
+    assert.ok(r.ms < 15000, `the child took ${r.ms} ms`);
+  });
+}
 
 test.run();

@@ -1,11 +1,13 @@
 /**
- * The safetensors format (float32 only):
+ * The safetensors format:
  *   8 bytes   N, the header length, unsigned little-endian
  *   N bytes   UTF-8 JSON: { "<key>": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
  *             "__metadata__": {string: string} (optional) }, padded with spaces to a multiple of 8
- *   the rest  the tensors' bytes (little-endian f32); offsets are relative to its start, and
+ *   the rest  the tensors' bytes (little-endian); offsets are relative to its start, and
  *             the tensors tile it exactly: sorted, no gaps, no overlap, end = its length.
- * save() writes keys in PyTorch's spelling (toTorchKey); load() gives them back in ours.
+ * save() writes F32 with keys in PyTorch's spelling (toTorchKey); load() gives them back in ours
+ * and reads every dtype in DTYPES as float32 (PyTorch writes a batch norm's num_batches_tracked
+ * as I64; integers convert exactly up to 2^24, F64 rounds to nearest).
  * load() validates everything against the file's length before allocating, so a truncated or
  * lying file is a named error, never a crash or an allocation larger than the file.
  */
@@ -19,6 +21,42 @@ import { toTorchKey, fromTorchKey, type StateDict } from '../nn/module';
 const MAX_HEADER = 100_000_000;
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const bits = new Uint32Array(1);
+const asFloat = new Float32Array(bits.buffer);
+
+/** An IEEE half (1 sign, 5 exponent, 10 mantissa bits) as a number: (-1)^s 2^(e-15) (1 + m/1024), subnormal 2^-14 m/1024. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m === 0 ? sign * Infinity : NaN;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** A bfloat16: the high 16 bits of a float32. */
+function bf16ToFloat(h: number): number {
+  bits[0] = h << 16;
+  return asFloat[0];
+}
+
+type Reader = (v: DataView, at: number) => number;
+
+/** The dtypes load() reads: bytes per element and the element at a byte offset as a number. */
+const DTYPES: Record<string, [bytes: number, read: Reader]> = {
+  F64: [8, (v, at) => v.getFloat64(at, true)],
+  F32: [4, (v, at) => v.getFloat32(at, true)],
+  F16: [2, (v, at) => halfToFloat(v.getUint16(at, true))],
+  BF16: [2, (v, at) => bf16ToFloat(v.getUint16(at, true))],
+  I64: [8, (v, at) => Number(v.getBigInt64(at, true))],
+  I32: [4, (v, at) => v.getInt32(at, true)],
+  I16: [2, (v, at) => v.getInt16(at, true)],
+  I8: [1, (v, at) => v.getInt8(at)],
+  U64: [8, (v, at) => Number(v.getBigUint64(at, true))],
+  U32: [4, (v, at) => v.getUint32(at, true)],
+  U16: [2, (v, at) => v.getUint16(at, true)],
+  U8: [1, (v, at) => v.getUint8(at)],
+  BOOL: [1, (v, at) => (v.getUint8(at) === 0 ? 0 : 1)],
+};
 
 export interface SaveOptions {
   /** String metadata stored under __metadata__. */
@@ -71,6 +109,7 @@ export interface LoadResult {
 
 interface Entry {
   key: string;
+  dtype: string;
   shape: number[];
   begin: number;
   end: number;
@@ -117,17 +156,18 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<st
     }
     if (info === null || typeof info !== 'object') fail(`entry '${key}' is not an object`);
     const { dtype, shape, data_offsets: offs } = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (dtype !== 'F32') fail(`tensor '${key}' has dtype ${JSON.stringify(dtype)}; only F32 is supported`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) fail(`tensor '${key}' has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(DTYPES).join(', ')}`);
+    const size = DTYPES[dtype as string][0];
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor '${key}' has an invalid shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) fail(`tensor '${key}' has invalid data_offsets ${JSON.stringify(offs)}`);
     const [begin, end] = offs as number[];
     if (begin > end || end > dataLen) fail(`tensor '${key}' data_offsets [${begin}, ${end}] are out of range of the ${dataLen} data bytes`);
     let count = 1;
     for (const d of shape as number[]) count *= d;
-    if (!Number.isSafeInteger(count * 4) || count * 4 !== end - begin) {
-      fail(`tensor '${key}' of shape ${fmtShape(shape as number[])} needs ${count * 4} bytes but data_offsets span ${end - begin}`);
+    if (!Number.isSafeInteger(count * size) || count * size !== end - begin) {
+      fail(`tensor '${key}' of shape ${fmtShape(shape as number[])} and dtype ${dtype} needs ${count * size} bytes but data_offsets span ${end - begin}`);
     }
-    entries.push({ key, shape: shape as number[], begin, end });
+    entries.push({ key, dtype: dtype as string, shape: shape as number[], begin, end });
   }
   // the tensors must tile the data section exactly
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -151,18 +191,24 @@ export function loadWithMetadata(bytes: Uint8Array, { rawKeys = false }: { rawKe
   const tensors = new Map<string, Tensor>();
   try {
     for (const e of entries) {
-      const start = bytes.byteOffset + dataStart + e.begin;
-      // an aligned view when possible, else one copy of this tensor's bytes
-      const data = start % 4 === 0
-        ? new Float32Array(bytes.buffer, start, (e.end - e.begin) / 4)
-        : new Float32Array(bytes.slice(dataStart + e.begin, dataStart + e.end).buffer);
-      tensors.set(rawKeys ? e.key : fromTorchKey(e.key), noGrad(() => tensor(data, { shape: e.shape })));
+      tensors.set(rawKeys ? e.key : fromTorchKey(e.key), noGrad(() => tensor(elements(bytes, dataStart, e), { shape: e.shape })));
     }
   } catch (err) {
     for (const t of tensors.values()) t.dispose();
     throw err;
   }
   return { tensors, metadata };
+}
+
+/** The elements of entry `e` as float32: a view of F32 bytes where aligned, else a converted copy. */
+function elements(bytes: Uint8Array, dataStart: number, e: Entry): Float32Array {
+  const start = bytes.byteOffset + dataStart + e.begin;
+  if (e.dtype === 'F32' && start % 4 === 0) return new Float32Array(bytes.buffer, start, (e.end - e.begin) / 4);
+  const [size, read] = DTYPES[e.dtype];
+  const view = new DataView(bytes.buffer, start, e.end - e.begin);
+  const out = new Float32Array((e.end - e.begin) / size);
+  for (let i = 0; i < out.length; i++) out[i] = read(view, i * size);
+  return out;
 }
 
 /** Reads safetensors bytes into a Map of tensors (see loadWithMetadata). */

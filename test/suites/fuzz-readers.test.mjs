@@ -70,7 +70,8 @@ test('safetensors: lying headers (huge length, huge shape, offsets past the end)
     enc({ a: { dtype: 'F32', shape: [2 ** 30], data_offsets: [0, 2 ** 32] } }, new Uint8Array(8)),
     enc({ a: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, new Uint8Array(8)),
     enc({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, new Uint8Array(8)),
-    enc({ a: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)),
+    enc({ a: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)),
+    enc({ a: { dtype: 'F64', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)),
     enc({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12)),
     enc([1, 2, 3]),
   ];

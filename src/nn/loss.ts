@@ -75,7 +75,11 @@ export class BCEWithLogitsLoss extends Module {
   }
 }
 
-/** Cross entropy of logits [N, C] (or [N, C, d...]) against class indices; labelSmoothing and ignoreIndex as PyTorch. */
+/**
+ * Cross entropy of logits (N, C), (N, C, d1, ...) or (C) against class indices,
+ * or against class probabilities of the logits' shape; weight (a tensor of C
+ * class weights, owned by the caller), labelSmoothing and ignoreIndex as PyTorch.
+ */
 export class CrossEntropyLoss extends Module {
   constructor(readonly opts: CrossEntropyOptions = {}) {
     super();
@@ -86,7 +90,7 @@ export class CrossEntropyLoss extends Module {
   }
 }
 
-/** Negative log likelihood of log-probabilities [N, C] against class indices. */
+/** Negative log likelihood of log-probabilities (N, C), (N, C, d1, ...) or (C) against class indices; weight and ignoreIndex as PyTorch. */
 export class NLLLoss extends Module {
   constructor(readonly opts: NllLossOptions = {}) {
     super();

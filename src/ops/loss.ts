@@ -1,43 +1,48 @@
 /**
  * Classification losses with PyTorch's semantics; logits or log-probabilities
- * x (N, C) and integer class labels t (N) given as a float tensor. Rows whose
- * label is ignoreIndex contribute nothing; 'mean' divides by the number of
- * the other rows.
+ * x and integer class labels t given as a float tensor, in PyTorch's shapes:
+ * x (N, C) with t (N); x (N, C, d1, ...) with t (N, d1, ...) (one prediction
+ * per position: the class dim moves last and positions become rows); x (C)
+ * with a scalar t. Optional class weights w (C). Rows whose label is
+ * ignoreIndex contribute nothing; 'mean' divides by the total weight
+ * sum_i w_{t_i} of the other rows (their number without weights).
  *   crossEntropy: fused log-softmax + NLL, with label smoothing eps:
- *     loss_i = (1 - eps) (lse_i - x_it) + eps / C sum_c (lse_i - x_ic),
- *     lse_i = log sum_c exp(x_ic);  dx_ic = g_i (softmax(x_i)_c - (1 - eps) [c = t_i] - eps / C)
- *   nllLoss: loss_i = -x_it;  dx_ic = -g_i [c = t_i]
+ *     loss_i = (1 - eps) w_t (lse_i - x_it) + eps / C sum_c w_c (lse_i - x_ic),
+ *     lse_i = log sum_c exp(x_ic);
+ *     dx_ic = g_i (p_ic ((1 - eps) w_t + eps / C W) - eps / C w_c - (1 - eps) w_t [c = t_i]),  W = sum_c w_c
+ *   nllLoss: loss_i = -w_t x_it;  dx_ic = -g_i w_t [c = t_i]
+ * crossEntropy also takes class probabilities y of x's own shape as the
+ * target: loss_i = -sum_c w_c y'_ic log softmax(x_i)_c with y' = (1 - eps) y + eps / C,
+ * and 'mean' divides by the number of rows (composed of differentiable ops).
  */
 import { Tensor } from '../tensor';
 import { heapF32, kernels } from '../runtime/engine';
-import { fmtShape } from '../shape';
+import { fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { scope } from '../autograd/scope';
 import { materialize } from './create';
+import { permute, reshape } from './views';
+import { mul } from './binary';
+import { affine, neg } from './unary';
+import { sum, mean } from './reduce';
+import { logSoftmax } from './softmax';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface NllLossOptions {
   reduction?: Reduction;
   ignoreIndex?: number;
+  /** A weight per class (C), as PyTorch's `weight`. */
+  weight?: Tensor | null;
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
-function classLoss(op: string, fused: boolean, x: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
-  const reduction = opts.reduction ?? 'mean', ignoreIndex = opts.ignoreIndex ?? -100, eps = fused ? opts.labelSmoothing ?? 0 : 0;
-  if (!(x instanceof Tensor) || !(target instanceof Tensor)) throw new TypeError(`${op}: input and target must be Tensors`);
-  x.assertAlive(op);
-  target.assertAlive(op);
-  if (x.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== x.shape[0]) {
-    throw new RangeError(`${op}: input ${fmtShape(x.shape)} and target ${fmtShape(target.shape)}: expected input (N, C) and target (N) of class indices`);
-  }
-  if (!['mean', 'sum', 'none'].includes(reduction)) throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
-  if (!(eps >= 0 && eps <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${eps}`);
-  if (!Number.isInteger(ignoreIndex)) throw new RangeError(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+/** The loss of rows x (M, C) at labels t (M): the kernels and the backward. */
+function rowLoss(op: string, fused: boolean, x: Tensor, target: Tensor, weight: Tensor | null, reduction: Reduction, ignoreIndex: number, eps: number): Tensor {
   const [N, C] = x.shape;
-  if (C === 0) throw new RangeError(`${op}: input ${fmtShape(x.shape)} has no classes`);
   const k = kernels();
   const { t: tc, owned: to } = materialize(target);
   const info = Tensor.empty([2]);
@@ -50,11 +55,13 @@ function classLoss(op: string, fused: boolean, x: Tensor, target: Tensor, opts: 
     throw new RangeError(`${op}: target ${label} at row ${bad} is not a class index in [0, ${C}) (C = ${C}) nor ignoreIndex ${ignoreIndex}`);
   }
   const { t: xc, owned: xo } = materialize(x);
+  const w = weight === null ? null : materialize(weight);
+  const wp = w === null ? 0 : w.t.ptr;
   const rows = Tensor.empty([N]), lse = Tensor.empty([N]);
-  k.class_loss_fwd_f32(N, C, xc.ptr, tc.ptr, rows.ptr, lse.ptr, ignoreIndex, eps, fused ? 1 : 0);
+  k.class_loss_fwd_f32(N, C, xc.ptr, tc.ptr, wp, rows.ptr, lse.ptr, ignoreIndex, eps, fused ? 1 : 0);
   let out = rows, count = 1;
   if (reduction !== 'none') {
-    k.class_loss_reduce_f32(N, rows.ptr, tc.ptr, ignoreIndex, info.ptr, reduction === 'mean' ? 1 : 0);
+    k.class_loss_reduce_f32(N, rows.ptr, tc.ptr, wp, ignoreIndex, info.ptr, reduction === 'mean' ? 1 : 0);
     count = heapF32()[(info.ptr >> 2) + 1];
     out = Tensor.empty([]);
     k.copy_strided_f32(1, 1, 1, 1, info.ptr, 0, 0, 0, 0, out.ptr, 0, 0, 0, 0);
@@ -62,19 +69,63 @@ function classLoss(op: string, fused: boolean, x: Tensor, target: Tensor, opts: 
   }
   info.dispose();
   if (needsGrad(x)) {
-    const xs = xc.keep(), ts = tc.keep(), ls = lse.keep();
+    const xs = xc.keep(), ts = tc.keep(), ls = lse.keep(), ws = w === null ? null : w.t.keep();
     const perRow = reduction === 'none', scale = reduction === 'mean' ? 1 / count : 1;
-    record(out, fused ? 'CrossEntropyBackward' : 'NllLossBackward', [x], [xs, ts, ls], (g) => {
+    record(out, fused ? 'CrossEntropyBackward' : 'NllLossBackward', [x], ws === null ? [xs, ts, ls] : [xs, ts, ls, ws], (g) => {
       const { t: gc } = materialize(g);
       const dx = Tensor.empty([N, C]);
-      k.class_loss_bwd_f32(N, C, xs.ptr, ts.ptr, ls.ptr, gc.ptr, perRow ? 1 : 0, scale, dx.ptr, ignoreIndex, eps, fused ? 1 : 0);
+      k.class_loss_bwd_f32(N, C, xs.ptr, ts.ptr, ws === null ? 0 : ws.ptr, ls.ptr, gc.ptr, perRow ? 1 : 0, scale, dx.ptr, ignoreIndex, eps, fused ? 1 : 0);
       return [dx];
     });
   }
   lse.dispose();
+  if (w !== null && w.owned) w.t.dispose();
   if (xo) xc.dispose();
   if (to) tc.dispose();
   return out;
+}
+
+/** Cross entropy against class probabilities y of x's shape (class dim 1, or 0 unbatched). */
+function softTargetLoss(x: Tensor, y: Tensor, weight: Tensor | null, reduction: Reduction, eps: number): Tensor {
+  return scope(() => {
+    const classDim = x.ndim === 1 ? 0 : 1;
+    const smoothed = eps === 0 ? y : affine(y, 1 - eps, eps / x.shape[classDim]);
+    let wy = smoothed;
+    if (weight !== null) wy = mul(smoothed, reshape(weight, x.shape.map((d, i) => (i === classDim ? d : 1))));
+    const l = neg(sum(mul(logSoftmax(x, classDim), wy), classDim));
+    return reduction === 'none' ? l : reduction === 'sum' ? sum(l) : mean(l);
+  });
+}
+
+function classLoss(op: string, fused: boolean, x: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
+  const reduction = opts.reduction ?? 'mean', ignoreIndex = opts.ignoreIndex ?? -100, eps = fused ? opts.labelSmoothing ?? 0 : 0;
+  const weight = opts.weight ?? null;
+  if (!(x instanceof Tensor) || !(target instanceof Tensor)) throw new TypeError(`${op}: input and target must be Tensors`);
+  x.assertAlive(op);
+  target.assertAlive(op);
+  if (!['mean', 'sum', 'none'].includes(reduction)) throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  if (!(eps >= 0 && eps <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${eps}`);
+  if (!Number.isInteger(ignoreIndex)) throw new RangeError(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  const soft = fused && x.ndim >= 1 && sameShape(x.shape, target.shape);
+  const expected = soft ? true : x.ndim === 1 ? target.ndim === 0 : x.ndim >= 2 && target.ndim === x.ndim - 1 && target.shape[0] === x.shape[0] && sameShape(x.shape.slice(2), target.shape.slice(1));
+  if (!expected) {
+    throw new RangeError(`${op}: input ${fmtShape(x.shape)} and target ${fmtShape(target.shape)}: expected input (N, C) with target (N), (N, C, d1, ...) with (N, d1, ...), or (C) with a scalar target, of class indices${fused ? ', or class probabilities of the input\'s shape' : ''}`);
+  }
+  const C = x.shape[x.ndim === 1 ? 0 : 1];
+  if (C === 0) throw new RangeError(`${op}: input ${fmtShape(x.shape)} has no classes`);
+  if (weight !== null) {
+    if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor`);
+    weight.assertAlive(op);
+    if (weight.ndim !== 1 || weight.shape[0] !== C) throw new RangeError(`${op}: weight ${fmtShape(weight.shape)} must have one entry per class: expected [${C}] for input ${fmtShape(x.shape)}`);
+  }
+  if (soft) return softTargetLoss(x, target, weight, reduction, eps);
+  if (x.ndim === 2) return rowLoss(op, fused, x, target, weight, reduction, ignoreIndex, eps);
+  // (C) or (N, C, d1, ...): positions become rows of a (M, C) problem
+  return scope(() => {
+    const rows = x.ndim === 1 ? reshape(x, [1, C]) : reshape(permute(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1]), [-1, C]);
+    const l = rowLoss(op, fused, rows, reshape(target, [-1]), weight, reduction, ignoreIndex, eps);
+    return reduction === 'none' ? reshape(l, target.shape) : l;
+  });
 }
 
 /** Cross-entropy of logits (N, C) against class labels (N), softmax and NLL fused. */

@@ -1,46 +1,60 @@
 // 2-d pooling over planes: x is (P, H, W) with P = N C independent planes,
-// the output (P, OH, OW). Windows start at o s - pad and span k; padding
-// never contributes a value (max: -inf, average: see the divisor rules).
+// the output (P, OH, OW). Windows start at o s - pad and span k taps d apart
+// (d = dilation, 1 for averages); taps outside the input never contribute a
+// value (max: -inf, average: see the divisor rules). Windows may run past the
+// padded edge (ceilMode): they are clipped to the input like any other.
 
 /**
- * out[p, oy, ox] = max over the window, idx = h W + w of its first maximum
- * (as a float); NaN wins, like PyTorch. Every window holds at least one
- * element of x (the caller checks pad <= k / 2). The common 2x2, stride 2,
- * unpadded case runs 4 outputs per vector step (same results: max and the
- * first-maximum rule are exact).
+ * out[p, oy, ox] = max over the window's taps, idx = h W + w of its first
+ * maximum (as a float); NaN wins, like PyTorch. A window with no tap inside
+ * the input (possible only with dilation) gives -inf and idx -1 (no gradient).
+ * The common 2x2, stride 2, undilated, unpadded case runs 4 outputs per vector
+ * step wherever those 4 windows lie inside the plane (same results: max and
+ * the first-maximum rule are exact); clipped windows take the scalar rule.
  */
 export function max_pool2d_f32(
-  P: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
+  P: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize, dh: usize, dw: usize,
   OH: usize, OW: usize, xp: usize, outp: usize, idxp: usize,
 ): void {
-  const pairs = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0;
+  const pairs = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1;
+  const fullCols = min<usize>(OW, W >> 1); // 2x2 windows ending inside the row
   for (let p: usize = 0; p < P; p++) {
     const plane = xp + ((p * H * W) << 2);
     for (let oy: usize = 0; oy < OH; oy++) {
       const q = ((p * OH + oy) * OW) << 2;
       let ox: usize = 0;
-      if (pairs) {
-        for (; ox + 4 <= OW; ox += 4) maxPool2x2Step(plane, W, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
+      if (pairs && (oy << 1) + 2 <= H) {
+        for (; ox + 4 <= fullCols; ox += 4) maxPool2x2Step(plane, W, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
       }
-      for (; ox < OW; ox++) maxWindow(plane, H, W, kh, kw, sh, sw, ph, pw, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
+      for (; ox < OW; ox++) maxWindow(plane, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
     }
   }
 }
 
-/** One output of max_pool2d_f32 by the scalar rule. */
+/** The first tap start + i d (i >= 0) at or past 0. */
+// @ts-ignore: decorator
+@inline function firstTap(start: isize, d: usize): isize {
+  return start >= 0 ? start : start + <isize>(((<usize>(-start) + d - 1) / d) * d);
+}
+
+/** One output of max_pool2d_f32 by the scalar rule: taps [a, b) step d per dim, clipped to the input. */
 // @ts-ignore: decorator
 @inline function maxWindow(
-  plane: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
+  plane: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize, dh: usize, dw: usize,
   oy: usize, ox: usize, outp: usize, idxp: usize,
 ): void {
-  const y0 = <isize>(oy * sh) - <isize>ph;
-  const ya = <usize>max<isize>(y0, 0), yb = <usize>min<isize>(y0 + <isize>kh, <isize>H);
-  const x0 = <isize>(ox * sw) - <isize>pw;
-  const xa = <usize>max<isize>(x0, 0), xb = <usize>min<isize>(x0 + <isize>kw, <isize>W);
+  const y0 = <isize>(oy * sh) - <isize>ph, x0 = <isize>(ox * sw) - <isize>pw;
+  const ya = firstTap(y0, dh), yb = min<isize>(y0 + <isize>((kh - 1) * dh + 1), <isize>H);
+  const xa = firstTap(x0, dw), xb = min<isize>(x0 + <isize>((kw - 1) * dw + 1), <isize>W);
+  if (ya >= yb || xa >= xb) {
+    store<f32>(outp, -Infinity);
+    store<f32>(idxp, -1);
+    return;
+  }
   let best: f32 = -Infinity;
-  let at: usize = ya * W + xa;
-  for (let y = ya; y < yb; y++) {
-    for (let x = xa; x < xb; x++) {
+  let at: usize = <usize>ya * W + <usize>xa;
+  for (let y = <usize>ya; y < <usize>yb; y += dh) {
+    for (let x = <usize>xa; x < <usize>xb; x += dw) {
       const v = load<f32>(plane + ((y * W + x) << 2));
       if (v > best || (v != v && best == best)) {
         best = v;
@@ -85,23 +99,26 @@ export function max_pool2d_f32(
 @inline function replaces(c: v128, best: v128): v128 {
   return v128.or(f32x4.gt(c, best), v128.and(f32x4.ne(c, c), f32x4.eq(best, best)));
 }
-/** dx[p, idx[p, q]] += g[p, q] over the Q outputs of each plane, in order (dx zeroed here). */
+/** dx[p, idx[p, q]] += g[p, q] over the Q outputs of each plane, in order (dx zeroed here; idx -1 passes nothing). */
 export function max_pool2d_bwd_f32(P: usize, HW: usize, Q: usize, gp: usize, idxp: usize, dxp: usize): void {
   memory.fill(dxp, 0, (P * HW) << 2);
   for (let p: usize = 0; p < P; p++) {
     const d = dxp + ((p * HW) << 2);
     for (let q: usize = 0; q < Q; q++) {
       const i = (p * Q + q) << 2;
-      const at = d + (<usize>load<f32>(idxp + i) << 2);
+      const k = load<f32>(idxp + i);
+      if (k < 0) continue;
+      const at = d + (<usize>k << 2);
       store<f32>(at, load<f32>(at) + load<f32>(gp + i));
     }
   }
 }
 
 /**
- * Window of output o for an average pool: [start, end) clipped to the input,
- * and PyTorch's divisor: with countIncludePad the window clipped to the padded
- * input (start + k capped at size + pad), else the clipped window.
+ * PyTorch's divisor for the average window starting at (y0, x0): with
+ * countIncludePad the window clipped to the padded input [-pad, size + pad)
+ * (padding counts, the ceilMode overhang past size + pad does not), else the
+ * number of input elements in it.
  */
 // @ts-ignore: decorator
 @inline function avgDivisor(y0: isize, kh: usize, H: usize, ph: usize, x0: isize, kw: usize, W: usize, pw: usize, includePad: bool): f32 {
@@ -117,11 +134,12 @@ export function max_pool2d_bwd_f32(P: usize, HW: usize, Q: usize, gp: usize, idx
 /**
  * Average pooling, forward (backward false: out = window sum / divisor) or
  * backward (backward true: dx[window] += g / divisor, dx zeroed here; xp is g,
- * outp is dx). Windows of PyTorch's avg_pool2d.
+ * outp is dx). Windows of PyTorch's avg_pool2d; divisorOverride > 0 replaces
+ * every window's divisor.
  */
 export function avg_pool2d_f32(
   P: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize,
-  OH: usize, OW: usize, xp: usize, outp: usize, includePad: bool, backward: bool,
+  OH: usize, OW: usize, xp: usize, outp: usize, includePad: bool, backward: bool, divisorOverride: usize,
 ): void {
   if (backward) memory.fill(outp, 0, (P * H * W) << 2);
   for (let p: usize = 0; p < P; p++) {
@@ -132,7 +150,7 @@ export function avg_pool2d_f32(
       for (let ox: usize = 0; ox < OW; ox++) {
         const x0 = <isize>(ox * sw) - <isize>pw;
         const xa = <usize>max<isize>(x0, 0), xb = <usize>min<isize>(x0 + <isize>kw, <isize>W);
-        const div = avgDivisor(y0, kh, H, ph, x0, kw, W, pw, includePad);
+        const div = divisorOverride > 0 ? <f32>divisorOverride : avgDivisor(y0, kh, H, ph, x0, kw, W, pw, includePad);
         windowStep(plane, W, ya, yb, xa, xb, (backward ? xp : outp) + (((p * OH + oy) * OW + ox) << 2), div, backward);
       }
     }

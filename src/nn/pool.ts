@@ -1,56 +1,85 @@
 /**
- * Pooling layers over (N, C, H, W) or (C, H, W), wrapping the functional ops:
- *   MaxPool2d: max over each window;  AvgPool2d: mean over each window
- *   (padding counted unless countIncludePad is false);
+ * Pooling layers over (N, C, H, W) or (C, H, W), wrapping the functional ops
+ * (src/ops/pool.ts has the window, output-size and divisor rules):
+ *   MaxPool2d: max over each window (stride, padding, dilation, ceilMode);
+ *   AvgPool2d: mean over each window (stride, padding, ceilMode,
+ *   countIncludePad, divisorOverride);
  *   AdaptiveAvgPool2d: windows chosen so the output is outputSize.
- * stride defaults to kernelSize, as in PyTorch.
+ * stride defaults to kernelSize, as in PyTorch. Both windowed layers take
+ * (kernelSize, options) or one options object with kernelSize in it, e.g.
+ * new MaxPool2d({ kernelSize: 3, stride: 2, dilation: 2, ceilMode: true }).
  */
 import type { Tensor } from '../tensor';
-import { pairOf, type Pair } from '../ops/conv';
-import { maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/pool';
+import type { Pair } from '../ops/conv';
+import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
 import { Module } from './module';
 
-/** Refuses bad window settings at construction, as PyTorch's layers do at their first call. */
-function checkWindow(op: string, kernelSize: Pair, opts: Pool2dOptions): void {
-  pairOf(op, 'kernelSize', kernelSize, 1);
-  if (opts.stride != null) pairOf(op, 'stride', opts.stride, 1);
-  if (opts.padding !== undefined) pairOf(op, 'padding', opts.padding, 0);
-}
-
-export interface Pool2dOptions {
-  stride?: Pair | null;
-  padding?: Pair;
-}
+/** Options without kernelSize, the second constructor argument. */
+type MaxOptions = Omit<MaxPool2dOptions, 'kernelSize'>;
+type AvgOptions = Omit<AvgPool2dOptions, 'kernelSize'>;
 
 const show = (p: Pair | null | undefined) => (p == null ? 'null' : typeof p === 'number' ? String(p) : `[${p}]`);
 
+/** (kernelSize, options) or (options with kernelSize) as one options object. */
+function optionsOf<T extends { kernelSize: Pair }>(op: string, first: Pair | T, rest: Omit<T, 'kernelSize'> | undefined): T {
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
+    if (rest !== undefined) throw new TypeError(`${op}: pass (kernelSize, options) or one options object, not both`);
+    return { ...(first as T) };
+  }
+  return { ...(rest ?? {}), kernelSize: first as Pair } as T;
+}
+
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly opts: Pool2dOptions = {}) {
+  readonly kernelSize: Pair;
+  readonly opts: MaxOptions;
+
+  constructor(kernelSize: Pair | MaxPool2dOptions, opts?: MaxOptions) {
     super();
-    checkWindow('MaxPool2d', kernelSize, opts);
+    const o = optionsOf<MaxPool2dOptions>('MaxPool2d', kernelSize, opts);
+    // refuses bad window settings at construction, as PyTorch's layers do at their first call
+    poolWindow('MaxPool2d', o, 'max');
+    const { kernelSize: k, ...rest } = o;
+    this.kernelSize = k;
+    this.opts = rest;
   }
 
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.opts.stride ?? null, padding: this.opts.padding ?? 0 });
+    return maxPool2d(x, { ...this.opts, kernelSize: this.kernelSize });
   }
 
+  /** PyTorch's fields: kernelSize, stride, padding, dilation, ceilMode. */
   override extraRepr(): string {
-    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.opts.stride ?? this.kernelSize)}, padding=${show(this.opts.padding ?? 0)}`;
+    const o = this.opts;
+    return `kernelSize=${show(this.kernelSize)}, stride=${show(o.stride ?? this.kernelSize)}, padding=${show(o.padding ?? 0)}, dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`;
   }
 }
 
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly opts: Pool2dOptions & { countIncludePad?: boolean } = {}) {
+  readonly kernelSize: Pair;
+  readonly opts: AvgOptions;
+
+  constructor(kernelSize: Pair | AvgPool2dOptions, opts?: AvgOptions) {
     super();
-    checkWindow('AvgPool2d', kernelSize, opts);
+    const o = optionsOf<AvgPool2dOptions>('AvgPool2d', kernelSize, opts);
+    poolWindow('AvgPool2d', o, 'avg');
+    const { kernelSize: k, ...rest } = o;
+    this.kernelSize = k;
+    this.opts = rest;
   }
 
   forward(x: Tensor): Tensor {
-    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.opts.stride ?? null, padding: this.opts.padding ?? 0, countIncludePad: this.opts.countIncludePad ?? true });
+    return avgPool2d(x, { ...this.opts, kernelSize: this.kernelSize });
   }
 
+  /** kernelSize, stride, padding (PyTorch's fields), then the other options where they differ from the defaults. */
   override extraRepr(): string {
-    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.opts.stride ?? this.kernelSize)}, padding=${show(this.opts.padding ?? 0)}`;
+    const o = this.opts;
+    const extra = [
+      o.ceilMode ? ', ceilMode=true' : '',
+      o.countIncludePad === false ? ', countIncludePad=false' : '',
+      o.divisorOverride != null ? `, divisorOverride=${o.divisorOverride}` : '',
+    ].join('');
+    return `kernelSize=${show(this.kernelSize)}, stride=${show(o.stride ?? this.kernelSize)}, padding=${show(o.padding ?? 0)}${extra}`;
   }
 }
 

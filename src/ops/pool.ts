@@ -1,10 +1,25 @@
 /**
- * 2-d pooling with PyTorch's semantics over (N, C, H, W) or (C, H, W) input;
- * output size floor((H + 2 pad - k) / stride) + 1 (adaptive: the given size).
- *   maxPool2d: y = max over the window (padding counts as -inf);
- *     dx[argmax] += g, the first maximum on ties.
- *   avgPool2d: y = window sum / divisor, the divisor being the window clipped
- *     to the padded input (countIncludePad) or to the input; dx[window] += g / divisor.
+ * 2-d pooling with PyTorch's semantics over (N, C, H, W) or (C, H, W) input.
+ * A window of output o starts at o s - p and holds k taps d apart (dilation d,
+ * max pooling only; 1 for averages), so it spans d (k - 1) + 1 positions.
+ * Output size per dim (PyTorch's pooling_output_shape):
+ *   out = floor((in + 2p - d (k - 1) - 1) / s) + 1, or with ceilMode the ceil;
+ *   with ceilMode, if (out - 1) s >= in + p then out -= 1 (the last window must
+ *   start inside the input or the left padding). Windows running past the
+ *   padded edge are clipped.
+ * Checks: kernelSize, stride, dilation integers >= 1; padding an integer >= 0
+ * and at most half the effective kernel, p <= floor((d (k - 1) + 1) / 2);
+ * out >= 1; divisorOverride a positive integer.
+ *   maxPool2d: y = max over the window's taps inside the input (padding counts
+ *     as -inf); dx[argmax] += g, the first maximum on ties. A window with no
+ *     tap inside the input (possible only with dilation) gives -inf and no gradient.
+ *   avgPool2d: y = window sum / divisor, dx[window] += g / divisor, the divisor
+ *     per window (PyTorch's AvgPoolKernel: pool_size is taken before clipping
+ *     to the input):
+ *       divisorOverride if given; else with countIncludePad (the default)
+ *       (min(y0 + kh, H + ph) - y0) (min(x0 + kw, W + pw) - x0), the window
+ *       clipped to the padded input [-p, in + p) (padding counts, the ceilMode
+ *       overhang past in + p does not); else the number of input elements in it.
  *   adaptiveAvgPool2d: windows [floor(o H / OH), ceil((o + 1) H / OH)), an average each.
  */
 import { Tensor } from '../tensor';
@@ -17,15 +32,31 @@ import { pairOf, type Pair } from './conv';
 
 export interface Pool2dOptions {
   kernelSize: Pair;
+  /** Defaults to kernelSize. */
   stride?: Pair | null;
   padding?: Pair;
+  /** Output size by ceil instead of floor (see the rule above). */
+  ceilMode?: boolean;
+}
+
+export interface MaxPool2dOptions extends Pool2dOptions {
+  /** Spacing of the window's taps. */
+  dilation?: Pair;
 }
 
 export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
+  /** Divides every window sum by this positive integer instead. */
+  divisorOverride?: number | null;
 }
 
-interface PoolGeometry { P: number; lead: number[]; H: number; W: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; OH: number; OW: number }
+/** A checked pooling window, independent of the input. */
+export interface PoolWindow {
+  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  ceilMode: boolean; includePad: boolean; divisorOverride: number;
+}
+
+interface PoolGeometry extends PoolWindow { P: number; lead: number[]; H: number; W: number; OH: number; OW: number }
 
 function planes(op: string, x: Tensor): { P: number; lead: number[]; H: number; W: number } {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
@@ -36,16 +67,55 @@ function planes(op: string, x: Tensor): { P: number; lead: number[]; H: number; 
   return { P: lead.reduce((a, b) => a * b, 1), lead, H: x.shape[x.ndim - 2], W: x.shape[x.ndim - 1] };
 }
 
-function poolGeometry(op: string, x: Tensor, opts: Pool2dOptions): PoolGeometry {
-  const base = planes(op, x);
-  if (opts === undefined || opts.kernelSize === undefined) throw new RangeError(`${op}: kernelSize is required`);
+function optionalBool(op: string, name: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * Checks the window options of a max (dilation allowed) or average
+ * (countIncludePad, divisorOverride allowed) pool, as PyTorch does before
+ * looking at the input; the nn modules call it at construction.
+ */
+export function poolWindow(op: string, opts: MaxPool2dOptions & AvgPool2dOptions, kind: 'max' | 'avg'): PoolWindow {
+  if (opts === null || typeof opts !== 'object' || opts.kernelSize === undefined) throw new RangeError(`${op}: kernelSize is required`);
   const [kh, kw] = pairOf(op, 'kernelSize', opts.kernelSize, 1);
   const [sh, sw] = pairOf(op, 'stride', opts.stride ?? opts.kernelSize, 1);
   const [ph, pw] = pairOf(op, 'padding', opts.padding ?? 0, 0);
-  if (2 * ph > kh || 2 * pw > kw) throw new RangeError(`${op}: padding ${JSON.stringify(opts.padding)} should be at most half of kernelSize ${JSON.stringify(opts.kernelSize)}`);
-  const OH = Math.floor((base.H + 2 * ph - kh) / sh) + 1, OW = Math.floor((base.W + 2 * pw - kw) / sw) + 1;
-  if (OH < 1 || OW < 1) throw new RangeError(`${op}: input ${fmtShape(x.shape)} is smaller than the kernel ${kh}x${kw} (padding ${ph}x${pw})`);
-  return { ...base, kh, kw, sh, sw, ph, pw, OH, OW };
+  if (kind === 'avg' && opts.dilation !== undefined) throw new RangeError(`${op}: dilation is not an option of average pooling (PyTorch's AvgPool2d has none), got ${JSON.stringify(opts.dilation)}`);
+  if (kind === 'max' && (opts.countIncludePad !== undefined || opts.divisorOverride != null)) throw new RangeError(`${op}: countIncludePad and divisorOverride are options of average pooling only`);
+  const [dh, dw] = pairOf(op, 'dilation', opts.dilation ?? 1, 1);
+  const eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+  if (ph > Math.floor(eh / 2) || pw > Math.floor(ew / 2)) {
+    throw new RangeError(`${op}: padding ${ph}x${pw} should be at most half of the effective kernel size ${eh}x${ew} (kernelSize ${kh}x${kw}, dilation ${dh}x${dw})`);
+  }
+  const d = opts.divisorOverride;
+  if (d != null && !(Number.isInteger(d) && d >= 1)) throw new RangeError(`${op}: divisorOverride must be a positive integer or null, got ${JSON.stringify(d)}`);
+  return {
+    kh, kw, sh, sw, ph, pw, dh, dw,
+    ceilMode: optionalBool(op, 'ceilMode', opts.ceilMode, false),
+    includePad: optionalBool(op, 'countIncludePad', opts.countIncludePad, true),
+    divisorOverride: d ?? 0,
+  };
+}
+
+/** PyTorch's output size along one dim (see the doc comment at the top). */
+function outputSize(n: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
+  let o = Math.floor((n + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0)) / s) + 1;
+  if (ceilMode && (o - 1) * s >= n + p) o -= 1;
+  return o;
+}
+
+function poolGeometry(op: string, x: Tensor, opts: MaxPool2dOptions & AvgPool2dOptions, kind: 'max' | 'avg'): PoolGeometry {
+  const base = planes(op, x);
+  const w = poolWindow(op, opts, kind);
+  const OH = outputSize(base.H, w.kh, w.sh, w.ph, w.dh, w.ceilMode), OW = outputSize(base.W, w.kw, w.sw, w.pw, w.dw, w.ceilMode);
+  if (OH < 1 || OW < 1) {
+    const dil = kind === 'max' ? `, dilation ${w.dh}x${w.dw}` : '';
+    throw new RangeError(`${op}: input ${fmtShape(x.shape)} gives output size ${OH}x${OW}, too small (kernelSize ${w.kh}x${w.kw}, stride ${w.sh}x${w.sw}, padding ${w.ph}x${w.pw}${dil}, ceilMode ${w.ceilMode})`);
+  }
+  return { ...base, ...w, OH, OW };
 }
 
 /**
@@ -59,13 +129,13 @@ function overPlanes(P: number, workPerPlane: number, run: (k: Kernels, p0: numbe
 
 const outShape = (g: { lead: number[]; OH: number; OW: number }): number[] => [...g.lead, g.OH, g.OW];
 
-export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const g = poolGeometry('maxPool2d', x, opts);
+export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
+  const g = poolGeometry('maxPool2d', x, opts, 'max');
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g)), idx = Tensor.empty(outShape(g));
   const HW = g.H * g.W, Q = g.OH * g.OW;
   overPlanes(g.P, Q * g.kh * g.kw, (kt, p0, n) =>
-    kt.max_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, idx.ptr + p0 * Q * 4),
+    kt.max_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, idx.ptr + p0 * Q * 4),
   );
   if (owned) xc.dispose();
   if (needsGrad(x)) {
@@ -82,15 +152,14 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 }
 
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
-  const g = poolGeometry('avgPool2d', x, opts);
-  const include = opts.countIncludePad ?? true;
+  const g = poolGeometry('avgPool2d', x, opts, 'avg');
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g));
   const HW = g.H * g.W, Q = g.OH * g.OW;
   // forward reads planes of HW and writes planes of Q; backward the reverse
   const run = (src: number, dst: number, backward: boolean): void =>
     overPlanes(g.P, Q * g.kh * g.kw, (kt, p0, n) =>
-      kt.avg_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, src + p0 * (backward ? Q : HW) * 4, dst + p0 * (backward ? HW : Q) * 4, include ? 1 : 0, backward ? 1 : 0),
+      kt.avg_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, src + p0 * (backward ? Q : HW) * 4, dst + p0 * (backward ? HW : Q) * 4, g.includePad ? 1 : 0, backward ? 1 : 0, g.divisorOverride),
     );
   run(xc.ptr, out.ptr, false);
   if (owned) xc.dispose();

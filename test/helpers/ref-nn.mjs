@@ -25,32 +25,53 @@ export function refConv(x, w, b, { stride = 1, padding = 0, dilation = 1, groups
   return nd([N, O, OH, OW], out);
 }
 
-/** Pools every (H, W) plane of x with window(oy, ox) -> [ya, yb, xa, xb, divisor] and a combiner. */
+/**
+ * Pools every (H, W) plane of x with window(oy, ox) -> [ya, yb, xa, xb, div, dy = 1, dx = 1]
+ * (taps ya, ya + dy, ... below yb; taps outside the plane are skipped) and a
+ * combiner: max (-Infinity for a window with no tap inside), or the sum over
+ * div, div null meaning the number of taps inside the plane.
+ */
 export function refPool(x, OH, OW, window, kind) {
   const [H, W] = x.shape.slice(-2), P = x.data.length / (H * W);
   const out = new Float64Array(P * OH * OW);
   for (let p = 0; p < P; p++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-    const [ya, yb, xa, xb, div] = window(oy, ox, H, W);
-    let acc = kind === 'max' ? -Infinity : 0;
-    for (let y = Math.max(0, ya); y < Math.min(H, yb); y++) for (let xx = Math.max(0, xa); xx < Math.min(W, xb); xx++) {
+    const [ya, yb, xa, xb, div, dy = 1, dx = 1] = window(oy, ox, H, W);
+    let acc = kind === 'max' ? -Infinity : 0, inside = 0;
+    for (let y = ya; y < yb; y += dy) for (let xx = xa; xx < xb; xx += dx) {
+      if (y < 0 || y >= H || xx < 0 || xx >= W) continue;
       const v = x.data[(p * H + y) * W + xx];
       acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+      inside++;
     }
-    out[(p * OH + oy) * OW + ox] = kind === 'max' ? acc : acc / div;
+    out[(p * OH + oy) * OW + ox] = kind === 'max' ? acc : acc / (div ?? inside);
   }
   return nd([...x.shape.slice(0, -2), OH, OW], out);
 }
 
-export function refWindowed(x, { kernelSize, stride, padding = 0, countIncludePad = true }, kind) {
-  const [kh, kw] = pair(kernelSize), [sh, sw] = pair(stride ?? kernelSize), [ph, pw] = pair(padding);
+/**
+ * PyTorch's pooled size of one dim: floor or (ceilMode) ceil of
+ * (n + 2p - d (k - 1) - 1) / s, plus 1, minus 1 again in ceilMode when the
+ * last window would start at or past n + p.
+ */
+export function poolOutSize(n, k, s, p, d, ceilMode) {
+  const span = (n + 2 * p - d * (k - 1) - 1) / s;
+  const o = (ceilMode ? Math.ceil(span) : Math.floor(span)) + 1;
+  return ceilMode && (o - 1) * s >= n + p ? o - 1 : o;
+}
+
+/**
+ * max/avg pooling with PyTorch's options. Average divisor: divisorOverride,
+ * else with countIncludePad the window clipped to [-p, n + p) per dim, else
+ * the number of input elements in the window.
+ */
+export function refWindowed(x, { kernelSize, stride, padding = 0, dilation = 1, ceilMode = false, countIncludePad = true, divisorOverride = null }, kind) {
+  const [kh, kw] = pair(kernelSize), [sh, sw] = pair(stride ?? kernelSize), [ph, pw] = pair(padding), [dh, dw] = pair(dilation);
   const [H, W] = x.shape.slice(-2);
-  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1, OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  const OH = poolOutSize(H, kh, sh, ph, dh, ceilMode), OW = poolOutSize(W, kw, sw, pw, dw, ceilMode);
   return refPool(x, OH, OW, (oy, ox) => {
-    const ya = oy * sh - ph, xa = ox * sw - pw, yb = ya + kh, xb = xa + kw;
-    const div = countIncludePad
-      ? (Math.min(yb, H + ph) - ya) * (Math.min(xb, W + pw) - xa)
-      : (Math.min(yb, H) - Math.max(ya, 0)) * (Math.min(xb, W) - Math.max(xa, 0));
-    return [ya, yb, xa, xb, div];
+    const ya = oy * sh - ph, xa = ox * sw - pw, yb = ya + dh * (kh - 1) + 1, xb = xa + dw * (kw - 1) + 1;
+    const div = divisorOverride ?? (countIncludePad ? (Math.min(yb, H + ph) - ya) * (Math.min(xb, W + pw) - xa) : null);
+    return [ya, yb, xa, xb, div, dh, dw];
   }, kind);
 }
 

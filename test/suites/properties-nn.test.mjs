@@ -1,6 +1,7 @@
 // Property tests over random module configurations, seeded (a failure names
 // its seed): conv2d with random strides, paddings, dilations and groups;
-// max/average pooling with random windows; batch norm in training and eval
+// max/average pooling with random windows, dilation (max), ceilMode and
+// divisorOverride (average); batch norm in training and eval
 // mode. Values and gradients against the float64 references.
 import { suite, sg, rng } from '../helpers/harness.mjs';
 import { gradcheck } from '../helpers/gradcheck.mjs';
@@ -36,19 +37,27 @@ test(`conv2d: ${CASES} random configurations (stride, padding, dilation, groups,
   });
 });
 
-test(`pooling: ${CASES} random windows (max on distinct values, average with and without padding counted)`, () => {
+test(`pooling: ${CASES} random windows (max with dilation on distinct values, average with and without padding counted or a divisorOverride; ceilMode either way)`, () => {
   each(6000, (r, seed, note) => {
     const kernelSize = [1 + r.int(3), 1 + r.int(3)];
     const stride = [1 + r.int(2), 1 + r.int(3)];
+    const dilation = [1 + r.int(2), 1 + r.int(3)];
+    const span = [0, 1].map((i) => dilation[i] * (kernelSize[i] - 1) + 1);
+    const ceilMode = r.next() < 0.5;
+    // padding up to half the (dilated, for max) window; the input at least one dilated window, so every max window holds a tap
+    const maxPadding = [r.int(Math.floor(span[0] / 2) + 1), r.int(Math.floor(span[1] / 2) + 1)];
     const padding = [r.int(Math.floor(kernelSize[0] / 2) + 1), r.int(Math.floor(kernelSize[1] / 2) + 1)];
-    const shape = [1 + r.int(2), 1 + r.int(2), kernelSize[0] + r.int(4), kernelSize[1] + r.int(4)];
+    const shape = [1 + r.int(2), 1 + r.int(2), span[0] + r.int(4), span[1] + r.int(4)];
     const countIncludePad = r.next() < 0.5;
+    const divisorOverride = r.next() < 0.25 ? 1 + r.int(6) : null;
     const n = shape.reduce((a, b) => a * b, 1);
     // distinct values keep the max's argmax away from ties
     const data = Array.from({ length: n }, (_, i) => ((i * 7919) % n) / n - 0.5);
-    note(`shape ${JSON.stringify(shape)} kernel ${kernelSize} stride ${stride} padding ${padding} countIncludePad ${countIncludePad}`);
-    gradcheck({ inputs: [{ shape, data }], fn: (x) => sg.maxPool2d(x, { kernelSize, stride, padding }), ref: (x) => refWindowed(x, { kernelSize, stride, padding }, 'max'), seed });
-    gradcheck({ inputs: [{ shape }], fn: (x) => sg.avgPool2d(x, { kernelSize, stride, padding, countIncludePad }), ref: (x) => refWindowed(x, { kernelSize, stride, padding, countIncludePad }, 'avg'), seed });
+    const maxOpts = { kernelSize, stride, padding: maxPadding, dilation, ceilMode };
+    const avgOpts = { kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride };
+    note(`shape ${JSON.stringify(shape)} max ${JSON.stringify(maxOpts)} avg ${JSON.stringify(avgOpts)}`);
+    gradcheck({ inputs: [{ shape, data }], fn: (x) => sg.maxPool2d(x, maxOpts), ref: (x) => refWindowed(x, maxOpts, 'max'), seed });
+    gradcheck({ inputs: [{ shape }], fn: (x) => sg.avgPool2d(x, avgOpts), ref: (x) => refWindowed(x, avgOpts, 'avg'), seed });
   });
 });
 

@@ -141,15 +141,18 @@ test('large elementwise ops (unary and binary, with a scalar operand): bit-ident
   }
 });
 
-test('pooling forward and backward (max, average, adaptive): bit-identical for 1, 2, 3 threads', () => {
+test('pooling forward and backward (max, average, adaptive; dilation, ceilMode, divisorOverride): bit-identical for 1, 2, 3 threads', () => {
   sameBitsForThreadCounts('pooling', () => {
     const x = randT([3, 5, 9, 11], 17, true);
     const m = sg.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 });
     const a = sg.avgPool2d(x, { kernelSize: 2, countIncludePad: false });
     const p = sg.adaptiveAvgPool2d(x, [4, 3]);
-    const w = [randT([...m.shape], 1), randT([...a.shape], 2), randT([...p.shape], 3)];
-    sg.add(sg.add(m.mul(w[0]).sum(), a.mul(w[1]).sum()), p.mul(w[2]).sum()).backward();
-    return [m.toArray(), a.toArray(), p.toArray(), x.grad.toArray()];
+    const md = sg.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 2, dilation: 2, ceilMode: true });
+    const ac = sg.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true });
+    const ad = sg.avgPool2d(x, { kernelSize: 2, ceilMode: true, divisorOverride: 3 });
+    const outs = [m, a, p, md, ac, ad];
+    outs.map((o, i) => o.mul(randT([...o.shape], 1 + i)).sum()).reduce((s, t) => sg.add(s, t)).backward();
+    return [...outs.map((o) => o.toArray()), x.grad.toArray()];
   });
 });
 

@@ -12,7 +12,9 @@
  * out >= 1; divisorOverride a positive integer.
  *   maxPool2d: y = max over the window's taps inside the input (padding counts
  *     as -inf); dx[argmax] += g, the first maximum on ties. A window with no
- *     tap inside the input (possible only with dilation) gives -inf and no gradient.
+ *     tap inside the input (possible only with dilation: kernel 2, dilation 3,
+ *     padding 2 over a width of 2 has taps -1 and 2 in its second window)
+ *     gives -inf, as PyTorch's CPU kernel does, and passes no gradient.
  *   avgPool2d: y = window sum / divisor, dx[window] += g / divisor, the divisor
  *     per window (PyTorch's AvgPoolKernel: pool_size is taken before clipping
  *     to the input):

@@ -54,22 +54,26 @@ export class Tensor {
 
   /**
    * Internal: wraps `storage` (whose reference the tensor takes over).
-   * `tracked` handles join the current scope and the GC safety net; untracked
-   * ones (saved for backward) are freed by their owner.
+   * `tracked` handles join the current scope, or, outside any scope, the GC
+   * safety net (a scope frees what it does not hand out, and registers what
+   * it hands to no enclosing scope); untracked ones (saved for backward) are
+   * freed by their owner.
    */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, tracked = true) {
     this.storage = storage;
     this.shape = shape;
     this.strides = strides;
     this.offset = offset;
+    this.held = null;
     countTensor(1);
-    if (tracked) {
-      this.held = { storage, node: null };
-      registry.register(this, this.held, this);
-      track(this);
-    } else {
-      this.held = null;
-    }
+    if (tracked && !track(this)) this.joinSafetyNet();
+  }
+
+  /** Internal: from now on, if this handle is dropped undisposed, the garbage collector frees its memory. */
+  joinSafetyNet(): void {
+    if (this.held !== null || this.dead) return;
+    this.held = { storage: this.storage, node: this.node };
+    registry.register(this, this.held, this);
   }
 
   /** A new contiguous tensor with uninitialised content. */

@@ -6,9 +6,11 @@ import { Tensor } from '../tensor';
 
 let current: Tensor[] | null = null;
 
-/** Registers a new user-visible tensor with the innermost scope, if any. */
-export function track(t: Tensor): void {
-  if (current !== null) current.push(t);
+/** Registers a new user-visible tensor with the innermost scope; false when no scope is running. */
+export function track(t: Tensor): boolean {
+  if (current === null) return false;
+  current.push(t);
+  return true;
 }
 
 /** Tensors reachable from a value: the value itself, arrays, plain objects, Maps. */
@@ -56,8 +58,9 @@ export function runScoped<T>(fn: () => T, outer: Tensor[] | null): T {
   const keep = new Set<Tensor>();
   collect(result, keep);
   for (const t of mine) {
-    if (keep.has(t)) outer?.push(t);
-    else t.dispose();
+    if (!keep.has(t)) t.dispose();
+    else if (outer !== null) outer.push(t);
+    else t.joinSafetyNet();
   }
   return result;
 }

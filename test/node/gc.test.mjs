@@ -29,4 +29,19 @@ test('tensors dropped without dispose are freed by the garbage collector', async
   assert.is(after.bytesInUse, before.bytesInUse);
 });
 
+test('a tensor handed out of the outermost scope joins the safety net: dropped, it is freed by the garbage collector', async () => {
+  await collect();
+  const before = sg.memory();
+  (() => {
+    // made inside scopes (which register nothing), then returned to no enclosing scope
+    const kept = sg.scope(() => sg.scope(() => sg.randn([128, 128], { requiresGrad: true }).tanh()));
+    void kept.shape;
+  })();
+  assert.ok(sg.memory().liveTensors > before.liveTensors);
+  await collect();
+  const after = sg.memory();
+  assert.is(after.liveTensors, before.liveTensors);
+  assert.is(after.bytesInUse, before.bytesInUse);
+});
+
 test.run();

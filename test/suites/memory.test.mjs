@@ -15,6 +15,26 @@ test('memory() reports bytes in use, peak and live tensors', () => {
   assert.is(sg.memory().bytesInUse, before.bytesInUse);
 });
 
+test('size classes: a block of b bytes takes 64 bytes, or 2^e (1, 1.25, 1.5, 1.75) rounded up to 64', () => {
+  const cls = (b) => {
+    if (b <= 64) return 64;
+    const e = Math.floor(Math.log2(b)), q = 2 ** e / 4;
+    return Math.ceil((2 ** e + Math.ceil((b - 2 ** e) / q) * q) / 64) * 64;
+  };
+  const debug = sg.setHeapDebug(false);
+  try {
+    const floats = [1, 16, 17, 31, 32, 33, 100, 255, 256, 257, 320, 321, 1000, 4095, 4096, 4097, 5119, 5121, 6143, 7169, 65535, 81921, 1 << 20, (1 << 20) + 1, 3 << 20];
+    for (const n of floats) {
+      const before = sg.memory().bytesInUse;
+      const t = sg.zeros([n]);
+      assert.is(sg.memory().bytesInUse - before, cls(4 * n), `${n} floats (${4 * n} bytes)`);
+      t.dispose();
+    }
+  } finally {
+    sg.setHeapDebug(debug);
+  }
+});
+
 test('asking past the limit gives a clear error and the heap stays usable', () => {
   const previous = sg.setMemoryLimit(64 * 2 ** 20);
   try {

@@ -25,6 +25,14 @@ function sgBinary(op, n, requiresGrad) {
   };
 }
 
+/** 100 adds of n floats inside one scope (tensors freed together at its end, as in a training step). */
+function sgAddsInScope(n) {
+  return ({ sg }) => {
+    const a = sgTensor(sg, [n], { requiresGrad: true }), b = sgTensor(sg, [n], { requiresGrad: true });
+    return { run: () => sg.scope(() => { for (let i = 0; i < 100; i++) sg.add(a, b); }), dispose: () => { a.dispose(); b.dispose(); } };
+  };
+}
+
 function sgUnary(op, n) {
   return ({ sg }) => {
     const a = sgTensor(sg, [n]);
@@ -132,6 +140,14 @@ function tfBinary(backend, op, n) {
   return tfSetup(backend, (tf) => {
     const a = tf.tensor1d(rand(n)), b = tf.tensor1d(rand(n));
     return { run: () => tf[op](a, b).dispose(), dispose: () => { a.dispose(); b.dispose(); } };
+  });
+}
+
+/** 100 adds of n floats inside one tf.tidy. */
+function tfAddsInTidy(backend, n) {
+  return tfSetup(backend, (tf) => {
+    const a = tf.tensor1d(rand(n)), b = tf.tensor1d(rand(n));
+    return { run: () => tf.tidy(() => { for (let i = 0; i < 100; i++) tf.add(a, b); }), dispose: () => { a.dispose(); b.dispose(); } };
   });
 }
 
@@ -321,6 +337,8 @@ const mlpFlops = (dims, batch) => dims.slice(1).reduce((s, d, i) => s + 6 * batc
 export const rows = [
   { id: 'dispatch-add-32', group: 'dispatch', label: 'add of 32 floats (simdgrad inputs requiresGrad: node recorded)', ...perCall,
     contenders: { simdgrad: sgBinary('add', 32, true), 'tfjs-wasm': tfBinary('wasm', 'add', 32) } },
+  { id: 'dispatch-add-32-scope', group: 'dispatch', label: 'add of 32 floats, 100 per scope / tf.tidy (per add; simdgrad records nodes)', unit: 'µs', lowerIsBetter: true, figure: (ms) => ms * 10,
+    contenders: { simdgrad: sgAddsInScope(32), 'tfjs-wasm': tfAddsInTidy('wasm', 32) } },
   { id: 'add-1M', group: 'elementwise', label: 'add, 1M floats (12 MB moved)', ...gbps(12 * 2 ** 20 * 1.0),
     contenders: { simdgrad: sgBinary('add', 2 ** 20, false), 'tfjs-wasm': tfBinary('wasm', 'add', 2 ** 20) } },
   { id: 'relu-1M', group: 'elementwise', label: 'relu, 1M floats (8 MB moved)', ...gbps(8 * 2 ** 20),

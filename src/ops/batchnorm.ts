@@ -14,7 +14,7 @@
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
-import { parallelFor } from '../runtime/parallel';
+import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize } from './create';
@@ -33,7 +33,7 @@ export function channelSum(x: Tensor): Tensor {
   const [N, C, L] = ncl(x);
   const out = Tensor.empty([C]);
   const xp = x.ptr, op = out.ptr;
-  parallelFor(C, N * C * L, (k, lo, hi) => k.channel_sum_f32(N, C, L, lo, hi, xp, op));
+  parallelFor(C, N * C * L * ELEMENT_WORK, (k, lo, hi) => k.channel_sum_f32(N, C, L, lo, hi, xp, op));
   return out;
 }
 
@@ -77,7 +77,7 @@ export function batchNorm(
   if (training) {
     const variance = Tensor.empty([C]);
     // per-channel reductions: threads split the channels, never a sum
-    parallelFor(C, 2 * N * C * L, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, xc.ptr, mean.ptr, variance.ptr));
+    parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, xc.ptr, mean.ptr, variance.ptr));
     k.bn_params_f32(C, mean.ptr, variance.ptr, wc?.ptr ?? 0, bc?.ptr ?? 0, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
     if (runningMean !== null || runningVar !== null) {
       k.bn_update_running_f32(C, mean.ptr, variance.ptr, runningMean?.ptr ?? 0, runningVar?.ptr ?? 0, momentum, M / (M - 1));
@@ -93,7 +93,7 @@ export function batchNorm(
   const out = Tensor.empty(x.shape);
   // normalise + affine: samples are independent, so split them across threads (same bits for any split)
   const sample = C * L;
-  parallelFor(N, N * sample, (kt, lo, hi) => kt.channel_affine_f32(hi - lo, C, L, xc.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
+  parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => kt.channel_affine_f32(hi - lo, C, L, xc.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
   scale.dispose();
   shift.dispose();
   if (needsGrad(x, weight, bias)) {
@@ -106,7 +106,7 @@ export function batchNorm(
       const dx = wantX ? Tensor.empty(shape) : null;
       const dw = wantW ? Tensor.empty([C]) : null;
       const db = wantB ? Tensor.empty([C]) : null;
-      parallelFor(C, 2 * N * C * L, (kt, lo, hi) =>
+      parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) =>
         kt.bn_backward_f32(N, C, L, lo, hi, xs.ptr, gc.ptr, ms.ptr, is.ptr, ws?.ptr ?? 0, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0, training ? 1 : 0),
       );
       const grads: (Tensor | null)[] = [dx];

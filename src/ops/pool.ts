@@ -26,7 +26,7 @@
  */
 import { Tensor } from '../tensor';
 import type { Kernels } from '../runtime/kernels.generated';
-import { parallelFor } from '../runtime/parallel';
+import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize } from './create';
@@ -126,7 +126,7 @@ function poolGeometry(op: string, x: Tensor, opts: MaxPool2dOptions & AvgPool2dO
  * `run` offsets its pointers by the first plane p0 of its n planes.
  */
 function overPlanes(P: number, workPerPlane: number, run: (k: Kernels, p0: number, n: number) => void): void {
-  parallelFor(P, P * workPerPlane, (k, lo, hi) => run(k, lo, hi - lo));
+  parallelFor(P, P * workPerPlane * ELEMENT_WORK, (k, lo, hi) => run(k, lo, hi - lo));
 }
 
 const outShape = (g: { lead: number[]; OH: number; OW: number }): number[] => [...g.lead, g.OH, g.OW];

@@ -7,7 +7,7 @@
  */
 import { Tensor } from '../tensor';
 import type { Kernels } from '../runtime/kernels.generated';
-import { parallelFor } from '../runtime/parallel';
+import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize, full } from './create';
 import { launchBinary, mul, div } from './binary';
@@ -27,7 +27,7 @@ export function launchUnary(op: string, x: Tensor, run: (k: Kernels, n: number, 
   const { t, owned } = materialize(x);
   const out = Tensor.empty(x.shape);
   const n = out.numel(), xp = t.ptr, outp = out.ptr;
-  parallelFor(Math.ceil(n / CHUNK), n, (k, lo, hi) => {
+  parallelFor(Math.ceil(n / CHUNK), n * ELEMENT_WORK, (k, lo, hi) => {
     const start = lo * CHUNK;
     run(k, Math.min(hi * CHUNK, n) - start, xp + start * 4, outp + start * 4);
   });

@@ -27,6 +27,7 @@ import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { WORKER_SOURCE } from './worker-code.generated';
 import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, failLane, readErrorText, type Call } from './task';
 import type { WorkerInit } from './worker-main';
+import type { ThreadSupport } from './thread-support';
 
 export interface ThreadingStatus {
   /** Whether kernels may run on several threads. */
@@ -54,6 +55,8 @@ let startError = '';
 let tasksRun = 0;
 /** Workers that have been seen ready: one of them whose READY bit is clear has exited. */
 let seenReady = 0;
+/** The ids 0 .. n-1 of readyWorkers() when all n wanted workers are ready. */
+let allReady: number[] = [];
 
 /** The control block: the first CTL_WORDS words of the shared memory (they never move). */
 function ctl(): Int32Array {
@@ -73,14 +76,21 @@ function canBlock(): boolean {
   return canBlockRef;
 }
 
+let supportRef: ThreadSupport | undefined;
+
+/** The runtime's thread support (fixed at engine init). */
+function support(): ThreadSupport {
+  return (supportRef ??= threadContext().support);
+}
+
 function possible(): boolean {
-  return threadContext().support.host !== 'none' && startError === '';
+  return support().host !== 'none' && startError === '';
 }
 
 /** The thread count in use: setNumThreads' value (default: the number of cores), or 1 when threads are unavailable. */
 export function getNumThreads(): number {
   if (!possible()) return 1;
-  return Math.min(requested ?? threadContext().support.cores, MAX_WORKERS + 1);
+  return Math.min(requested ?? support().cores, MAX_WORKERS + 1);
 }
 
 /**
@@ -102,9 +112,9 @@ function readyMask(): number {
 
 /** Whether threads are on, how many, and if not, why. */
 export function threadingStatus(): ThreadingStatus {
-  const { support } = threadContext();
-  const base = { workersReady: support.host === 'none' ? 0 : popcount(readyMask()), parallelTasks: tasksRun };
-  if (support.host === 'none') return { enabled: false, threads: 1, reason: support.reason, ...base };
+  const { host, reason } = support();
+  const base = { workersReady: host === 'none' ? 0 : popcount(readyMask()), parallelTasks: tasksRun };
+  if (host === 'none') return { enabled: false, threads: 1, reason, ...base };
   if (startError !== '') return { enabled: false, threads: 1, reason: startError, ...base };
   const threads = getNumThreads();
   if (threads === 1) return { enabled: false, threads: 1, reason: requested === 1 ? 'setNumThreads(1)' : 'one core', ...base };
@@ -126,15 +136,16 @@ type NodeWorkerCtor = new (code: string, opts: { eval: boolean }) => {
 
 /** Starts worker `id` and sends it the modules and the memory. */
 function spawn(id: number): void {
-  const { support, memory, modules } = threadContext();
+  const { memory, modules } = threadContext();
+  const { host, NodeWorker } = support();
   const init: WorkerInit = { id, memory, modules, exitOnLane: (globalThis as { SIMDGRAD_TEST_WORKER_EXIT_ON_LANE?: number }).SIMDGRAD_TEST_WORKER_EXIT_ON_LANE ?? 0 };
   // an error before the worker ever became ready turns threads off (with the
   // reason); a worker that fails later has exited and is replaced
   const fail = (e: unknown): void => {
     if ((seenReady & (1 << id)) === 0) startError = `worker ${id} failed: ${e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e)}`;
   };
-  if (support.host === 'node') {
-    const Ctor = support.NodeWorker as NodeWorkerCtor;
+  if (host === 'node') {
+    const Ctor = NodeWorker as NodeWorkerCtor;
     // the eval'd code may run as CommonJS or (under --input-type=module, inherited) as a module: import() works in both
     const w = new Ctor(`${WORKER_SOURCE}\nimport('node:worker_threads').then((m) => simdgradWorker.start(m.parentPort));`, { eval: true });
     w.unref();
@@ -158,6 +169,12 @@ function spawn(id: number): void {
 function readyWorkers(): number[] {
   const want = getNumThreads() - 1;
   if (want <= 0) return [];
+  const full = want >= 31 ? 0x7fffffff : (1 << want) - 1;
+  // the common case, on every parallel call: all wanted workers are up
+  if ((readyMask() & full) === full && (seenReady & full) === full) {
+    if (allReady.length !== want) allReady = Array.from({ length: want }, (_, id) => id);
+    return allReady;
+  }
   replaceExited();
   let started = false;
   for (let id = 0; id < want; id++) {
@@ -166,11 +183,10 @@ function readyWorkers(): number[] {
       started = true;
     }
   }
-  const full = want >= 31 ? 0x7fffffff : (1 << want) - 1;
   // node:worker_threads start on their own; a Web Worker created inside a
   // worker starts only once its parent returns to the event loop, so blocking
   // here would just time out: there the first calls run on fewer lanes
-  if (started && canBlock() && threadContext().support.host === 'node') {
+  if (started && canBlock() && support().host === 'node') {
     const until = Date.now() + START_WAIT_MS;
     for (let r = readyMask(); (r & full) !== full && Date.now() < until && startError === ''; r = readyMask()) {
       Atomics.wait(ctl(), CTL_READY, r, 50);

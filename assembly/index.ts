@@ -12,3 +12,4 @@ export * from './conv';
 export * from './batchnorm';
 export * from './pool';
 export * from './loss';
+export * from './norm';

@@ -101,3 +101,66 @@ export function adam_step_f32(
     }
   }
 }
+
+/**
+ * RMSprop, in place over n elements, with torch.optim.RMSprop's operation
+ * order (the complement 1 - alpha comes from the host in double precision):
+ *   g += wd p                                        (when wd != 0)
+ *   v = alpha v + ((1 - alpha) g) g
+ *   centered: gavg = lerp(gavg, g, 1 - alpha); avg = sqrt(v - gavg gavg) + eps
+ *   else:     avg = sqrt(v) + eps
+ *   momentum > 0: buf = momentum buf + g / avg;  p -= lr buf
+ *   else:         p -= lr (g / avg)
+ * lerp(a, b, w) is a + w (b - a) for w < 0.5, else b - (b - a) (1 - w), as
+ * PyTorch computes it. bufp is ignored unless momentum > 0, gavgp unless centered.
+ */
+export function rmsprop_step_f32(
+  n: usize, pp: usize, gp: usize, vp: usize, bufp: usize, gavgp: usize,
+  lr: f32, alpha: f32, oneMinusAlpha: f32, eps: f32, wd: f32, momentum: f32, centered: i32,
+): void {
+  const vlr = f32x4.splat(lr), valpha = f32x4.splat(alpha), vcomp = f32x4.splat(oneMinusAlpha);
+  const veps = f32x4.splat(eps), vwd = f32x4.splat(wd), vmom = f32x4.splat(momentum);
+  const lerpLow = oneMinusAlpha < 0.5;
+  const vlerpHigh = f32x4.splat(<f32>1 - oneMinusAlpha);
+  const useMomentum = momentum > 0;
+  let i: usize = 0;
+  while (i < n) {
+    const full = i + 4 <= n;
+    const o = i << 2;
+    let p = full ? v128.load(pp + o) : f32x4.splat(load<f32>(pp + o));
+    let g = full ? v128.load(gp + o) : f32x4.splat(load<f32>(gp + o));
+    let v = full ? v128.load(vp + o) : f32x4.splat(load<f32>(vp + o));
+    if (wd != 0) g = f32x4.add(g, f32x4.mul(vwd, p));
+    v = f32x4.add(f32x4.mul(v, valpha), f32x4.mul(f32x4.mul(vcomp, g), g));
+    let avg: v128;
+    if (centered) {
+      let ga = full ? v128.load(gavgp + o) : f32x4.splat(load<f32>(gavgp + o));
+      const diff = f32x4.sub(g, ga);
+      ga = lerpLow ? f32x4.add(ga, f32x4.mul(vcomp, diff)) : f32x4.sub(g, f32x4.mul(diff, vlerpHigh));
+      if (full) v128.store(gavgp + o, ga);
+      else store<f32>(gavgp + o, f32x4.extract_lane(ga, 0));
+      avg = f32x4.sqrt(f32x4.sub(v, f32x4.mul(ga, ga)));
+    } else {
+      avg = f32x4.sqrt(v);
+    }
+    avg = f32x4.add(avg, veps);
+    if (useMomentum) {
+      const b = full ? v128.load(bufp + o) : f32x4.splat(load<f32>(bufp + o));
+      const buf = f32x4.add(f32x4.mul(b, vmom), f32x4.div(g, avg));
+      if (full) v128.store(bufp + o, buf);
+      else store<f32>(bufp + o, f32x4.extract_lane(buf, 0));
+      p = f32x4.sub(p, f32x4.mul(vlr, buf));
+    } else {
+      p = f32x4.sub(p, f32x4.mul(vlr, f32x4.div(g, avg)));
+    }
+    if (full) {
+      v128.store(pp + o, p);
+      v128.store(vp + o, v);
+      i += 4;
+    } else {
+      store<f32>(pp + o, f32x4.extract_lane(p, 0));
+      store<f32>(vp + o, f32x4.extract_lane(v, 0));
+      i += 1;
+    }
+  }
+}

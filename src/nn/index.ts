@@ -11,6 +11,8 @@ export { Conv2d, type Conv2dOptions } from './conv';
 export { BasicBlock, ResNetCifar, resnetCifar, Residual, type Shortcut } from './resnet';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';
 export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction } from './loss';
+/** Gradient clipping (nn.utils.clipGradNorm_, nn.utils.clipGradValue_). */
+export * as utils from './utils';
 
 /** In-place initialisers (nn.init.orthogonal_, ...) and model-level lsuv / looksLinear_. */
 export const init = { ...initBasic, ...initModel };

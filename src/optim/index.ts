@@ -2,4 +2,5 @@
 export { Optimizer, type ParamGroup, type Params, type OptimizerStateDict } from './optimizer';
 export { SGD, type SGDOptions } from './sgd';
 export { Adam, AdamW, type AdamOptions } from './adam';
-export { LRScheduler, StepLR, CosineAnnealingLR } from './scheduler';
+export { RMSprop, type RMSpropOptions } from './rmsprop';
+export { LRScheduler, StepLR, CosineAnnealingLR, MultiStepLR, ExponentialLR, LinearLR, OneCycleLR, ReduceLROnPlateau, type OneCycleLROptions, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState, type PlateauMode } from './scheduler';

@@ -9,8 +9,9 @@
  * maximum (as a float); NaN wins, like PyTorch. A window with no tap inside
  * the input (possible only with dilation) gives -inf and idx -1 (no gradient).
  * The common 2x2, stride 2, undilated, unpadded case runs 4 outputs per vector
- * step wherever those 4 windows lie inside the plane (same results: max and
- * the first-maximum rule are exact); clipped windows take the scalar rule.
+ * step wherever those 4 windows lie inside the plane, a row's last step
+ * overlapping the one before (same results: max and the first-maximum rule
+ * are exact); clipped windows and rows narrower than 4 windows take the scalar rule.
  */
 export function max_pool2d_f32(
   P: usize, H: usize, W: usize, kh: usize, kw: usize, sh: usize, sw: usize, ph: usize, pw: usize, dh: usize, dw: usize,
@@ -23,8 +24,14 @@ export function max_pool2d_f32(
     for (let oy: usize = 0; oy < OH; oy++) {
       const q = ((p * OH + oy) * OW) << 2;
       let ox: usize = 0;
-      if (pairs && (oy << 1) + 2 <= H) {
+      if (pairs && (oy << 1) + 2 <= H && fullCols >= 4) {
         for (; ox + 4 <= fullCols; ox += 4) maxPool2x2Step(plane, W, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
+        // the last whole windows as one more step ending at fullCols (it redoes
+        // a few outputs with the same result)
+        if (ox < fullCols) {
+          ox = fullCols;
+          maxPool2x2Step(plane, W, oy, ox - 4, outp + q + ((ox - 4) << 2), idxp + q + ((ox - 4) << 2));
+        }
       }
       for (; ox < OW; ox++) maxWindow(plane, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oy, ox, outp + q + (ox << 2), idxp + q + (ox << 2));
     }
@@ -91,7 +98,7 @@ export function max_pool2d_f32(
   best = v128.bitselect(c, best, take);
   at = v128.bitselect(i32x4.add(base, i32x4.splat(<i32>W + 1)), at, take);
   v128.store(outp, best);
-  v128.store(idxp, f32x4.convert_i32x4_u(at));
+  v128.store(idxp, f32x4.convert_i32x4_s(at));
 }
 
 /** Lanes where candidate c replaces the running maximum: c > best, or c is NaN and best is not. */

@@ -91,29 +91,33 @@ test('maxPool2d: the first maximum of a tie gets the gradient', () => {
   assert.equal(Array.from(y.grad.toArray()), [2, 1, 1]);
 });
 
-test('maxPool2d 2x2 stride 2 (vector path and its scalar tail): values and argmax with ties and NaN', () => {
-  const r = rng(17);
-  const shape = [2, 3, 9, 11]; // outputs 4x5: four vector lanes and one scalar column per row
-  const n = shape.reduce((a, b) => a * b);
-  // few distinct values, so windows tie often; a few NaN
-  const data = Array.from({ length: n }, (_, i) => (i % 37 === 5 ? NaN : r.int(4)));
-  const x = sg.tensor(data, { shape, requiresGrad: true });
-  const y = sg.maxPool2d(x, { kernelSize: 2 });
-  y.sum().backward();
-  const [H, W, OH, OW] = [9, 11, 4, 5];
-  const expected = [], grad = new Float64Array(n);
-  for (let p = 0; p < 6; p++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-    let best = -Infinity, at = -1;
-    for (let y0 = 2 * oy; y0 < 2 * oy + 2; y0++) for (let x0 = 2 * ox; x0 < 2 * ox + 2; x0++) {
-      const i = (p * H + y0) * W + x0, v = data[i];
-      if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) { best = v; at = i; }
+// widths 5..19: rows of 2..9 outputs (scalar rows under 4; one vector step; a
+// last step overlapping the one before; whole steps), odd widths leave a column out
+for (const W of [5, 7, 8, 9, 11, 12, 14, 19]) {
+  test(`maxPool2d 2x2 stride 2, width ${W} (vector steps, overlapping last step, scalar rows): values and argmax with ties and NaN`, () => {
+    const r = rng(17 + W);
+    const H = 9, shape = [2, 3, H, W]; // 4 output rows; the ninth input row is left out
+    const n = shape.reduce((a, b) => a * b);
+    // few distinct values, so windows tie often; a few NaN
+    const data = Array.from({ length: n }, (_, i) => (i % 37 === 5 ? NaN : r.int(4)));
+    const x = sg.tensor(data, { shape, requiresGrad: true });
+    const y = sg.maxPool2d(x, { kernelSize: 2 });
+    y.sum().backward();
+    const OH = 4, OW = Math.floor(W / 2);
+    const expected = [], grad = new Float64Array(n);
+    for (let p = 0; p < 6; p++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+      let best = -Infinity, at = -1;
+      for (let y0 = 2 * oy; y0 < 2 * oy + 2; y0++) for (let x0 = 2 * ox; x0 < 2 * ox + 2; x0++) {
+        const i = (p * H + y0) * W + x0, v = data[i];
+        if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) { best = v; at = i; }
+      }
+      expected.push(best);
+      grad[at] += 1;
     }
-    expected.push(best);
-    grad[at] += 1;
-  }
-  assert.equal(Array.from(y.toArray()).map(String), expected.map(String));
-  assert.equal(Array.from(x.grad.toArray()), Array.from(grad));
-});
+    assert.equal(Array.from(y.toArray()).map(String), expected.map(String));
+    assert.equal(Array.from(x.grad.toArray()), Array.from(grad));
+  });
+}
 
 test('global average pooling equals the mean over H and W', () => {
   const x = sg.randn([4, 8, 32, 32]);

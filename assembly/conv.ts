@@ -170,9 +170,11 @@ export function conv_pack_panels_f32(O: usize, Q: usize, gp: usize, outp: usize)
  * from bias[m] (biasp != 0) or zero. For each tile of 8 columns the B values
  * are first gathered into a contiguous K x 8 panel at scratchp (read up to 7
  * floats past each row's end: the caller leaves that slack, those lanes are
- * discarded), then every block of 4 rows runs over it. Edge tiles (fewer
- * than 4 rows or 8 columns) run the same code on a 32-float scratch tile
- * after the panel, so a result does not depend on where it sits.
+ * discarded), then every block of 4 rows runs over it. Without accumulate,
+ * a row's partial last tile (rows at least 8 wide) runs as a whole tile ending
+ * at the row's end, recomputing a few columns with the same results. Other
+ * edge tiles (fewer than 4 rows or 8 columns) run the same code on a 32-float
+ * scratch tile after the panel, so a result does not depend on where it sits.
  * Scratch: 8 K + 32 floats.
  */
 export function conv_gemm_f32(
@@ -183,8 +185,13 @@ export function conv_gemm_f32(
   const panel = scratchp, edge = scratchp + (K << 5);
   for (let r: usize = 0; r < rows; r++) {
     for (let x0: usize = 0; x0 < rowLen; x0 += 8) {
-      const n = min<usize>(8, rowLen - x0);
-      const bbase = bp + ((r * bRow + x0) << 2);
+      let n = min<usize>(8, rowLen - x0), xs = x0;
+      if (n < 8 && rowLen >= 8 && !accumulate) {
+        // a row's partial last tile runs whole, ending at the row's end
+        xs = rowLen - 8;
+        n = 8;
+      }
+      const bbase = bp + ((r * bRow + xs) << 2);
       for (let k: usize = 0; k < K; k++) {
         const b = bbase + <usize>load<i32>(koffp + (k << 2));
         v128.store(panel + (k << 5), v128.load(b));
@@ -194,7 +201,7 @@ export function conv_gemm_f32(
         const live = min<usize>(4, M - mb);
         const ak = ap + ((mb * K) << 2);
         const bias = biasp != 0 ? biasp + (mb << 2) : 0;
-        const c = cp + ((mb * ldc + r * cRow + x0) << 2);
+        const c = cp + ((mb * ldc + r * cRow + xs) << 2);
         if (live == 4 && n == 8) {
           tile4x8(K, ak, panel, c, ldc << 2, accumulate, 0, accumulate ? 0 : bias);
           continue;

@@ -23,7 +23,7 @@
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import type { Kernels } from '../runtime/kernels.generated';
-import { parallelFor } from '../runtime/parallel';
+import { forElements } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { copyInto, materialize, full } from '../ops/create';
 
@@ -58,17 +58,11 @@ function gradsOf(op: string, parameters: ParamsArg, foreach: unknown): Tensor[] 
   return grads;
 }
 
-/** Elements per parallel chunk (a multiple of the SIMD width, so a split never changes a result). */
-const CHUNK = 16384;
-
 /** Runs an elementwise in-place kernel over t's elements (through a contiguous copy for a strided view). */
 function inPlace(t: Tensor, run: (k: Kernels, n: number, ptr: number) => void): void {
   const { t: c, owned } = materialize(t);
   const n = c.numel(), base = c.ptr;
-  parallelFor(Math.ceil(n / CHUNK), n, (k, lo, hi) => {
-    const start = lo * CHUNK;
-    run(k, Math.min(hi * CHUNK, n) - start, base + start * 4);
-  });
+  forElements(n, (k, start, count) => run(k, count, base + start * 4));
   if (owned) {
     copyInto(t, c);
     c.dispose();

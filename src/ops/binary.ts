@@ -14,10 +14,8 @@ import type { Kernels } from '../runtime/kernels.generated';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { forBlocks } from './launch';
-import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+import { forElements } from '../runtime/parallel';
 
-/** Elements per parallel chunk of the contiguous fast path. */
-const CHUNK = 16384;
 import { full } from './create';
 
 type BinaryKernel = {
@@ -45,10 +43,7 @@ export function runBinary(kernel: BinaryKernel, shape: readonly number[], a: Ten
     const n = out.numel(), na = a.numel(), nb = b.numel();
     if ((na === n || na === 1) && (nb === n || nb === 1)) {
       const sa = na === n ? 1 : 0, sb = nb === n ? 1 : 0;
-      parallelFor(Math.ceil(n / CHUNK), n * ELEMENT_WORK, (kt, lo, hi) => {
-        const start = lo * CHUNK;
-        kt[kernel](1, 1, 1, Math.min(hi * CHUNK, n) - start, ap + start * 4 * sa, 0, 0, 0, sa, bp + start * 4 * sb, 0, 0, 0, sb, op + start * 4);
-      });
+      forElements(n, (kt, start, count) => kt[kernel](1, 1, 1, count, ap + start * 4 * sa, 0, 0, 0, sa, bp + start * 4 * sb, 0, 0, 0, sb, op + start * 4));
       return;
     }
   }

@@ -7,15 +7,12 @@
  */
 import { Tensor } from '../tensor';
 import type { Kernels } from '../runtime/kernels.generated';
-import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+import { forElements } from '../runtime/parallel';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize, full } from './create';
 import { launchBinary, mul, div } from './binary';
 
 type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'reciprocal';
-
-/** Elements per parallel chunk: a multiple of the SIMD width, so a split never changes a result. */
-const CHUNK = 16384;
 
 /**
  * Internal: a kernel applied elementwise to x into a new contiguous tensor
@@ -27,10 +24,7 @@ export function launchUnary(op: string, x: Tensor, run: (k: Kernels, n: number, 
   const { t, owned } = materialize(x);
   const out = Tensor.empty(x.shape);
   const n = out.numel(), xp = t.ptr, outp = out.ptr;
-  parallelFor(Math.ceil(n / CHUNK), n * ELEMENT_WORK, (k, lo, hi) => {
-    const start = lo * CHUNK;
-    run(k, Math.min(hi * CHUNK, n) - start, xp + start * 4, outp + start * 4);
-  });
+  forElements(n, (k, start, count) => run(k, count, xp + start * 4, outp + start * 4));
   if (owned) t.dispose();
   return out;
 }

@@ -81,3 +81,18 @@ export function parallelFor(count: number, work: number, body: LaneBody): void {
   }
   runTask(recorded, kernels());
 }
+
+/** Elements per chunk of forElements: a multiple of the SIMD width, so a split never changes a result. */
+const CHUNK = 16384;
+
+/**
+ * Runs an elementwise kernel over elements [0, n) in chunks split across
+ * threads (memory-bound work: ELEMENT_WORK per element); body issues the
+ * kernel call for `count` elements from element `start`.
+ */
+export function forElements(n: number, body: (k: Kernels, start: number, count: number) => void): void {
+  parallelFor(Math.ceil(n / CHUNK), n * ELEMENT_WORK, (k, lo, hi) => {
+    const start = lo * CHUNK;
+    body(k, start, Math.min(hi * CHUNK, n) - start);
+  });
+}

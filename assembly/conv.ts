@@ -20,6 +20,7 @@
 // ---- packing ----
 
 import { madd, tile4x8 } from './tile';
+import { copyF32, zeroF32 } from './mem';
 
 /**
  * Packs A (M x K, K = K1 K2) into row blocks of 4: out[mb][k][i] = A[4 mb + i, k]
@@ -71,12 +72,12 @@ export function conv_pad_f32(C: usize, H: usize, W: usize, pt: usize, pl: usize,
     for (let y: usize = 0; y < Hp; y++) {
       const drow = dst + ((y * Wp) << 2);
       if (y < pt || y >= y1 || n == 0) {
-        memory.fill(drow, 0, Wp << 2);
+        zeroF32(drow, Wp);
         continue;
       }
-      if (pl > 0) memory.fill(drow, 0, pl << 2);
-      memory.copy(drow + (pl << 2), src + (((y - pt) * W) << 2), n << 2);
-      if (x1 < Wp) memory.fill(drow + (x1 << 2), 0, (Wp - x1) << 2);
+      zeroF32(drow, pl);
+      copyF32(drow + (pl << 2), src + (((y - pt) * W) << 2), n);
+      if (x1 < Wp) zeroF32(drow + (x1 << 2), Wp - x1);
     }
   }
 }
@@ -99,7 +100,7 @@ export function conv_im2col_f32(
           const iy = <isize>(oy * sh + ky * dh) - <isize>ph;
           const dst = row + ((oy * OW) << 2);
           if (iy < 0 || iy >= <isize>H) {
-            memory.fill(dst, 0, OW << 2);
+            zeroF32(dst, OW);
             continue;
           }
           const src = plane + ((<usize>iy * W) << 2);

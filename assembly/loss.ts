@@ -3,6 +3,7 @@
 // at wp (wp = 0: every weight 1). A row whose label equals ignoreIndex
 // contributes nothing (loss 0, gradient 0).
 import { vexp, vlog } from './vmath';
+import { zeroF32 } from './mem';
 
 /** w[c] (1 without weights). */
 // @ts-ignore: decorator
@@ -132,13 +133,13 @@ export function class_loss_bwd_f32(
     const d = dxp + ((i * C) << 2);
     const t = <f64>load<f32>(tp + (i << 2));
     if (t == ignoreIndex) {
-      memory.fill(d, 0, C << 2);
+      zeroF32(d, C);
       continue;
     }
     const g = scale * load<f32>(gp + ((i * gstride) << 2));
     const ti = <usize>t, wt = weightAt(wp, ti);
     if (!fused) {
-      memory.fill(d, 0, C << 2);
+      zeroF32(d, C);
       store<f32>(d + (ti << 2), -g * wt);
       continue;
     }

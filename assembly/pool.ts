@@ -106,19 +106,74 @@ export function max_pool2d_f32(
 @inline function replaces(c: v128, best: v128): v128 {
   return v128.or(f32x4.gt(c, best), v128.and(f32x4.ne(c, c), f32x4.eq(best, best)));
 }
-/** dx[p, idx[p, q]] += g[p, q] over the Q outputs of each plane, in order (dx zeroed here; idx -1 passes nothing). */
-export function max_pool2d_bwd_f32(P: usize, HW: usize, Q: usize, gp: usize, idxp: usize, dxp: usize): void {
-  memory.fill(dxp, 0, (P * HW) << 2);
+/**
+ * dx[p, idx[p, q]] += g[p, q] over the Q = OH OW outputs of each (H, W)
+ * plane, in order, from dx = 0; idx -1 passes nothing. `pairs`: the windows
+ * are the 2x2 stride-2 tiling of the plane (OH = H / 2, OW = W / 2, rounded
+ * down), so each input takes at most one gradient: dx is written directly,
+ * 4 windows per vector step (a row's last step overlapping the one before),
+ * 0 + g where the index points, 0 elsewhere, the same values as the scatter.
+ */
+export function max_pool2d_bwd_f32(P: usize, H: usize, W: usize, OH: usize, OW: usize, gp: usize, idxp: usize, dxp: usize, pairs: bool): void {
+  const HW = H * W, Q = OH * OW;
+  if (!pairs) {
+    memory.fill(dxp, 0, (P * HW) << 2);
+    for (let p: usize = 0; p < P; p++) {
+      const d = dxp + ((p * HW) << 2);
+      for (let q: usize = 0; q < Q; q++) {
+        const i = (p * Q + q) << 2;
+        const k = load<f32>(idxp + i);
+        if (k < 0) continue;
+        const at = d + (<usize>k << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(gp + i));
+      }
+    }
+    return;
+  }
   for (let p: usize = 0; p < P; p++) {
     const d = dxp + ((p * HW) << 2);
-    for (let q: usize = 0; q < Q; q++) {
-      const i = (p * Q + q) << 2;
-      const k = load<f32>(idxp + i);
-      if (k < 0) continue;
-      const at = d + (<usize>k << 2);
-      store<f32>(at, load<f32>(at) + load<f32>(gp + i));
+    for (let oy: usize = 0; oy < OH; oy++) {
+      const q = ((p * OH + oy) * OW) << 2;
+      let ox: usize = 0;
+      if (OW >= 4) {
+        for (; ox + 4 <= OW; ox += 4) maxPool2x2BwdStep(d, W, oy, ox, gp + q + (ox << 2), idxp + q + (ox << 2));
+        if (ox < OW) maxPool2x2BwdStep(d, W, oy, OW - 4, gp + q + ((OW - 4) << 2), idxp + q + ((OW - 4) << 2));
+      } else {
+        for (; ox < OW; ox++) {
+          const g = load<f32>(gp + q + (ox << 2)), k = <isize>load<f32>(idxp + q + (ox << 2));
+          const at = <isize>(2 * oy * W + 2 * ox);
+          store<f32>(d + (<usize>at << 2), k == at ? 0 + g : 0);
+          store<f32>(d + (<usize>at << 2), k == at + 1 ? 0 + g : 0, 4);
+          store<f32>(d + (<usize>(at + <isize>W) << 2), k == at + <isize>W ? 0 + g : 0);
+          store<f32>(d + (<usize>(at + <isize>W) << 2), k == at + <isize>W + 1 ? 0 + g : 0, 4);
+        }
+      }
+      // an odd width leaves the last column out of every window
+      if (W & 1) {
+        store<f32>(d + ((2 * oy * W + W - 1) << 2), 0);
+        store<f32>(d + (((2 * oy + 1) * W + W - 1) << 2), 0);
+      }
     }
+    // rows past the windows (an odd height)
+    if ((OH << 1) < H) memory.fill(d + (((OH << 1) * W) << 2), 0, ((H - (OH << 1)) * W) << 2);
   }
+}
+
+/** Gradients of windows (oy, ox..ox+3) of the 2x2 stride-2 tiling: each window's 4 inputs get 0 + g at its index, 0 elsewhere. */
+// @ts-ignore: decorator
+@inline function maxPool2x2BwdStep(d: usize, W: usize, oy: usize, ox: usize, gq: usize, iq: usize): void {
+  const g = v128.load(gq), at = i32x4.trunc_sat_f32x4_s(v128.load(iq));
+  const base = i32x4.add(i32x4.splat(<i32>(2 * oy * W + 2 * ox)), i32x4(0, 2, 4, 6));
+  const zero = f32x4.splat(0);
+  const t0 = f32x4.add(zero, v128.and(g, i32x4.eq(at, base)));
+  const t1 = f32x4.add(zero, v128.and(g, i32x4.eq(at, i32x4.add(base, i32x4.splat(1)))));
+  const b0 = f32x4.add(zero, v128.and(g, i32x4.eq(at, i32x4.add(base, i32x4.splat(<i32>W)))));
+  const b1 = f32x4.add(zero, v128.and(g, i32x4.eq(at, i32x4.add(base, i32x4.splat(<i32>W + 1)))));
+  const r0 = d + ((2 * oy * W + 2 * ox) << 2), r1 = r0 + (W << 2);
+  v128.store(r0, v128.shuffle<f32>(t0, t1, 0, 4, 1, 5));
+  v128.store(r0, v128.shuffle<f32>(t0, t1, 2, 6, 3, 7), 16);
+  v128.store(r1, v128.shuffle<f32>(b0, b1, 0, 4, 1, 5));
+  v128.store(r1, v128.shuffle<f32>(b0, b1, 2, 6, 3, 7), 16);
 }
 
 /**

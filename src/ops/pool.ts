@@ -145,7 +145,9 @@ export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
     record(out, 'MaxPool2DBackward', [x], [ids], (dy) => {
       const { t: gc } = materialize(dy);
       const dx = Tensor.empty(shape);
-      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.max_pool2d_bwd_f32(n, HW, Q, gc.ptr + p0 * Q * 4, ids.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4));
+      // the 2x2 stride-2 tiling (no padding, dilation or clipped windows) writes dx directly
+      const pairs = g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1 && g.OH === g.H >> 1 && g.OW === g.W >> 1;
+      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.max_pool2d_bwd_f32(n, g.H, g.W, g.OH, g.OW, gc.ptr + p0 * Q * 4, ids.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4, pairs ? 1 : 0));
       return [dx];
     });
   }

@@ -3,7 +3,44 @@
 // hand-copied variants. Run by `npm run build:wasm`.
 import { writeFileSync } from 'node:fs';
 
-/** Unary ops over a contiguous range: out[i] = f(x[i], params...). `v` is the f32x4 expression of `x`. */
+// Expression builders for the activation entries: each returns the f32x4
+// source text, so a formula reads like the math it implements.
+const k = (c) => `f32x4.splat(${c})`;
+const add = (a, b) => `f32x4.add(${a}, ${b})`;
+const sub = (a, b) => `f32x4.sub(${a}, ${b})`;
+const mul = (...xs) => xs.reduce((a, b) => `f32x4.mul(${a}, ${b})`);
+const div = (a, b) => `f32x4.div(${a}, ${b})`;
+const min = (a, b) => `f32x4.min(${a}, ${b})`;
+const max = (a, b) => `f32x4.max(${a}, ${b})`;
+const abs = (a) => `f32x4.abs(${a})`;
+const neg = (a) => `f32x4.neg(${a})`;
+const gt = (a, b) => `f32x4.gt(${a}, ${b})`;
+const ge = (a, b) => `f32x4.ge(${a}, ${b})`;
+const lt = (a, b) => `f32x4.lt(${a}, ${b})`;
+const le = (a, b) => `f32x4.le(${a}, ${b})`;
+const and = (a, b) => `v128.and(${a}, ${b})`;
+const or = (a, b) => `v128.or(${a}, ${b})`;
+/** a with the lanes of mask cleared. */
+const andnot = (a, mask) => `v128.andnot(${a}, ${mask})`;
+/** mask ? a : b per lane (masks are all-ones or all-zeros lanes from a comparison). */
+const select = (mask, a, b) => `v128.bitselect(${a}, ${b}, ${mask})`;
+const call = (f) => (a) => `${f}(${a})`;
+const [vexp, verf, vexpm1, vtanh, vsigmoid, vsoftplus, vlog1p] = ['vexp', 'verf', 'vexpm1', 'vtanh', 'vsigmoid', 'vsoftplus', 'vlog1p'].map(call);
+
+// PyTorch's constants (aten/src/ATen/native/cpu/Activation.cpp), as float64 literals rounded once to f32
+const SQRT1_2 = Math.SQRT1_2;
+const GELU_TANH_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5; // sqrt(2/pi)
+const GELU_TANH_KAPPA = 0.044715;
+const INV_SQRT_2PI = (2 / Math.sqrt(Math.PI)) * Math.SQRT1_2 * 0.5; // 1/sqrt(2 pi)
+const ONE_SIXTH = Math.fround(1 / 6);
+
+const hardSigmoidOf = (x) => div(min(max(add(x, k(3)), k(0)), k(6)), k(6));
+const geluTanhInner = (x) => mul(k(GELU_TANH_BETA), add(x, mul(k(GELU_TANH_KAPPA), mul(x, x, x))));
+
+/**
+ * Unary ops over a contiguous range: out[i] = f(x[i], params...). `v` is the
+ * f32x4 expression of `x`; `let` names intermediate values it uses.
+ */
 const unary = {
   neg: { v: 'f32x4.neg(x)' },
   abs: { v: 'f32x4.abs(x)' },
@@ -19,6 +56,70 @@ const unary = {
   leaky_relu: { params: ['slope'], v: 'v128.bitselect(x, f32x4.mul(x, slope), f32x4.gt(x, f32x4.splat(0)))' },
   pow: { params: ['p'], v: 'powv(x, p, p_)' },
   reciprocal: { v: 'f32x4.div(f32x4.splat(1), x)' },
+  erf: { v: verf('x') },
+  // Activations, with PyTorch's forward formulas (src/ops/unary.ts documents each).
+  // elu/selu/celu: x > 0 ? poscoef x : negcoef (e^(negiptcoef x) - 1), with expm1 for accuracy near 0
+  elu: { params: ['negcoef', 'poscoef', 'negiptcoef'], v: select(gt('x', k(0)), mul('x', 'poscoef'), mul(vexpm1(mul('x', 'negiptcoef')), 'negcoef')) },
+  gelu: { v: mul('x', k(0.5), add(k(1), verf(mul('x', k(SQRT1_2))))) },
+  // x (1 + tanh u) / 2 computed as x sigmoid(2u), equal in exact arithmetic, without 1 + tanh u cancelling for x << 0
+  gelu_tanh: { v: mul('x', vsigmoid(mul(k(2), geluTanhInner('x')))) },
+  silu: { v: div('x', add(k(1), vexp(neg('x')))) },
+  mish: { v: mul('x', vtanh(vsoftplus('x'))) },
+  // x beta > threshold ? x : log(1 + e^(beta x)) / beta
+  softplus: { params: ['beta', 'threshold'], let: { bx: mul('x', 'beta') }, v: select(gt('bx', 'threshold'), 'x', div(vsoftplus('bx'), 'beta')) },
+  hardsigmoid: { v: hardSigmoidOf('x') },
+  hardswish: { v: div(mul('x', min(max(add('x', k(3)), k(0)), k(6))), k(6)) },
+  // min(x, 0) - log1p(e^-|x|)
+  log_sigmoid: { v: sub(min('x', k(0)), vlog1p(vexp(neg(abs('x'))))) },
+  softsign: { v: div('x', add(k(1), abs('x'))) },
+};
+
+/**
+ * Fused backward kernels over same-shaped contiguous operands:
+ * out[i] = f(a[i], b[i], params...) with a the saved forward input (or
+ * output) and b the incoming gradient. Their own calling convention
+ * (n, ap, bp, outp, params...) because several take scalars, which the 4-d
+ * broadcasting binary kernels below have no place for; a backward's saved
+ * tensor and gradient always have the output's shape.
+ */
+const grad = {
+  // g 2/sqrt(pi) e^(-x^2)
+  erf_bwd: { v: mul('b', k(2 / Math.sqrt(Math.PI)), vexp(neg(mul('a', 'a')))) },
+  // elu_backward with is_result = false (what PyTorch's out-of-place elu/selu/celu record): a = x
+  elu_bwd: {
+    params: ['negcoef', 'poscoef', 'negiptcoef'],
+    v: select(gt('a', k(0)), mul('b', 'poscoef'), mul('b', 'negiptcoef', 'negcoef', vexp(mul('a', 'negiptcoef')))),
+  },
+  // g (cdf + x pdf): cdf = (1 + erf(x / sqrt2)) / 2, pdf = e^(-x^2/2) / sqrt(2 pi)
+  gelu_bwd: {
+    let: { cdf: mul(k(0.5), add(k(1), verf(mul('a', k(SQRT1_2))))), pdf: mul(k(INV_SQRT_2PI), vexp(mul('a', 'a', k(-0.5)))) },
+    v: mul('b', add('cdf', mul('a', 'pdf'))),
+  },
+  // g ((1 + t) / 2 + (x / 2) (1 - t^2) beta (1 + 3 kappa x^2)), t = tanh(u), u = beta (x + kappa x^3),
+  // with (1 + t) / 2 = s = sigmoid(2u) and 1 - t^2 = 4 s sigmoid(-2u) (no cancellation near t = +-1)
+  gelu_tanh_bwd: {
+    let: { u2: mul(k(2), geluTanhInner('a')) },
+    v: mul('b', add(vsigmoid('u2'), mul(k(2), 'a', vsigmoid('u2'), vsigmoid(neg('u2')), k(GELU_TANH_BETA), add(k(1), mul(k(3 * GELU_TANH_KAPPA), 'a', 'a'))))),
+  },
+  // g s (1 + x (1 - s)), s = sigmoid(x)
+  silu_bwd: { let: { s: div(k(1), add(k(1), vexp(neg('a')))) }, v: mul('b', 's', add(k(1), mul('a', sub(k(1), 's')))) },
+  // g (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))
+  mish_bwd: { let: { t: vtanh(vsoftplus('a')) }, v: mul('b', add('t', mul('a', vsigmoid('a'), sub(k(1), mul('t', 't'))))) },
+  // x beta > threshold ? g : g sigmoid(beta x) (PyTorch writes g z / (z + 1), z = e^(beta x))
+  softplus_bwd: { params: ['beta', 'threshold'], let: { bx: mul('a', 'beta') }, v: select(gt('bx', 'threshold'), 'b', mul('b', vsigmoid('bx'))) },
+  // x <= lo || x >= hi ? 0 : g (0 at both bounds; NaN x passes g)
+  hardtanh_bwd: { params: ['lo', 'hi'], v: andnot('b', or(le('a', 'lo'), ge('a', 'hi'))) },
+  // g / 6 where -3 < x < 3, else 0
+  hardsigmoid_bwd: { v: and(mul('b', k(ONE_SIXTH)), and(gt('a', k(-3)), lt('a', k(3)))) },
+  // x < -3: 0; x <= 3: g (x / 3 + 1/2); x > 3: g
+  hardswish_bwd: { v: select(lt('a', k(-3)), k(0), select(le('a', k(3)), mul('b', add(div('a', k(3)), k(0.5))), 'b')) },
+  // g (m - s z / (1 + z)), z = e^-|x|, m = [x < 0], s = x < 0 ? 1 : -1
+  log_sigmoid_bwd: {
+    let: { z: vexp(neg(abs('a'))), negative: lt('a', k(0)) },
+    v: mul(sub(and('negative', k(1)), mul(select('negative', k(1), k(-1)), div('z', add(k(1), 'z')))), 'b'),
+  },
+  // g / (1 + |x|)^2
+  softsign_bwd: { let: { d: add(k(1), abs('a')) }, v: div('b', mul('d', 'd')) },
 };
 
 /** Binary ops with 4-d broadcasting: out[i] = f(a[...], b[...]). */
@@ -44,7 +145,7 @@ const binary = {
 };
 
 let out = `// GENERATED by scripts/gen-elementwise.mjs from its op table. Do not edit.
-import { vexp, vlog, vtanh, vsigmoid } from './vmath';
+import { vexp, vlog, vtanh, vsigmoid, verf, vexpm1, vlog1p, vsoftplus } from './vmath';
 
 /**
  * x^p per lane. Integral |p| <= 64 by repeated squaring (exact signs for
@@ -68,7 +169,11 @@ import { vexp, vlog, vtanh, vsigmoid } from './vmath';
 }
 `;
 
-for (const [name, { params = [], v }] of Object.entries(unary)) {
+/** `const name = expr;` lines for an entry's intermediate values (its `let`), at the given indent. */
+const lets = (entry, indent) => Object.entries(entry.let ?? {}).map(([n, e]) => `${indent}const ${n} = ${e};\n`).join('');
+
+for (const [name, entry] of Object.entries(unary)) {
+  const { params = [], v } = entry;
   const sig = params.map((p) => `, ${p}_: f32`).join('');
   const splats = params.map((p) => `  const ${p} = f32x4.splat(${p}_);\n`).join('');
   out += `
@@ -77,11 +182,33 @@ export function ${name}_f32(n: usize, xp: usize, outp: usize${sig}): void {
 ${splats}  let i: usize = 0;
   for (; i + 4 <= n; i += 4) {
     const x = v128.load(xp + (i << 2));
-    v128.store(outp + (i << 2), ${v});
+${lets(entry, '    ')}    v128.store(outp + (i << 2), ${v});
   }
   for (; i < n; i++) {
     const x = f32x4.splat(load<f32>(xp + (i << 2)));
-    store<f32>(outp + (i << 2), f32x4.extract_lane(${v}, 0));
+${lets(entry, '    ')}    store<f32>(outp + (i << 2), f32x4.extract_lane(${v}, 0));
+  }
+}
+`;
+}
+
+for (const [name, entry] of Object.entries(grad)) {
+  const { params = [], v } = entry;
+  const sig = params.map((p) => `, ${p}_: f32`).join('');
+  const splats = params.map((p) => `  const ${p} = f32x4.splat(${p}_);\n`).join('');
+  out += `
+/** out[i] = ${name}(a[i], b[i]${params.map((p) => ', ' + p).join('')}) for i < n: a the saved tensor, b the gradient; out may equal either. */
+export function ${name}_f32(n: usize, ap: usize, bp: usize, outp: usize${sig}): void {
+${splats}  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(ap + (i << 2));
+    const b = v128.load(bp + (i << 2));
+${lets(entry, '    ')}    v128.store(outp + (i << 2), ${v});
+  }
+  for (; i < n; i++) {
+    const a = f32x4.splat(load<f32>(ap + (i << 2)));
+    const b = f32x4.splat(load<f32>(bp + (i << 2)));
+${lets(entry, '    ')}    store<f32>(outp + (i << 2), f32x4.extract_lane(${v}, 0));
   }
 }
 `;

@@ -1,5 +1,6 @@
 /** Functional forms of the layers and losses (the `F` namespace, like torch.nn.functional). */
 export { relu, leakyRelu, tanh, sigmoid } from './ops/unary';
+export { elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, logSigmoid, softsign } from './ops/unary';
 export { softmax, logSoftmax } from './ops/softmax';
 export { linear } from './ops/matmul';
 export { conv2d } from './ops/conv';

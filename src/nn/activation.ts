@@ -4,12 +4,17 @@
  *   PReLU: max(0, x) + a min(0, x) = relu(x) - a relu(-x), a learned (one, or one per channel of dim 1)
  *   Maxout (Goodfellow et al. 2013): y_j = max_k (x W^T + b)[j, k] over `pieces` affine maps
  *   CReLU (Shang et al. 2016): cat(relu(x), relu(-x)) along dim, doubling it
+ *   ELU, SELU, CELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid,
+ *   Hardswish, LogSigmoid, Softsign: the functional ops of src/ops/unary.ts
+ *   (formulas and gradient rules there) with PyTorch's defaults
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { full } from '../ops/create';
 import { sub, mul } from '../ops/binary';
 import { neg, relu, leakyRelu, tanh, sigmoid } from '../ops/unary';
+import { elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, logSigmoid, softsign } from '../ops/unary';
+import { checkOptions, numberOption, geluApproximate, hardtanhBounds, type EluOptions, type GeluApproximate, type GeluOptions, type SoftplusOptions, type HardtanhOptions } from '../ops/unary';
 import { max } from '../ops/reduce';
 import { reshape, view } from '../ops/views';
 import { cat } from '../ops/join';
@@ -167,5 +172,160 @@ export class ChannelMaxout extends Module {
 
   override extraRepr(): string {
     return `pieces=${this.pieces}`;
+  }
+}
+
+/** ELU (Clevert et al. 2015): x > 0 ? x : alpha (e^x - 1); alpha defaults to 1. */
+export class ELU extends Module {
+  readonly alpha: number;
+
+  constructor(opts: EluOptions = {}) {
+    super();
+    checkOptions('ELU', opts, ['alpha']);
+    this.alpha = numberOption('ELU', 'alpha', opts.alpha ?? 1);
+  }
+
+  forward(x: Tensor): Tensor {
+    return elu(x, { alpha: this.alpha });
+  }
+
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** SELU (Klambauer et al. 2017): scale elu(x, alpha) with alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946. */
+export class SELU extends Module {
+  forward(x: Tensor): Tensor {
+    return selu(x);
+  }
+}
+
+/** CELU (Barron 2017): x > 0 ? x : alpha (e^(x/alpha) - 1); alpha defaults to 1 and must not be 0. */
+export class CELU extends Module {
+  readonly alpha: number;
+
+  constructor(opts: EluOptions = {}) {
+    super();
+    checkOptions('CELU', opts, ['alpha']);
+    this.alpha = numberOption('CELU', 'alpha', opts.alpha ?? 1);
+    if (this.alpha === 0) throw new RangeError('CELU: alpha cannot be 0 (the input is divided by alpha)');
+  }
+
+  forward(x: Tensor): Tensor {
+    return celu(x, { alpha: this.alpha });
+  }
+
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** GELU (Hendrycks & Gimpel 2016): x Phi(x); approximate 'none' (default, exact erf) or 'tanh'. */
+export class GELU extends Module {
+  readonly approximate: GeluApproximate;
+
+  constructor(opts: GeluOptions = {}) {
+    super();
+    checkOptions('GELU', opts, ['approximate']);
+    this.approximate = geluApproximate('GELU', opts.approximate ?? 'none');
+  }
+
+  forward(x: Tensor): Tensor {
+    return gelu(x, { approximate: this.approximate });
+  }
+
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** SiLU / swish: x sigmoid(x). */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return silu(x);
+  }
+}
+
+/** Mish (Misra 2019): x tanh(softplus(x)). */
+export class Mish extends Module {
+  forward(x: Tensor): Tensor {
+    return mish(x);
+  }
+}
+
+/** log(1 + e^(beta x)) / beta, x where beta x > threshold; beta defaults to 1, threshold to 20. */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+
+  constructor(opts: SoftplusOptions = {}) {
+    super();
+    checkOptions('Softplus', opts, ['beta', 'threshold']);
+    this.beta = numberOption('Softplus', 'beta', opts.beta ?? 1);
+    this.threshold = numberOption('Softplus', 'threshold', opts.threshold ?? 20, { finite: false });
+  }
+
+  forward(x: Tensor): Tensor {
+    return softplus(x, { beta: this.beta, threshold: this.threshold });
+  }
+
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** min(max(x, minVal), maxVal) with minVal < maxVal (PyTorch's module asserts max_val > min_val); defaults -1, 1. */
+export class Hardtanh extends Module {
+  readonly minVal: number;
+  readonly maxVal: number;
+
+  constructor(opts: HardtanhOptions = {}) {
+    super();
+    [this.minVal, this.maxVal] = hardtanhBounds('Hardtanh', opts);
+    if (this.minVal === this.maxVal) throw new RangeError(`Hardtanh: maxVal must be greater than minVal, got minVal=${this.minVal}, maxVal=${this.maxVal}`);
+  }
+
+  forward(x: Tensor): Tensor {
+    return hardtanh(x, { minVal: this.minVal, maxVal: this.maxVal });
+  }
+
+  override extraRepr(): string {
+    return `minVal=${this.minVal}, maxVal=${this.maxVal}`;
+  }
+}
+
+/** min(max(x, 0), 6) (hardtanh with bounds 0 and 6). */
+export class ReLU6 extends Module {
+  forward(x: Tensor): Tensor {
+    return relu6(x);
+  }
+}
+
+/** min(max(x + 3, 0), 6) / 6. */
+export class Hardsigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return hardsigmoid(x);
+  }
+}
+
+/** Hard swish (Howard et al. 2019): x min(max(x + 3, 0), 6) / 6. */
+export class Hardswish extends Module {
+  forward(x: Tensor): Tensor {
+    return hardswish(x);
+  }
+}
+
+/** log(sigmoid(x)), computed without overflow. */
+export class LogSigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return logSigmoid(x);
+  }
+}
+
+/** x / (1 + |x|). */
+export class Softsign extends Module {
+  forward(x: Tensor): Tensor {
+    return softsign(x);
   }
 }

@@ -5,6 +5,7 @@ import * as initModel from './init-model';
 export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDict } from './module';
 export { Linear, Identity, Flatten } from './linear';
 export { ReLU, LeakyReLU, PReLU, Maxout, ChannelMaxout, CReLU, Tanh, Sigmoid } from './activation';
+export { ELU, SELU, CELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softsign } from './activation';
 export { Dropout, Dropout2d, DropConnect } from './dropout';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
 export { Conv2d, type Conv2dOptions } from './conv';

@@ -137,3 +137,237 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// Activations with PyTorch's semantics (aten/src/ATen/native/cpu/Activation.cpp,
+// tools/autograd/derivatives.yaml). Each forward is one generated kernel and
+// each backward one fused kernel on the saved input x (the `grad` table of
+// scripts/gen-elementwise.mjs); g is the output's gradient.
+//
+//   elu(alpha):   x > 0 ? x : alpha (e^x - 1)
+//                 grad: x > 0 ? g : g alpha e^x            (so alpha at x = 0)
+//   selu:         scale elu(x, alpha), alpha = 1.6732632423543772848170429916717,
+//                 scale = 1.0507009873554804934193349852946
+//                 grad: x > 0 ? g scale : g scale alpha e^x
+//   celu(alpha):  x > 0 ? x : alpha (e^(x/alpha) - 1)       (alpha != 0)
+//                 grad: x > 0 ? g : g e^(x/alpha)          (so 1 at x = 0)
+//     All three are PyTorch's elu(x, alpha, scale, inputScale) =
+//     x > 0 ? scale x : alpha scale (e^(inputScale x) - 1) and its
+//     elu_backward with is_result = false (the input is saved, as PyTorch's
+//     out-of-place ops record; the output-based form it uses for in-place
+//     elu_ needs alpha >= 0). e^t - 1 is computed as expm1 (PyTorch's
+//     float kernel writes exp(t) - 1, which loses digits near 0).
+//   gelu('none'): x Phi(x) = x (1 + erf(x / sqrt2)) / 2
+//                 grad: g (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi)
+//                 (1 + erf cancels for x << 0 as in PyTorch: absolute error ~|x| 3e-8)
+//   gelu('tanh'): x (1 + tanh(u)) / 2, u = sqrt(2/pi) (x + 0.044715 x^3)
+//                 grad: g ((1 + t) / 2 + (x / 2) (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)), t = tanh(u)
+//                 both evaluated with (1 + t) / 2 = sigmoid(2u) and 1 - t^2 =
+//                 4 sigmoid(2u) sigmoid(-2u), equal in exact arithmetic and
+//                 free of the cancellation of 1 + t for x << 0
+//   silu:         x sigmoid(x) = x / (1 + e^-x)
+//                 grad: g s (1 + x (1 - s)), s = sigmoid(x)
+//   mish:         x tanh(softplus(x))
+//                 grad: g (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))
+//   softplus(beta, threshold): beta x > threshold ? x : log(1 + e^(beta x)) / beta
+//                 grad: beta x > threshold ? g : g sigmoid(beta x)
+//     log(1 + e^z) is computed as max(z, 0) + log1p(e^-|z|) and the gradient's
+//     e^z / (e^z + 1) as sigmoid(z): the same values where PyTorch's
+//     formulas do not overflow (they give inf / NaN once beta x > 88 with a
+//     threshold above that).
+//   hardtanh(minVal, maxVal): min(max(x, minVal), maxVal)
+//                 grad: x <= minVal || x >= maxVal ? 0 : g (0 at both bounds)
+//   relu6:        hardtanh(x, 0, 6) (so its gradient is 0 at x = 0 and x = 6)
+//   hardsigmoid:  min(max(x + 3, 0), 6) / 6
+//                 grad: g / 6 where -3 < x < 3, 0 elsewhere (0 at both kinks)
+//   hardswish:    x min(max(x + 3, 0), 6) / 6
+//                 grad: x < -3 ? 0 : x <= 3 ? g (x / 3 + 1/2) : g
+//                 (so -g/2 at x = -3 and 3g/2 at x = 3: the rule of PyTorch's
+//                 scalar CPU and CUDA kernels; its vectorized CPU loop tests
+//                 x >= 3 first and gives g at x = 3 in full vectors)
+//   logSigmoid:   log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|) (no overflow)
+//                 grad: g ([x < 0] - s z / (1 + z)), z = e^-|x|, s = x < 0 ? 1 : -1
+//                 (= g (1 - sigmoid(x)))
+//   softsign:     x / (1 + |x|)
+//                 grad: g / (1 + |x|)^2 (what autograd through x / (|x| + 1)
+//                 gives, 1 at x = 0)
+// NaN inputs give NaN outputs. At the kinks the rules are those of PyTorch's
+// scalar (and CUDA) kernels, written as comparisons above, so a NaN input
+// passes g through hardtanh and hardswish and gives 0 through hardsigmoid.
+// ---------------------------------------------------------------------------
+
+/** The fused backward kernels: (n, saved, gradient, out, params...). */
+type GradKernel =
+  | 'erf_bwd_f32' | 'elu_bwd_f32' | 'gelu_bwd_f32' | 'gelu_tanh_bwd_f32' | 'silu_bwd_f32' | 'mish_bwd_f32' | 'softplus_bwd_f32'
+  | 'hardtanh_bwd_f32' | 'hardsigmoid_bwd_f32' | 'hardswish_bwd_f32' | 'log_sigmoid_bwd_f32' | 'softsign_bwd_f32';
+type ActivationKernel =
+  | 'erf_f32' | 'elu_f32' | 'gelu_f32' | 'gelu_tanh_f32' | 'silu_f32' | 'mish_f32' | 'softplus_f32' | 'clamp_f32'
+  | 'hardsigmoid_f32' | 'hardswish_f32' | 'log_sigmoid_f32' | 'softsign_f32';
+/** A kernel called with its pointers then its scalar parameters. */
+type KernelCall = (...args: number[]) => void;
+
+/**
+ * Internal: kernel(saved, g, params...) elementwise into a new contiguous
+ * tensor, split across threads like launchUnary. saved and g have the
+ * output's shape (a backward's saved input and incoming gradient).
+ */
+function launchGrad(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[]): Tensor {
+  const a = materialize(saved), b = materialize(g);
+  const out = Tensor.empty(saved.shape);
+  const ap = a.t.ptr, bp = b.t.ptr, op = out.ptr;
+  forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, op + start * 4, ...params));
+  if (a.owned) a.t.dispose();
+  if (b.owned) b.t.dispose();
+  return out;
+}
+
+/**
+ * Internal: forward kernel `fwd` on x, recording `node` whose backward is
+ * the fused kernel `bwd` on the saved input (params for both unless
+ * bwdParams is given).
+ */
+function activation(op: string, node: string, x: Tensor, fwd: ActivationKernel, bwd: GradKernel, params: readonly number[] = [], bwdParams = params): Tensor {
+  const out = launchUnary(op, x, (k, n, xp, o) => (k[fwd] as KernelCall)(n, xp, o, ...params));
+  if (needsGrad(x)) {
+    const sx = x.keep();
+    record(out, node, [x], [sx], (g) => [launchGrad(bwd, sx, g, bwdParams)]);
+  }
+  return out;
+}
+
+/** Internal: checks an options argument is an object (or undefined) holding only the named keys. */
+export function checkOptions(op: string, opts: unknown, keys: readonly string[]): void {
+  if (opts === undefined) return;
+  const example = `{ ${keys.map((k) => `${k}: ...`).join(', ')} }`;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`${op}: options must be an object like ${example}, got ${String(opts)}`);
+  for (const key of Object.keys(opts)) {
+    if (!keys.includes(key)) throw new TypeError(`${op}: unknown option '${key}' (expected ${keys.map((k) => `'${k}'`).join(', ')})`);
+  }
+}
+
+/** Internal: v as a number option: not NaN, and finite unless infinities make sense (bounds, thresholds). */
+export function numberOption(op: string, name: string, v: unknown, { finite = true } = {}): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || (finite && !Number.isFinite(v))) {
+    throw new TypeError(`${op}: ${name} must be a ${finite ? 'finite ' : ''}number, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  }
+  return v;
+}
+
+/**
+ * The error function erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt (verf in
+ * assembly/vmath.ts: absolute error below 1e-7); gradient g 2/sqrt(pi) e^(-x^2).
+ */
+export function erf(x: Tensor): Tensor {
+  return activation('erf', 'ErfBackward', x, 'erf_f32', 'erf_bwd_f32');
+}
+
+/** PyTorch's SELU constants (Klambauer et al. 2017). */
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** PyTorch's elu(x, alpha, scale, inputScale) family on one kernel pair; coefficients as PyTorch rounds them to float32. */
+function eluFamily(op: string, node: string, x: Tensor, alpha: number, scale: number, inputScale: number): Tensor {
+  const coefs = [Math.fround(alpha) * Math.fround(scale), scale, inputScale];
+  return activation(op, node, x, 'elu_f32', 'elu_bwd_f32', coefs);
+}
+
+export interface EluOptions { alpha?: number }
+
+/** ELU (Clevert et al. 2015): x > 0 ? x : alpha (e^x - 1). */
+export function elu(x: Tensor, opts: EluOptions = {}): Tensor {
+  checkOptions('elu', opts, ['alpha']);
+  const alpha = numberOption('elu', 'alpha', opts.alpha ?? 1);
+  return eluFamily('elu', 'EluBackward', x, alpha, 1, 1);
+}
+
+/** SELU (Klambauer et al. 2017): scale (x > 0 ? x : alpha (e^x - 1)) with PyTorch's alpha and scale. */
+export function selu(x: Tensor): Tensor {
+  return eluFamily('selu', 'SeluBackward', x, SELU_ALPHA, SELU_SCALE, 1);
+}
+
+/** CELU (Barron 2017): x > 0 ? x : alpha (e^(x/alpha) - 1); alpha must not be 0. */
+export function celu(x: Tensor, opts: EluOptions = {}): Tensor {
+  checkOptions('celu', opts, ['alpha']);
+  const alpha = numberOption('celu', 'alpha', opts.alpha ?? 1);
+  if (alpha === 0) throw new RangeError('celu: alpha cannot be 0 (the input is divided by alpha)');
+  return eluFamily('celu', 'CeluBackward', x, alpha, 1, 1 / alpha);
+}
+
+export type GeluApproximate = 'none' | 'tanh';
+export interface GeluOptions { approximate?: GeluApproximate }
+
+/** Internal: the approximate option checked (PyTorch accepts exactly 'none' and 'tanh'). */
+export function geluApproximate(op: string, v: unknown): GeluApproximate {
+  if (v !== 'none' && v !== 'tanh') throw new RangeError(`${op}: approximate must be 'none' or 'tanh', got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  return v;
+}
+
+/** GELU (Hendrycks & Gimpel 2016): x Phi(x) with the exact erf, or PyTorch's tanh approximation. */
+export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
+  checkOptions('gelu', opts, ['approximate']);
+  const approximate = geluApproximate('gelu', opts.approximate ?? 'none');
+  return approximate === 'tanh'
+    ? activation('gelu', 'GeluBackward', x, 'gelu_tanh_f32', 'gelu_tanh_bwd_f32')
+    : activation('gelu', 'GeluBackward', x, 'gelu_f32', 'gelu_bwd_f32');
+}
+
+/** SiLU / swish (Elfwing et al. 2017, Ramachandran et al. 2017): x sigmoid(x). */
+export function silu(x: Tensor): Tensor {
+  return activation('silu', 'SiluBackward', x, 'silu_f32', 'silu_bwd_f32');
+}
+
+/** Mish (Misra 2019): x tanh(softplus(x)). */
+export function mish(x: Tensor): Tensor {
+  return activation('mish', 'MishBackward', x, 'mish_f32', 'mish_bwd_f32');
+}
+
+export interface SoftplusOptions { beta?: number; threshold?: number }
+
+/** log(1 + e^(beta x)) / beta, reverting to x where beta x > threshold (defaults beta 1, threshold 20). */
+export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
+  checkOptions('softplus', opts, ['beta', 'threshold']);
+  const beta = numberOption('softplus', 'beta', opts.beta ?? 1);
+  const threshold = numberOption('softplus', 'threshold', opts.threshold ?? 20, { finite: false });
+  return activation('softplus', 'SoftplusBackward', x, 'softplus_f32', 'softplus_bwd_f32', [beta, threshold]);
+}
+
+export interface HardtanhOptions { minVal?: number; maxVal?: number }
+
+/** Internal: hardtanh's bounds checked like torch.nn.functional.hardtanh (minVal <= maxVal). */
+export function hardtanhBounds(op: string, opts: HardtanhOptions): [number, number] {
+  checkOptions(op, opts, ['minVal', 'maxVal']);
+  const lo = numberOption(op, 'minVal', opts.minVal ?? -1, { finite: false });
+  const hi = numberOption(op, 'maxVal', opts.maxVal ?? 1, { finite: false });
+  if (lo > hi) throw new RangeError(`${op}: minVal cannot be greater than maxVal, got minVal=${lo}, maxVal=${hi}`);
+  return [lo, hi];
+}
+
+/** min(max(x, minVal), maxVal) (defaults -1, 1); gradient only strictly inside (minVal, maxVal). */
+export function hardtanh(x: Tensor, opts: HardtanhOptions = {}): Tensor {
+  return activation('hardtanh', 'HardtanhBackward', x, 'clamp_f32', 'hardtanh_bwd_f32', hardtanhBounds('hardtanh', opts));
+}
+
+/** min(max(x, 0), 6): hardtanh(x, 0, 6). */
+export function relu6(x: Tensor): Tensor {
+  return activation('relu6', 'HardtanhBackward', x, 'clamp_f32', 'hardtanh_bwd_f32', [0, 6]);
+}
+
+/** min(max(x + 3, 0), 6) / 6. */
+export function hardsigmoid(x: Tensor): Tensor {
+  return activation('hardsigmoid', 'HardsigmoidBackward', x, 'hardsigmoid_f32', 'hardsigmoid_bwd_f32');
+}
+
+/** Hard swish (Howard et al. 2019, MobileNetV3): x min(max(x + 3, 0), 6) / 6. */
+export function hardswish(x: Tensor): Tensor {
+  return activation('hardswish', 'HardswishBackward', x, 'hardswish_f32', 'hardswish_bwd_f32');
+}
+
+/** log(sigmoid(x)), computed as min(x, 0) - log1p(e^-|x|) so it never overflows. */
+export function logSigmoid(x: Tensor): Tensor {
+  return activation('logSigmoid', 'LogSigmoidBackward', x, 'log_sigmoid_f32', 'log_sigmoid_bwd_f32');
+}
+
+/** x / (1 + |x|). */
+export function softsign(x: Tensor): Tensor {
+  return activation('softsign', 'SoftsignBackward', x, 'softsign_f32', 'softsign_bwd_f32');
+}

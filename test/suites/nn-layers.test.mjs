@@ -162,4 +162,68 @@ test('Residual: y = x + body(x) with gradients through both paths; shape changes
   narrowing.dispose();
 });
 
+test('activation modules: PyTorch defaults, repr, forward equal to the functional form, gradients through a Sequential', () => {
+  const cases = [
+    [new nn.ELU(), 'ELU(alpha=1)', (x) => F.elu(x)],
+    [new nn.ELU({ alpha: 0.5 }), 'ELU(alpha=0.5)', (x) => F.elu(x, { alpha: 0.5 })],
+    [new nn.SELU(), 'SELU()', F.selu],
+    [new nn.CELU(), 'CELU(alpha=1)', (x) => F.celu(x)],
+    [new nn.CELU({ alpha: 2 }), 'CELU(alpha=2)', (x) => F.celu(x, { alpha: 2 })],
+    [new nn.GELU(), "GELU(approximate='none')", (x) => F.gelu(x)],
+    [new nn.GELU({ approximate: 'tanh' }), "GELU(approximate='tanh')", (x) => F.gelu(x, { approximate: 'tanh' })],
+    [new nn.SiLU(), 'SiLU()', F.silu],
+    [new nn.Mish(), 'Mish()', F.mish],
+    [new nn.Softplus(), 'Softplus(beta=1, threshold=20)', (x) => F.softplus(x)],
+    [new nn.Softplus({ beta: 2, threshold: 1 }), 'Softplus(beta=2, threshold=1)', (x) => F.softplus(x, { beta: 2, threshold: 1 })],
+    [new nn.Hardtanh(), 'Hardtanh(minVal=-1, maxVal=1)', (x) => F.hardtanh(x)],
+    [new nn.Hardtanh({ minVal: -2, maxVal: 0.5 }), 'Hardtanh(minVal=-2, maxVal=0.5)', (x) => F.hardtanh(x, { minVal: -2, maxVal: 0.5 })],
+    [new nn.ReLU6(), 'ReLU6()', F.relu6],
+    [new nn.Hardsigmoid(), 'Hardsigmoid()', F.hardsigmoid],
+    [new nn.Hardswish(), 'Hardswish()', F.hardswish],
+    [new nn.LogSigmoid(), 'LogSigmoid()', F.logSigmoid],
+    [new nn.Softsign(), 'Softsign()', F.softsign],
+  ];
+  const x = sg.tensor([[-7, -3, -1.5, -0.25], [0, 0.75, 2.5, 9]]);
+  for (const [m, repr, f] of cases) {
+    assert.is(m.toString(), repr);
+    assert.equal([...m.parameters()].length, 0, `${repr} has no parameters`);
+    assert.equal(Array.from(m.call(x).toArray()), Array.from(f(x).toArray()), `${repr} forward`);
+  }
+  assert.is(new nn.ELU().alpha, 1);
+  assert.is(new nn.CELU().alpha, 1);
+  assert.is(new nn.GELU().approximate, 'none');
+  assert.equal([new nn.Softplus().beta, new nn.Softplus().threshold], [1, 20]);
+  assert.equal([new nn.Hardtanh().minVal, new nn.Hardtanh().maxVal], [-1, 1]);
+  // a small net through two of them: gradient by finite differences
+  const net = new nn.Sequential(new nn.Linear(3, 4), new nn.GELU(), new nn.Linear(4, 2), new nn.SELU());
+  try {
+    assert.is(net.toString(), "Sequential(\n  (0): Linear(inFeatures=3, outFeatures=4, bias=true)\n  (1): GELU(approximate='none')\n  (2): Linear(inFeatures=4, outFeatures=2, bias=true)\n  (3): SELU()\n)");
+    const [l1, , l2] = [...net];
+    const w1 = nd(l1.weight.shape, l1.weight.toArray()), b1 = nd(l1.bias.shape, l1.bias.toArray());
+    const w2 = nd(l2.weight.shape, l2.weight.toArray()), b2 = nd(l2.bias.shape, l2.bias.toArray());
+    const erf = (v) => { let t = Math.abs(v), s = t; for (let n = 0; t > s * 1e-17; n++) { t *= (2 * v * v) / (2 * n + 3); s += t; } return Math.sign(v) * (2 / Math.sqrt(Math.PI)) * Math.exp(-v * v) * s; };
+    const gelu = (v) => 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+    const selu = (v) => 1.0507009873554804934193349852946 * (v > 0 ? v : 1.6732632423543772848170429916717 * Math.expm1(v));
+    gradcheck({
+      inputs: [{ shape: [5, 3], lo: -2, hi: 2 }],
+      fn: (t) => net.call(t),
+      ref: (t) => zip(selu, refLinear(zip(gelu, refLinear(t, w1, b1)), w2, b2)),
+    });
+  } finally {
+    net.dispose();
+  }
+});
+
+test('activation modules check their options like PyTorch', () => {
+  assertThrows(() => new nn.ELU({ alpha: 'big' }), 'ELU', 'alpha', 'finite number');
+  assertThrows(() => new nn.ELU(0.5), 'ELU', 'options must be an object');
+  assertThrows(() => new nn.CELU({ alpha: 0 }), 'CELU', 'alpha cannot be 0');
+  assertThrows(() => new nn.GELU({ approximate: 'erf' }), 'GELU', "approximate must be 'none' or 'tanh'");
+  assertThrows(() => new nn.Softplus({ beta: Infinity }), 'Softplus', 'beta');
+  assertThrows(() => new nn.Softplus({ treshold: 5 }), 'Softplus', "unknown option 'treshold'");
+  // the module asserts maxVal > minVal (the functional form allows them equal)
+  assertThrows(() => new nn.Hardtanh({ minVal: 1, maxVal: 1 }), 'Hardtanh', 'maxVal must be greater than minVal');
+  assertThrows(() => new nn.Hardtanh({ minVal: 2 }), 'Hardtanh', 'minVal cannot be greater than maxVal', 'minVal=2, maxVal=1');
+});
+
 test.run();

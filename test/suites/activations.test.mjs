@@ -223,10 +223,12 @@ test('large tensors: forward and backward bit-identical for 1, 2, 3 threads', ()
   const run = (threads) => {
     const prevN = sg.setNumThreads(threads), prevWork = sg.setMinWorkPerThread(0);
     try {
-      return sg.scope(() => ops.map(([, fn]) => {
+      // one scope per op, so the heap never holds more than one op's tensors
+      return ops.map(([, fn]) => sg.scope(() => {
         const x = sg.tensor(xs, { requiresGrad: true });
-        fn(x).backward(sg.onesLike(x));
-        return [fn(x).toArray(), x.grad.toArray()];
+        const y = fn(x);
+        y.backward(sg.onesLike(x));
+        return [y.toArray(), x.grad.toArray()];
       }));
     } finally {
       sg.setNumThreads(prevN);

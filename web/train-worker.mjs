@@ -208,8 +208,10 @@ function pause() {
   timer = 0;
   if (!running) return;
   running = false;
-  post({ type: 'state', running });
+  // the final metrics go out before the state change, so a page that sees
+  // "paused" already has the numbers of the last step
   if (net && step > 0) postMetrics(evaluate());
+  post({ type: 'state', running });
 }
 
 /** Class probabilities of one 28x28 image (bytes 0..255), normalised like the training data. */

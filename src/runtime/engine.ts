@@ -156,9 +156,10 @@ export function checkHeap(): void {
 }
 
 /**
- * Debug mode for the heap: blocks allocated while it is on carry a guard
- * pattern after their data, verified by checkHeap() and on release (a write
- * past a tensor's end then throws). Returns the previous setting.
+ * Debug mode for the heap: blocks allocated while it is on start filled
+ * with NaN (a kernel that reads memory nobody wrote shows it) and carry a
+ * guard pattern after their data, verified by checkHeap() and on release (a
+ * write past a tensor's end then throws). Returns the previous setting.
  */
 export function setHeapDebug(on: boolean): boolean {
   const h = heap();

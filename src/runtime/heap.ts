@@ -15,6 +15,8 @@ const PAGE = 65536;
 /** Bytes of guard pattern after each block's requested bytes in debug mode. */
 const CANARY_BYTES = 64;
 const CANARY_WORD = 0xdeadbeef | 0;
+/** Debug mode: what new blocks are filled with (a quiet NaN). */
+const POISON_WORD = 0x7fc00000 | 0;
 
 export class OutOfMemoryError extends Error {
   override name = 'OutOfMemoryError';
@@ -114,6 +116,8 @@ export class Heap {
     if (this.inUse > this.peak) this.peak = this.inUse;
     if (this.debug) {
       const at = ptr + guarded - CANARY_BYTES;
+      // the data starts as NaN, so a kernel that reads memory nobody wrote shows it
+      new Int32Array(this.memory.buffer, ptr, (at - ptr) >> 2).fill(POISON_WORD);
       new Int32Array(this.memory.buffer, at, CANARY_BYTES / 4).fill(CANARY_WORD);
       this.canaries.set(ptr, at);
     }

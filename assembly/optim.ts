@@ -3,6 +3,19 @@
 // Tails run the same vector code on a splat, so a lane's result never
 // depends on its position.
 
+/** Four floats at p, or the one at p splat (a tail element). */
+// @ts-ignore: decorator
+@inline function lanesAt(full: bool, p: usize): v128 {
+  return full ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+
+/** Stores four floats at p, or lane 0 alone (a tail element). */
+// @ts-ignore: decorator
+@inline function storeLanes(full: bool, p: usize, v: v128): void {
+  if (full) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
 /**
  * SGD with momentum, weight decay and Nesterov, in place over n elements:
  *   d = g + wd p
@@ -21,29 +34,23 @@ export function sgd_step_f32(
   while (i < n) {
     const full = i + 4 <= n;
     const o = i << 2;
-    const p = full ? v128.load(pp + o) : f32x4.splat(load<f32>(pp + o));
-    const g = full ? v128.load(gp + o) : f32x4.splat(load<f32>(gp + o));
+    const p = lanesAt(full, pp + o);
+    const g = lanesAt(full, gp + o);
     let d = wd != 0 ? f32x4.add(g, f32x4.mul(vwd, p)) : g;
     if (useMomentum) {
       let buf: v128;
       if (first) {
         buf = d;
       } else {
-        const b = full ? v128.load(bufp + o) : f32x4.splat(load<f32>(bufp + o));
+        const b = lanesAt(full, bufp + o);
         buf = f32x4.add(f32x4.mul(vmom, b), f32x4.mul(vdamp, d));
       }
-      if (full) v128.store(bufp + o, buf);
-      else store<f32>(bufp + o, f32x4.extract_lane(buf, 0));
+      storeLanes(full, bufp + o, buf);
       d = nesterov ? f32x4.add(d, f32x4.mul(vmom, buf)) : buf;
     }
     const np = f32x4.sub(p, f32x4.mul(vlr, d));
-    if (full) {
-      v128.store(pp + o, np);
-      i += 4;
-    } else {
-      store<f32>(pp + o, f32x4.extract_lane(np, 0));
-      i += 1;
-    }
+    storeLanes(full, pp + o, np);
+    i += full ? 4 : 1;
   }
 }
 
@@ -69,10 +76,10 @@ export function adam_step_f32(
   while (i < n) {
     const full = i + 4 <= n;
     const o = i << 2;
-    let p = full ? v128.load(pp + o) : f32x4.splat(load<f32>(pp + o));
-    let g = full ? v128.load(gp + o) : f32x4.splat(load<f32>(gp + o));
-    let m = full ? v128.load(mp + o) : f32x4.splat(load<f32>(mp + o));
-    let v = full ? v128.load(vp + o) : f32x4.splat(load<f32>(vp + o));
+    let p = lanesAt(full, pp + o);
+    let g = lanesAt(full, gp + o);
+    let m = lanesAt(full, mp + o);
+    let v = lanesAt(full, vp + o);
     if (wd != 0) {
       if (decoupled) p = f32x4.mul(p, vdecay);
       else g = f32x4.add(g, f32x4.mul(vwd, p));
@@ -81,24 +88,16 @@ export function adam_step_f32(
     v = f32x4.add(f32x4.mul(vb2, v), f32x4.mul(vb2c, f32x4.mul(g, g)));
     let vv = v;
     if (amsgrad) {
-      const vm = full ? v128.load(vmaxp + o) : f32x4.splat(load<f32>(vmaxp + o));
+      const vm = lanesAt(full, vmaxp + o);
       vv = f32x4.max(vm, v);
-      if (full) v128.store(vmaxp + o, vv);
-      else store<f32>(vmaxp + o, f32x4.extract_lane(vv, 0));
+      storeLanes(full, vmaxp + o, vv);
     }
     const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc2), veps);
     p = f32x4.sub(p, f32x4.mul(vstep, f32x4.div(m, denom)));
-    if (full) {
-      v128.store(pp + o, p);
-      v128.store(mp + o, m);
-      v128.store(vp + o, v);
-      i += 4;
-    } else {
-      store<f32>(pp + o, f32x4.extract_lane(p, 0));
-      store<f32>(mp + o, f32x4.extract_lane(m, 0));
-      store<f32>(vp + o, f32x4.extract_lane(v, 0));
-      i += 1;
-    }
+    storeLanes(full, pp + o, p);
+    storeLanes(full, mp + o, m);
+    storeLanes(full, vp + o, v);
+    i += full ? 4 : 1;
   }
 }
 
@@ -127,40 +126,32 @@ export function rmsprop_step_f32(
   while (i < n) {
     const full = i + 4 <= n;
     const o = i << 2;
-    let p = full ? v128.load(pp + o) : f32x4.splat(load<f32>(pp + o));
-    let g = full ? v128.load(gp + o) : f32x4.splat(load<f32>(gp + o));
-    let v = full ? v128.load(vp + o) : f32x4.splat(load<f32>(vp + o));
+    let p = lanesAt(full, pp + o);
+    let g = lanesAt(full, gp + o);
+    let v = lanesAt(full, vp + o);
     if (wd != 0) g = f32x4.add(g, f32x4.mul(vwd, p));
     v = f32x4.add(f32x4.mul(v, valpha), f32x4.mul(f32x4.mul(vcomp, g), g));
     let avg: v128;
     if (centered) {
-      let ga = full ? v128.load(gavgp + o) : f32x4.splat(load<f32>(gavgp + o));
+      let ga = lanesAt(full, gavgp + o);
       const diff = f32x4.sub(g, ga);
       ga = lerpLow ? f32x4.add(ga, f32x4.mul(vcomp, diff)) : f32x4.sub(g, f32x4.mul(diff, vlerpHigh));
-      if (full) v128.store(gavgp + o, ga);
-      else store<f32>(gavgp + o, f32x4.extract_lane(ga, 0));
+      storeLanes(full, gavgp + o, ga);
       avg = f32x4.sqrt(f32x4.sub(v, f32x4.mul(ga, ga)));
     } else {
       avg = f32x4.sqrt(v);
     }
     avg = f32x4.add(avg, veps);
     if (useMomentum) {
-      const b = full ? v128.load(bufp + o) : f32x4.splat(load<f32>(bufp + o));
+      const b = lanesAt(full, bufp + o);
       const buf = f32x4.add(f32x4.mul(b, vmom), f32x4.div(g, avg));
-      if (full) v128.store(bufp + o, buf);
-      else store<f32>(bufp + o, f32x4.extract_lane(buf, 0));
+      storeLanes(full, bufp + o, buf);
       p = f32x4.sub(p, f32x4.mul(vlr, buf));
     } else {
       p = f32x4.sub(p, f32x4.mul(vlr, f32x4.div(g, avg)));
     }
-    if (full) {
-      v128.store(pp + o, p);
-      v128.store(vp + o, v);
-      i += 4;
-    } else {
-      store<f32>(pp + o, f32x4.extract_lane(p, 0));
-      store<f32>(vp + o, f32x4.extract_lane(v, 0));
-      i += 1;
-    }
+    storeLanes(full, pp + o, p);
+    storeLanes(full, vp + o, v);
+    i += full ? 4 : 1;
   }
 }

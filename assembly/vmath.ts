@@ -15,15 +15,24 @@
   return f32x4.add(f32x4.mul(acc, x), f32x4.splat(c));
 }
 
+/** x clamped to the range where e^x is finite and normal (vexp and vexpm1 handle the rest). */
+// @ts-ignore: decorator
+@inline function expClamp(x: v128): v128 {
+  return f32x4.max(f32x4.min(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504019));
+}
+
+/** n = round(x / ln2), the power of two e^x is split around. */
+// @ts-ignore: decorator
+@inline function expExponent(xc: v128): v128 {
+  return f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+}
+
 /**
- * e^x. Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-6
- * polynomial for e^r (relative error about 1 ulp), then scaling by 2^n built
- * in the exponent bits. Overflow gives +inf, underflow 0, NaN stays NaN.
+ * e^r - 1 = r + r^2 p(r) for r = x - n ln2 (ln2 in two parts, |r| <= ln2/2),
+ * p of degree 5: the shared core of vexp and vexpm1.
  */
 // @ts-ignore: decorator
-@inline export function vexp(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504019));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+@inline function expm1Reduced(xc: v128, n: v128): v128 {
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -32,9 +41,24 @@
   p = fma4(p, r, 4.1665795894e-2);
   p = fma4(p, r, 1.6666665459e-1);
   p = fma4(p, r, 5.0000001201e-1);
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  let y = f32x4.mul(p, scale);
+  return f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r);
+}
+
+/** 2^n for integral n in [-126, 127], built in the exponent bits. */
+// @ts-ignore: decorator
+@inline function pow2(n: v128): v128 {
+  return i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+}
+
+/**
+ * e^x. Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-6
+ * polynomial for e^r (relative error about 1 ulp), then scaling by 2^n built
+ * in the exponent bits. Overflow gives +inf, underflow 0, NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline export function vexp(x: v128): v128 {
+  const xc = expClamp(x), n = expExponent(xc);
+  let y = f32x4.mul(f32x4.add(expm1Reduced(xc, n), f32x4.splat(1)), pow2(n));
   // x above the clamp overflows; below it underflows to zero
   y = v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(88.7228391116729996)));
   y = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(-87.3365447504019)));
@@ -150,20 +174,8 @@
  */
 // @ts-ignore: decorator
 @inline export function vexpm1(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504019));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
-  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = fma4(p, r, 1.3981999507e-3);
-  p = fma4(p, r, 8.3334519073e-3);
-  p = fma4(p, r, 4.1665795894e-2);
-  p = fma4(p, r, 1.6666665459e-1);
-  p = fma4(p, r, 5.0000001201e-1);
-  // e^r - 1
-  const q = f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r);
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  let y = f32x4.add(f32x4.mul(q, scale), f32x4.sub(scale, f32x4.splat(1)));
+  const xc = expClamp(x), n = expExponent(xc), scale = pow2(n);
+  let y = f32x4.add(f32x4.mul(expm1Reduced(xc, n), scale), f32x4.sub(scale, f32x4.splat(1)));
   y = v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(88.7228391116729996)));
   // NaN in, NaN out
   return v128.bitselect(x, y, f32x4.ne(x, x));

@@ -272,6 +272,7 @@ export class Tensor {
   abs(): Tensor { return unary.abs(this); }
   tanh(): Tensor { return unary.tanh(this); }
   sigmoid(): Tensor { return unary.sigmoid(this); }
+  erf(): Tensor { return unary.erf(this); }
   relu(): Tensor { return unary.relu(this); }
   pow(p: number): Tensor { return unary.pow(this, p); }
   clamp(min?: number | null, max?: number | null): Tensor { return unary.clamp(this, min, max); }

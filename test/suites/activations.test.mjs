@@ -188,6 +188,8 @@ test('verf: absolute error below 1e-7 over a dense sweep of [-6, 6], the piece b
   assert.equal(Array.from(s.slice(2, 4)), [1, -1]);
   assert.ok(Number.isNaN(s[4]));
   assertClose(s.slice(5), [1e-30 * 1.1283791670955126, -1e-30 * 1.1283791670955126, 1, -1], { atol: 0, rtol: 2e-7, what: 'erf at tiny and large |x|' });
+  // Tensor.erf, as in PyTorch, is the same op
+  assert.equal(Array.from(sg.tensor([-0.5, 0.25, 2]).erf().toArray()), Array.from(sg.erf(sg.tensor([-0.5, 0.25, 2])).toArray()));
 });
 
 test('special values: NaN propagates, infinities saturate', () => {

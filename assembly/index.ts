@@ -13,3 +13,4 @@ export * from './batchnorm';
 export * from './pool';
 export * from './loss';
 export * from './norm';
+export * from './layernorm';

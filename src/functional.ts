@@ -5,6 +5,7 @@ export { softmax, logSoftmax } from './ops/softmax';
 export { linear } from './ops/matmul';
 export { conv2d } from './ops/conv';
 export { batchNorm } from './ops/batchnorm';
+export { layerNorm, groupNorm } from './ops/layernorm';
 export { prelu, crelu } from './nn/activation';
 export { dropout, dropout2d } from './nn/dropout';
 export { mseLoss, binaryCrossEntropyWithLogits } from './nn/loss';

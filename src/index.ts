@@ -37,5 +37,6 @@ export * as F from './functional';
 export { save, load, loadWithMetadata } from './io/safetensors';
 export { conv2d, type Conv2dOptions } from './ops/conv';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm';
+export { layerNorm, groupNorm } from './ops/layernorm';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type Pool2dOptions, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss';

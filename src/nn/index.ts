@@ -8,6 +8,7 @@ export { ReLU, LeakyReLU, PReLU, Maxout, ChannelMaxout, CReLU, Tanh, Sigmoid } f
 export { ELU, SELU, CELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softsign } from './activation';
 export { Dropout, Dropout2d, DropConnect } from './dropout';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
+export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions } from './layernorm';
 export { Conv2d, type Conv2dOptions } from './conv';
 export { BasicBlock, ResNetCifar, resnetCifar, Residual, type Shortcut } from './resnet';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';

@@ -168,6 +168,18 @@ test('batch norm (training and eval) forward and backward: bit-identical for 1, 
   });
 });
 
+test('layer norm and group norm forward, input and parameter gradients: bit-identical for 1, 2, 3 threads', () => {
+  // layer norm over 1 and 2 dims (rows of 13 and 4x5), group norm with and without spatial dims
+  for (const [kind, xs, arg, ws] of [['layer', [7, 13], [13], [13]], ['layer', [3, 5, 4, 5], [4, 5], [4, 5]], ['group', [5, 6, 3, 7], 3, [6]], ['group', [9, 12], 2, [12]]]) {
+    sameBitsForThreadCounts(`${kind}Norm ${xs} ${arg}`, () => {
+      const x = randT(xs, 41, true), w = randT(ws, 42, true), b = randT(ws, 43, true);
+      const y = kind === 'layer' ? sg.layerNorm(x, arg, w, b) : sg.groupNorm(x, arg, w, b);
+      y.mul(randT(xs, 44)).sum().backward();
+      return [y.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray()];
+    });
+  }
+});
+
 test('a small CNN trained three SGD steps: bit-identical parameters for 1, 2, 3 threads', () => {
   sameBitsForThreadCounts('training', () => {
     sg.manualSeed(42);

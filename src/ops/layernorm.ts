@@ -1,0 +1,132 @@
+/**
+ * Layer normalisation (Ba, Kiros & Hinton, 2016) and group normalisation
+ * (Wu & He, 2018) with PyTorch's semantics (F.layer_norm, F.group_norm).
+ * Both normalise rows of L elements with the row's own statistics:
+ *   mean = sum x / L,  var = sum (x - mean)^2 / L (biased),  invstd = 1 / sqrt(var + eps)
+ *   xhat = (x - mean) invstd,  y = xhat weight + bias
+ * layerNorm: a row is x's last len(normalizedShape) dims; weight and bias
+ *   have shape normalizedShape, one per element of the row.
+ * groupNorm over x (N, C, *): a row is one sample's C / G channels of a
+ *   group with every spatial position; weight and bias have shape (C).
+ * Backward, with gh = g weight and means over the row:
+ *   dx = invstd (gh - mean(gh) - xhat mean(gh xhat))
+ *   dweight = sum g xhat,  dbias = sum g  (over every element using that weight)
+ * Kernels: assembly/layernorm.ts (statistics in float64; rows split across
+ * threads, the parameter gradients split by weight element, so results are
+ * the same for any thread count). No running statistics: training and
+ * evaluation compute the same thing.
+ */
+import { Tensor } from '../tensor';
+import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+import { fmtShape } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { materialize } from './create';
+
+function checkAffine(op: string, x: Tensor, name: string, t: Tensor | null, shape: readonly number[]): void {
+  if (t === null) return;
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor or null`);
+  t.assertAlive(op);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new RangeError(`${op}: input ${fmtShape(x.shape)} and ${name} ${fmtShape(t.shape)}: expected ${name} of shape ${fmtShape(shape)}`);
+  }
+}
+
+function checkEps(op: string, eps: number): void {
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${op}: eps must be a positive number, got ${eps}`);
+}
+
+/**
+ * Internal: y over x contiguous-or-not with rows of K S elements, weight
+ * block r mod G of K elements, each weight shared by S consecutive elements
+ * (see assembly/layernorm.ts). Arguments already checked.
+ */
+function rowNorm(name: string, x: Tensor, G: number, K: number, S: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  const L = K * S, R = L === 0 ? 0 : x.numel() / L, W = G * K;
+  const { t: xc, owned: xo } = materialize(x);
+  const { t: wc, owned: wo } = weight === null ? { t: null, owned: false } : materialize(weight);
+  const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
+  const out = Tensor.empty(x.shape), mean = Tensor.empty([R]), invstd = Tensor.empty([R]);
+  const xp = xc.ptr, wp = wc?.ptr ?? 0, bp = bc?.ptr ?? 0, op = out.ptr, mp = mean.ptr, ip = invstd.ptr;
+  parallelFor(R, 3 * R * L * ELEMENT_WORK, (k, lo, hi) => k.rownorm_forward_f32(G, K, S, lo, hi, xp, wp, bp, op, mp, ip, eps));
+  if (needsGrad(x, weight, bias)) {
+    const xs = xc.keep(), ms = mean.keep(), is = invstd.keep(), ws = wc?.keep() ?? null;
+    const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
+    const wantX = x.requiresGrad, wantW = weight?.requiresGrad ?? false, wantB = bias?.requiresGrad ?? false;
+    const hasW = weight !== null, hasB = bias !== null, shape = [...x.shape];
+    const wShape = weight === null ? [] : [...weight.shape], bShape = bias === null ? [] : [...bias.shape];
+    record(out, name, inputs, ws === null ? [xs, ms, is] : [xs, ms, is, ws], (g) => {
+      const { t: gc } = materialize(g);
+      const gp = gc.ptr;
+      const dx = wantX ? Tensor.empty(shape) : null;
+      const dw = wantW ? Tensor.empty(wShape) : null;
+      const db = wantB ? Tensor.empty(bShape) : null;
+      if (dx !== null) {
+        const dxp = dx.ptr;
+        parallelFor(R, 3 * R * L * ELEMENT_WORK, (k, lo, hi) =>
+          k.rownorm_backward_f32(G, K, S, lo, hi, xs.ptr, gp, ms.ptr, is.ptr, ws?.ptr ?? 0, dxp));
+      }
+      if (dw !== null || db !== null) {
+        const dwp = dw?.ptr ?? 0, dbp = db?.ptr ?? 0;
+        parallelFor(W, R * L * ELEMENT_WORK, (k, lo, hi) =>
+          k.rownorm_param_grad_f32(R, G, K, S, lo, hi, xs.ptr, gp, ms.ptr, is.ptr, dwp, dbp));
+      }
+      const grads: (Tensor | null)[] = [dx];
+      if (hasW) grads.push(dw);
+      if (hasB) grads.push(db);
+      return grads;
+    });
+  }
+  mean.dispose();
+  invstd.dispose();
+  if (xo) xc.dispose();
+  if (wo) wc!.dispose();
+  if (bo) bc!.dispose();
+  return out;
+}
+
+/**
+ * F.layer_norm: normalises over the last normalizedShape.length dims of x
+ * (which must equal normalizedShape); weight and bias (optional) have shape
+ * normalizedShape.
+ */
+export function layerNorm(
+  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
+): Tensor {
+  const op = 'layerNorm';
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  x.assertAlive(op);
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  if (ns.length === 0 || ns.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new RangeError(`${op}: normalizedShape must be a non-empty list of positive integers, got ${fmtShape(ns)}`);
+  }
+  const tail = x.shape.slice(x.ndim - ns.length);
+  if (x.ndim < ns.length || tail.some((d, i) => d !== ns[i])) {
+    throw new RangeError(`${op}: input ${fmtShape(x.shape)} and normalizedShape ${fmtShape(ns)}: expected the input's last ${ns.length} dims to be ${fmtShape(ns)}`);
+  }
+  checkAffine(op, x, 'weight', weight, ns);
+  checkAffine(op, x, 'bias', bias, ns);
+  checkEps(op, eps);
+  const L = ns.reduce((a, b) => a * b, 1);
+  return rowNorm('NativeLayerNormBackward', x, 1, L, 1, weight, bias, eps);
+}
+
+/**
+ * F.group_norm over x (N, C, *): C / numGroups channels per group, statistics
+ * per (sample, group) over those channels and every spatial position;
+ * weight and bias (optional) have shape (C).
+ */
+export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  const op = 'groupNorm';
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  x.assertAlive(op);
+  if (x.ndim < 2) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected (N, C, *) with at least 2 dims`);
+  const C = x.shape[1];
+  if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0) {
+    throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected the ${C} channels to be divisible by numGroups, got numGroups=${numGroups}`);
+  }
+  checkAffine(op, x, 'weight', weight, [C]);
+  checkAffine(op, x, 'bias', bias, [C]);
+  checkEps(op, eps);
+  const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  return rowNorm('NativeGroupNormBackward', x, numGroups, C / numGroups, S, weight, bias, eps);
+}

@@ -109,6 +109,21 @@ test('statistics of rows with a large offset stay accurate (float64 accumulation
   assertClose(y.toArray(), ref.data, { atol: 2e-4, rtol: 0 });
 });
 
+test('a constant row: output 0, dx = invstd (g - mean g); an empty batch: empty output, zero parameter gradients', () => {
+  const x = sg.tensor([[3, 3, 3]], { requiresGrad: true });
+  const y = sg.layerNorm(x, 3);
+  assert.equal(Array.from(y.toArray()), [0, 0, 0]);
+  y.mul(sg.tensor([[1, 2, 3]])).sum().backward();
+  const invstd = 1 / Math.sqrt(1e-5);
+  assertClose(x.grad.toArray(), [-invstd, 0, invstd], { rtol: 1e-5 });
+  const e = sg.zeros([0, 4, 3], { requiresGrad: true }), w = sg.ones([4], { requiresGrad: true }), b = sg.zeros([4], { requiresGrad: true });
+  const ye = sg.groupNorm(e, 2, w, b);
+  assert.equal([...ye.shape], [0, 4, 3]);
+  ye.sum().backward();
+  assert.equal(Array.from(w.grad.toArray()), [0, 0, 0, 0]);
+  assert.equal(Array.from(b.grad.toArray()), [0, 0, 0, 0]);
+});
+
 test('nn.LayerNorm: defaults, parameters, stateDict keys, options, repr; train and eval agree', () => {
   const m = new nn.LayerNorm([2, 3]);
   try {

@@ -1,0 +1,144 @@
+/**
+ * 1-d convolution and pooling with PyTorch's semantics (F.conv1d, F.max_pool1d,
+ * F.avg_pool1d, F.adaptive_avg_pool1d) over x (N, C, L) or (C, L), computed as
+ * the 2-d op on a height-1 view: x -> (N, C, 1, L), kernel 1 x k, stride
+ * 1 x s, padding 0 x p, dilation 1 x d, output (N, C', 1, L') -> (N, C', L').
+ * With a height of 1 the 2-d formulas reduce to the 1-d ones, e.g. for conv1d
+ *   y[n, o, t] = b[o] + sum_{c, j} w[o, c, j] x[n, c, t s - p + j d]
+ *   L' = floor((L + 2p - d (k - 1) - 1) / s) + 1,
+ * and the gradients flow through the views and the 2-d op.
+ * Padding is an integer (conv2d takes no 'same'/'valid' strings).
+ */
+import { Tensor } from '../tensor';
+import { fmtShape } from '../shape';
+import { conv2d } from './conv';
+import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from './pool';
+import { unsqueeze, squeeze } from './views';
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+  groups?: number;
+}
+
+export interface Pool1dOptions {
+  kernelSize: number;
+  /** Defaults to kernelSize. */
+  stride?: number | null;
+  padding?: number;
+  ceilMode?: boolean;
+}
+
+export interface MaxPool1dOptions extends Pool1dOptions {
+  dilation?: number;
+}
+
+export interface AvgPool1dOptions extends Pool1dOptions {
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+/** A single integer >= min (1-d ops take no pairs). */
+export function intOf(op: string, name: string, v: unknown, min: number): number {
+  const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
+    const hint = typeof v === 'string' ? ` (string paddings such as '${v}' are not supported; pass an integer)` : '';
+    throw new RangeError(`${op}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}${hint}`);
+  }
+  return n;
+}
+
+/** Runs a 2-d op on x (N, C, L) or (C, L) viewed with a height of 1; the result loses that height again. */
+function viaHeightOne(op: string, x: Tensor, run: (x4: Tensor) => Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  x.assertAlive(op);
+  if (x.ndim !== 2 && x.ndim !== 3) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected a 2-d (C,L) or 3-d (N,C,L) input`);
+  const h = unsqueeze(x, x.ndim - 1);
+  let y: Tensor;
+  try {
+    y = run(h);
+  } finally {
+    h.dispose();
+  }
+  const out = squeeze(y, y.ndim - 2);
+  y.dispose();
+  return out;
+}
+
+/**
+ * Runs f; an error of the 2-d op (which names itself and the height-1 shapes)
+ * is prefixed with the 1-d op and its shapes, so the caller sees which call failed.
+ */
+function as1d<T>(op: string, shapes: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError && /^(conv2d|maxPool2d|avgPool2d|adaptiveAvgPool2d):/.test(e.message)) {
+      throw new RangeError(`${op}: ${shapes}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/** x (N, C, L) or (C, L), weight (O, C / groups, k), bias (O) or null. */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
+  const op = 'conv1d';
+  if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor`);
+  weight.assertAlive(op);
+  if (weight.ndim !== 3) throw new RangeError(`${op}: weight ${fmtShape(weight.shape)} must be 3-d (O, C/groups, k)`);
+  const stride = intOf(op, 'stride', opts.stride ?? 1, 1);
+  const padding = intOf(op, 'padding', opts.padding ?? 0, 0);
+  const dilation = intOf(op, 'dilation', opts.dilation ?? 1, 1);
+  const w4 = unsqueeze(weight, 2);
+  try {
+    const shapes = x instanceof Tensor ? `input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)}` : '';
+    return as1d(op, shapes, () => viaHeightOne(op, x, (x4) => conv2d(x4, w4, bias, { stride: [1, stride], padding: [0, padding], dilation: [1, dilation], groups: opts.groups })));
+  } finally {
+    w4.dispose();
+  }
+}
+
+/** The 1-d window options as 2-d ones with a 1 x k window. */
+function window2d(op: string, o: MaxPool1dOptions & AvgPool1dOptions, kind: 'max' | 'avg'): MaxPool2dOptions & AvgPool2dOptions {
+  if (o === null || typeof o !== 'object' || o.kernelSize === undefined) throw new RangeError(`${op}: kernelSize is required`);
+  const k = intOf(op, 'kernelSize', o.kernelSize, 1);
+  const s = o.stride == null ? k : intOf(op, 'stride', o.stride, 1);
+  const p = intOf(op, 'padding', o.padding ?? 0, 0);
+  const out: MaxPool2dOptions & AvgPool2dOptions = { kernelSize: [1, k], stride: [1, s], padding: [0, p], ceilMode: o.ceilMode };
+  if (kind === 'max') {
+    if (o.countIncludePad !== undefined || o.divisorOverride != null) throw new RangeError(`${op}: countIncludePad and divisorOverride are options of average pooling only`);
+    out.dilation = [1, intOf(op, 'dilation', o.dilation ?? 1, 1)];
+  } else {
+    if (o.dilation !== undefined) throw new RangeError(`${op}: dilation is not an option of average pooling (PyTorch's AvgPool1d has none), got ${JSON.stringify(o.dilation)}`);
+    out.countIncludePad = o.countIncludePad;
+    out.divisorOverride = o.divisorOverride;
+  }
+  return out;
+}
+
+
+const inputShape = (x: Tensor): string => (x instanceof Tensor ? `input ${fmtShape(x.shape)}` : 'input');
+
+/** Checks 1-d pooling options as the modules do at construction. */
+export function poolWindow1d(op: string, opts: MaxPool1dOptions & AvgPool1dOptions, kind: 'max' | 'avg'): void {
+  as1d(op, 'window', () => poolWindow(op, window2d(op, opts, kind), kind));
+}
+
+export function maxPool1d(x: Tensor, opts: MaxPool1dOptions): Tensor {
+  const op = 'maxPool1d';
+  const w = window2d(op, opts as MaxPool1dOptions & AvgPool1dOptions, 'max');
+  return as1d(op, inputShape(x), () => viaHeightOne(op, x, (x4) => maxPool2d(x4, w)));
+}
+
+export function avgPool1d(x: Tensor, opts: AvgPool1dOptions): Tensor {
+  const op = 'avgPool1d';
+  const w = window2d(op, opts as MaxPool1dOptions & AvgPool1dOptions, 'avg');
+  return as1d(op, inputShape(x), () => viaHeightOne(op, x, (x4) => avgPool2d(x4, w)));
+}
+
+export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
+  const op = 'adaptiveAvgPool1d';
+  const L = intOf(op, 'outputSize', outputSize, 1);
+  return as1d(op, inputShape(x), () => viaHeightOne(op, x, (x4) => adaptiveAvgPool2d(x4, [1, L])));
+}

@@ -11,3 +11,5 @@ export { dropout, dropout2d } from './nn/dropout';
 export { mseLoss, binaryCrossEntropyWithLogits } from './nn/loss';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './ops/pool';
 export { crossEntropy, nllLoss } from './ops/loss';
+export { embedding } from './ops/embedding';
+export { conv1d, maxPool1d, avgPool1d, adaptiveAvgPool1d } from './ops/conv1d';

@@ -40,3 +40,5 @@ export { batchNorm, type BatchNormOptions } from './ops/batchnorm';
 export { layerNorm, groupNorm } from './ops/layernorm';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type Pool2dOptions, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss';
+export { embedding, type EmbeddingOptions } from './ops/embedding';
+export { conv1d, maxPool1d, avgPool1d, adaptiveAvgPool1d, type Conv1dOptions as Conv1dFunctionalOptions, type Pool1dOptions, type MaxPool1dOptions, type AvgPool1dOptions } from './ops/conv1d';

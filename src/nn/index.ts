@@ -12,6 +12,9 @@ export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions } fr
 export { Conv2d, type Conv2dOptions } from './conv';
 export { BasicBlock, ResNetCifar, resnetCifar, Residual, type Shortcut } from './resnet';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';
+export { Embedding, type EmbeddingModuleOptions } from './embedding';
+export { Conv1d, type Conv1dOptions } from './conv1d';
+export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d } from './pool1d';
 export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction } from './loss';
 /** Gradient clipping (nn.utils.clipGradNorm_, nn.utils.clipGradValue_). */
 export * as utils from './utils';

@@ -4,6 +4,7 @@ export { elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmo
 export { softmax, logSoftmax } from './ops/softmax';
 export { linear } from './ops/matmul';
 export { conv2d } from './ops/conv';
+export { convTranspose2d } from './ops/conv-transpose';
 export { batchNorm } from './ops/batchnorm';
 export { layerNorm, groupNorm } from './ops/layernorm';
 export { prelu, crelu } from './nn/activation';

@@ -36,6 +36,7 @@ export * as optim from './optim/index';
 export * as F from './functional';
 export { save, load, loadWithMetadata } from './io/safetensors';
 export { conv2d, type Conv2dOptions } from './ops/conv';
+export { convTranspose2d, type ConvTranspose2dOptions } from './ops/conv-transpose';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm';
 export { layerNorm, groupNorm } from './ops/layernorm';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type Pool2dOptions, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';

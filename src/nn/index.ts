@@ -10,6 +10,7 @@ export { Dropout, Dropout2d, DropConnect } from './dropout';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
 export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions } from './layernorm';
 export { Conv2d, type Conv2dOptions } from './conv';
+export { ConvTranspose2d, type ConvTranspose2dOptions } from './conv-transpose';
 export { BasicBlock, ResNetCifar, resnetCifar, Residual, type Shortcut } from './resnet';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';
 export { Embedding, type EmbeddingModuleOptions } from './embedding';

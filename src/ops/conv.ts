@@ -30,8 +30,13 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-/** Sizes of one convolution: batch, channels, image, kernel, stride, padding, dilation, groups, output. */
-interface Geometry {
+/**
+ * Sizes of one convolution: batch, channels, image, kernel, stride, padding,
+ * dilation, groups, output. OH x OW may be smaller than the size the image
+ * allows (a transposed convolution with output padding >= stride uses this
+ * geometry backwards); every path reads only the output pixels it is given.
+ */
+export interface Geometry {
   N: number; C: number; H: number; W: number; O: number; kh: number; kw: number;
   sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
   G: number; Cg: number; Og: number; Kg: number; OH: number; OW: number;
@@ -75,6 +80,14 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions
   if (OH < 1 || OW < 1) {
     throw new RangeError(`${op}: ${shapes}: the padded input (${H + 2 * ph}x${W + 2 * pw}) is smaller than the dilated kernel (${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1})`);
   }
+  return makeGeometry([N, C, H, W], [O, Cg, kh, kw], [sh, sw], [ph, pw], [dh, dw], G, [OH, OW]);
+}
+
+/** A Geometry from the input shape (N, C, H, W), weight shape (O, C/G, kh, kw), stride, padding, dilation, groups and output size. */
+export function makeGeometry(
+  [N, C, H, W]: readonly number[], [O, Cg, kh, kw]: readonly number[],
+  [sh, sw]: readonly number[], [ph, pw]: readonly number[], [dh, dw]: readonly number[], G: number, [OH, OW]: readonly number[],
+): Geometry {
   return { N, C, H, W, O, kh, kw, sh, sw, ph, pw, dh, dw, G, Cg, Og: O / G, Kg: Cg * kh * kw, OH, OW };
 }
 
@@ -149,7 +162,7 @@ function packWeights(g: Geometry, w: Tensor): Tensor {
   return packed;
 }
 
-function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const out = Tensor.empty([g.N, g.O, g.OH, g.OW]);
   if (out.numel() === 0) return out;
   const Q = g.OH * g.OW;
@@ -173,7 +186,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor
 }
 
 /** dW = sum over images of G col(x)^T, per group. */
-function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
+export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const k = kernels();
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
   k.fill_f32(dw.numel(), dw.ptr, 0);
@@ -196,14 +209,19 @@ function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   return dw;
 }
 
-/** dx: a stride-1 convolution of the padded G with the flipped kernel when possible, else col2im(W^T G). */
-function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
+/**
+ * dx: a stride-1 convolution of the padded G with the flipped kernel when
+ * possible, else col2im(W^T G); plus bias[c] when a bias (C) is given (the
+ * forward of a transposed convolution).
+ */
+export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null): Tensor {
   const k = kernels();
   const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
   const Q = g.OH * g.OW, HW = g.H * g.W, khw = g.kh * g.kw;
   const qh = (g.kh - 1) * g.dh - g.ph, qw = (g.kw - 1) * g.dw - g.pw;
   if (g.sh === 1 && g.sw === 1 && qh >= 0 && qw >= 0) {
-    const Hg = g.OH + 2 * qh, Wg = g.OW + 2 * qw;
+    // G padded by q before and up to the image plus the dilated kernel (>= q after: more when OH is short of what the image allows)
+    const Hg = g.H + (g.kh - 1) * g.dh, Wg = g.W + (g.kw - 1) * g.dw;
     const per = roundUp(g.Cg, 4) * g.Og * khw;
     const packed = Tensor.empty([g.G * per]);
     for (let grp = 0; grp < g.G; grp++) {
@@ -219,7 +237,7 @@ function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
         k.conv_pad_f32(g.O, g.OH, g.OW, qh, qw, Hg, Wg, dy.ptr + n * g.O * Q * 4, gpad.ptr);
         for (let grp = 0; grp < g.G; grp++) {
           k.conv_gemm_f32(g.Cg, g.Og * khw, g.H, g.W, packed.ptr + grp * per * 4, gpad.ptr + grp * g.Og * Hg * Wg * 4, Wg, koff.ptr,
-            dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, 0, 0, scratch.ptr);
+            dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, bias === null ? 0 : bias.ptr + grp * g.Cg * 4, 0, scratch.ptr);
         }
       }
     });
@@ -234,6 +252,8 @@ function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
   }
   const koff = Tensor.empty([g.Og]);
   k.conv_offsets_f32(g.Og, 1, 1, Q, 0, 0, 0, koff.ptr);
+  const ones = bias === null ? null : Tensor.empty([g.C]);
+  if (ones !== null) k.fill_f32(g.C, ones.ptr, 1);
   // threads split the batch, each with its own buffers
   const lanes: Tensor[][] = [];
   parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
@@ -244,9 +264,11 @@ function inputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
         k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0, scratch.ptr);
         k.conv_col2im_add_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, dcol.ptr, Q, dx.ptr + (n * g.C + grp * g.Cg) * HW * 4);
       }
+      if (bias !== null) k.channel_affine_f32(1, g.C, HW, dx.ptr + n * g.C * HW * 4, ones!.ptr, bias.ptr, dx.ptr + n * g.C * HW * 4);
     }
   });
   for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
+  ones?.dispose();
   return dx;
 }
 

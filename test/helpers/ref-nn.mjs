@@ -110,3 +110,28 @@ export function refNorm(x, mean, v, w, b, eps = 1e-5) {
   }
   return nd(x.shape, out);
 }
+
+/**
+ * Float64 transposed convolution in scatter form: x (N,C,H,W), w (C,O/G,kh,kw), b (O) or null;
+ * out[n, o, i s - p + ky d, j s - p + kx d] += x[n, c, i, j] w[c, o, ky, kx] within groups.
+ */
+export function refConvTranspose(x, w, b, { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1 } = {}) {
+  const [N, C, H, W] = x.shape, [, Og, kh, kw] = w.shape;
+  const [sh, sw] = pair(stride), [ph, pw] = pair(padding), [oph, opw] = pair(outputPadding), [dh, dw] = pair(dilation);
+  const O = Og * groups, Cg = C / groups;
+  const OH = (H - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, OW = (W - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
+  const out = new Float64Array(N * O * OH * OW);
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) for (let q = 0; q < OH * OW; q++) out[(n * O + o) * OH * OW + q] = b ? b.data[o] : 0;
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) {
+    const g = Math.floor(c / Cg);
+    for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) {
+      const v = x.data[((n * C + c) * H + i) * W + j];
+      for (let og = 0; og < Og; og++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+        const y = i * sh - ph + ky * dh, xx = j * sw - pw + kx * dw;
+        if (y < 0 || y >= OH || xx < 0 || xx >= OW) continue;
+        out[((n * O + g * Og + og) * OH + y) * OW + xx] += v * w.data[((c * Og + og) * kh + ky) * kw + kx];
+      }
+    }
+  }
+  return nd([N, O, OH, OW], out);
+}

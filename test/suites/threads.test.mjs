@@ -1,8 +1,9 @@
 // Threads: the pool runs where the runtime allows (Node, Deno, Chromium served
 // with COOP/COEP), results are bit-identical for 1, 2 and 3 threads (GEMM
-// around the tile and strip sizes, conv2d forward and both gradients, whole
-// training steps), a kernel that traps in a worker surfaces as an Error and
-// the pool keeps working, and setNumThreads(1) falls back with its reason.
+// around the tile and strip sizes, conv2d and convTranspose2d forward and
+// both gradients, whole training steps), a kernel that traps in a worker
+// surfaces as an Error and the pool keeps working, and setNumThreads(1)
+// falls back with its reason.
 import * as assert from 'uvu/assert';
 import { suite, sg, rng, assertThrows } from '../helpers/harness.mjs';
 
@@ -126,6 +127,23 @@ test('conv2d forward, input and weight gradients: bit-identical for 1, 2, 3 thre
       const x = randT(xs, 11, true), w = randT(ws, 12, true), b = randT([ws[0]], 13, true);
       const y = sg.conv2d(x, w, b, opts);
       y.mul(randT(y.shape, 14)).sum().backward();
+      return [y.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray()];
+    });
+  }
+});
+
+test('convTranspose2d forward, input and weight gradients: bit-identical for 1, 2, 3 threads', () => {
+  const cases = [
+    [[5, 3, 8, 7], [3, 16, 3, 3], { padding: 1 }],
+    [[3, 4, 6, 5], [4, 10, 3, 2], { stride: 2, padding: 1, outputPadding: 1 }],
+    [[4, 4, 6, 6], [4, 12, 3, 3], { padding: 1, groups: 2 }],
+    [[2, 3, 7, 8], [3, 9, 3, 3], { dilation: 2, outputPadding: 1 }],
+  ];
+  for (const [xs, ws, opts] of cases) {
+    sameBitsForThreadCounts(`convTranspose2d ${xs} ${ws} ${JSON.stringify(opts)}`, () => {
+      const x = randT(xs, 21, true), w = randT(ws, 22, true), b = randT([ws[1] * (opts.groups ?? 1)], 23, true);
+      const y = sg.convTranspose2d(x, w, b, opts);
+      y.mul(randT(y.shape, 24)).sum().backward();
       return [y.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray()];
     });
   }

@@ -1,0 +1,109 @@
+/**
+ * conv_transpose2d with PyTorch's semantics: the adjoint of conv2d. For one
+ * image, group g and c over the group's input channels, o over its outputs:
+ *   y[o, i sh - ph + ky dh, j sw - pw + kx dw] += x[c, i, j] w[c, o, ky, kx]   (+ b[o])
+ * with weight (C_in, C_out / groups, kh, kw) and output size per dim
+ *   H_out = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1   (output padding oph < sh or < dh).
+ * So, seen as a conv2d from y's shape (N, C_out, H_out, W_out) to x's shape
+ * with the same weight as its (O = C_in, C_out / groups, kh, kw) kernel:
+ *   forward      y  = conv2d's input gradient of x (+ b)
+ *   dx           = conv2d's forward of dy
+ *   dW           = conv2d's weight gradient with input dy and output gradient x
+ *   db[o]        = sum over images and pixels of dy[o]
+ * The conv2d geometry's output (H, W) may be short of what H_out allows
+ * (output padding >= stride): the extra rows and columns have no source.
+ */
+import { Tensor } from '../tensor';
+import { fmtShape } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { materialize } from './create';
+import { reshape, unsqueeze } from './views';
+import { channelSum } from './batchnorm';
+import { forward, inputGrad, makeGeometry, pairOf, weightGrad, type Geometry, type Pair } from './conv';
+
+export interface ConvTranspose2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  groups?: number;
+  dilation?: Pair;
+}
+
+const op = 'convTranspose2d';
+
+/** The conv2d geometry whose input gradient is this transposed convolution, after every check. */
+function transposedGeometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvTranspose2dOptions): Geometry {
+  if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError(`${op}: input and weight must be Tensors`);
+  if (bias !== null && !(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null`);
+  x.assertAlive(op);
+  w.assertAlive(op);
+  bias?.assertAlive(op);
+  const shapes = `input ${fmtShape(x.shape)} and weight ${fmtShape(w.shape)}`;
+  if (x.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 3-d (C,H,W) or 4-d (N,C,H,W) input`);
+  if (w.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 4-d weight (C_in, C_out/groups, kh, kw)`);
+  const stride = pairOf(op, 'stride', opts.stride ?? 1, 1);
+  const padding = pairOf(op, 'padding', opts.padding ?? 0, 0);
+  const outPad = pairOf(op, 'outputPadding', opts.outputPadding ?? 0, 0);
+  const dilation = pairOf(op, 'dilation', opts.dilation ?? 1, 1);
+  const G = opts.groups ?? 1;
+  if (!Number.isInteger(G) || G < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${G}`);
+  for (let i = 0; i < 2; i++) {
+    if (outPad[i] >= stride[i] && outPad[i] >= dilation[i]) {
+      throw new RangeError(`${op}: output padding must be smaller than either stride or dilation, got outputPadding=[${outPad}], stride=[${stride}], dilation=[${dilation}]`);
+    }
+  }
+  const [N, C, H, W] = x.shape;
+  const [Cw, Og, kh, kw] = w.shape;
+  if (Cw !== C) throw new RangeError(`${op}: ${shapes}: expected ${C} input channels in weight dim 0, got ${Cw}`);
+  if (C % G !== 0) throw new RangeError(`${op}: ${shapes}: ${C} input channels are not divisible by groups=${G}`);
+  if (C === 0 || Og === 0 || kh === 0 || kw === 0) throw new RangeError(`${op}: ${shapes}: weight must not be empty`);
+  const O = Og * G;
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== O)) {
+    throw new RangeError(`${op}: ${shapes}: bias ${fmtShape(bias.shape)} must have shape [${O}]`);
+  }
+  const out = [H, W].map((n, i) => (n - 1) * stride[i] - 2 * padding[i] + dilation[i] * ([kh, kw][i] - 1) + outPad[i] + 1);
+  if (out[0] < 1 || out[1] < 1) {
+    throw new RangeError(`${op}: ${shapes}: the output size ${out[0]}x${out[1]} is too small (padding=[${padding}])`);
+  }
+  // conv2d from the output (N, O, H_out, W_out) to the input (N, C, H, W) with the weight as its (C, O/G, kh, kw) kernel
+  return makeGeometry([N, O, out[0], out[1]], [C, Og, kh, kw], stride, padding, dilation, G, [H, W]);
+}
+
+/**
+ * 2-d transposed convolution: x (N, C_in, H, W) or (C_in, H, W), weight
+ * (C_in, C_out/groups, kh, kw), optional bias (C_out); stride, padding,
+ * outputPadding, dilation a number or [h, w].
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
+  if (x instanceof Tensor && x.ndim === 3) {
+    x.assertAlive(op);
+    const xb = unsqueeze(x, 0);
+    const yb = convTranspose2d(xb, weight, bias, opts);
+    const y = reshape(yb, yb.shape.slice(1));
+    xb.dispose();
+    yb.dispose();
+    return y;
+  }
+  const g = transposedGeometry(x, weight, bias, opts);
+  const { t: xc, owned: xo } = materialize(x);
+  const { t: wc, owned: wo } = materialize(weight);
+  const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
+  const out = inputGrad(g, wc, xc, bc);
+  if (needsGrad(x, weight, bias)) {
+    const xs = xc.keep(), ws = wc.keep();
+    const inputs = bias === null ? [x, weight] : [x, weight, bias];
+    const wantX = x.requiresGrad, wantW = weight.requiresGrad, wantB = bias !== null && bias.requiresGrad;
+    record(out, 'ConvolutionBackward', inputs, [xs, ws], (dy) => {
+      const { t: gc } = materialize(dy);
+      return [
+        wantX ? forward(g, gc, ws, null) : null,
+        wantW ? weightGrad(g, gc, xs) : null,
+        wantB ? channelSum(gc) : null,
+      ];
+    });
+  }
+  if (xo) xc.dispose();
+  if (wo) wc.dispose();
+  if (bo) bc!.dispose();
+  return out;
+}

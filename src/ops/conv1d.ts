@@ -99,21 +99,25 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
 }
 
-/** The 1-d window options as 2-d ones with a 1 x k window. */
+/**
+ * The 1-d window options as 2-d ones with a 1 x k window, checked with 1-d
+ * messages (padding at most half the effective kernel d (k - 1) + 1).
+ */
 function window2d(op: string, o: MaxPool1dOptions & AvgPool1dOptions, kind: 'max' | 'avg'): MaxPool2dOptions & AvgPool2dOptions {
   if (o === null || typeof o !== 'object' || o.kernelSize === undefined) throw new RangeError(`${op}: kernelSize is required`);
+  if (kind === 'max' && (o.countIncludePad !== undefined || o.divisorOverride != null)) throw new RangeError(`${op}: countIncludePad and divisorOverride are options of average pooling only`);
+  if (kind === 'avg' && o.dilation !== undefined) throw new RangeError(`${op}: dilation is not an option of average pooling (PyTorch's AvgPool1d has none), got ${JSON.stringify(o.dilation)}`);
   const k = intOf(op, 'kernelSize', o.kernelSize, 1);
   const s = o.stride == null ? k : intOf(op, 'stride', o.stride, 1);
   const p = intOf(op, 'padding', o.padding ?? 0, 0);
-  const out: MaxPool2dOptions & AvgPool2dOptions = { kernelSize: [1, k], stride: [1, s], padding: [0, p], ceilMode: o.ceilMode };
-  if (kind === 'max') {
-    if (o.countIncludePad !== undefined || o.divisorOverride != null) throw new RangeError(`${op}: countIncludePad and divisorOverride are options of average pooling only`);
-    out.dilation = [1, intOf(op, 'dilation', o.dilation ?? 1, 1)];
-  } else {
-    if (o.dilation !== undefined) throw new RangeError(`${op}: dilation is not an option of average pooling (PyTorch's AvgPool1d has none), got ${JSON.stringify(o.dilation)}`);
-    out.countIncludePad = o.countIncludePad;
-    out.divisorOverride = o.divisorOverride;
+  const d = intOf(op, 'dilation', o.dilation ?? 1, 1);
+  const span = d * (k - 1) + 1;
+  if (p > Math.floor(span / 2)) {
+    throw new RangeError(`${op}: padding ${p} should be at most half of the effective kernel size ${span} (kernelSize ${k}, dilation ${d})`);
   }
+  const out: MaxPool2dOptions & AvgPool2dOptions = { kernelSize: [1, k], stride: [1, s], padding: [0, p], ceilMode: o.ceilMode };
+  if (kind === 'max') out.dilation = [1, d];
+  else Object.assign(out, { countIncludePad: o.countIncludePad, divisorOverride: o.divisorOverride });
   return out;
 }
 

@@ -65,7 +65,15 @@ export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOption
     }
   }
   const flat = reshape(indices, [indices.numel()]);
-  const rows = indexSelect(weight, 0, flat);
+  let rows: Tensor;
+  try {
+    rows = indexSelect(weight, 0, flat);
+  } catch (e) {
+    flat.dispose();
+    // indexSelect's own check catches what min/max cannot: a non-integer index
+    if (e instanceof RangeError) throw new RangeError(`${op}: indices ${fmtShape(indices.shape)} must hold integers in [0, ${numEmbeddings}) (numEmbeddings=${numEmbeddings}): ${e.message}`);
+    throw e;
+  }
   let picked = rows;
   if (pad >= 0 && needsGrad(weight)) {
     const keep = ne(flat, pad);

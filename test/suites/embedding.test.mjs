@@ -104,7 +104,7 @@ test('bad inputs: out-of-range and non-integer indices, bad paddingIdx, maxNorm,
   const w = sg.randn([10, 4]);
   assertThrows(() => sg.embedding(sg.tensor([1, 12, 3]), w), 'embedding', 'index 12', 'numEmbeddings=10');
   assertThrows(() => sg.embedding(sg.tensor([[1, -1]]), w), 'embedding', 'index -1', 'numEmbeddings=10');
-  assertThrows(() => sg.embedding(sg.tensor([1.5]), w), 'index 1.5');
+  assertThrows(() => sg.embedding(sg.tensor([[0, 1.5]]), w), 'embedding', 'indices [1,2]', 'integers', 'numEmbeddings=10', 'index 1.5');
   assertThrows(() => sg.embedding(sg.tensor([1]), w, { paddingIdx: 10 }), 'paddingIdx', '[-10, 10)');
   assertThrows(() => sg.embedding(sg.tensor([1]), w, { paddingIdx: -11 }), 'paddingIdx');
   assertThrows(() => sg.embedding(sg.tensor([1]), w, { maxNorm: 1 }), 'maxNorm is not supported');

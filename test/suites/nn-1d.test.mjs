@@ -216,7 +216,8 @@ test('bad inputs name the 1-d op and the shapes', () => {
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), w, null, { padding: 'same' }), 'conv1d', 'padding', "'same'", 'not supported');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), w, null, { stride: 0 }), 'conv1d', 'stride must be an integer >= 1');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), w, sg.randn([3])), 'conv1d', 'bias [3]');
-  assertThrows(() => sg.maxPool1d(sg.randn([2, 3, 10]), { kernelSize: 2, padding: 2 }), 'maxPool1d', 'padding');
+  assertThrows(() => sg.maxPool1d(sg.randn([2, 3, 10]), { kernelSize: 2, padding: 2 }), 'maxPool1d: padding 2 should be at most half of the effective kernel size 2');
+  assert.equal(sg.maxPool1d(sg.randn([2, 3, 10]), { kernelSize: 2, padding: 2, dilation: 3 }).shape, [2, 3, 6]);
   assertThrows(() => sg.maxPool1d(sg.randn([2, 3, 2]), { kernelSize: 5 }), 'maxPool1d', 'input [2,3,2]', 'too small');
   assertThrows(() => sg.avgPool1d(sg.randn([2, 3, 10]), { kernelSize: 2, dilation: 2 }), 'avgPool1d', 'dilation');
   assertThrows(() => sg.maxPool1d(sg.randn([2, 3, 10]), { kernelSize: 2, divisorOverride: 2 }), 'maxPool1d', 'average pooling only');
@@ -225,7 +226,7 @@ test('bad inputs name the 1-d op and the shapes', () => {
   assertThrows(() => sg.adaptiveAvgPool1d(sg.randn([2, 10]), 0), 'adaptiveAvgPool1d', 'outputSize');
   assertThrows(() => new nn.Conv1d(3, 4, 3, { groups: 2 }), 'Conv1d', 'divisible by groups');
   assertThrows(() => new nn.Conv1d(3, 4, [3, 3]), 'Conv1d', 'kernelSize');
-  assertThrows(() => new nn.MaxPool1d(2, { padding: 3 }), 'MaxPool1d', 'padding');
+  assertThrows(() => new nn.MaxPool1d(2, { padding: 3 }), 'MaxPool1d: padding 3');
   assertThrows(() => new nn.AvgPool1d(3, { divisorOverride: 0 }), 'AvgPool1d', 'divisorOverride');
 });
 

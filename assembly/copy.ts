@@ -1,6 +1,23 @@
 // Data movement: strided gather into contiguous memory, fills and selects.
 
 /**
+ * out[0] = the first position i < N whose value t[i] is neither an integer
+ * in [0, size) nor `skip` (pass NaN to skip nothing), or -1: the index check
+ * of gathers and the label check of classification losses (skip = ignoreIndex).
+ */
+export function check_indices_f32(N: usize, size: usize, tp: usize, skip: f64, outp: usize): void {
+  for (let i: usize = 0; i < N; i++) {
+    const t = <f64>load<f32>(tp + (i << 2));
+    if (t == skip) continue;
+    if (!(t >= 0 && t < <f64>size && Math.floor(t) == t)) {
+      store<f32>(outp, <f32>i);
+      return;
+    }
+  }
+  store<f32>(outp, -1);
+}
+
+/**
  * dst[i] = src[i] over a 4-d index space d0..d3, each side with its own
  * element strides (a stride of 0 on the source repeats a value; the
  * destination must not overlap itself).

@@ -34,18 +34,6 @@ function weightSum(C: usize, wp: usize): f64 {
   return f32x4.extract_lane(f32x4.add(p, i32x4.shuffle(p, p, 1, 0, 3, 2)), 0);
 }
 
-/** out[0] = the first row whose label is neither an integer in [0, C) nor ignoreIndex, or -1. */
-export function loss_check_labels_f32(N: usize, C: usize, tp: usize, ignoreIndex: f64, outp: usize): void {
-  for (let i: usize = 0; i < N; i++) {
-    const t = <f64>load<f32>(tp + (i << 2));
-    if (t == ignoreIndex) continue;
-    if (!(t >= 0 && t < <f64>C && Math.floor(t) == t)) {
-      store<f32>(outp, <f32>i);
-      return;
-    }
-  }
-  store<f32>(outp, -1);
-}
 
 /**
  * Per row i with label t (not ignored), lse = max + log sum_c exp(x_c - max):

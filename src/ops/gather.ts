@@ -6,7 +6,7 @@
  *     backward: scatter-add of g into zeros at the same positions.
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { heapF32, kernels } from '../runtime/engine';
 import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize, tensor, zeros } from './create';
@@ -18,13 +18,14 @@ function checkedIndex(op: string, index: Tensor | readonly number[], size: numbe
   const m = materialize(given);
   const owned = m.owned || given !== index;
   if (m.owned && given !== index) given.dispose();
-  const values = m.t.toArray();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isInteger(v) || v < 0 || v >= size) {
-      if (owned) m.t.dispose();
-      throw new RangeError(`${op}: index ${v} (at position ${i}) out of range for dim of size ${size}`);
-    }
+  const info = Tensor.empty([1]);
+  kernels().check_indices_f32(m.t.numel(), size, m.t.ptr, NaN, info.ptr);
+  const bad = heapF32()[info.ptr >> 2];
+  info.dispose();
+  if (bad >= 0) {
+    const v = heapF32()[(m.t.ptr >> 2) + bad];
+    if (owned) m.t.dispose();
+    throw new RangeError(`${op}: index ${v} (at position ${bad}) out of range for dim of size ${size}`);
   }
   return { t: m.t, owned };
 }

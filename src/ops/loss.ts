@@ -46,7 +46,7 @@ function rowLoss(op: string, fused: boolean, x: Tensor, target: Tensor, weight: 
   const k = kernels();
   const { t: tc, owned: to } = materialize(target);
   const info = Tensor.empty([2]);
-  k.loss_check_labels_f32(N, C, tc.ptr, ignoreIndex, info.ptr);
+  k.check_indices_f32(N, C, tc.ptr, ignoreIndex, info.ptr);
   const bad = heapF32()[info.ptr >> 2];
   if (bad >= 0) {
     const label = heapF32()[(tc.ptr >> 2) + bad];

@@ -15,11 +15,7 @@
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
-import { needsGrad, record } from '../autograd/graph';
-import { materialize } from './create';
-import { reshape, unsqueeze } from './views';
-import { channelSum } from './batchnorm';
-import { forward, inputGrad, makeGeometry, pairOf, weightGrad, type Geometry, type Pair } from './conv';
+import { convLike, forward, inputGrad, makeGeometry, pairOf, weightGrad, type Geometry, type Pair } from './conv';
 
 export interface ConvTranspose2dOptions {
   stride?: Pair;
@@ -75,35 +71,13 @@ function transposedGeometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Con
  * outputPadding, dilation a number or [h, w].
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
-  if (x instanceof Tensor && x.ndim === 3) {
-    x.assertAlive(op);
-    const xb = unsqueeze(x, 0);
-    const yb = convTranspose2d(xb, weight, bias, opts);
-    const y = reshape(yb, yb.shape.slice(1));
-    xb.dispose();
-    yb.dispose();
-    return y;
-  }
-  const g = transposedGeometry(x, weight, bias, opts);
-  const { t: xc, owned: xo } = materialize(x);
-  const { t: wc, owned: wo } = materialize(weight);
-  const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
-  const out = inputGrad(g, wc, xc, bc);
-  if (needsGrad(x, weight, bias)) {
-    const xs = xc.keep(), ws = wc.keep();
-    const inputs = bias === null ? [x, weight] : [x, weight, bias];
-    const wantX = x.requiresGrad, wantW = weight.requiresGrad, wantB = bias !== null && bias.requiresGrad;
-    record(out, 'ConvolutionBackward', inputs, [xs, ws], (dy) => {
-      const { t: gc } = materialize(dy);
-      return [
-        wantX ? forward(g, gc, ws, null) : null,
-        wantW ? weightGrad(g, gc, xs) : null,
-        wantB ? channelSum(gc) : null,
-      ];
-    });
-  }
-  if (xo) xc.dispose();
-  if (wo) wc.dispose();
-  if (bo) bc!.dispose();
-  return out;
+  // the passes of conv2d with input and output swapped
+  return convLike(op, x, weight, bias, () => {
+    const g = transposedGeometry(x, weight, bias, opts);
+    return {
+      forward: (xc, wc, bc) => inputGrad(g, wc, xc, bc),
+      inputGrad: (ws, gc) => forward(g, gc, ws, null),
+      weightGrad: (xs, gc) => weightGrad(g, gc, xs),
+    };
+  }, (xb) => convTranspose2d(xb, weight, bias, opts));
 }

@@ -272,25 +272,34 @@ export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | nul
   return dx;
 }
 
+/** The three passes of a convolution-like op over contiguous operands (a convolution, or its transpose with the passes swapped). */
+export interface ConvPasses {
+  forward(x: Tensor, w: Tensor, bias: Tensor | null): Tensor;
+  inputGrad(w: Tensor, dy: Tensor): Tensor;
+  weightGrad(x: Tensor, dy: Tensor): Tensor;
+}
+
 /**
- * 2-d convolution: x (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw),
- * optional bias (O); stride, padding, dilation a number or [h, w].
+ * Internal: a convolution-like op with autograd: an unbatched x (C, H, W)
+ * runs as a batch of one through `batched`; otherwise `passes` (built for
+ * x's shape by `plan`, which checks the arguments) compute the output and,
+ * on backward, dx, dw and the bias gradient (the channel sums of dy).
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+export function convLike(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, plan: () => ConvPasses, batched: (xb: Tensor) => Tensor): Tensor {
   if (x instanceof Tensor && x.ndim === 3) {
-    x.assertAlive('conv2d');
+    x.assertAlive(op);
     const xb = unsqueeze(x, 0);
-    const yb = conv2d(xb, weight, bias, opts);
+    const yb = batched(xb);
     const y = reshape(yb, yb.shape.slice(1));
     xb.dispose();
     yb.dispose();
     return y;
   }
-  const g = geometry(x, weight, bias, opts);
+  const passes = plan();
   const { t: xc, owned: xo } = materialize(x);
   const { t: wc, owned: wo } = materialize(weight);
   const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
-  const out = forward(g, xc, wc, bc);
+  const out = passes.forward(xc, wc, bc);
   if (needsGrad(x, weight, bias)) {
     const xs = xc.keep(), ws = wc.keep();
     const inputs = bias === null ? [x, weight] : [x, weight, bias];
@@ -298,8 +307,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     record(out, 'ConvolutionBackward', inputs, [xs, ws], (dy) => {
       const { t: gc } = materialize(dy);
       return [
-        wantX ? inputGrad(g, ws, gc) : null,
-        wantW ? weightGrad(g, xs, gc) : null,
+        wantX ? passes.inputGrad(ws, gc) : null,
+        wantW ? passes.weightGrad(xs, gc) : null,
         wantB ? channelSum(gc) : null,
       ];
     });
@@ -308,4 +317,19 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (wo) wc.dispose();
   if (bo) bc!.dispose();
   return out;
+}
+
+/**
+ * 2-d convolution: x (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw),
+ * optional bias (O); stride, padding, dilation a number or [h, w].
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  return convLike('conv2d', x, weight, bias, () => {
+    const g = geometry(x, weight, bias, opts);
+    return {
+      forward: (xc, wc, bc) => forward(g, xc, wc, bc),
+      inputGrad: (ws, gc) => inputGrad(g, ws, gc),
+      weightGrad: (xs, gc) => weightGrad(g, xs, gc),
+    };
+  }, (xb) => conv2d(xb, weight, bias, opts));
 }

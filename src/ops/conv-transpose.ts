@@ -15,7 +15,7 @@
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
-import { convLike, forward, inputGrad, makeGeometry, pairOf, weightGrad, type Geometry, type Pair } from './conv';
+import { checkConvOperands, convLike, forward, inputGrad, makeGeometry, pairOf, weightGrad, type Geometry, type Pair } from './conv';
 
 export interface ConvTranspose2dOptions {
   stride?: Pair;
@@ -29,14 +29,7 @@ const op = 'convTranspose2d';
 
 /** The conv2d geometry whose input gradient is this transposed convolution, after every check. */
 function transposedGeometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvTranspose2dOptions): Geometry {
-  if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError(`${op}: input and weight must be Tensors`);
-  if (bias !== null && !(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null`);
-  x.assertAlive(op);
-  w.assertAlive(op);
-  bias?.assertAlive(op);
-  const shapes = `input ${fmtShape(x.shape)} and weight ${fmtShape(w.shape)}`;
-  if (x.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 3-d (C,H,W) or 4-d (N,C,H,W) input`);
-  if (w.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 4-d weight (C_in, C_out/groups, kh, kw)`);
+  const shapes = checkConvOperands(op, x, w, bias, '(C_in, C_out/groups, kh, kw)');
   const stride = pairOf(op, 'stride', opts.stride ?? 1, 1);
   const padding = pairOf(op, 'padding', opts.padding ?? 0, 0);
   const outPad = pairOf(op, 'outputPadding', opts.outputPadding ?? 0, 0);

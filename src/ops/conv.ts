@@ -51,8 +51,12 @@ export function pairOf(op: string, name: string, v: Pair, min: number): [number,
   return p;
 }
 
-function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions): Geometry {
-  const op = 'conv2d';
+/**
+ * Internal: the checks every convolution-like op makes first: Tensors, alive,
+ * a 4-d input (an unbatched one is already a batch of one) and a 4-d weight
+ * laid out as `weightLayout`. Returns "input [..] and weight [..]" for messages.
+ */
+export function checkConvOperands(op: string, x: Tensor, w: Tensor, bias: Tensor | null, weightLayout: string): string {
   if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError(`${op}: input and weight must be Tensors`);
   if (bias !== null && !(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null`);
   x.assertAlive(op);
@@ -60,7 +64,13 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions
   bias?.assertAlive(op);
   const shapes = `input ${fmtShape(x.shape)} and weight ${fmtShape(w.shape)}`;
   if (x.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 3-d (C,H,W) or 4-d (N,C,H,W) input`);
-  if (w.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 4-d weight (O, C/groups, kh, kw)`);
+  if (w.ndim !== 4) throw new RangeError(`${op}: ${shapes}: expected a 4-d weight ${weightLayout}`);
+  return shapes;
+}
+
+function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions): Geometry {
+  const op = 'conv2d';
+  const shapes = checkConvOperands(op, x, w, bias, '(O, C/groups, kh, kw)');
   const [sh, sw] = pairOf(op, 'stride', opts.stride ?? 1, 1);
   const [ph, pw] = pairOf(op, 'padding', opts.padding ?? 0, 0);
   const [dh, dw] = pairOf(op, 'dilation', opts.dilation ?? 1, 1);

@@ -63,8 +63,8 @@ if (childAt >= 0) {
 } else {
   const { execFileSync } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
-  const { createRequire } = await import('node:module');
-  const deno = createRequire(import.meta.url)('deno/package.json') && fileURLToPath(new URL('../node_modules/deno/deno', import.meta.url));
+  // the Deno binary of the npm package deno (a dev dependency)
+  const deno = fileURLToPath(new URL('../node_modules/deno/deno', import.meta.url));
   const self = fileURLToPath(import.meta.url);
   const run = (cmd, pre, variant) => JSON.parse(execFileSync(cmd, [...pre, self, '--child', variant, ...(quick ? ['--quick'] : [])], { encoding: 'utf8' })
     .split('\n').find((l) => l.startsWith('RESULT ')).slice(7));

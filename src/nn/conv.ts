@@ -8,6 +8,7 @@ import { empty } from '../ops/create';
 import { conv2d, type Pair } from '../ops/conv';
 import { Module } from './module';
 import { defaultInit_ } from './linear';
+import { boolean, integer, pair, param, parseArgs, required } from '../validate';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -17,11 +18,17 @@ export interface Conv2dOptions {
   bias?: boolean;
 }
 
-const pair = (op: string, name: string, v: Pair, min: number): [number, number] => {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((x) => Number.isInteger(x) && x >= min)) throw new RangeError(`${op}: ${name} must be an integer >= ${min} or a pair of them, got ${String(v)}`);
-  return p;
-};
+/** Conv2d's arguments in PyTorch's positional order (torch.nn.Conv2d). */
+const CONV2D_ARGS = {
+  inChannels: param(integer({ min: 1 }), required),
+  outChannels: param(integer({ min: 1 }), required),
+  kernelSize: param(pair({ min: 1 }), required),
+  stride: param(pair({ min: 1 }), [1, 1]),
+  padding: param(pair({ min: 0 }), [0, 0]),
+  dilation: param(pair({ min: 1 }), [1, 1]),
+  groups: param(integer({ min: 1 }), 1),
+  bias: param(boolean, true),
+} as const;
 
 export class Conv2d extends Module {
   readonly weight: Tensor;
@@ -32,19 +39,29 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   readonly groups: number;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true }: Conv2dOptions = {}) {
+  readonly inChannels: number;
+  readonly outChannels: number;
+
+  /**
+   * `new Conv2d(inChannels, outChannels, kernelSize, stride?, padding?, dilation?, groups?, bias?)`,
+   * PyTorch's positional order, or any of the optional ones as a trailing
+   * options object: `new Conv2d(3, 8, 3, { stride: 2, padding: 1 })`.
+   */
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts?: Conv2dOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, stride?: Pair, padding?: Pair, dilation?: Pair, groups?: number, bias?: boolean);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('Conv2d', args, CONV2D_ARGS);
+    if (a.inChannels % a.groups !== 0 || a.outChannels % a.groups !== 0) throw new RangeError(`Conv2d: inChannels (${a.inChannels}) and outChannels (${a.outChannels}) must be divisible by groups (${a.groups})`);
     super();
-    for (const [n, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Conv2d: ${n} must be a positive integer, got ${v}`);
-    }
-    if (inChannels % groups !== 0 || outChannels % groups !== 0) throw new RangeError(`Conv2d: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${groups})`);
-    this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);
-    this.stride = pair('Conv2d', 'stride', stride, 1);
-    this.padding = pair('Conv2d', 'padding', padding, 0);
-    this.dilation = pair('Conv2d', 'dilation', dilation, 1);
-    this.groups = groups;
-    this.weight = this.registerParameter('weight', empty([outChannels, inChannels / groups, ...this.kernelSize]));
-    this.bias = this.registerParameter('bias', bias ? empty([outChannels]) : null);
+    this.inChannels = a.inChannels;
+    this.outChannels = a.outChannels;
+    this.kernelSize = a.kernelSize;
+    this.stride = a.stride;
+    this.padding = a.padding;
+    this.dilation = a.dilation;
+    this.groups = a.groups;
+    this.weight = this.registerParameter('weight', empty([a.outChannels, a.inChannels / a.groups, ...a.kernelSize]));
+    this.bias = this.registerParameter('bias', a.bias ? empty([a.outChannels]) : null);
     this.resetParameters();
   }
 

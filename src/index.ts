@@ -30,7 +30,7 @@ export { matmul, addmm } from './ops/matmul';
 export { softmax, logSoftmax } from './ops/softmax';
 export { where } from './ops/where';
 export * as data from './data/index';
-export { DataLoader } from './data/index';
+export { DataLoader, TensorDataset } from './data/index';
 export * as nn from './nn/index';
 export * as optim from './optim/index';
 export * as F from './functional';

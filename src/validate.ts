@@ -181,6 +181,23 @@ export function intList(range: NumberRange = {}, { single = true } = {}): Check<
   };
 }
 
+/** An array of values each passing `check` (exactly `length` of them when given), as a new array. */
+export function arrayOf<T>(check: Check<T>, what: string, { length }: { length?: number } = {}): Check<T[]> {
+  const expected = `${length === undefined ? 'an array' : `an array of ${length}`} of ${what}`;
+  return (v, at) => {
+    if (!Array.isArray(v) || (length !== undefined && v.length !== length)) throw invalid(at, expected, v);
+    return v.map((x, i) => check(x, { where: at.where, name: `${at.name}[${i}]` }));
+  };
+}
+
+/** An instance of `cls` (checked with instanceof); `hint` says how to get one. */
+export function instanceOf<T>(cls: abstract new (...a: never[]) => T, what: string, hint = ''): Check<T> {
+  return (v, at) => {
+    if (!(v instanceof cls)) throw invalid(at, what, v, hint);
+    return v;
+  };
+}
+
 /** A live Tensor. */
 export const tensor: Check<Tensor> = (v, at) => {
   if (!(v instanceof Tensor)) throw invalid(at, 'a Tensor', v, Array.isArray(v) || typeof v === 'number' ? 'wrap it with tensor(...)' : '');

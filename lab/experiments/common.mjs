@@ -19,7 +19,7 @@ export function runArms(ctx, { experiment, arms, train, evals = {}, steps, lr, m
   for (const arm of arms) {
     sg.manualSeed(seed);
     const model = arm.build();
-    const trainLoader = new sg.DataLoader(train, loaderOpts);
+    const trainLoader = new sg.DataLoader(train, { ...loaderOpts, shuffle: true });
     const evalLoaders = Object.fromEntries(Object.entries(evals).map(([k, ds]) => [k, new sg.DataLoader(ds, { ...loaderOpts, shuffle: false })]));
     try {
       prepare?.(arm, model, trainLoader);

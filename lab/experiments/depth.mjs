@@ -30,7 +30,7 @@ export default {
       'residual ReLU': () => resMlp(sg, { inputs, width, depth: probeDepth, kind: 'relu' }),
     };
     const probes = {};
-    const loader = new sg.DataLoader(data.train, { batchSize: 128, seed: ctx.seed, flatten: true });
+    const loader = new sg.DataLoader(data.train, { batchSize: 128, shuffle: true, seed: ctx.seed, flatten: true });
     try {
       const batch = firstBatch(loader, 128);
       for (const [name, build] of Object.entries(probeArms)) {

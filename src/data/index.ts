@@ -3,4 +3,5 @@ export { isGzip, gunzip } from './gzip';
 export { parseIdx, readIdx, encodeIdx, type IdxArray, type IdxDtype, type IdxData } from './idx';
 export { datasetFromIdx, headOf, type ImageDataset } from './dataset';
 export { permutation, splitmix32 } from './shuffle';
-export { DataLoader, type DataLoaderOptions, type Batch } from './loader';
+export { DataLoader, type DataLoaderOptions, type Batch, type BatchOf, type Normalize } from './loader';
+export { TensorDataset } from './tensor-dataset';

@@ -8,31 +8,37 @@
  */
 import type { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
-import { Optimizer, type Params, type ParamState } from './optimizer';
+import { Optimizer, type OptimizerArgs, type Params, type ParamState } from './optimizer';
+import { arrayOf, boolean, number, param, type Check } from '../validate';
 
+/** Adam's and AdamW's hyperparameters (each also settable per parameter group). */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3); >= 0. */
   lr: number;
+  /** Decay rates [beta1, beta2] of the moment averages (default [0.9, 0.999]); each in [0, 1). */
   betas: [number, number];
+  /** Added to the denominator (default 1e-8); >= 0. */
   eps: number;
+  /** Adam: L2 penalty added to the gradient (default 0); AdamW: decoupled decay (default 0.01); >= 0. */
   weightDecay: number;
+  /** Use the maximum of the second-moment estimates (AMSGrad, default false). */
   amsgrad: boolean;
 }
 
-type AdamArgs = Partial<AdamOptions>;
+/** Adam's arguments in torch.optim.Adam's positional order; AdamW differs in the weightDecay default. */
+const adamArgs = (weightDecay: number): OptimizerArgs<AdamOptions> => ({
+  lr: param(number({ min: 0 }), 1e-3),
+  betas: param(arrayOf(number({ min: 0, lt: 1 }), 'numbers in [0, 1)', { length: 2 }) as Check<[number, number]>, [0.9, 0.999]),
+  eps: param(number({ min: 0 }), 1e-8),
+  weightDecay: param(number({ min: 0 }), weightDecay),
+  amsgrad: param(boolean, false),
+});
+const ADAM_ARGS = adamArgs(0);
+const ADAMW_ARGS = adamArgs(0.01);
 
 /** Adam with L2 weight decay added to the gradient (decoupled = false) or AdamW's decoupled decay. */
-class AdamBase extends Optimizer<AdamOptions> {
-  constructor(params: Params<AdamOptions>, defaults: AdamOptions, private readonly decoupled: boolean) {
-    super(params, defaults);
-  }
-
-  protected validate(g: AdamOptions): void {
-    const name = this.constructor.name;
-    if (typeof g.lr !== 'number' || !(g.lr >= 0)) throw new RangeError(`${name}: invalid learning rate ${g.lr}`);
-    if (!(g.eps >= 0)) throw new RangeError(`${name}: invalid epsilon value ${g.eps}`);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2 || !g.betas.every((b) => b >= 0 && b < 1)) throw new RangeError(`${name}: invalid betas ${String(g.betas)} (each in [0, 1))`);
-    if (!(g.weightDecay >= 0)) throw new RangeError(`${name}: invalid weightDecay value ${g.weightDecay}`);
-  }
+abstract class AdamBase extends Optimizer<AdamOptions> {
+  protected abstract readonly decoupled: boolean;
 
   protected update(p: Tensor, grad: Tensor, st: ParamState, g: AdamOptions): void {
     const m = this.stateTensor(st, 'expAvg', p);
@@ -49,14 +55,35 @@ class AdamBase extends Optimizer<AdamOptions> {
   }
 }
 
+/**
+ * Adam (torch.optim.Adam): `new Adam(params, lr?, betas?, eps?, weightDecay?, amsgrad?)`
+ * in PyTorch's positional order, or any of them as a trailing options object.
+ *
+ * @example
+ * const opt = new optim.Adam(model.parameters(), 0.01);
+ * const same = new optim.Adam(model.parameters(), { lr: 0.01, betas: [0.9, 0.999] });
+ */
 export class Adam extends AdamBase {
-  constructor(params: Params<AdamOptions>, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false }: AdamArgs = {}) {
-    super(params, { lr, betas, eps, weightDecay, amsgrad }, false);
+  protected readonly decoupled = false;
+  constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions>);
+  constructor(params: Params<AdamOptions>, lr?: number, betas?: [number, number], eps?: number, weightDecay?: number, amsgrad?: boolean, opts?: Partial<AdamOptions>);
+  constructor(...args: unknown[]) {
+    super('Adam', args, ADAM_ARGS);
   }
 }
 
+/**
+ * AdamW (torch.optim.AdamW): Adam with decoupled weight decay, default
+ * weightDecay 0.01; same arguments as Adam.
+ *
+ * @example
+ * const opt = new optim.AdamW(model.parameters(), 3e-4, [0.9, 0.95], 1e-8, 0.1);
+ */
 export class AdamW extends AdamBase {
-  constructor(params: Params<AdamOptions>, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0.01, amsgrad = false }: AdamArgs = {}) {
-    super(params, { lr, betas, eps, weightDecay, amsgrad }, true);
+  protected readonly decoupled = true;
+  constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions>);
+  constructor(params: Params<AdamOptions>, lr?: number, betas?: [number, number], eps?: number, weightDecay?: number, amsgrad?: boolean, opts?: Partial<AdamOptions>);
+  constructor(...args: unknown[]) {
+    super('AdamW', args, ADAMW_ARGS);
   }
 }

@@ -10,6 +10,8 @@ import { fmtShape, sameShape } from '../shape';
 import { noGrad } from '../autograd/graph';
 import { untracked } from '../autograd/scope';
 import { clone, zeros, materialize } from '../ops/create';
+import { fill_ } from '../ops/inplace';
+import { boolean, describe, invalid, isPlainObject, options, param, parseArgs, required, type Check, type Param, type Spec } from '../validate';
 
 export interface ParamGroup<H> {
   params: Tensor[];
@@ -31,46 +33,81 @@ export interface OptimizerStateDict {
   paramGroups: Record<string, unknown>[];
 }
 
+/**
+ * The first argument of every optimizer: an iterable of parameter tensors
+ * (`model.parameters()`) or a list of parameter groups `{ params, ...hyperparameters }`.
+ */
+const paramsArg: Check<unknown[]> = (v, at) => {
+  if (v instanceof Tensor) throw invalid(at, 'an iterable of Tensors or a list of parameter groups', v, 'wrap a single tensor in an array: [p]');
+  if (v === null || typeof v !== 'object' || typeof (v as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    const hint = typeof (v as { parameters?: unknown } | null)?.parameters === 'function' ? 'pass model.parameters()' : '';
+    throw invalid(at, 'an iterable of Tensors or a list of parameter groups', v, hint);
+  }
+  return [...(v as Iterable<unknown>)];
+};
+
+/** An optimizer's hyperparameters in PyTorch's positional order (after params), with checks and defaults. */
+export type OptimizerArgs<H> = { [K in keyof H]: Param<H[K]> };
+
 export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & ParamGroup<H>)[] = [];
+  /** The hyperparameters a group takes when it does not set its own. */
+  readonly defaults: H;
   protected readonly state = new Map<Tensor, ParamState>();
+  private readonly name: string;
 
-  constructor(params: Params<H>, readonly defaults: H) {
-    const list = [...(params as Iterable<unknown>)];
-    if (list.length === 0) throw new Error(`${new.target.name}: got an empty parameter list`);
-    const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as (Partial<H> & { params: Iterable<Tensor> })[]);
+  /**
+   * Binds `args` (PyTorch's positional order, or options) through `spec`;
+   * each parameter group's own hyperparameters are checked by the same
+   * spec, with the optimizer's values as defaults.
+   */
+  protected constructor(name: string, args: readonly unknown[], spec: OptimizerArgs<H>) {
+    this.name = name;
+    const { params: list, ...defaults } = parseArgs(name, args, { params: param(paramsArg, required), ...(spec as Spec) }) as { params: unknown[] } & H;
+    this.defaults = defaults as unknown as H;
+    if (list.length === 0) throw new Error(`${name}: got an empty parameter list; pass model.parameters() of a model that has parameters`);
+    const grouped = !(list[0] instanceof Tensor);
+    const groups = grouped ? list : [{ params: list }];
+    const hyperSpec: Spec = {};
+    for (const key of Object.keys(defaults)) hyperSpec[key] = param(spec[key as keyof H].check as Check<unknown>, (defaults as Record<string, unknown>)[key]);
     const seen = new Set<Tensor>();
-    for (const g of groups) {
-      if (g === null || typeof g !== 'object' || !('params' in g)) throw new TypeError(`${new.target.name}: a parameter group must be an object with params`);
-      const ps = [...g.params];
-      for (const p of ps) {
-        if (!(p instanceof Tensor)) throw new TypeError(`${new.target.name}: parameters must be Tensors`);
-        if (!p.isLeaf) throw new Error(`${new.target.name}: can't optimize a non-leaf Tensor (shape ${fmtShape(p.shape)})`);
-        if (seen.has(p)) throw new Error(`${new.target.name}: some parameters appear in more than one parameter group`);
-        seen.add(p);
+    groups.forEach((g, gi) => {
+      const where = grouped ? `${name}: parameter group ${gi}` : name;
+      if (!isPlainObject(g) || !('params' in g)) {
+        throw new TypeError(`${name}: params must hold only Tensors or only parameter groups { params, ...hyperparameters }; item ${gi} is ${describe(g)}`);
       }
-      const group = { ...defaults, ...g, params: ps } as H & ParamGroup<H>;
+      const { params, ...own } = g;
+      const ps = grouped ? paramsArg(params, { where, name: 'params' }) : (params as unknown[]);
+      ps.forEach((p, i) => {
+        if (!(p instanceof Tensor)) throw new TypeError(`${where}: params must be Tensors; item ${i} is ${describe(p)}`);
+        p.assertAlive(where);
+        if (!p.isLeaf) throw new Error(`${where}: can't optimize a non-leaf Tensor (shape ${fmtShape(p.shape)}, made by ${p.gradFn}); optimize the leaf it was computed from`);
+        if (seen.has(p)) throw new Error(`${where}: some parameters appear in more than one parameter group`);
+        seen.add(p);
+      });
+      const group = { ...options(where, own, hyperSpec), params: ps } as H & ParamGroup<H>;
       this.validate(group);
       group.initialLr = group.lr;
       this.paramGroups.push(group);
-    }
+    });
   }
 
-  /** Checks a group's hyperparameters (throws a named error). */
-  protected abstract validate(group: H): void;
+  /** Checks what the spec cannot: relations between a group's hyperparameters (throws a named error). */
+  protected validate(_group: H): void {}
 
   /** Updates one parameter with its (contiguous) gradient and state. */
   protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: H): void;
 
   /** One optimisation step over every parameter that has a gradient. */
-  step(): void {
+  step(...args: never[]): void {
+    parseArgs(`${this.name}.step`, args, {});
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
           if (p.grad === null || p.grad.disposed) continue;
-          p.assertAlive(`${this.constructor.name}.step`);
-          if (!p.isContiguous()) throw new Error(`${this.constructor.name}.step: parameter of shape ${fmtShape(p.shape)} must be contiguous`);
-          if (!sameShape(p.grad.shape, p.shape)) throw new RangeError(`${this.constructor.name}.step: gradient ${fmtShape(p.grad.shape)} does not match parameter ${fmtShape(p.shape)}`);
+          p.assertAlive(`${this.name}.step`);
+          if (!p.isContiguous()) throw new Error(`${this.name}.step: parameter of shape ${fmtShape(p.shape)} must be contiguous`);
+          if (!sameShape(p.grad.shape, p.shape)) throw new RangeError(`${this.name}.step: gradient ${fmtShape(p.grad.shape)} does not match parameter ${fmtShape(p.shape)}`);
           let st = this.state.get(p);
           if (st === undefined) {
             st = { step: 0, tensors: new Map() };
@@ -97,11 +134,18 @@ export abstract class Optimizer<H extends { lr: number }> {
     return t;
   }
 
-  /** Frees every parameter's gradient (PyTorch's set_to_none=true). */
-  zeroGrad(): void {
+  /**
+   * Frees every parameter's gradient (PyTorch's default `set_to_none=True`),
+   * or with `zeroGrad(false)` / `{ setToNone: false }` fills it with zeros.
+   */
+  zeroGrad(setToNone?: boolean | { setToNone?: boolean }): void {
+    const a = parseArgs(`${this.name}.zeroGrad`, setToNone === undefined ? [] : [setToNone], { setToNone: param(boolean, true) });
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (p.grad !== null) {
+        if (p.grad === null) continue;
+        if (!a.setToNone && !p.grad.disposed) {
+          fill_(p.grad, 0);
+        } else {
           p.grad.dispose();
           p.grad = null;
         }
@@ -128,22 +172,22 @@ export abstract class Optimizer<H extends { lr: number }> {
   /** Restores hyperparameters and state (copies of the given tensors) for the same parameter layout. */
   loadStateDict(sd: OptimizerStateDict): void {
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(`${this.constructor.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+      throw new Error(`${this.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
     }
     const params: Tensor[] = [];
     sd.paramGroups.forEach((g, i) => {
       const ours = this.paramGroups[i];
       const idx = g.params as number[];
       if (!Array.isArray(idx) || idx.length !== ours.params.length) {
-        throw new Error(`${this.constructor.name}.loadStateDict: group ${i} has ${Array.isArray(idx) ? idx.length : '?'} parameters in the state dict, ${ours.params.length} in the optimizer`);
+        throw new Error(`${this.name}.loadStateDict: group ${i} has ${Array.isArray(idx) ? idx.length : '?'} parameters in the state dict, ${ours.params.length} in the optimizer`);
       }
       params.push(...ours.params);
     });
     for (const [i, st] of sd.state) {
       const p = params[i];
-      if (p === undefined) throw new Error(`${this.constructor.name}.loadStateDict: state for parameter ${i}, which does not exist`);
+      if (p === undefined) throw new Error(`${this.name}.loadStateDict: state for parameter ${i}, which does not exist`);
       for (const [k, t] of st.tensors) {
-        if (!sameShape(t.shape, p.shape)) throw new RangeError(`${this.constructor.name}.loadStateDict: state '${k}' of parameter ${i} has shape ${fmtShape(t.shape)}, the parameter ${fmtShape(p.shape)}`);
+        if (!sameShape(t.shape, p.shape)) throw new RangeError(`${this.name}.loadStateDict: state '${k}' of parameter ${i} has shape ${fmtShape(t.shape)}, the parameter ${fmtShape(p.shape)}`);
       }
     }
     this.disposeState();

@@ -11,29 +11,47 @@
  */
 import type { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
-import { Optimizer, type Params, type ParamState } from './optimizer';
+import { Optimizer, type OptimizerArgs, type Params, type ParamState } from './optimizer';
+import { boolean, number, param } from '../validate';
 
+/** RMSprop's hyperparameters (each also settable per parameter group). */
 export interface RMSpropOptions {
+  /** Learning rate (default 0.01); >= 0. */
   lr: number;
+  /** Smoothing constant of the squared-gradient average (default 0.99); >= 0. */
   alpha: number;
+  /** Added to the denominator (default 1e-8); >= 0. */
   eps: number;
+  /** L2 penalty added to the gradient (default 0); >= 0. */
   weightDecay: number;
+  /** Momentum factor (default 0); >= 0. */
   momentum: number;
+  /** Normalise by the centered second moment (an estimate of the variance; default false). */
   centered: boolean;
 }
 
-export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Params<RMSpropOptions>, { lr = 0.01, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false }: Partial<RMSpropOptions> = {}) {
-    super(params, { lr, alpha, eps, weightDecay, momentum, centered });
-  }
+/** RMSprop's arguments in torch.optim.RMSprop's positional order. */
+const RMSPROP_ARGS: OptimizerArgs<RMSpropOptions> = {
+  lr: param(number({ min: 0 }), 0.01),
+  alpha: param(number({ min: 0 }), 0.99),
+  eps: param(number({ min: 0 }), 1e-8),
+  weightDecay: param(number({ min: 0 }), 0),
+  momentum: param(number({ min: 0 }), 0),
+  centered: param(boolean, false),
+};
 
-  protected validate(g: RMSpropOptions): void {
-    if (typeof g.lr !== 'number' || !(g.lr >= 0)) throw new RangeError(`RMSprop: invalid learning rate ${g.lr}`);
-    if (typeof g.eps !== 'number' || !(g.eps >= 0)) throw new RangeError(`RMSprop: invalid epsilon value ${g.eps}`);
-    if (typeof g.momentum !== 'number' || !(g.momentum >= 0)) throw new RangeError(`RMSprop: invalid momentum value ${g.momentum}`);
-    if (typeof g.weightDecay !== 'number' || !(g.weightDecay >= 0)) throw new RangeError(`RMSprop: invalid weightDecay value ${g.weightDecay}`);
-    if (typeof g.alpha !== 'number' || !(g.alpha >= 0)) throw new RangeError(`RMSprop: invalid alpha value ${g.alpha}`);
-    if (typeof g.centered !== 'boolean') throw new TypeError(`RMSprop: centered must be a boolean, got ${String(g.centered)}`);
+/**
+ * RMSprop (torch.optim.RMSprop): `new RMSprop(params, lr?, alpha?, eps?, weightDecay?, momentum?, centered?)`
+ * in PyTorch's positional order, or any of them as a trailing options object.
+ *
+ * @example
+ * const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9, centered: true });
+ */
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(params: Params<RMSpropOptions>, opts?: Partial<RMSpropOptions>);
+  constructor(params: Params<RMSpropOptions>, lr?: number, alpha?: number, eps?: number, weightDecay?: number, momentum?: number, centered?: boolean, opts?: Partial<RMSpropOptions>);
+  constructor(...args: unknown[]) {
+    super('RMSprop', args, RMSPROP_ARGS);
   }
 
   protected update(p: Tensor, grad: Tensor, st: ParamState, g: RMSpropOptions): void {

@@ -16,14 +16,31 @@
  * step. ReduceLROnPlateau instead reacts to a metric passed to step(metric).
  */
 import { Tensor } from '../tensor';
-import type { Optimizer } from './optimizer';
+import { Optimizer } from './optimizer';
+import { arrayOf, boolean, either, instanceOf, integer, invalid, nullable, number, oneOf, param, parseArgs, required, tensor as tensorArg, type Check } from '../validate';
+
+type AnyOptimizer = Optimizer<{ lr: number }>;
+
+/** The first argument of every scheduler. */
+const optimizerArg = param(instanceOf(Optimizer as abstract new () => AnyOptimizer, 'an optimizer (optim.SGD, optim.Adam, ...)'), required);
+
+/** ReduceLROnPlateau's metric: a number (NaN allowed: never an improvement) or a one-element tensor. */
+const metricArg: Check<number | Tensor> = (v, at) => {
+  if (typeof v === 'number') return v;
+  if (!(v instanceof Tensor)) throw invalid(at, 'a number or a one-element Tensor', v);
+  return tensorArg(v, at);
+};
+
+/** A number or one per parameter group (PyTorch's float | list[float]). */
+const numberOrList = (range: Parameters<typeof number>[0]): Check<number | number[]> =>
+  either(number(range), arrayOf(number(range), 'numbers'), `a finite number${range?.min === 0 ? ' >= 0' : ''} or an array of them (one per parameter group)`);
 
 export abstract class LRScheduler {
   /** Epochs stepped so far. */
   lastEpoch = 0;
   protected readonly baseLrs: number[];
 
-  constructor(readonly optimizer: Optimizer<{ lr: number }>) {
+  constructor(readonly optimizer: AnyOptimizer) {
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr ?? g.lr);
   }
 
@@ -38,7 +55,9 @@ export abstract class LRScheduler {
     });
   }
 
-  step(): void {
+  /** Advances one epoch (OneCycleLR: one batch) and sets every group's lr. */
+  step(...args: never[]): void {
+    parseArgs(`${this.constructor.name}.step`, args, {});
     this.lastEpoch++;
     this.applyLr();
   }
@@ -58,15 +77,23 @@ export abstract class LRScheduler {
   }
 }
 
+/**
+ * lr = lr0 gamma^floor(epoch / stepSize) (torch.optim.lr_scheduler.StepLR).
+ *
+ * @example
+ * const sched = new optim.StepLR(opt, 30, 0.1);   // or new optim.StepLR(opt, { stepSize: 30, gamma: 0.1 })
+ */
 export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
 
-  constructor(optimizer: Optimizer<{ lr: number }>, { stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }) {
-    super(optimizer);
-    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
-    this.stepSize = stepSize;
-    this.gamma = gamma;
+  constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number });
+  constructor(optimizer: AnyOptimizer, stepSize: number, gamma?: number);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('StepLR', args, { optimizer: optimizerArg, stepSize: param(integer({ min: 1 }), required), gamma: param(number(), 0.1) });
+    super(a.optimizer);
+    this.stepSize = a.stepSize;
+    this.gamma = a.gamma;
   }
 
   protected lrAt(base: number, epoch: number): number {
@@ -74,15 +101,24 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/**
+ * lr = etaMin + (lr0 - etaMin) (1 + cos(pi epoch / tMax)) / 2
+ * (torch.optim.lr_scheduler.CosineAnnealingLR; PyTorch's T_max is tMax here).
+ *
+ * @example
+ * const sched = new optim.CosineAnnealingLR(opt, 200);   // or { tMax: 200, etaMin: 1e-5 }
+ */
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
 
-  constructor(optimizer: Optimizer<{ lr: number }>, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
-    super(optimizer);
-    if (!(tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${tMax}`);
-    this.tMax = tMax;
-    this.etaMin = etaMin;
+  constructor(optimizer: AnyOptimizer, opts: { tMax: number; etaMin?: number });
+  constructor(optimizer: AnyOptimizer, tMax: number, etaMin?: number);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('CosineAnnealingLR', args, { optimizer: optimizerArg, tMax: param(number({ gt: 0 }), required), etaMin: param(number(), 0) });
+    super(a.optimizer);
+    this.tMax = a.tMax;
+    this.etaMin = a.etaMin;
   }
 
   protected lrAt(base: number, epoch: number): number {
@@ -90,35 +126,32 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
-type AnyOptimizer = Optimizer<{ lr: number }>;
-
-function checkNumber(op: string, name: string, v: unknown, ok: (v: number) => boolean, want: string): number {
-  if (typeof v !== 'number' || !ok(v)) throw new RangeError(`${op}: ${name} must be ${want}, got ${String(v)}`);
-  return v;
-}
-const isPositiveInt = (v: number): boolean => Number.isInteger(v) && v > 0;
-
-/** One value per parameter group from a number or a list (PyTorch's _format_param). */
+/** One value per parameter group from a checked number or list (PyTorch's _format_param). */
 function perGroup(op: string, name: string, optimizer: AnyOptimizer, v: number | readonly number[]): number[] {
   const n = optimizer.paramGroups.length;
-  if (Array.isArray(v)) {
-    if (v.length !== n) throw new RangeError(`${op}: expected ${n} values for ${name} (one per parameter group), got ${v.length}`);
-    return v.map((x) => checkNumber(op, name, x, Number.isFinite, 'a finite number'));
-  }
-  return new Array<number>(n).fill(checkNumber(op, name, v, Number.isFinite, 'a finite number or one per parameter group'));
+  if (typeof v === 'number') return new Array<number>(n).fill(v);
+  if (v.length !== n) throw new RangeError(`${op}: expected ${n} values for ${name} (one per parameter group), got ${v.length}`);
+  return [...v];
 }
 
-/** lr = lr0 gamma^(number of milestones <= epoch); a milestone listed twice applies gamma twice. */
+/**
+ * lr = lr0 gamma^(number of milestones <= epoch); a milestone listed twice
+ * applies gamma twice (torch.optim.lr_scheduler.MultiStepLR).
+ *
+ * @example
+ * const sched = new optim.MultiStepLR(opt, [100, 150], 0.1);   // or { milestones: [100, 150], gamma: 0.1 }
+ */
 export class MultiStepLR extends LRScheduler {
   readonly milestones: number[];
   readonly gamma: number;
 
-  constructor(optimizer: AnyOptimizer, { milestones, gamma = 0.1 }: { milestones: readonly number[]; gamma?: number }) {
-    super(optimizer);
-    if (!Array.isArray(milestones)) throw new TypeError(`MultiStepLR: milestones must be an array of epochs, got ${String(milestones)}`);
-    for (const m of milestones) checkNumber('MultiStepLR', 'each milestone', m, (x) => Number.isInteger(x) && x >= 0, 'an integer >= 0');
-    this.milestones = [...milestones].sort((a, b) => a - b);
-    this.gamma = checkNumber('MultiStepLR', 'gamma', gamma, Number.isFinite, 'a finite number');
+  constructor(optimizer: AnyOptimizer, opts: { milestones: readonly number[]; gamma?: number });
+  constructor(optimizer: AnyOptimizer, milestones: readonly number[], gamma?: number);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('MultiStepLR', args, { optimizer: optimizerArg, milestones: param(arrayOf(integer({ min: 0 }), 'epochs (integers >= 0)'), required), gamma: param(number(), 0.1) });
+    super(a.optimizer);
+    this.milestones = a.milestones.sort((x, y) => x - y);
+    this.gamma = a.gamma;
   }
 
   protected lrAt(base: number, epoch: number): number {
@@ -126,13 +159,21 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
-/** lr = lr0 gamma^epoch. */
+/**
+ * lr = lr0 gamma^epoch (torch.optim.lr_scheduler.ExponentialLR).
+ *
+ * @example
+ * const sched = new optim.ExponentialLR(opt, 0.95);   // or { gamma: 0.95 }
+ */
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
 
-  constructor(optimizer: AnyOptimizer, { gamma }: { gamma: number }) {
-    super(optimizer);
-    this.gamma = checkNumber('ExponentialLR', 'gamma', gamma, Number.isFinite, 'a finite number');
+  constructor(optimizer: AnyOptimizer, opts: { gamma: number });
+  constructor(optimizer: AnyOptimizer, gamma: number);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('ExponentialLR', args, { optimizer: optimizerArg, gamma: param(number(), required) });
+    super(a.optimizer);
+    this.gamma = a.gamma;
   }
 
   protected lrAt(base: number, epoch: number): number {
@@ -150,11 +191,26 @@ export class LinearLR extends LRScheduler {
   readonly endFactor: number;
   readonly totalIters: number;
 
-  constructor(optimizer: AnyOptimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
-    super(optimizer);
-    this.startFactor = checkNumber('LinearLR', 'startFactor', startFactor, (v) => v > 0 && v <= 1, 'greater than 0 and at most 1');
-    this.endFactor = checkNumber('LinearLR', 'endFactor', endFactor, (v) => v >= 0 && v <= 1, 'between 0 and 1');
-    this.totalIters = checkNumber('LinearLR', 'totalIters', totalIters, isPositiveInt, 'a positive integer');
+  /**
+   * `new LinearLR(optimizer, startFactor = 1/3, endFactor = 1, totalIters = 5)`
+   * (torch.optim.lr_scheduler.LinearLR), or the same as options.
+   *
+   * @example
+   * const warmup = new optim.LinearLR(opt, { startFactor: 0.1, totalIters: 500 });
+   */
+  constructor(optimizer: AnyOptimizer, opts?: { startFactor?: number; endFactor?: number; totalIters?: number });
+  constructor(optimizer: AnyOptimizer, startFactor?: number, endFactor?: number, totalIters?: number);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('LinearLR', args, {
+      optimizer: optimizerArg,
+      startFactor: param(number({ gt: 0, max: 1 }), 1 / 3),
+      endFactor: param(number({ min: 0, max: 1 }), 1),
+      totalIters: param(integer({ min: 1 }), 5),
+    });
+    super(a.optimizer);
+    this.startFactor = a.startFactor;
+    this.endFactor = a.endFactor;
+    this.totalIters = a.totalIters;
     this.applyLr();
   }
 
@@ -213,24 +269,46 @@ export class OneCycleLR extends LRScheduler {
   private readonly phases: Phase[];
   private readonly useBeta1: boolean;
 
-  constructor(optimizer: AnyOptimizer, opts: OneCycleLROptions) {
-    super(optimizer);
+  /**
+   * `new OneCycleLR(optimizer, maxLr, totalSteps?, epochs?, stepsPerEpoch?, pctStart?, ...)`
+   * in PyTorch's positional order, or with options (give totalSteps, or epochs and stepsPerEpoch).
+   *
+   * @example
+   * const sched = new optim.OneCycleLR(opt, 0.1, { epochs: 10, stepsPerEpoch: loader.length });
+   */
+  constructor(optimizer: AnyOptimizer, opts: OneCycleLROptions);
+  constructor(optimizer: AnyOptimizer, maxLr: number | number[], opts?: Omit<OneCycleLROptions, 'maxLr'>);
+  constructor(optimizer: AnyOptimizer, maxLr: number | number[], totalSteps?: number | null, epochs?: number | null, stepsPerEpoch?: number | null, pctStart?: number, annealStrategy?: 'cos' | 'linear', cycleMomentum?: boolean, baseMomentum?: number | number[], maxMomentum?: number | number[], divFactor?: number, finalDivFactor?: number, threePhase?: boolean);
+  constructor(...args: unknown[]) {
     const op = 'OneCycleLR';
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: expected an options object with maxLr`);
-    const { maxLr, totalSteps, epochs, stepsPerEpoch, pctStart = 0.3, annealStrategy = 'cos', cycleMomentum = true, baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, threePhase = false } = opts;
-    if (totalSteps !== undefined) {
-      this.totalSteps = checkNumber(op, 'totalSteps', totalSteps, isPositiveInt, 'a positive integer');
-    } else if (epochs !== undefined && stepsPerEpoch !== undefined) {
-      this.totalSteps = checkNumber(op, 'epochs', epochs, isPositiveInt, 'a positive integer') * checkNumber(op, 'stepsPerEpoch', stepsPerEpoch, isPositiveInt, 'a positive integer');
-    } else {
-      throw new RangeError(`${op}: you must define either totalSteps or (epochs and stepsPerEpoch)`);
-    }
-    checkNumber(op, 'pctStart', pctStart, (v) => v >= 0 && v <= 1, 'a number between 0 and 1');
-    if (annealStrategy !== 'cos' && annealStrategy !== 'linear') throw new RangeError(`${op}: annealStrategy must be one of 'cos' or 'linear', got ${String(annealStrategy)}`);
-    checkNumber(op, 'divFactor', divFactor, (v) => v > 0 && Number.isFinite(v), 'a positive number');
-    checkNumber(op, 'finalDivFactor', finalDivFactor, (v) => v > 0 && Number.isFinite(v), 'a positive number');
-    if (typeof threePhase !== 'boolean') throw new TypeError(`${op}: threePhase must be a boolean, got ${String(threePhase)}`);
-    if (typeof cycleMomentum !== 'boolean') throw new TypeError(`${op}: cycleMomentum must be a boolean, got ${String(cycleMomentum)}`);
+    const a = parseArgs(op, args, {
+      optimizer: optimizerArg,
+      maxLr: param(numberOrList({ min: 0 }), required),
+      totalSteps: param(nullable(integer({ min: 1 })), null),
+      epochs: param(nullable(integer({ min: 1 })), null),
+      stepsPerEpoch: param(nullable(integer({ min: 1 })), null),
+      pctStart: param(number({ min: 0, max: 1 }), 0.3),
+      annealStrategy: param(oneOf(['cos', 'linear']), 'cos'),
+      cycleMomentum: param(boolean, true),
+      baseMomentum: param(numberOrList({}), 0.85),
+      maxMomentum: param(numberOrList({}), 0.95),
+      divFactor: param(number({ gt: 0 }), 25),
+      finalDivFactor: param(number({ gt: 0 }), 1e4),
+      threePhase: param(boolean, false),
+    });
+    const { optimizer, maxLr, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum, divFactor, finalDivFactor, threePhase } = a;
+    let totalSteps: number;
+    if (a.totalSteps !== null) totalSteps = a.totalSteps;
+    else if (a.epochs !== null && a.stepsPerEpoch !== null) totalSteps = a.epochs * a.stepsPerEpoch;
+    else throw new RangeError(`${op}: you must define either totalSteps or (epochs and stepsPerEpoch), e.g. { totalSteps: 1000 } or { epochs: 10, stepsPerEpoch: loader.length }`);
+    const useBeta1 = 'betas' in optimizer.defaults;
+    if (cycleMomentum && !('momentum' in optimizer.defaults) && !useBeta1) throw new Error(`${op}: optimizer ${optimizer.constructor.name} must support momentum or beta1 with the cycleMomentum option enabled; pass { cycleMomentum: false }`);
+    const maxLrs = perGroup(op, 'maxLr', optimizer, maxLr);
+    const maxMoms = cycleMomentum ? perGroup(op, 'maxMomentum', optimizer, maxMomentum) : [];
+    const baseMoms = cycleMomentum ? perGroup(op, 'baseMomentum', optimizer, baseMomentum) : [];
+    super(optimizer);
+    this.totalSteps = totalSteps;
+    this.useBeta1 = useBeta1;
     this.annealStrategy = annealStrategy;
     this.cycleMomentum = cycleMomentum;
     const T = this.totalSteps;
@@ -244,14 +322,6 @@ export class OneCycleLR extends LRScheduler {
           { endStep: pctStart * T - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
           { endStep: T - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
         ];
-    const maxLrs = perGroup(op, 'maxLr', optimizer, maxLr);
-    let maxMoms: number[] = [], baseMoms: number[] = [];
-    this.useBeta1 = 'betas' in optimizer.defaults;
-    if (cycleMomentum) {
-      if (!('momentum' in optimizer.defaults) && !this.useBeta1) throw new Error(`${op}: optimizer ${optimizer.constructor.name} must support momentum or beta1 with the cycleMomentum option enabled`);
-      maxMoms = perGroup(op, 'maxMomentum', optimizer, maxMomentum);
-      baseMoms = perGroup(op, 'baseMomentum', optimizer, baseMomentum);
-    }
     optimizer.paramGroups.forEach((g, i) => {
       g.initialLr = maxLrs[i] / divFactor;
       g.maxLr = maxLrs[i];
@@ -363,21 +433,41 @@ export class ReduceLROnPlateau {
   lastEpoch = 0;
   private lastLr: number[];
 
-  constructor(readonly optimizer: AnyOptimizer, { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 }: ReduceLROnPlateauOptions = {}) {
+  readonly optimizer: AnyOptimizer;
+
+  /**
+   * `new ReduceLROnPlateau(optimizer, mode?, factor?, patience?, threshold?, thresholdMode?, cooldown?, minLr?, eps?)`
+   * in PyTorch's positional order, or with options.
+   *
+   * @example
+   * const sched = new optim.ReduceLROnPlateau(opt, 'max', 0.5, 3);   // watches an accuracy
+   * sched.step(accuracy);
+   */
+  constructor(optimizer: AnyOptimizer, opts?: ReduceLROnPlateauOptions);
+  constructor(optimizer: AnyOptimizer, mode?: PlateauMode, factor?: number, patience?: number, threshold?: number, thresholdMode?: 'rel' | 'abs', cooldown?: number, minLr?: number | number[], eps?: number, opts?: ReduceLROnPlateauOptions);
+  constructor(...args: unknown[]) {
     const op = 'ReduceLROnPlateau';
-    if (typeof factor !== 'number' || !(factor < 1)) throw new RangeError(`${op}: factor should be < 1.0, got ${String(factor)}`);
-    checkNumber(op, 'factor', factor, (v) => v >= 0, 'at least 0');
-    if (mode !== 'min' && mode !== 'max') throw new RangeError(`${op}: mode ${String(mode)} is unknown (expected 'min' or 'max')`);
-    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new RangeError(`${op}: threshold mode ${String(thresholdMode)} is unknown (expected 'rel' or 'abs')`);
+    const a = parseArgs(op, args, {
+      optimizer: optimizerArg,
+      mode: param(oneOf(['min', 'max']), 'min'),
+      factor: param(number({ min: 0, lt: 1 }), 0.1),
+      patience: param(integer({ min: 0 }), 10),
+      threshold: param(number({ min: 0 }), 1e-4),
+      thresholdMode: param(oneOf(['rel', 'abs']), 'rel'),
+      cooldown: param(integer({ min: 0 }), 0),
+      minLr: param(numberOrList({ min: 0 }), 0),
+      eps: param(number({ min: 0 }), 1e-8),
+    });
+    const { optimizer, mode } = a;
+    this.optimizer = optimizer;
+    this.minLrs = perGroup(op, 'minLr', optimizer, a.minLr);
     this.mode = mode;
-    this.factor = factor;
-    this.patience = checkNumber(op, 'patience', patience, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
-    this.threshold = checkNumber(op, 'threshold', threshold, (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');
-    this.thresholdMode = thresholdMode;
-    this.cooldown = checkNumber(op, 'cooldown', cooldown, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
-    this.minLrs = perGroup(op, 'minLr', optimizer, minLr);
-    for (const m of this.minLrs) checkNumber(op, 'minLr', m, (v) => v >= 0, 'at least 0');
-    this.eps = checkNumber(op, 'eps', eps, (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');
+    this.factor = a.factor;
+    this.patience = a.patience;
+    this.threshold = a.threshold;
+    this.thresholdMode = a.thresholdMode;
+    this.cooldown = a.cooldown;
+    this.eps = a.eps;
     this.best = mode === 'min' ? Infinity : -Infinity;
     this.lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
@@ -393,10 +483,8 @@ export class ReduceLROnPlateau {
 
   /** One epoch's metric: a number or a one-element tensor (a loss). */
   step(metric: number | Tensor): void {
-    let current: number;
-    if (typeof metric === 'number') current = metric;
-    else if (metric instanceof Tensor) current = metric.item();
-    else throw new TypeError(`ReduceLROnPlateau.step: metric must be a number or a one-element tensor, got ${String(metric)}`);
+    const { metric: m } = parseArgs('ReduceLROnPlateau.step', [...arguments], { metric: param(metricArg, required) });
+    const current = typeof m === 'number' ? m : m.item();
     this.lastEpoch++;
     if (this.isBetter(current, this.best)) {
       this.best = current;

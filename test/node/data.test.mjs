@@ -121,7 +121,7 @@ test('seeded shuffling: reproducible, a permutation, different per seed and epoc
   assert.not.equal(Array.from(permutation(100, 7, 1)), Array.from(p));
   const ds = datasetFromIdx(images(30, 2, 2), labels(30), 'tiny');
   const order = () => {
-    const l = new sg.DataLoader(ds, { batchSize: 8, seed: 3 });
+    const l = new sg.DataLoader(ds, { batchSize: 8, shuffle: true, seed: 3 });
     try {
       const ys = [];
       for (let i = 0; i < 8; i++) {

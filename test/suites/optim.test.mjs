@@ -70,7 +70,7 @@ test('SGD matches torch.optim.SGD over 3 steps: plain, momentum, dampening, weig
     assertClose(run((ps) => new optim.SGD(ps, o)), refSGD(o), { atol: 1e-6, rtol: 1e-5, what: JSON.stringify(o) });
   }
   assertThrows(() => new optim.SGD([sg.ones([1], { requiresGrad: true })], { lr: 0.1, nesterov: true }), 'Nesterov');
-  assertThrows(() => new optim.SGD([sg.ones([1], { requiresGrad: true })], { lr: -1 }), 'learning rate');
+  assertThrows(() => new optim.SGD([sg.ones([1], { requiresGrad: true })], { lr: -1 }), 'SGD', 'lr must be', '-1');
 });
 
 test('Adam and AdamW match torch.optim over 3 steps (with weight decay, amsgrad)', () => {
@@ -212,10 +212,10 @@ test('RMSprop matches torch.optim.RMSprop over 3 steps: plain, momentum, centere
     p.dispose();
   }
   const leaf = () => [sg.ones([1], { requiresGrad: true })];
-  assertThrows(() => new optim.RMSprop(leaf(), { lr: -1 }), 'RMSprop', 'learning rate', '-1');
+  assertThrows(() => new optim.RMSprop(leaf(), { lr: -1 }), 'RMSprop', 'lr must be', '-1');
   assertThrows(() => new optim.RMSprop(leaf(), { alpha: -0.5 }), 'RMSprop', 'alpha', '-0.5');
   assertThrows(() => new optim.RMSprop(leaf(), { momentum: -1 }), 'RMSprop', 'momentum');
-  assertThrows(() => new optim.RMSprop(leaf(), { eps: -1 }), 'RMSprop', 'epsilon');
+  assertThrows(() => new optim.RMSprop(leaf(), { eps: -1 }), 'RMSprop', 'eps must be');
   assertThrows(() => new optim.RMSprop(leaf(), { weightDecay: -1 }), 'RMSprop', 'weightDecay');
 });
 
@@ -405,9 +405,9 @@ test('ReduceLROnPlateau follows PyTorch: patience, threshold modes, cooldown, mi
     assert.equal(s2.stateDict(), s.stateDict());
   });
   const sgd = () => new optim.SGD([sg.zeros([1], { requiresGrad: true })], { lr: 0.1 });
-  assertThrows(() => new optim.ReduceLROnPlateau(sgd(), { factor: 1 }), 'ReduceLROnPlateau', 'factor should be < 1.0', '1');
+  assertThrows(() => new optim.ReduceLROnPlateau(sgd(), { factor: 1 }), 'ReduceLROnPlateau', 'factor must be', '< 1', '1');
   assertThrows(() => new optim.ReduceLROnPlateau(sgd(), { mode: 'up' }), 'ReduceLROnPlateau', 'mode', 'up');
-  assertThrows(() => new optim.ReduceLROnPlateau(sgd(), { thresholdMode: 'pct' }), 'ReduceLROnPlateau', 'threshold mode', 'pct');
+  assertThrows(() => new optim.ReduceLROnPlateau(sgd(), { thresholdMode: 'pct' }), 'ReduceLROnPlateau', 'thresholdMode', 'pct');
   assertThrows(() => new optim.ReduceLROnPlateau(sgd(), { patience: -1 }), 'ReduceLROnPlateau', 'patience');
   assertThrows(() => new optim.ReduceLROnPlateau(sgd(), { minLr: [0, 0] }), 'ReduceLROnPlateau', 'minLr', 'got 2');
   withOpt((ps) => new optim.SGD(ps, { lr: 1 }), (opt) => {

@@ -1,0 +1,253 @@
+// The public API written the PyTorch way: positional order and the options
+// form do the same thing; positional misuse, unknown / snake_case keys and
+// wrong types are refused with a message naming the problem, the heap
+// unchanged. Optimizers, schedulers, the DataLoader.
+import * as assert from 'uvu/assert';
+import { suite, sg } from '../helpers/harness.mjs';
+import { refused } from '../helpers/refused.mjs';
+
+const test = suite('api');
+const { nn, optim, data } = sg;
+
+const leaf = () => [sg.ones([2], { requiresGrad: true })];
+const sgd = () => new optim.SGD(leaf(), 0.1);
+
+test('optimizers: PyTorch positional order equals the options form', () => {
+  const p = leaf();
+  const pairs = [
+    [new optim.SGD(p, 0.1, 0.9), new optim.SGD(p, { lr: 0.1, momentum: 0.9 }), { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false }],
+    [new optim.SGD(p, 0.1, 0.9, 0, 5e-4, true), new optim.SGD(p, 0.1, { momentum: 0.9, weightDecay: 5e-4, nesterov: true }), { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true }],
+    [new optim.Adam(p, 0.01), new optim.Adam(p, { lr: 0.01 }), { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }],
+    [new optim.Adam(p, 2e-4, [0.5, 0.999]), new optim.Adam(p, { lr: 2e-4, betas: [0.5, 0.999] }), { lr: 2e-4, betas: [0.5, 0.999] }],
+    [new optim.AdamW(p, 1e-3, [0.9, 0.95], 1e-6, 0.1, true), new optim.AdamW(p, { lr: 1e-3, betas: [0.9, 0.95], eps: 1e-6, weightDecay: 0.1, amsgrad: true }), { weightDecay: 0.1, amsgrad: true }],
+    [new optim.AdamW(p), new optim.AdamW(p, {}), { lr: 1e-3, weightDecay: 0.01 }],
+    [new optim.RMSprop(p, 0.01, 0.9, 1e-6, 0, 0.5, true), new optim.RMSprop(p, { alpha: 0.9, eps: 1e-6, momentum: 0.5, centered: true }), { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true }],
+    [new optim.SGD(p), new optim.SGD(p, { lr: 1e-3 }), { lr: 1e-3 }],
+  ];
+  for (const [a, b, want] of pairs) {
+    for (const [k, v] of Object.entries(want)) {
+      assert.equal(a.paramGroups[0][k], v, `${a.constructor.name} positional ${k}`);
+      assert.equal(b.paramGroups[0][k], v, `${b.constructor.name} options ${k}`);
+    }
+  }
+});
+
+test('optimizers: parameter groups take their own hyperparameters, checked like the defaults', () => {
+  const [a] = leaf(), [b] = leaf();
+  const opt = new optim.SGD([{ params: [a] }, { params: [b], lr: 0.01, momentum: 0.5 }], 0.1, 0.9);
+  assert.equal([opt.paramGroups[0].lr, opt.paramGroups[0].momentum], [0.1, 0.9]);
+  assert.equal([opt.paramGroups[1].lr, opt.paramGroups[1].momentum], [0.01, 0.5]);
+  refused(() => new optim.SGD([{ params: [a], weight_decay: 1e-4 }], 0.1), TypeError, /SGD: parameter group 0: unknown option 'weight_decay'/, /did you mean 'weightDecay'/);
+  refused(() => new optim.Adam([{ params: [a] }, { params: [b], lr: '0.1' }]), TypeError, /parameter group 1: lr must be a finite number/, /'0.1' \(a string\)/, /pass the number 0.1/);
+  refused(() => new optim.SGD([{ params: [a] }, { lr: 0.1 }]), TypeError, /parameter groups \{ params, \.\.\.hyperparameters \}/, /item 1/);
+  refused(() => new optim.SGD([{ params: [a] }, { params: [b], nesterov: true }], 0.1), RangeError, /Nesterov momentum requires a momentum/);
+});
+
+test('optimizers: misuse refused with what, where and how to fix, the heap unchanged', () => {
+  const p = leaf();
+  const model = new nn.Linear(2, 2);
+  const rows = [
+    [() => new optim.SGD(p, { weight_decay: 5e-4 }), TypeError, /SGD: unknown option 'weight_decay'/, /did you mean 'weightDecay'\? options are camelCase/],
+    [() => new optim.SGD(p, { lr: 0.1, momentun: 0.9 }), TypeError, /unknown option 'momentun'/, /did you mean 'momentum'/],
+    [() => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: 'false' }), TypeError, /nesterov must be a boolean/, /'false' \(a string\)/, /write false without quotes/],
+    [() => new optim.Adam(p, { amsgrad: 'false' }), TypeError, /Adam: amsgrad must be a boolean/],
+    [() => new optim.Adam(p, { betas: [1.5, 0.9] }), RangeError, /Adam: betas\[0\] must be a finite number >= 0 and < 1/, /1.5/],
+    [() => new optim.Adam(p, { betas: 0.9 }), TypeError, /betas must be an array of 2/],
+    [() => new optim.Adam(p, { eps: -1 }), RangeError, /Adam: eps must be a finite number >= 0/],
+    [() => new optim.AdamW(p, { weightDecay: -0.1 }), RangeError, /AdamW: weightDecay must be/],
+    [() => new optim.SGD(p, -1), RangeError, /SGD: lr must be a finite number >= 0, got -1/],
+    [() => new optim.SGD(p, NaN), TypeError, /lr must be a finite number/, /NaN \(a number\)/],
+    [() => new optim.SGD(p, 0.1, '0.9'), TypeError, /momentum must be a finite number/, /pass the number 0.9/],
+    [() => new optim.SGD(p, 0.1, 0.9, 0, 0, false, 'x'), TypeError, /SGD: takes 6 positional arguments/, /argument 7 is 'x'/],
+    [() => new optim.SGD(p, 0.1, { lr: 0.2 }), TypeError, /lr was given twice/],
+    [() => new optim.RMSprop(p, { alpha: -0.5 }), RangeError, /RMSprop: alpha must be/, /-0.5/],
+    [() => new optim.RMSprop(p, { centered: 1 }), TypeError, /centered must be a boolean/],
+    [() => new optim.SGD(model, 0.1), TypeError, /params must be an iterable of Tensors/, /pass model.parameters\(\)/],
+    [() => new optim.SGD(p[0], 0.1), TypeError, /wrap a single tensor in an array/],
+    [() => new optim.SGD([], 0.1), Error, /empty parameter list/],
+    [() => new optim.SGD([1, 2], 0.1), TypeError, /item 0 is 1 \(a number\)/],
+  ];
+  for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
+  const opt = new optim.SGD(p, 0.1);
+  refused(() => opt.step(() => 1), TypeError, /SGD.step: takes 0 positional arguments/);
+  refused(() => opt.zeroGrad('no'), TypeError, /zeroGrad: setToNone must be a boolean/);
+  model.dispose();
+});
+
+test('optimizers: zeroGrad() frees gradients, zeroGrad(false) zeroes them', () => {
+  const [p] = leaf();
+  const opt = new optim.SGD([p], 0.1);
+  p.sum().backward();
+  opt.zeroGrad(false);
+  assert.equal(Array.from(p.grad.toArray()), [0, 0]);
+  opt.zeroGrad();
+  assert.is(p.grad, null);
+});
+
+test('schedulers: PyTorch positional order equals the options form', () => {
+  const lrs = (make, n) => {
+    const opt = sgd();
+    const s = make(opt);
+    const out = [opt.paramGroups[0].lr];
+    for (let i = 0; i < n; i++) {
+      s.step();
+      out.push(opt.paramGroups[0].lr);
+    }
+    return out;
+  };
+  const same = (a, b, n = 5) => assert.equal(lrs(a, n), lrs(b, n));
+  same((o) => new optim.StepLR(o, 2, 0.5), (o) => new optim.StepLR(o, { stepSize: 2, gamma: 0.5 }));
+  assert.equal(lrs((o) => new optim.StepLR(o, 2, 0.5), 4), [0.1, 0.1, 0.05, 0.05, 0.025]);
+  same((o) => new optim.MultiStepLR(o, [1, 3], 0.5), (o) => new optim.MultiStepLR(o, { milestones: [1, 3], gamma: 0.5 }));
+  same((o) => new optim.ExponentialLR(o, 0.9), (o) => new optim.ExponentialLR(o, { gamma: 0.9 }));
+  same((o) => new optim.CosineAnnealingLR(o, 4, 0.01), (o) => new optim.CosineAnnealingLR(o, { tMax: 4, etaMin: 0.01 }));
+  same((o) => new optim.LinearLR(o, 0.5, 1, 3), (o) => new optim.LinearLR(o, { startFactor: 0.5, totalIters: 3 }));
+  same((o) => new optim.OneCycleLR(o, 1, 10), (o) => new optim.OneCycleLR(o, { maxLr: 1, totalSteps: 10 }), 9);
+  same((o) => new optim.OneCycleLR(o, 1, null, 2, 5, 0.25), (o) => new optim.OneCycleLR(o, 1, { epochs: 2, stepsPerEpoch: 5, pctStart: 0.25 }), 9);
+  const opt = sgd();
+  const plateau = new optim.ReduceLROnPlateau(opt, 'max', 0.5, 0);
+  assert.equal([plateau.mode, plateau.factor, plateau.patience], ['max', 0.5, 0]);
+  plateau.step(0.9);
+  plateau.step(0.8); // an accuracy that fell: a bad epoch in 'max' mode
+  assert.is(opt.paramGroups[0].lr, 0.05);
+});
+
+test('schedulers: misuse refused, the optimizer untouched', () => {
+  const opt = sgd();
+  const rows = [
+    [() => new optim.StepLR(opt, { stepSize: 2, gamma: NaN }), TypeError, /StepLR: gamma must be a finite number/, /NaN/],
+    [() => new optim.StepLR(opt, 30, '0.1'), TypeError, /gamma must be a finite number/, /'0.1' \(a string\)/],
+    [() => new optim.StepLR(opt, { step_size: 30 }), TypeError, /unknown option 'step_size'/, /did you mean 'stepSize'/],
+    [() => new optim.StepLR(opt, 0), RangeError, /stepSize must be an integer >= 1/],
+    [() => new optim.StepLR(opt), TypeError, /missing stepSize/],
+    [() => new optim.StepLR([], 30), TypeError, /StepLR: optimizer must be an optimizer/],
+    [() => new optim.CosineAnnealingLR(opt, { T_max: 10 }), TypeError, /unknown option 'T_max'/, /did you mean 'tMax'/],
+    [() => new optim.CosineAnnealingLR(opt, 10, NaN), TypeError, /etaMin must be a finite number/],
+    [() => new optim.CosineAnnealingLR(opt, { tMax: 10, gamma: NaN }), TypeError, /unknown option 'gamma'/],
+    [() => new optim.MultiStepLR(opt, [2, 1.5]), TypeError, /milestones\[1\] must be an integer/, /1.5/],
+    [() => new optim.MultiStepLR(opt, 3), TypeError, /milestones must be an array/],
+    [() => new optim.ExponentialLR(opt), TypeError, /ExponentialLR: missing gamma/],
+    [() => new optim.LinearLR(opt, { startFactor: 0 }), RangeError, /startFactor must be a finite number > 0 and <= 1/],
+    [() => new optim.LinearLR(opt, { total_iters: 3 }), TypeError, /did you mean 'totalIters'/],
+    [() => new optim.OneCycleLR(opt, 1), RangeError, /either totalSteps or \(epochs and stepsPerEpoch\)/],
+    [() => new optim.OneCycleLR(opt, { max_lr: 1, totalSteps: 10 }), TypeError, /did you mean 'maxLr'/],
+    [() => new optim.OneCycleLR(opt, 1, { totalSteps: 10, threePhase: 'yes' }), TypeError, /threePhase must be a boolean/],
+    [() => new optim.OneCycleLR(opt, [1, 2], 10), RangeError, /expected 1 values for maxLr/],
+    [() => new optim.ReduceLROnPlateau(opt, 'maximize'), RangeError, /mode must be one of 'min', 'max'/, /'maximize' \(a string\)/],
+    [() => new optim.ReduceLROnPlateau(opt, { factor: 1 }), RangeError, /factor must be a finite number >= 0 and < 1/],
+    [() => new optim.ReduceLROnPlateau(opt, { patience: 2.5 }), TypeError, /patience must be an integer/],
+    [() => new optim.ReduceLROnPlateau(opt, { min_lr: 1e-5 }), TypeError, /did you mean 'minLr'/],
+  ];
+  for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
+  assert.is(opt.paramGroups[0].lr, 0.1, 'a refused scheduler left the lr alone');
+  const s = new optim.StepLR(opt, 30);
+  refused(() => s.step(3), TypeError, /StepLR.step: takes 0 positional arguments/);
+  const p = new optim.ReduceLROnPlateau(opt);
+  refused(() => p.step('low'), TypeError, /ReduceLROnPlateau.step: metric must be a number or a one-element Tensor/);
+  refused(() => p.step(), TypeError, /missing metric/);
+});
+
+/** x [n, 2] with row i = [i, -i], y [n] = i. */
+function rows(n) {
+  const x = sg.tensor(Float32Array.from({ length: 2 * n }, (_, k) => (k % 2 === 0 ? 1 : -1) * Math.floor(k / 2)), { shape: [n, 2] });
+  const y = sg.arange(n);
+  return new data.TensorDataset(x, y);
+}
+const ids = (batches) => batches.flatMap(([, y]) => Array.from(y.toArray()));
+
+test('DataLoader: a TensorDataset, iterable, a new shuffle each pass', () => {
+  const ds = rows(10);
+  const loader = new sg.DataLoader(ds, 4, true);
+  assert.equal([loader.batchSize, loader.shuffle, loader.dropLast, loader.length], [4, true, false, 3]);
+  const first = [...loader];
+  assert.equal(first.map(([x]) => x.shape), [[4, 2], [4, 2], [2, 2]]);
+  for (const [x, y] of first) {
+    const xs = x.toArray(), ys = y.toArray();
+    ys.forEach((v, i) => assert.equal([xs[2 * i], xs[2 * i + 1]], [v, -v], 'x and y rows stay together'));
+  }
+  const second = [];
+  for (const batch of loader) second.push(batch);
+  const a = ids(first), b = ids(second);
+  const sorted = (v) => [...v].sort((p, q) => p - q);
+  assert.equal(sorted(a), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(sorted(b), sorted(a));
+  assert.not.equal(a, b, 'the second pass has a new order');
+  assert.is(loader.epoch, 2);
+  assert.equal(ids([...loader.epochBatches(0)]), a, 'epoch 0 replays');
+  assert.equal(ids([...loader.epochBatches()]), ids([...new sg.DataLoader(ds, 4, true).epochBatches(2)]), 'no argument: the next epoch');
+  assert.is(loader.epoch, 3);
+  const plain = new sg.DataLoader(ds, { batchSize: 3, dropLast: true });
+  assert.equal(ids([...plain]), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(ids([...plain]), [0, 1, 2, 3, 4, 5, 6, 7, 8], 'without shuffle every pass is in order');
+  const one = new sg.DataLoader(ds);
+  assert.is(one.length, 10, 'batchSize defaults to 1 as in PyTorch');
+  const seeded = (seed) => ids([...new sg.DataLoader(ds, { batchSize: 10, shuffle: true, seed })]);
+  assert.equal(seeded(5), seeded(5));
+  assert.not.equal(seeded(5), seeded(6));
+  for (const t of ds.tensors) t.dispose();
+});
+
+test('DataLoader and TensorDataset: misuse refused', () => {
+  const ds = rows(6);
+  const [x, y] = ds.tensors;
+  const five = sg.zeros([5]);
+  const table = [
+    [() => new sg.DataLoader(ds, { batch_size: 4 }), TypeError, /DataLoader: unknown option 'batch_size'/, /did you mean 'batchSize'/],
+    [() => new sg.DataLoader(ds, 4, 'true'), TypeError, /shuffle must be a boolean/, /without quotes/],
+    [() => new sg.DataLoader(ds, 0), RangeError, /batchSize must be an integer >= 1/],
+    [() => new sg.DataLoader(ds, 2.5), TypeError, /batchSize must be an integer/, /2.5/],
+    [() => new sg.DataLoader(ds, 4, true, null, 0), TypeError, /takes 3 positional arguments/, /dropLast/],
+    [() => new sg.DataLoader(ds, { drop_last: true }), TypeError, /did you mean 'dropLast'/],
+    [() => new sg.DataLoader(ds, { numWorkers: 2 }), TypeError, /unknown option 'numWorkers'/],
+    [() => new sg.DataLoader(x, 4), TypeError, /dataset must be a TensorDataset/, /new data.TensorDataset\(x, y\)/],
+    [() => new sg.DataLoader(ds, { batchSize: 8, dropLast: true }), RangeError, /leaves no batch/],
+    [() => new sg.DataLoader(ds, { flatten: true }), TypeError, /apply to ImageDatasets/],
+    [() => new data.TensorDataset(x, five), RangeError, /size mismatch/, /\[6,2\]/, /\[5\]/],
+    [() => new data.TensorDataset([1, 2]), TypeError, /argument 1 must be a Tensor/],
+    [() => new data.TensorDataset(), TypeError, /at least one tensor/],
+  ];
+  for (const [fn, kind, ...patterns] of table) refused(fn, kind, ...patterns);
+  const loader = new sg.DataLoader(ds, 2);
+  refused(() => loader.epochBatches(-1).next(), RangeError, /epoch must be an integer >= 0/);
+  x.dispose();
+  y.dispose();
+});
+
+test('porting programs: a CIFAR-style loop with SGD + MultiStepLR + a loader, written the PyTorch way', () => {
+  sg.manualSeed(0);
+  const n = 32;
+  const x = sg.randn([n, 4]);
+  const w = sg.tensor([[1], [-2], [0.5], [3]]);
+  const y = sg.matmul(x, w).squeeze(1);
+  const ds = new data.TensorDataset(x, y);
+  const net = new nn.Linear(4, 1);
+  const opt = new optim.SGD(net.parameters(), 0.05, 0.9, 0, 5e-4, true);
+  const sched = new optim.MultiStepLR(opt, [2, 4], 0.1);
+  const loader = new sg.DataLoader(ds, 8, true);
+  const epochLoss = [];
+  const lrs = [];
+  for (let epoch = 0; epoch < 5; epoch++) {
+    let total = 0;
+    for (const [xb, yb] of loader) {
+      total += sg.scope(() => {
+        const loss = sg.F.mseLoss(net.forward(xb).squeeze(1), yb);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        return loss.item();
+      });
+      xb.dispose();
+      yb.dispose();
+    }
+    epochLoss.push(total / loader.length);
+    lrs.push(opt.paramGroups[0].lr);
+    sched.step();
+  }
+  assert.equal(lrs.map((v) => +v.toPrecision(6)), [0.05, 0.05, 0.005, 0.005, 0.0005]);
+  assert.ok(epochLoss[4] < epochLoss[0] / 10, `the loss fell: ${epochLoss}`);
+  opt.dispose();
+  net.dispose();
+  for (const t of [x, w, y]) t.dispose();
+});
+
+test.run();

@@ -1,59 +1,10 @@
 // Batch normalisation over an (N, C, L) layout: statistics per channel c over
-// the M = N L elements x[n, c, l]. Each contiguous row x[n, c, :] is summed in
-// float32 with 4 vector accumulators (fixed order), and the row sums are
-// added in float64, so per-channel sums of 32K elements keep about 1e-7
-// relative accuracy and the order depends only on the shape.
+// the M = N L elements x[n, c, l]. Each contiguous row x[n, c, :] is summed
+// accurately (sum.ts: float32 lanes flushed into float64 every few terms) and
+// the row sums are added in float64, so per-channel sums keep about 1e-7
+// relative accuracy for any size and the order depends only on the shape.
 
-/** Horizontal sum of a vector, lanes (0 + 2) + (1 + 3). */
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  const p = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.add(p, i32x4.shuffle(p, p, 1, 0, 3, 2)), 0);
-}
-
-/** sum_l (x[l] - shift) ((x[l] - shift) if square) over one row, f32 accumulation. */
-// @ts-ignore: decorator
-@inline function rowSum(row: usize, L: usize, shift: f32, square: bool): f64 {
-  const s = f32x4.splat(shift);
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  let l: usize = 0;
-  for (; l + 16 <= L; l += 16) {
-    const p = row + (l << 2);
-    const d0 = f32x4.sub(v128.load(p), s), d1 = f32x4.sub(v128.load(p, 16), s);
-    const d2 = f32x4.sub(v128.load(p, 32), s), d3 = f32x4.sub(v128.load(p, 48), s);
-    a0 = f32x4.add(a0, square ? f32x4.mul(d0, d0) : d0);
-    a1 = f32x4.add(a1, square ? f32x4.mul(d1, d1) : d1);
-    a2 = f32x4.add(a2, square ? f32x4.mul(d2, d2) : d2);
-    a3 = f32x4.add(a3, square ? f32x4.mul(d3, d3) : d3);
-  }
-  for (; l + 4 <= L; l += 4) {
-    const d = f32x4.sub(v128.load(row + (l << 2)), s);
-    a0 = f32x4.add(a0, square ? f32x4.mul(d, d) : d);
-  }
-  let t = <f64>hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-  for (; l < L; l++) {
-    const d = load<f32>(row + (l << 2)) - shift;
-    t += <f64>(square ? d * d : d);
-  }
-  return t;
-}
-
-/** sum_l g[l] (x[l] - mean) over one row, f32 accumulation. */
-// @ts-ignore: decorator
-@inline function rowDot(xrow: usize, grow: usize, L: usize, mean: f32): f64 {
-  const m = f32x4.splat(mean);
-  let a0 = f32x4.splat(0), a1 = a0;
-  let l: usize = 0;
-  for (; l + 8 <= L; l += 8) {
-    const px = xrow + (l << 2), pg = grow + (l << 2);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(pg), f32x4.sub(v128.load(px), m)));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load(pg, 16), f32x4.sub(v128.load(px, 16), m)));
-  }
-  for (; l + 4 <= L; l += 4) a0 = f32x4.add(a0, f32x4.mul(v128.load(grow + (l << 2)), f32x4.sub(v128.load(xrow + (l << 2)), m)));
-  let t = <f64>hsum(f32x4.add(a0, a1));
-  for (; l < L; l++) t += <f64>(load<f32>(grow + (l << 2)) * (load<f32>(xrow + (l << 2)) - mean));
-  return t;
-}
+import { PLAIN, SHIFTED, SHIFTED_SQUARE, rowSum, rowDot } from './sum';
 
 /**
  * out[c] = sum_{n, l} x[n, c, l] for channels c0 <= c < c1 (also a
@@ -62,7 +13,7 @@
 export function channel_sum_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, outp: usize): void {
   for (let c = c0; c < c1; c++) {
     let s: f64 = 0;
-    for (let n: usize = 0; n < N; n++) s += rowSum(xp + (((n * C + c) * L) << 2), L, 0, false);
+    for (let n: usize = 0; n < N; n++) s += rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L, 0);
     store<f32>(outp + (c << 2), <f32>s);
   }
 }
@@ -77,13 +28,13 @@ export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize,
   const M = <f64>(N * L);
   for (let c = c0; c < c1; c++) {
     let s: f64 = 0;
-    for (let n: usize = 0; n < N; n++) s += rowSum(xp + (((n * C + c) * L) << 2), L, 0, false);
+    for (let n: usize = 0; n < N; n++) s += rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L, 0);
     const mean = <f32>(s / M);
     let sd: f64 = 0, sdd: f64 = 0;
     for (let n: usize = 0; n < N; n++) {
       const row = xp + (((n * C + c) * L) << 2);
-      sd += rowSum(row, L, mean, false);
-      sdd += rowSum(row, L, mean, true);
+      sd += rowSum(SHIFTED, row, L, mean);
+      sdd += rowSum(SHIFTED_SQUARE, row, L, mean);
     }
     store<f32>(meanp + (c << 2), <f32>(<f64>mean + sd / M));
     store<f32>(varp + (c << 2), <f32>max<f64>(0, (sdd - (sd * sd) / M) / M));
@@ -157,7 +108,7 @@ export function bn_backward_f32(
     if (dwp != 0 || dbp != 0 || (dxp != 0 && training)) {
       for (let n: usize = 0; n < N; n++) {
         const off = ((n * C + c) * L) << 2;
-        sg += rowSum(gp + off, L, 0, false);
+        sg += rowSum(PLAIN, gp + off, L, 0);
         sgx += rowDot(xp + off, gp + off, L, mean);
       }
     }

@@ -4,6 +4,7 @@
 // contributes nothing (loss 0, gradient 0).
 import { vexp, vlog } from './vmath';
 import { zeroF32 } from './mem';
+import { LANE_TERMS, PLAIN, lanes64, rowSum } from './sum';
 
 /** w[c] (1 without weights). */
 // @ts-ignore: decorator
@@ -17,22 +18,12 @@ import { zeroF32 } from './mem';
   return wp == 0 ? f32x4.splat(1) : v128.load(wp + (c << 2));
 }
 
-/** W = sum_c w[c], in lanes as the row sums are (C without weights). */
+/** W = sum_c w[c] (C without weights). */
 function weightSum(C: usize, wp: usize): f64 {
   if (wp == 0) return <f64>C;
-  let s = f32x4.splat(0);
-  let c: usize = 0;
-  for (; c + 4 <= C; c += 4) s = f32x4.add(s, v128.load(wp + (c << 2)));
-  for (; c < C; c++) s = f32x4.add(s, f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(wp + (c << 2))));
-  return <f64>hsum(s);
+  return rowSum(PLAIN, wp, C, 0);
 }
 
-/** Horizontal sum of a vector, lanes (0 + 2) + (1 + 3). */
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  const p = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.add(p, i32x4.shuffle(p, p, 1, 0, 3, 2)), 0);
-}
 
 
 /**
@@ -53,29 +44,35 @@ export function class_loss_fwd_f32(N: usize, C: usize, xp: usize, tp: usize, wp:
       continue;
     }
     let m = f32x4.splat(-Infinity);
-    let s = f32x4.splat(0);
+    let sum: f64 = 0;
     let c: usize = 0;
-    for (; c + 4 <= C; c += 4) {
-      const v = v128.load(row + (c << 2));
-      m = f32x4.max(m, v);
-      s = f32x4.add(s, f32x4.mul(v, weights4(wp, c)));
+    while (c + 4 <= C) {
+      const end = min(C & ~(<usize>3), c + (LANE_TERMS << 2));
+      let s = f32x4.splat(0);
+      for (; c < end; c += 4) {
+        const v = v128.load(row + (c << 2));
+        m = f32x4.max(m, v);
+        s = f32x4.add(s, f32x4.mul(v, weights4(wp, c)));
+      }
+      sum += lanes64(s);
     }
     for (; c < C; c++) {
-      const v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(row + (c << 2)));
-      m = f32x4.max(m, f32x4.splat(f32x4.extract_lane(v, 0)));
-      s = f32x4.add(s, f32x4.mul(v, f32x4.splat(weightAt(wp, c))));
+      const v = load<f32>(row + (c << 2));
+      m = f32x4.max(m, f32x4.splat(v));
+      sum += <f64>(v * weightAt(wp, c));
     }
     m = f32x4.max(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
     m = f32x4.max(m, i32x4.shuffle(m, m, 1, 0, 3, 2));
-    const sum = hsum(s);
-    let e = f32x4.splat(0);
+    let esum: f64 = 0;
     c = 0;
-    for (; c + 4 <= C; c += 4) e = f32x4.add(e, vexp(f32x4.sub(v128.load(row + (c << 2)), m)));
-    for (; c < C; c++) {
-      const v = vexp(f32x4.sub(f32x4.splat(load<f32>(row + (c << 2))), m));
-      e = f32x4.add(e, f32x4.replace_lane(f32x4.splat(0), 0, f32x4.extract_lane(v, 0)));
+    while (c + 4 <= C) {
+      const end = min(C & ~(<usize>3), c + (LANE_TERMS << 2));
+      let e = f32x4.splat(0);
+      for (; c < end; c += 4) e = f32x4.add(e, vexp(f32x4.sub(v128.load(row + (c << 2)), m)));
+      esum += lanes64(e);
     }
-    const lse = f32x4.extract_lane(f32x4.add(m, vlog(f32x4.splat(hsum(e)))), 0);
+    for (; c < C; c++) esum += <f64>f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(row + (c << 2))), m)), 0);
+    const lse = f32x4.extract_lane(f32x4.add(m, vlog(f32x4.splat(<f32>esum))), 0);
     store<f32>(lsep + (i << 2), lse);
     if (t == ignoreIndex) {
       store<f32>(lossp + (i << 2), 0);

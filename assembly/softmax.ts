@@ -1,6 +1,8 @@
 // Row-wise softmax and log-softmax over contiguous rows of length n, stable:
-// the row maximum is subtracted before exponentiating.
+// the row maximum is subtracted before exponentiating. Row sums are accurate
+// for any length (sum.ts: float32 lanes flushed into float64 every few terms).
 import { vexp, vlog } from './vmath';
+import { LANE_TERMS, lane0, lanes64 } from './sum';
 
 // @ts-ignore: decorator
 @inline function rowMax(row: usize, n: usize): f32 {
@@ -13,12 +15,6 @@ import { vexp, vlog } from './vmath';
   return f32x4.extract_lane(m, 0);
 }
 
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  const p = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.add(p, i32x4.shuffle(p, p, 1, 0, 3, 2)), 0);
-}
-
 /** out[r, :] = exp(x - max) / sum exp(x - max); if log, out = x - max - log(sum). out may equal x. */
 // @ts-ignore: decorator
 @inline function softmaxRows(rows: usize, n: usize, xp: usize, outp: usize, log: bool): void {
@@ -26,19 +22,25 @@ import { vexp, vlog } from './vmath';
     const x = xp + ((r * n) << 2);
     const o = outp + ((r * n) << 2);
     const m = f32x4.splat(rowMax(x, n));
-    let acc = f32x4.splat(0);
+    let total: f64 = 0;
     let k: usize = 0;
-    for (; k + 4 <= n; k += 4) {
-      const e = vexp(f32x4.sub(v128.load(x + (k << 2)), m));
-      acc = f32x4.add(acc, e);
-      if (!log) v128.store(o + (k << 2), e);
+    while (k + 4 <= n) {
+      const end = min(n & ~(<usize>3), k + (LANE_TERMS << 2));
+      let acc = f32x4.splat(0);
+      for (; k < end; k += 4) {
+        const e = vexp(f32x4.sub(v128.load(x + (k << 2)), m));
+        acc = f32x4.add(acc, e);
+        if (!log) v128.store(o + (k << 2), e);
+      }
+      total += lanes64(acc);
     }
+    let acc = f32x4.splat(0);
     for (; k < n; k++) {
-      const e = f32x4.replace_lane(f32x4.splat(0), 0, f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(x + (k << 2))), m)), 0));
+      const e = lane0(f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(x + (k << 2))), m)), 0));
       acc = f32x4.add(acc, e);
       if (!log) store<f32>(o + (k << 2), f32x4.extract_lane(e, 0));
     }
-    const s = hsum(acc);
+    const s = <f32>(total + lanes64(acc));
     if (log) {
       const shift = f32x4.add(m, vlog(f32x4.splat(s)));
       k = 0;
@@ -70,17 +72,23 @@ export function softmax_rows_bwd_f32(rows: usize, n: usize, yp: usize, gp: usize
     const y = yp + ((r * n) << 2);
     const g = gp + ((r * n) << 2);
     const d = dxp + ((r * n) << 2);
-    let acc = f32x4.splat(0);
+    let total: f64 = 0;
     let k: usize = 0;
-    for (; k + 4 <= n; k += 4) {
-      const gv = v128.load(g + (k << 2));
-      acc = f32x4.add(acc, log ? gv : f32x4.mul(gv, v128.load(y + (k << 2))));
+    while (k + 4 <= n) {
+      const end = min(n & ~(<usize>3), k + (LANE_TERMS << 2));
+      let acc = f32x4.splat(0);
+      for (; k < end; k += 4) {
+        const gv = v128.load(g + (k << 2));
+        acc = f32x4.add(acc, log ? gv : f32x4.mul(gv, v128.load(y + (k << 2))));
+      }
+      total += lanes64(acc);
     }
+    let acc = f32x4.splat(0);
     for (; k < n; k++) {
       const gv = load<f32>(g + (k << 2));
-      acc = f32x4.add(acc, f32x4.replace_lane(f32x4.splat(0), 0, log ? gv : gv * load<f32>(y + (k << 2))));
+      acc = f32x4.add(acc, lane0(log ? gv : gv * load<f32>(y + (k << 2))));
     }
-    const s = f32x4.splat(hsum(acc));
+    const s = f32x4.splat(<f32>(total + lanes64(acc)));
     k = 0;
     for (; k + 4 <= n; k += 4) {
       const yv = v128.load(y + (k << 2));

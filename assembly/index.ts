@@ -14,3 +14,4 @@ export * from './pool';
 export * from './loss';
 export * from './norm';
 export * from './layernorm';
+export * from './scan';

@@ -252,3 +252,65 @@
   // y >= 0 (or NaN): put back the sign of x
   return v128.or(y, v128.and(x, f32x4.splat(-0.0)));
 }
+
+/**
+ * sin (cos false) or cos (cos true) of any float: q = nearest(|x| 2/pi) and
+ * r = |x| - q pi/2 with pi/2 in three parts (exact products for q < 2^16),
+ * then Cephes' sinf / cosf polynomials on |r| <= pi/4 picked and signed by
+ * the quadrant q (cos x = sin(x + pi/2): quadrant q + 1). About 1 ulp for
+ * |x| <= 8192; lanes beyond (and inf, NaN) take sinCosF64.
+ */
+// @ts-ignore: decorator
+@inline export function vsincos(x: v128, cos: bool): v128 {
+  const ax = f32x4.abs(x);
+  const qf = f32x4.nearest(f32x4.mul(ax, f32x4.splat(0.636619772367581343)));
+  let r = f32x4.sub(ax, f32x4.mul(qf, f32x4.splat(1.5703125)));
+  r = f32x4.sub(r, f32x4.mul(qf, f32x4.splat(4.837512969970703125e-4)));
+  r = f32x4.sub(r, f32x4.mul(qf, f32x4.splat(7.54978995489188216e-8)));
+  const z = f32x4.mul(r, r);
+  let s = f32x4.splat(-1.9515295891e-4);
+  s = fma4(s, z, 8.3321608736e-3);
+  s = fma4(s, z, -1.6666654611e-1);
+  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), r), r);
+  let c = f32x4.splat(2.443315711809948e-5);
+  c = fma4(c, z, -1.388731625493765e-3);
+  c = fma4(c, z, 4.166664568298827e-2);
+  c = f32x4.add(f32x4.sub(f32x4.mul(f32x4.mul(c, z), z), f32x4.mul(z, f32x4.splat(0.5))), f32x4.splat(1));
+  const q = i32x4.add(i32x4.trunc_sat_f32x4_s(qf), i32x4.splat(cos ? 1 : 0));
+  let y = v128.bitselect(c, s, i32x4.ne(v128.and(q, i32x4.splat(1)), i32x4.splat(0)));
+  // quadrants 2 and 3 negate; sin is odd, so it also takes the sign of x
+  let flip = i32x4.shl(v128.and(q, i32x4.splat(2)), 30);
+  if (!cos) flip = v128.xor(flip, v128.and(x, f32x4.splat(-0.0)));
+  y = v128.xor(y, flip);
+  const far = v128.not(f32x4.le(ax, f32x4.splat(8192)));
+  if (v128.any_true(far)) {
+    if (i32x4.extract_lane(far, 0) != 0) y = f32x4.replace_lane(y, 0, sinCosF64(f32x4.extract_lane(x, 0), cos));
+    if (i32x4.extract_lane(far, 1) != 0) y = f32x4.replace_lane(y, 1, sinCosF64(f32x4.extract_lane(x, 1), cos));
+    if (i32x4.extract_lane(far, 2) != 0) y = f32x4.replace_lane(y, 2, sinCosF64(f32x4.extract_lane(x, 2), cos));
+    if (i32x4.extract_lane(far, 3) != 0) y = f32x4.replace_lane(y, 3, sinCosF64(f32x4.extract_lane(x, 3), cos));
+  }
+  return y;
+}
+
+/**
+ * sin or cos of one float in float64 (musl's __rem_pio2f medium case and
+ * __sindf / __cosdf): r = x - q pi/2 with pi/2 in 25 + 53 bits, exact enough
+ * for |x| < 2^28 pi/2 (beyond, where floats are 32 or more apart, the
+ * reduction keeps fewer correct bits); inf and NaN give NaN.
+ */
+function sinCosF64(xf: f32, cos: bool): f32 {
+  if (!isFinite(xf)) return NaN;
+  const x = <f64>xf;
+  const qf = nearest<f64>(x * 6.36619772367581382433e-01);
+  const r = x - qf * 1.57079631090164184570e+00 - qf * 1.58932547735281966916e-08;
+  const q = <i64>qf + (cos ? 1 : 0);
+  const z = r * r, w = z * z;
+  let y: f64;
+  if (q & 1) {
+    y = ((1.0 + z * -0.499999997251031003120) + w * 0.0416666233237390631894) + (w * z) * (-0.00138867637746099294692 + z * 0.0000243904487962774090654);
+  } else {
+    const s = z * r;
+    y = (r + s * (-0.166666666416265235595 + z * 0.0083333293858894631756)) + s * w * (-0.000198393348360966317347 + z * 0.0000027183114939898219064);
+  }
+  return <f32>(q & 2 ? -y : y);
+}

@@ -43,3 +43,5 @@ export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type Pool2dOptions, type MaxPo
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss';
 export { embedding, type EmbeddingOptions } from './ops/embedding';
 export { conv1d, maxPool1d, avgPool1d, adaptiveAvgPool1d, type Conv1dOptions as Conv1dFunctionalOptions, type Pool1dOptions, type MaxPool1dOptions, type AvgPool1dOptions } from './ops/conv1d';
+export { sin, cos, square, rsqrt, reciprocal, floor, ceil, round, trunc, clampMin, clampMax, lerp, type RoundOptions } from './ops/math';
+export { prod, cumsum, cumprod, any, all } from './ops/scan';

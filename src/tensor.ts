@@ -22,6 +22,8 @@ import * as inplace from './ops/inplace';
 import { matmul } from './ops/matmul';
 import { softmax, logSoftmax } from './ops/softmax';
 import { indexSelect, gather } from './ops/gather';
+import * as math from './ops/math';
+import * as scan from './ops/scan';
 
 /** What the garbage-collection safety net frees for a dropped tensor. */
 interface Held {
@@ -311,6 +313,24 @@ export class Tensor {
   normal_(mean = 0, std = 1): this { random.normal_(this, mean, std); return this; }
   uniform_(from = 0, to = 1): this { random.uniform_(this, from, to); return this; }
   bernoulli_(p = 0.5): this { random.bernoulli_(this, p); return this; }
+  // math, scans and logical reductions (src/ops/math.ts, src/ops/scan.ts)
+  sin(): Tensor { return math.sin(this); }
+  cos(): Tensor { return math.cos(this); }
+  square(): Tensor { return math.square(this); }
+  rsqrt(): Tensor { return math.rsqrt(this); }
+  reciprocal(): Tensor { return math.reciprocal(this); }
+  floor(): Tensor { return math.floor(this); }
+  ceil(): Tensor { return math.ceil(this); }
+  trunc(): Tensor { return math.trunc(this); }
+  round(opts?: math.RoundOptions): Tensor { return math.round(this, opts); }
+  clampMin(min: number): Tensor { return math.clampMin(this, min); }
+  clampMax(max: number): Tensor { return math.clampMax(this, max); }
+  lerp(end: Tensor, weight: TensorLike): Tensor { return math.lerp(this, end, weight); }
+  prod(dim?: number | null, keepdim?: boolean): Tensor { return scan.prod(this, dim, keepdim); }
+  cumsum(dim: number): Tensor { return scan.cumsum(this, dim); }
+  cumprod(dim: number): Tensor { return scan.cumprod(this, dim); }
+  any(dim?: number | null, keepdim?: boolean): Tensor { return scan.any(this, dim, keepdim); }
+  all(dim?: number | null, keepdim?: boolean): Tensor { return scan.all(this, dim, keepdim); }
 }
 
 function shapeArgs(args: number[] | [number[]]): number[] {

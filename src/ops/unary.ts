@@ -199,7 +199,8 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 /** The fused backward kernels: (n, saved, gradient, out, params...). */
 type GradKernel =
   | 'erf_bwd_f32' | 'elu_bwd_f32' | 'gelu_bwd_f32' | 'gelu_tanh_bwd_f32' | 'silu_bwd_f32' | 'mish_bwd_f32' | 'softplus_bwd_f32'
-  | 'hardtanh_bwd_f32' | 'hardsigmoid_bwd_f32' | 'hardswish_bwd_f32' | 'log_sigmoid_bwd_f32' | 'softsign_bwd_f32';
+  | 'hardtanh_bwd_f32' | 'hardsigmoid_bwd_f32' | 'hardswish_bwd_f32' | 'log_sigmoid_bwd_f32' | 'softsign_bwd_f32'
+  | 'sin_bwd_f32' | 'cos_bwd_f32' | 'square_bwd_f32' | 'rsqrt_bwd_f32' | 'reciprocal_bwd_f32';
 type ActivationKernel =
   | 'erf_f32' | 'elu_f32' | 'gelu_f32' | 'gelu_tanh_f32' | 'silu_f32' | 'mish_f32' | 'softplus_f32' | 'clamp_f32'
   | 'hardsigmoid_f32' | 'hardswish_f32' | 'log_sigmoid_f32' | 'softsign_f32';
@@ -211,7 +212,7 @@ type KernelCall = (...args: number[]) => void;
  * tensor, split across threads like launchUnary. saved and g have the
  * output's shape (a backward's saved input and incoming gradient).
  */
-function launchGrad(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[]): Tensor {
+export function launchGrad(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[]): Tensor {
   const a = materialize(saved), b = materialize(g);
   const out = Tensor.empty(saved.shape);
   const ap = a.t.ptr, bp = b.t.ptr, op = out.ptr;

@@ -15,3 +15,4 @@ export * from './loss';
 export * from './norm';
 export * from './layernorm';
 export * from './scan';
+export * from './indexing';

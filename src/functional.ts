@@ -14,3 +14,5 @@ export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './ops/pool';
 export { crossEntropy, nllLoss } from './ops/loss';
 export { embedding } from './ops/embedding';
 export { conv1d, maxPool1d, avgPool1d, adaptiveAvgPool1d } from './ops/conv1d';
+export { pad } from './ops/shaping';
+export { oneHot } from './ops/indexing';

@@ -45,3 +45,5 @@ export { embedding, type EmbeddingOptions } from './ops/embedding';
 export { conv1d, maxPool1d, avgPool1d, adaptiveAvgPool1d, type Conv1dOptions as Conv1dFunctionalOptions, type Pool1dOptions, type MaxPool1dOptions, type AvgPool1dOptions } from './ops/conv1d';
 export { sin, cos, square, rsqrt, reciprocal, floor, ceil, round, trunc, clampMin, clampMax, lerp, type RoundOptions } from './ops/math';
 export { prod, cumsum, cumprod, any, all } from './ops/scan';
+export { pad, split, chunk, unbind, flip, roll, repeat, tile, repeatInterleave, expandAs, unflatten, triu, tril, diag, type PadMode, type PadOptions } from './ops/shaping';
+export { maskedFill, scatter, scatterAdd, oneHot, sort, argsort, topk, nonzero, type ValuesIndices } from './ops/indexing';

@@ -24,6 +24,8 @@ import { softmax, logSoftmax } from './ops/softmax';
 import { indexSelect, gather } from './ops/gather';
 import * as math from './ops/math';
 import * as scan from './ops/scan';
+import * as shaping from './ops/shaping';
+import * as indexing from './ops/indexing';
 
 /** What the garbage-collection safety net frees for a dropped tensor. */
 interface Held {
@@ -331,6 +333,29 @@ export class Tensor {
   cumprod(dim: number): Tensor { return scan.cumprod(this, dim); }
   any(dim?: number | null, keepdim?: boolean): Tensor { return scan.any(this, dim, keepdim); }
   all(dim?: number | null, keepdim?: boolean): Tensor { return scan.all(this, dim, keepdim); }
+  // shaping (src/ops/shaping.ts)
+  split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[] { return shaping.split(this, splitSizeOrSections, dim); }
+  chunk(chunks: number, dim?: number): Tensor[] { return shaping.chunk(this, chunks, dim); }
+  unbind(dim?: number): Tensor[] { return shaping.unbind(this, dim); }
+  flip(...dims: number[] | [number[]]): Tensor { return shaping.flip(this, shapeArgs(dims)); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor { return shaping.roll(this, shifts, dims); }
+  /** The tensor repeated along each dim: x.repeat(2, 3) or x.repeat([2, 3]) (PyTorch's Tensor.repeat). */
+  repeat(...sizes: number[] | [number[]]): Tensor { return shaping.repeat(this, shapeArgs(sizes)); }
+  tile(...dims: number[] | [number[]]): Tensor { return shaping.tile(this, shapeArgs(dims)); }
+  repeatInterleave(repeats: number | Tensor | readonly number[], dim?: number | null, opts?: { outputSize?: number | null }): Tensor { return shaping.repeatInterleave(this, repeats, dim, opts); }
+  expandAs(other: Tensor): Tensor { return shaping.expandAs(this, other); }
+  unflatten(dim: number, sizes: readonly number[]): Tensor { return shaping.unflatten(this, dim, sizes); }
+  triu(diagonal?: number): Tensor { return shaping.triu(this, diagonal); }
+  tril(diagonal?: number): Tensor { return shaping.tril(this, diagonal); }
+  diag(diagonal?: number): Tensor { return shaping.diag(this, diagonal); }
+  // indexing (src/ops/indexing.ts)
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return indexing.maskedFill(this, mask, value); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return indexing.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatterAdd(this, dim, index, src); }
+  sort(dim?: number, descending?: boolean): indexing.ValuesIndices { return indexing.sort(this, dim, descending); }
+  argsort(dim?: number, descending?: boolean): Tensor { return indexing.argsort(this, dim, descending); }
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): indexing.ValuesIndices { return indexing.topk(this, k, dim, largest, sorted); }
+  nonzero(opts?: { asTuple?: boolean }): Tensor | Tensor[] { return indexing.nonzero(this, opts); }
 }
 
 function shapeArgs(args: number[] | [number[]]): number[] {

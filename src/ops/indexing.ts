@@ -1,0 +1,331 @@
+/**
+ * Indexing with PyTorch's semantics (indices are float32 tensors holding
+ * integers, checked in wasm before use; g: the output's gradient):
+ *   maskedFill(x, mask, v) = where(mask, v, x): g where the mask is 0 to x, the rest to v
+ *   scatter(x, dim, index, src): x with x[.., index[p], ..] = src[p]
+ *     dx = g with the written positions zeroed, dsrc[p] = g[.., index[p], ..]
+ *   scatterAdd(x, dim, index, src): += instead of =;  dx = g, dsrc as scatter's
+ *   sort, topk: values = gather(x, dim, indices), so g goes back to the
+ *     positions each value came from (argsort, nonzero, oneHot: no gradient)
+ * Positions of an index are visited in row-major order: repeated indices in
+ * scatter resolve the same way every run (the last write wins).
+ */
+import { Tensor } from '../tensor';
+import { heap, heapF32, kernels } from '../runtime/engine';
+import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel, sameShape } from '../shape';
+import { needsGrad, record } from '../autograd/graph';
+import { boolean, either, integer, number, param, parseArgs, required, tensor, type Check } from '../validate';
+import { arange, clone, copyInto, full, materialize, zeros } from './create';
+import { launchBinary } from './binary';
+import { gather } from './gather';
+import { forBlocks } from './launch';
+import { narrow, unsqueeze } from './views';
+import { reduceRaw } from './reduce';
+import { where } from './where';
+
+const tensorOrNumber: Check<Tensor | number> = either<Tensor, number>(tensor, number({ infinite: true }), 'a Tensor or a number');
+
+/**
+ * x with `value` where mask is nonzero (mask broadcast to x's shape; value a
+ * number or a 0-d tensor, which then receives the sum of g over the filled
+ * positions). Gradient to x: g where the mask is 0.
+ * @example maskedFill(tensor([1, 2, 3]), tensor([0, 1, 0]), -1) // [1, -1, 3]
+ */
+export function maskedFill(input: Tensor, mask: Tensor, value: number | Tensor): Tensor;
+export function maskedFill(...args: unknown[]): Tensor {
+  const { input: x, mask, value } = parseArgs('maskedFill', args, { input: param(tensor, required), mask: param(tensor, required), value: param(tensorOrNumber, required) });
+  if (!sameShape(broadcastShapes('maskedFill', mask.shape, x.shape), x.shape)) {
+    throw new RangeError(`maskedFill: mask ${fmtShape(mask.shape)} must broadcast to the input's shape ${fmtShape(x.shape)}`);
+  }
+  if (value instanceof Tensor && value.ndim !== 0) throw new RangeError(`maskedFill: value must be a number or a 0-d tensor, got shape ${fmtShape(value.shape)}`);
+  return where(mask, value, x);
+}
+
+// ---------------------------------------------------------------------------
+// scatter, scatterAdd
+
+/** The index checked against the input (ranks, sizes) and its values (integers in [0, size)), as a contiguous tensor. */
+function checkedIndex(op: string, x: Tensor, d: number, index: Tensor, src: Tensor | null): { t: Tensor; owned: boolean } {
+  const shapes = `input ${fmtShape(x.shape)}, index ${fmtShape(index.shape)}${src ? `, src ${fmtShape(src.shape)}` : ''}`;
+  if (index.ndim !== x.ndim || (src !== null && src.ndim !== x.ndim)) throw new RangeError(`${op}: ${shapes}: index${src ? ' and src' : ''} must have as many dims as the input`);
+  for (let i = 0; i < x.ndim; i++) {
+    if ((i !== d && index.shape[i] > x.shape[i]) || (src !== null && index.shape[i] > src.shape[i])) {
+      throw new RangeError(`${op}: ${shapes}: index may not be larger than ${src ? 'src in any dim or ' : ''}the input outside dim ${d} (dim ${i})`);
+    }
+  }
+  const m = materialize(index);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const info = Tensor.empty([1]);
+  kernels().check_indices_f32(m.t.numel(), size, m.t.ptr, NaN, info.ptr);
+  const bad = heapF32()[info.ptr >> 2];
+  info.dispose();
+  if (bad >= 0) {
+    const v = heapF32()[(m.t.ptr >> 2) + bad];
+    if (m.owned) m.t.dispose();
+    throw new RangeError(`${op}: index ${v} (at flat position ${bad} of index ${fmtShape(index.shape)}) is not an integer in [0, ${size}) for dim ${d} of the input ${fmtShape(x.shape)}`);
+  }
+  return m;
+}
+
+/** Strides of t along the index space, with the indexed dim's stride taken out (returned apart). */
+function splitStrides(t: Tensor, d: number): { strides: number[]; dimStride: number } {
+  if (t.ndim === 0) return { strides: [], dimStride: 0 };
+  const strides = [...t.strides];
+  const dimStride = strides[d];
+  strides[d] = 0;
+  return { strides, dimStride };
+}
+
+/** dst (contiguous, modified) [.., idx[p], ..] = (or +=) src[p] over the index space. */
+function scatterInto(dst: Tensor, d: number, idx: Tensor, src: Tensor, add: boolean): void {
+  const { strides: ts, dimStride } = splitStrides(dst, d);
+  const ss = src.ndim === 0 ? idx.shape.map(() => 0) : src.strides;
+  const k = kernels();
+  const ip = idx.ptr, sp = src.ptr, tp = dst.ptr;
+  forBlocks(idx.shape, [idx.strides, ss, ts], (b, o, s) => {
+    k.scatter_strided_f32(b[0], b[1], b[2], b[3], ip + o[0] * 4, s[0][0], s[0][1], s[0][2], s[0][3], sp + o[1] * 4, s[1][0], s[1][1], s[1][2], s[1][3], tp + o[2] * 4, s[2][0], s[2][1], s[2][2], s[2][3], dimStride, add ? 1 : 0);
+  });
+}
+
+/** out[p] = src[.., idx[p], ..] over the index space (a new tensor of idx's shape). */
+function gatherAt(src: Tensor, d: number, idx: Tensor): Tensor {
+  const out = Tensor.empty(idx.shape);
+  const { strides: ss, dimStride } = splitStrides(src, d);
+  const k = kernels();
+  const ip = idx.ptr, sp = src.ptr, op = out.ptr;
+  forBlocks(idx.shape, [idx.strides, ss, contiguousStrides(idx.shape)], (b, o, s) => {
+    k.gather_strided_f32(b[0], b[1], b[2], b[3], ip + o[0] * 4, s[0][0], s[0][1], s[0][2], s[0][3], sp + o[1] * 4, s[1][0], s[1][1], s[1][2], s[1][3], op + o[2] * 4, s[2][0], s[2][1], s[2][2], s[2][3], dimStride);
+  });
+  return out;
+}
+
+/** src's gradient: g gathered at the index, in the leading corner of zeros of src's shape (src may be larger than the index). */
+function sourceGrad(g: Tensor, d: number, idx: Tensor, srcShape: readonly number[]): Tensor {
+  const got = gatherAt(g, d, idx);
+  if (sameShape(got.shape, srcShape)) return got;
+  const out = zeros(srcShape);
+  let corner = out.alias();
+  got.shape.forEach((n, i) => {
+    const next = narrow(corner, i, 0, n);
+    corner.dispose();
+    corner = next;
+  });
+  copyInto(corner, got);
+  corner.dispose();
+  got.dispose();
+  return out;
+}
+
+const SCATTER_ARGS = { input: param(tensor, required), dim: param(integer(), required), index: param(tensor, required), src: param(tensorOrNumber, required) } as const;
+
+function scatterOp(op: 'scatter' | 'scatterAdd', args: unknown[]): Tensor {
+  const { input: x, dim, index, src: given } = parseArgs(op, args, SCATTER_ARGS);
+  const d = normDim(op, dim, x.ndim);
+  const src = typeof given === 'number' ? full([], given) : given;
+  try {
+    const idx = checkedIndex(op, x, d, index, typeof given === 'number' ? null : src);
+    const result = Tensor.empty(x.shape);
+    copyInto(result, x);
+    scatterInto(result, d, idx.t, src, op === 'scatterAdd');
+    const srcGrad = typeof given !== 'number' && given.requiresGrad;
+    if (needsGrad(x, srcGrad ? given : null)) {
+      const si = idx.t.keep();
+      const srcShape = [...src.shape];
+      record(result, op === 'scatter' ? 'ScatterBackward' : 'ScatterAddBackward', srcGrad ? [x, given as Tensor] : [x], [si], (g) => {
+        let dx: Tensor | null = null;
+        if (x.requiresGrad) {
+          dx = clone(g);
+          if (op === 'scatter') {
+            const zero = full([], 0);
+            scatterInto(dx, d, si, zero, false);
+            zero.dispose();
+          }
+        }
+        return srcGrad ? [dx, sourceGrad(g, d, si, srcShape)] : [dx];
+      });
+    }
+    if (idx.owned) idx.t.dispose();
+    return result;
+  } finally {
+    if (src !== given) src.dispose();
+  }
+}
+
+/**
+ * A copy of input with src's values written where index points along dim:
+ * for dim 1 of a 3-d input, out[i][index[i][j][k]][k] = src[i][j][k] (a
+ * number src writes that value). index has the input's rank and is no
+ * larger than src, and than the input outside dim. Repeated indices: the
+ * last position in row-major order wins. Gradients: g with the written
+ * positions zeroed to input; g gathered at index to src.
+ * @example scatter(zeros([2, 3]), 1, tensor([[2], [0]]), tensor([[5], [7]])) // [[0, 0, 5], [7, 0, 0]]
+ */
+export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor;
+export function scatter(...args: unknown[]): Tensor {
+  return scatterOp('scatter', args);
+}
+
+/**
+ * scatter with accumulation: out[..][index[p]][..] += src[p], repeated
+ * indices adding up (in row-major order of the index, deterministic).
+ * Gradients: g to input, g gathered at index to src.
+ * @example scatterAdd(zeros([3]), 0, tensor([0, 2, 0]), tensor([1, 2, 3])) // [4, 0, 2]
+ */
+export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor;
+export function scatterAdd(...args: unknown[]): Tensor {
+  return scatterOp('scatterAdd', args);
+}
+
+// ---------------------------------------------------------------------------
+// oneHot
+
+/**
+ * One-hot rows: out[..., c] = 1 where c = input[...], else 0, for integer
+ * class indices in [0, numClasses); numClasses -1 (the default) takes the
+ * largest index + 1. Float32 0/1 (simdgrad has one dtype); no gradient.
+ * Shape: [...] -> [..., numClasses].
+ * @example oneHot(tensor([0, 2]), 3) // [[1, 0, 0], [0, 0, 1]]
+ */
+export function oneHot(tensor: Tensor, numClasses?: number): Tensor;
+export function oneHot(...args: unknown[]): Tensor {
+  const { tensor: x, numClasses } = parseArgs('oneHot', args, { tensor: param(tensor, required), numClasses: param(integer({ min: -1 }), -1) });
+  let classes = numClasses;
+  if (classes === -1) {
+    if (x.numel() === 0) throw new RangeError('oneHot: cannot infer numClasses from an empty tensor; pass numClasses');
+    const m = reduceRaw('oneHot', 'max', x, x.shape.map((_, i) => i), false);
+    classes = m.item() + 1;
+    m.dispose();
+  }
+  const m = materialize(x);
+  const info = Tensor.empty([1]);
+  kernels().check_indices_f32(m.t.numel(), Number.isFinite(classes) && classes > 0 ? classes : 0, m.t.ptr, NaN, info.ptr);
+  const bad = heapF32()[info.ptr >> 2];
+  info.dispose();
+  if (bad >= 0) {
+    const v = heapF32()[(m.t.ptr >> 2) + bad];
+    if (m.owned) m.t.dispose();
+    throw new RangeError(`oneHot: class index ${v} (at flat position ${bad}) must be an integer in [0, numClasses = ${classes})`);
+  }
+  if (m.owned) m.t.dispose();
+  const column = unsqueeze(x, -1);
+  const range = arange(classes);
+  const out = launchBinary('oneHot', 'eq_f32', column, range);
+  column.dispose();
+  range.dispose();
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// sort, argsort, topk, nonzero
+
+/** Values and indices, as a pair (`const [values, indices] = sort(x)`) that also names them (`.values`, `.indices`). */
+export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+
+const valuesIndices = (values: Tensor, indices: Tensor): ValuesIndices => Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+
+/** The sorting permutation of x along dim d (indices as float32, stable, NaN largest). */
+function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
+  const { t, owned } = materialize(x);
+  const out = Tensor.empty(x.shape);
+  const r = x.ndim === 0 ? 1 : x.shape[d];
+  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
+  const h = heap();
+  const scratch = h.alloc(Math.max(8, 8 * r));
+  try {
+    if (out.numel() > 0) kernels().sort_axis_f32(outer, r, inner, t.ptr, out.ptr, scratch, descending ? 1 : 0);
+  } finally {
+    h.release(scratch);
+    if (owned) t.dispose();
+  }
+  return out;
+}
+
+const SORT_ARGS = { input: param(tensor, required), dim: param(integer(), -1), descending: param(boolean, false), stable: param(boolean, false) } as const;
+
+/**
+ * Sorts along dim (the last by default), ascending unless descending; NaN
+ * counts as the largest value. The sort is always stable (equal values keep
+ * their order), so `stable` is accepted for PyTorch's signature and changes
+ * nothing. Returns [values, indices] (indices as float32). Gradient: g back
+ * to the positions the values came from.
+ * @example const [values, indices] = sort(tensor([3, 1, 2])) // [1, 2, 3], [1, 2, 0]
+ */
+export function sort(input: Tensor, dim?: number, descending?: boolean, opts?: { stable?: boolean }): ValuesIndices;
+export function sort(input: Tensor, opts: { dim?: number; descending?: boolean; stable?: boolean }): ValuesIndices;
+export function sort(...args: unknown[]): ValuesIndices {
+  const { input: x, dim, descending } = parseArgs('sort', args, SORT_ARGS, 3);
+  const d = normDim('sort', dim, x.ndim);
+  const indices = sortIndices(x, d, descending);
+  return valuesIndices(gather(x, d, indices), indices);
+}
+
+/**
+ * The indices that sort input along dim (sort's second result).
+ * @example argsort(tensor([3, 1, 2]), { descending: true }) // [0, 2, 1]
+ */
+export function argsort(input: Tensor, dim?: number, descending?: boolean, opts?: { stable?: boolean }): Tensor;
+export function argsort(input: Tensor, opts: { dim?: number; descending?: boolean; stable?: boolean }): Tensor;
+export function argsort(...args: unknown[]): Tensor {
+  const { input: x, dim, descending } = parseArgs('argsort', args, SORT_ARGS, 3);
+  return sortIndices(x, normDim('argsort', dim, x.ndim), descending);
+}
+
+const TOPK_ARGS = { input: param(tensor, required), k: param(integer({ min: 0 }), required), dim: param(integer(), -1), largest: param(boolean, true), sorted: param(boolean, true) } as const;
+
+/**
+ * The k largest (or smallest) elements along dim, as [values, indices] in
+ * sorted order (also when sorted is false: any order is allowed there).
+ * Ties keep the lower index first; NaN counts as the largest value.
+ * Gradient: g back to the chosen positions. Shape: dim's size becomes k.
+ * @example const [values, indices] = topk(tensor([1, 5, 3, 5]), 2) // [5, 5], [1, 3]
+ */
+export function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): ValuesIndices;
+export function topk(input: Tensor, k: number, opts: { dim?: number; largest?: boolean; sorted?: boolean }): ValuesIndices;
+export function topk(...args: unknown[]): ValuesIndices {
+  const { input: x, k, dim, largest } = parseArgs('topk', args, TOPK_ARGS);
+  const d = normDim('topk', dim, x.ndim);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  if (k > size) throw new RangeError(`topk: k = ${k} is larger than dim ${d}'s size ${size} (input ${fmtShape(x.shape)})`);
+  const order = sortIndices(x, d, largest);
+  const firstK = x.ndim === 0 ? order.alias() : narrow(order, d, 0, k);
+  const indices = clone(firstK);
+  firstK.dispose();
+  order.dispose();
+  return valuesIndices(gather(x, d, indices), indices);
+}
+
+/**
+ * The positions of the nonzero elements (NaN counts) in row-major order:
+ * a [count, ndim] tensor of indices (float32), or with asTuple one 1-d
+ * tensor per dim. No gradient.
+ * @example nonzero(tensor([[0, 1], [2, 0]])) // [[0, 1], [1, 0]]
+ */
+export function nonzero(input: Tensor, opts?: { asTuple?: boolean }): Tensor | Tensor[];
+export function nonzero(...args: unknown[]): Tensor | Tensor[] {
+  const { input: x, asTuple } = parseArgs('nonzero', args, { input: param(tensor, required), asTuple: param(boolean, false) }, 1);
+  const { t, owned } = materialize(x);
+  const k = kernels();
+  const info = Tensor.empty([1]);
+  k.count_nonzero_f32(t.numel(), t.ptr, info.ptr);
+  const count = heapF32()[info.ptr >> 2];
+  info.dispose();
+  const rank = x.ndim;
+  const out = Tensor.empty([count, rank]);
+  if (rank > 0 && count > 0) {
+    const sizes = Tensor.empty([rank]);
+    heapF32().set(x.shape, sizes.ptr >> 2);
+    k.nonzero_f32(t.numel(), t.ptr, rank, sizes.ptr, out.ptr);
+    sizes.dispose();
+  }
+  if (owned) t.dispose();
+  if (!asTuple) return out;
+  // PyTorch's as_tuple of a 0-d input is one index tensor
+  const cols = rank === 0 ? [zeros([count])] : Array.from({ length: rank }, (_, i) => {
+    const column = out.viewOf([count], [rank], i);
+    const c = clone(column);
+    column.dispose();
+    return c;
+  });
+  out.dispose();
+  return cols;
+}

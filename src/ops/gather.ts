@@ -11,6 +11,18 @@ import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { materialize, tensor, zeros } from './create';
 
+/**
+ * Internal: the first element of the contiguous tensor t that is not an
+ * integer in [0, size), as its flat position and value, or null (the wasm check).
+ */
+export function badIndex(t: Tensor, size: number): { at: number; value: number } | null {
+  const info = Tensor.empty([1]);
+  kernels().check_indices_f32(t.numel(), size, t.ptr, NaN, info.ptr);
+  const at = heapF32()[info.ptr >> 2];
+  info.dispose();
+  return at < 0 ? null : { at, value: heapF32()[(t.ptr >> 2) + at] };
+}
+
 /** The indices as a contiguous tensor, each checked to be an integer in [0, size). */
 function checkedIndex(op: string, index: Tensor | readonly number[], size: number): { t: Tensor; owned: boolean } {
   const given = index instanceof Tensor ? index : tensor(index as number[]);
@@ -18,14 +30,10 @@ function checkedIndex(op: string, index: Tensor | readonly number[], size: numbe
   const m = materialize(given);
   const owned = m.owned || given !== index;
   if (m.owned && given !== index) given.dispose();
-  const info = Tensor.empty([1]);
-  kernels().check_indices_f32(m.t.numel(), size, m.t.ptr, NaN, info.ptr);
-  const bad = heapF32()[info.ptr >> 2];
-  info.dispose();
-  if (bad >= 0) {
-    const v = heapF32()[(m.t.ptr >> 2) + bad];
+  const bad = badIndex(m.t, size);
+  if (bad !== null) {
     if (owned) m.t.dispose();
-    throw new RangeError(`${op}: index ${v} (at position ${bad}) out of range for dim of size ${size}`);
+    throw new RangeError(`${op}: index ${bad.value} (at position ${bad.at}) out of range for dim of size ${size}`);
   }
   return { t: m.t, owned };
 }

@@ -17,7 +17,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { boolean, either, integer, number, param, parseArgs, required, tensor, type Check } from '../validate';
 import { arange, clone, copyInto, full, materialize, zeros } from './create';
 import { launchBinary } from './binary';
-import { gather } from './gather';
+import { badIndex, gather } from './gather';
 import { forBlocks } from './launch';
 import { narrow, unsqueeze } from './views';
 import { reduceRaw } from './reduce';
@@ -55,14 +55,10 @@ function checkedIndex(op: string, x: Tensor, d: number, index: Tensor, src: Tens
   }
   const m = materialize(index);
   const size = x.ndim === 0 ? 1 : x.shape[d];
-  const info = Tensor.empty([1]);
-  kernels().check_indices_f32(m.t.numel(), size, m.t.ptr, NaN, info.ptr);
-  const bad = heapF32()[info.ptr >> 2];
-  info.dispose();
-  if (bad >= 0) {
-    const v = heapF32()[(m.t.ptr >> 2) + bad];
+  const bad = badIndex(m.t, size);
+  if (bad !== null) {
     if (m.owned) m.t.dispose();
-    throw new RangeError(`${op}: index ${v} (at flat position ${bad} of index ${fmtShape(index.shape)}) is not an integer in [0, ${size}) for dim ${d} of the input ${fmtShape(x.shape)}`);
+    throw new RangeError(`${op}: index ${bad.value} (at flat position ${bad.at} of index ${fmtShape(index.shape)}) is not an integer in [0, ${size}) for dim ${d} of the input ${fmtShape(x.shape)}`);
   }
   return m;
 }
@@ -197,16 +193,9 @@ export function oneHot(...args: unknown[]): Tensor {
     m.dispose();
   }
   const m = materialize(x);
-  const info = Tensor.empty([1]);
-  kernels().check_indices_f32(m.t.numel(), Number.isFinite(classes) && classes > 0 ? classes : 0, m.t.ptr, NaN, info.ptr);
-  const bad = heapF32()[info.ptr >> 2];
-  info.dispose();
-  if (bad >= 0) {
-    const v = heapF32()[(m.t.ptr >> 2) + bad];
-    if (m.owned) m.t.dispose();
-    throw new RangeError(`oneHot: class index ${v} (at flat position ${bad}) must be an integer in [0, numClasses = ${classes})`);
-  }
+  const bad = badIndex(m.t, Number.isFinite(classes) && classes > 0 ? classes : 0);
   if (m.owned) m.t.dispose();
+  if (bad !== null) throw new RangeError(`oneHot: class index ${bad.value} (at flat position ${bad.at}) must be an integer in [0, numClasses = ${classes})`);
   const column = unsqueeze(x, -1);
   const range = arange(classes);
   const out = launchBinary('oneHot', 'eq_f32', column, range);

@@ -170,6 +170,12 @@ export function pair(range: NumberRange = {}): Check<[number, number]> {
   };
 }
 
+/** An integer within the range, also written as a one-element array (PyTorch's `(k,)` for 1-d ops). */
+export function single(range: NumberRange = {}): Check<number> {
+  const check = integer(range);
+  return (v, at) => check(Array.isArray(v) && v.length === 1 ? v[0] : v, at);
+}
+
 /** An integer or a list of integers (a shape, a list of dims), each within the range, as an array. */
 export function intList(range: NumberRange = {}, { single = true } = {}): Check<number[]> {
   const what = `${single ? 'an integer or ' : ''}an array of integers${rangeText(range)}`;
@@ -216,6 +222,26 @@ export const func: Check<(...a: never[]) => unknown> = (v, at) => {
   if (typeof v !== 'function') throw invalid(at, 'a function', v);
   return v as (...a: never[]) => unknown;
 };
+
+/** An instance of `cls` (e.g. a Module), named `what` in the error. */
+export function instanceOf<T>(cls: abstract new (...a: never[]) => T, what: string): Check<T> {
+  return (v, at) => {
+    if (!(v instanceof cls)) throw invalid(at, what, v);
+    return v;
+  };
+}
+
+/**
+ * Only `value` (PyTorch's default) is accepted: for an argument kept so that
+ * PyTorch's positional order still lines up, whose other values are not
+ * implemented; anything else is refused with `why` instead of being ignored.
+ */
+export function onlyDefault<T>(value: T, why: string): Check<T> {
+  return (v, at) => {
+    if (v !== value) throw invalid(at, `${describe(value).replace(/ \(an? \w+\)$/, '')} (the only value supported)`, v, why, 'range');
+    return v as T;
+  };
+}
 
 /** `null` (or undefined, read as null) or a value passing `check`. */
 export function nullable<T>(check: Check<T>): Check<T | null> {
@@ -291,7 +317,7 @@ export function parseArgs<S extends Spec>(where: string, args: readonly unknown[
     throw new TypeError(`${where}: takes ${positional} positional argument${positional === 1 ? '' : 's'}${positional > 0 ? ` (${names.slice(0, positional).join(', ')})` : ''}, got ${pos.length}: argument ${positional + 1} is ${describe(pos[positional])}; ${form}`);
   }
   for (const key of Object.keys(opts)) {
-    if (!names.includes(key)) throw new TypeError(`${where}: unknown option '${key}'${didYouMean(key, names)}; the options are ${names.map((n) => `'${n}'`).join(', ')}`);
+    if (!names.includes(key)) throw new TypeError(`${where}: unknown option '${key}'${didYouMean(key, names)}; ${names.length === 0 ? 'it takes no options' : `the options are ${names.map((n) => `'${n}'`).join(', ')}`}`);
   }
   const out: Record<string, unknown> = {};
   names.forEach((name, i) => {

@@ -1,36 +1,90 @@
 /**
- * Rectifiers and squashing nonlinearities as modules.
- *   ReLU: max(0, x)          LeakyReLU: max(0, x) + s min(0, x)
- *   PReLU: max(0, x) + a min(0, x) = relu(x) - a relu(-x), a learned (one, or one per channel of dim 1)
- *   Maxout (Goodfellow et al. 2013): y_j = max_k (x W^T + b)[j, k] over `pieces` affine maps
- *   CReLU (Shang et al. 2016): cat(relu(x), relu(-x)) along dim, doubling it
- *   ELU, SELU, CELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid,
- *   Hardswish, LogSigmoid, Softsign: the functional ops of src/ops/unary.ts
- *   (formulas and gradient rules there) with PyTorch's defaults
+ * Activations as modules: the rectifiers and squashing functions of
+ * src/ops/unary.ts (formulas and gradient rules at kinks there) with
+ * PyTorch's constructor arguments and defaults, plus the learned or
+ * shape-changing ones defined here (PReLU, CReLU, Maxout, ChannelMaxout).
+ * Every constructor takes PyTorch's positional order or a trailing options
+ * object (src/validate.ts); `inplace`, where PyTorch has it, is accepted so
+ * that positional calls line up, and the output is always a new tensor.
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { full } from '../ops/create';
 import { sub, mul } from '../ops/binary';
 import { neg, relu, leakyRelu, tanh, sigmoid } from '../ops/unary';
-import { elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, logSigmoid, softsign } from '../ops/unary';
-import { checkOptions, numberOption, geluApproximate, hardtanhBounds, type EluOptions, type GeluApproximate, type GeluOptions, type SoftplusOptions, type HardtanhOptions } from '../ops/unary';
+import { elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, logSigmoid, softsign, type GeluApproximate } from '../ops/unary';
 import { max } from '../ops/reduce';
 import { reshape, view } from '../ops/views';
 import { cat } from '../ops/join';
 import { Module } from './module';
 import { Linear } from './linear';
+import { boolean, integer, number, oneOf, param, parseArgs, required, tensor, type Spec } from '../validate';
 
-export class ReLU extends Module {
+/** `inplace` (PyTorch's flag): accepted, the result is always a new tensor. */
+const INPLACE = { inplace: param(boolean, false) };
+
+/** `{ inplace?: boolean }`: PyTorch's flag, accepted for compatibility (the output is always a new tensor). */
+export interface InplaceOption {
+  inplace?: boolean;
+}
+
+/** An activation with no learned state; checks its constructor arguments against `spec` (PyTorch's). */
+abstract class Pointwise extends Module {
+  constructor(args: readonly unknown[], spec: Spec) {
+    parseArgs(new.target.name, args, spec);
+    super();
+  }
+}
+
+/** max(0, x). Shape: any. @example new nn.ReLU() */
+export class ReLU extends Pointwise {
+  constructor(inplace?: boolean | InplaceOption);
+  constructor(...args: unknown[]) {
+    super(args, INPLACE);
+  }
+
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** tanh(x). Shape: any. */
+export class Tanh extends Pointwise {
+  constructor(...args: never[]) {
+    super(args, {});
+  }
+
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+
+/** 1 / (1 + e^-x). Shape: any. */
+export class Sigmoid extends Pointwise {
+  constructor(...args: never[]) {
+    super(args, {});
+  }
+
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}
+
+const LEAKY_RELU_ARGS = { negativeSlope: param(number(), 0.01), ...INPLACE };
+
+/**
+ * max(0, x) + negativeSlope min(0, x) (default slope 0.01). Shape: any.
+ * @example new nn.LeakyReLU(0.1)   // or new nn.LeakyReLU({ negativeSlope: 0.1 })
+ */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  readonly negativeSlope: number;
+
+  constructor(negativeSlope?: number, inplace?: boolean);
+  constructor(opts: { negativeSlope?: number; inplace?: boolean });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('LeakyReLU', args, LEAKY_RELU_ARGS);
     super();
-    if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
+    this.negativeSlope = a.negativeSlope;
   }
 
   forward(x: Tensor): Tensor {
@@ -42,20 +96,13 @@ export class LeakyReLU extends Module {
   }
 }
 
-export class Tanh extends Module {
-  forward(x: Tensor): Tensor {
-    return tanh(x);
-  }
-}
-
-export class Sigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return sigmoid(x);
-  }
-}
-
-/** relu(x) - a relu(-x) with `a` of shape [1] or [C] (broadcast along dim 1 of x). */
+/**
+ * PReLU's function (F.prelu): max(0, x) + a min(0, x) = relu(x) - a relu(-x),
+ * with `weight` a of shape [1] (one slope) or [C] (one per channel of dim 1 of x).
+ * Gradients reach x and a.
+ */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
+  parseArgs('prelu', [x, weight], { input: param(tensor, required), weight: param(tensor, required) });
   if (weight.ndim !== 1) throw new RangeError(`prelu: weight must be 1-D, got ${fmtShape(weight.shape)}`);
   const c = weight.shape[0];
   let a = weight;
@@ -73,15 +120,34 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   return out;
 }
 
-/** Parametric ReLU (He et al. 2015) with a learned negative slope. */
+/** PReLU's arguments in PyTorch's positional order (torch.nn.PReLU). */
+const PRELU_ARGS = {
+  numParameters: param(integer({ min: 1 }), 1),
+  init: param(number(), 0.25),
+};
+
+/**
+ * Parametric ReLU (He et al. 2015): max(0, x) + a min(0, x) with a learned
+ * slope a: one shared (numParameters 1, the default) or one per channel of
+ * dim 1 (numParameters = C), each starting at `init` (default 0.25).
+ * Shape: any; with numParameters C the input needs C channels in dim 1.
+ *
+ * @example
+ * new nn.PReLU();      // one slope
+ * new nn.PReLU(4);     // 4 slopes, for (N, 4, ...) inputs
+ * new nn.PReLU(4, 0.1) // or new nn.PReLU({ numParameters: 4, init: 0.1 })
+ */
 export class PReLU extends Module {
   readonly weight: Tensor;
+  readonly numParameters: number;
 
-  constructor(readonly opts: { numParameters?: number; init?: number } = {}) {
+  constructor(numParameters?: number, init?: number);
+  constructor(opts: { numParameters?: number; init?: number });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('PReLU', args, PRELU_ARGS);
     super();
-    const n = opts.numParameters ?? 1;
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`PReLU: numParameters must be a positive integer, got ${n}`);
-    this.weight = this.registerParameter('weight', full([n], opts.init ?? 0.25));
+    this.numParameters = a.numParameters;
+    this.weight = this.registerParameter('weight', full([a.numParameters], a.init));
   }
 
   forward(x: Tensor): Tensor {
@@ -89,12 +155,16 @@ export class PReLU extends Module {
   }
 
   override extraRepr(): string {
-    return `numParameters=${this.weight.shape[0]}`;
+    return `numParameters=${this.numParameters}`;
   }
 }
 
-/** cat(relu(x), relu(-x)) along dim. */
+/**
+ * CReLU's function: cat(relu(x), relu(-x)) along `dim` (default 1), which
+ * doubles that dim (Shang et al. 2016).
+ */
 export function crelu(x: Tensor, dim = 1): Tensor {
+  parseArgs('crelu', [x, dim], { input: param(tensor, required), dim: param(integer(), 1) });
   const nx = neg(x);
   const a = relu(x), b = relu(nx);
   const out = cat([a, b], dim);
@@ -102,13 +172,20 @@ export function crelu(x: Tensor, dim = 1): Tensor {
   return out;
 }
 
-/** Concatenated ReLU: doubles dim `dim` (default 1, the channel/feature dim). */
+/**
+ * Concatenated ReLU (Shang et al. 2016): cat(relu(x), relu(-x)) along dim
+ * (default 1, the channel / feature dim), doubling it: [N, C, ...] -> [N, 2C, ...].
+ * @example new nn.CReLU()   // new nn.CReLU(-1) for the last dim
+ */
 export class CReLU extends Module {
   readonly dim: number;
 
-  constructor({ dim = 1 }: { dim?: number } = {}) {
+  constructor(dim?: number);
+  constructor(opts: { dim?: number });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('CReLU', args, { dim: param(integer(), 1) });
     super();
-    this.dim = dim;
+    this.dim = a.dim;
   }
 
   forward(x: Tensor): Tensor {
@@ -120,17 +197,33 @@ export class CReLU extends Module {
   }
 }
 
+const MAXOUT_ARGS = {
+  inFeatures: param(integer({ min: 1 }), required),
+  outFeatures: param(integer({ min: 1 }), required),
+  pieces: param(integer({ min: 1 }), required),
+};
+
 /**
- * Maxout unit: a Linear to outFeatures x pieces, then the max over the pieces.
- * Shape: [N, inFeatures] -> [N, outFeatures]. Output j uses rows j*pieces .. j*pieces+pieces-1 of the weight.
+ * Maxout unit (Goodfellow et al. 2013): `pieces` affine maps, then the max
+ * over them, y_j = max_k (x W^T + b)[j pieces + k]: one Linear to
+ * outFeatures x pieces (output j uses rows j*pieces .. j*pieces+pieces-1).
+ * Shape: [..., inFeatures] -> [..., outFeatures].
+ * @example new nn.Maxout(784, 240, 5)
  */
 export class Maxout extends Module {
   readonly linear: Linear;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly pieces: number;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, readonly pieces: number) {
+  constructor(inFeatures: number, outFeatures: number, pieces: number);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('Maxout', args, MAXOUT_ARGS);
     super();
-    if (!Number.isInteger(pieces) || pieces <= 0) throw new RangeError(`Maxout: pieces must be a positive integer, got ${pieces}`);
-    this.linear = this.registerModule('linear', new Linear(inFeatures, outFeatures * pieces));
+    this.inFeatures = a.inFeatures;
+    this.outFeatures = a.outFeatures;
+    this.pieces = a.pieces;
+    this.linear = this.registerModule('linear', new Linear(a.inFeatures, a.outFeatures * a.pieces));
   }
 
   forward(x: Tensor): Tensor {
@@ -152,11 +245,16 @@ export class Maxout extends Module {
  * max over each group of `pieces` consecutive channels of dim 1.
  * Shape: [N, C*pieces, *] -> [N, C, *]. Put it after a layer with pieces x
  * the channels.
+ * @example new nn.Sequential(new nn.Conv2d(3, 32 * 2, 3), new nn.ChannelMaxout(2))
  */
 export class ChannelMaxout extends Module {
-  constructor(readonly pieces: number) {
+  readonly pieces: number;
+
+  constructor(pieces: number);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('ChannelMaxout', args, { pieces: param(integer({ min: 1 }), required) });
     super();
-    if (!Number.isInteger(pieces) || pieces <= 0) throw new RangeError(`ChannelMaxout: pieces must be a positive integer, got ${pieces}`);
+    this.pieces = a.pieces;
   }
 
   forward(x: Tensor): Tensor {
@@ -175,14 +273,21 @@ export class ChannelMaxout extends Module {
   }
 }
 
-/** ELU (Clevert et al. 2015): x > 0 ? x : alpha (e^x - 1); alpha defaults to 1. */
+const ELU_ARGS = { alpha: param(number(), 1), ...INPLACE };
+
+/**
+ * ELU (Clevert et al. 2015): x > 0 ? x : alpha (e^x - 1); alpha defaults to 1.
+ * Shape: any. @example new nn.ELU(0.5)   // or { alpha: 0.5 }
+ */
 export class ELU extends Module {
   readonly alpha: number;
 
-  constructor(opts: EluOptions = {}) {
+  constructor(alpha?: number, inplace?: boolean);
+  constructor(opts: { alpha?: number; inplace?: boolean });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('ELU', args, ELU_ARGS);
     super();
-    checkOptions('ELU', opts, ['alpha']);
-    this.alpha = numberOption('ELU', 'alpha', opts.alpha ?? 1);
+    this.alpha = a.alpha;
   }
 
   forward(x: Tensor): Tensor {
@@ -194,22 +299,38 @@ export class ELU extends Module {
   }
 }
 
-/** SELU (Klambauer et al. 2017): scale elu(x, alpha) with alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946. */
-export class SELU extends Module {
+/**
+ * SELU (Klambauer et al. 2017): scale elu(x, alpha) with
+ * alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946.
+ * Shape: any.
+ */
+export class SELU extends Pointwise {
+  constructor(inplace?: boolean | InplaceOption);
+  constructor(...args: unknown[]) {
+    super(args, INPLACE);
+  }
+
   forward(x: Tensor): Tensor {
     return selu(x);
   }
 }
 
-/** CELU (Barron 2017): x > 0 ? x : alpha (e^(x/alpha) - 1); alpha defaults to 1 and must not be 0. */
+const CELU_ARGS = { alpha: param(number({ infinite: false }), 1), ...INPLACE };
+
+/**
+ * CELU (Barron 2017): x > 0 ? x : alpha (e^(x/alpha) - 1); alpha defaults to
+ * 1 and must not be 0. Shape: any. @example new nn.CELU(0.5)
+ */
 export class CELU extends Module {
   readonly alpha: number;
 
-  constructor(opts: EluOptions = {}) {
+  constructor(alpha?: number, inplace?: boolean);
+  constructor(opts: { alpha?: number; inplace?: boolean });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('CELU', args, CELU_ARGS);
+    if (a.alpha === 0) throw new RangeError('CELU: alpha cannot be 0 (the input is divided by alpha)');
     super();
-    checkOptions('CELU', opts, ['alpha']);
-    this.alpha = numberOption('CELU', 'alpha', opts.alpha ?? 1);
-    if (this.alpha === 0) throw new RangeError('CELU: alpha cannot be 0 (the input is divided by alpha)');
+    this.alpha = a.alpha;
   }
 
   forward(x: Tensor): Tensor {
@@ -221,14 +342,20 @@ export class CELU extends Module {
   }
 }
 
-/** GELU (Hendrycks & Gimpel 2016): x Phi(x); approximate 'none' (default, exact erf) or 'tanh'. */
+/**
+ * GELU (Hendrycks & Gimpel 2016): x Phi(x) with the exact erf
+ * (approximate 'none', the default) or PyTorch's tanh approximation ('tanh').
+ * Shape: any. @example new nn.GELU('tanh')   // or { approximate: 'tanh' }
+ */
 export class GELU extends Module {
   readonly approximate: GeluApproximate;
 
-  constructor(opts: GeluOptions = {}) {
+  constructor(approximate?: GeluApproximate);
+  constructor(opts: { approximate?: GeluApproximate });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('GELU', args, { approximate: param(oneOf(['none', 'tanh'] as const), 'none') });
     super();
-    checkOptions('GELU', opts, ['approximate']);
-    this.approximate = geluApproximate('GELU', opts.approximate ?? 'none');
+    this.approximate = a.approximate;
   }
 
   forward(x: Tensor): Tensor {
@@ -240,30 +367,48 @@ export class GELU extends Module {
   }
 }
 
-/** SiLU / swish: x sigmoid(x). */
-export class SiLU extends Module {
+/** SiLU / swish: x sigmoid(x). Shape: any. */
+export class SiLU extends Pointwise {
+  constructor(inplace?: boolean | InplaceOption);
+  constructor(...args: unknown[]) {
+    super(args, INPLACE);
+  }
+
   forward(x: Tensor): Tensor {
     return silu(x);
   }
 }
 
-/** Mish (Misra 2019): x tanh(softplus(x)). */
-export class Mish extends Module {
+/** Mish (Misra 2019): x tanh(softplus(x)). Shape: any. */
+export class Mish extends Pointwise {
+  constructor(inplace?: boolean | InplaceOption);
+  constructor(...args: unknown[]) {
+    super(args, INPLACE);
+  }
+
   forward(x: Tensor): Tensor {
     return mish(x);
   }
 }
 
-/** log(1 + e^(beta x)) / beta, x where beta x > threshold; beta defaults to 1, threshold to 20. */
+const SOFTPLUS_ARGS = { beta: param(number(), 1), threshold: param(number({ infinite: true }), 20) };
+
+/**
+ * log(1 + e^(beta x)) / beta, reverting to x where beta x > threshold;
+ * beta defaults to 1, threshold to 20. Shape: any.
+ * @example new nn.Softplus(2, 10)   // or { beta: 2, threshold: 10 }
+ */
 export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
 
-  constructor(opts: SoftplusOptions = {}) {
+  constructor(beta?: number, threshold?: number);
+  constructor(opts: { beta?: number; threshold?: number });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('Softplus', args, SOFTPLUS_ARGS);
     super();
-    checkOptions('Softplus', opts, ['beta', 'threshold']);
-    this.beta = numberOption('Softplus', 'beta', opts.beta ?? 1);
-    this.threshold = numberOption('Softplus', 'threshold', opts.threshold ?? 20, { finite: false });
+    this.beta = a.beta;
+    this.threshold = a.threshold;
   }
 
   forward(x: Tensor): Tensor {
@@ -275,15 +420,25 @@ export class Softplus extends Module {
   }
 }
 
-/** min(max(x, minVal), maxVal) with minVal < maxVal (PyTorch's module asserts max_val > min_val); defaults -1, 1. */
+const HARDTANH_ARGS = { minVal: param(number({ infinite: true }), -1), maxVal: param(number({ infinite: true }), 1), ...INPLACE };
+
+/**
+ * min(max(x, minVal), maxVal), defaults -1 and 1, with minVal < maxVal
+ * (PyTorch's module asserts max_val > min_val); gradient only strictly inside.
+ * Shape: any. @example new nn.Hardtanh(0, 6)   // or { minVal: 0, maxVal: 6 }
+ */
 export class Hardtanh extends Module {
   readonly minVal: number;
   readonly maxVal: number;
 
-  constructor(opts: HardtanhOptions = {}) {
+  constructor(minVal?: number, maxVal?: number, inplace?: boolean);
+  constructor(opts: { minVal?: number; maxVal?: number; inplace?: boolean });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('Hardtanh', args, HARDTANH_ARGS);
+    if (!(a.maxVal > a.minVal)) throw new RangeError(`Hardtanh: maxVal must be greater than minVal, got minVal=${a.minVal}, maxVal=${a.maxVal}`);
     super();
-    [this.minVal, this.maxVal] = hardtanhBounds('Hardtanh', opts);
-    if (this.minVal === this.maxVal) throw new RangeError(`Hardtanh: maxVal must be greater than minVal, got minVal=${this.minVal}, maxVal=${this.maxVal}`);
+    this.minVal = a.minVal;
+    this.maxVal = a.maxVal;
   }
 
   forward(x: Tensor): Tensor {
@@ -295,36 +450,59 @@ export class Hardtanh extends Module {
   }
 }
 
-/** min(max(x, 0), 6) (hardtanh with bounds 0 and 6). */
-export class ReLU6 extends Module {
+/** min(max(x, 0), 6) (hardtanh with bounds 0 and 6). Shape: any. */
+export class ReLU6 extends Pointwise {
+  constructor(inplace?: boolean | InplaceOption);
+  constructor(...args: unknown[]) {
+    super(args, INPLACE);
+  }
+
   forward(x: Tensor): Tensor {
     return relu6(x);
   }
 }
 
-/** min(max(x + 3, 0), 6) / 6. */
-export class Hardsigmoid extends Module {
+/** min(max(x + 3, 0), 6) / 6. Shape: any. */
+export class Hardsigmoid extends Pointwise {
+  constructor(inplace?: boolean | InplaceOption);
+  constructor(...args: unknown[]) {
+    super(args, INPLACE);
+  }
+
   forward(x: Tensor): Tensor {
     return hardsigmoid(x);
   }
 }
 
-/** Hard swish (Howard et al. 2019): x min(max(x + 3, 0), 6) / 6. */
-export class Hardswish extends Module {
+/** Hard swish (Howard et al. 2019): x min(max(x + 3, 0), 6) / 6. Shape: any. */
+export class Hardswish extends Pointwise {
+  constructor(inplace?: boolean | InplaceOption);
+  constructor(...args: unknown[]) {
+    super(args, INPLACE);
+  }
+
   forward(x: Tensor): Tensor {
     return hardswish(x);
   }
 }
 
-/** log(sigmoid(x)), computed without overflow. */
-export class LogSigmoid extends Module {
+/** log(sigmoid(x)), computed without overflow. Shape: any. */
+export class LogSigmoid extends Pointwise {
+  constructor(...args: never[]) {
+    super(args, {});
+  }
+
   forward(x: Tensor): Tensor {
     return logSigmoid(x);
   }
 }
 
-/** x / (1 + |x|). */
-export class Softsign extends Module {
+/** x / (1 + |x|). Shape: any. */
+export class Softsign extends Pointwise {
+  constructor(...args: never[]) {
+    super(args, {});
+  }
+
   forward(x: Tensor): Tensor {
     return softsign(x);
   }

@@ -1,12 +1,7 @@
 /**
  * Batch normalisation layers (Ioffe & Szegedy 2015). One base class holds
  * the logic (like PyTorch's _BatchNorm); BatchNorm1d and BatchNorm2d only
- * check ranks. Per channel c (dim 1):
- *   training: y = (x - mean_B) / sqrt(var_B + eps) weight + bias (biased batch variance),
- *             runningMean/runningVar <- (1 - m) running + m stat (unbiased variance),
- *             numBatchesTracked += 1, where m = momentum, or 1 / numBatchesTracked
- *             when momentum is null (a cumulative moving average).
- *   eval:     the running statistics (batch statistics if trackRunningStats is false).
+ * check ranks. The math is on BatchNorm1d.
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
@@ -15,17 +10,31 @@ import { ones, zeros, full } from '../ops/create';
 import { fill_ } from '../ops/inplace';
 import { batchNorm } from '../ops/batchnorm';
 import { Module } from './module';
+import { boolean, integer, nullable, number, param, parseArgs, required } from '../validate';
 
+/** Options of BatchNorm1d / BatchNorm2d after numFeatures (PyTorch's names in camelCase). */
 export interface BatchNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
-  /** Weight of the new batch in the running averages; null for a cumulative average. */
+  /** Weight of the new batch in the running averages, in [0, 1] (default 0.1); null for a cumulative average. */
   momentum?: number | null;
-  /** Learnable per-channel weight and bias. */
+  /** Learnable per-channel weight (ones) and bias (zeros) (default true). */
   affine?: boolean;
+  /** Keep running statistics for eval() (default true); without them eval uses batch statistics. */
   trackRunningStats?: boolean;
 }
 
+/** The arguments in PyTorch's positional order (torch.nn.BatchNorm1d). */
+const BATCH_NORM_ARGS = {
+  numFeatures: param(integer({ min: 1 }), required),
+  eps: param(number({ gt: 0 }), 1e-5),
+  momentum: param(nullable(number({ min: 0, max: 1 })), 0.1),
+  affine: param(boolean, true),
+  trackRunningStats: param(boolean, true),
+};
+
 abstract class BatchNormBase extends Module {
+  readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
   readonly affine: boolean;
@@ -36,12 +45,10 @@ abstract class BatchNormBase extends Module {
   readonly runningVar: Tensor | null;
   readonly numBatchesTracked: Tensor | null;
 
-  constructor(readonly numFeatures: number, { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true }: BatchNormOptions = {}) {
+  constructor(args: readonly unknown[]) {
+    const { numFeatures, eps, momentum, affine, trackRunningStats } = parseArgs(new.target.name, args, BATCH_NORM_ARGS);
     super();
-    const name = new.target.name;
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new RangeError(`${name}: numFeatures must be a positive integer, got ${numFeatures}`);
-    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new RangeError(`${name}: momentum must be in [0, 1] or null, got ${momentum}`);
-    if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${name}: eps must be a positive number, got ${eps}`);
+    this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;
     this.affine = affine;
@@ -92,15 +99,45 @@ abstract class BatchNormBase extends Module {
   }
 }
 
-/** Over (N, C) or (N, C, L). */
+/**
+ * Batch normalisation over (N, C) or (N, C, L), per channel c (dim 1):
+ *   training: y = (x - mean_B) / sqrt(var_B + eps) weight + bias (biased batch variance),
+ *             runningMean/runningVar <- (1 - m) running + m stat (unbiased variance),
+ *             numBatchesTracked += 1, where m = momentum, or 1 / numBatchesTracked
+ *             when momentum is null (a cumulative moving average);
+ *   eval:     the same with the running statistics (batch statistics if trackRunningStats is false).
+ * Parameters weight (ones) and bias (zeros) of shape [C] when affine;
+ * buffers runningMean, runningVar, numBatchesTracked.
+ *
+ * @example
+ * new nn.BatchNorm1d(8);                 // eps 1e-5, momentum 0.1
+ * new nn.BatchNorm1d(8, 1e-3);           // PyTorch's positional eps
+ * new nn.BatchNorm1d(8, { momentum: 0.01, affine: false });
+ */
 export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
+  constructor(numFeatures: number, opts: BatchNormOptions);
+  constructor(...args: unknown[]) {
+    super(args);
+  }
+
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) throw new RangeError(`BatchNorm1d: expected 2D or 3D input (N, C) or (N, C, L), got ${fmtShape(x.shape)}`);
   }
 }
 
-/** Over (N, C, H, W). */
+/**
+ * Batch normalisation over (N, C, H, W): BatchNorm1d's rule with statistics
+ * per channel over N, H and W.
+ * @example new nn.BatchNorm2d(16)   // new nn.BatchNorm2d(16, 1e-5, 0.01) for momentum 0.01
+ */
 export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
+  constructor(numFeatures: number, opts: BatchNormOptions);
+  constructor(...args: unknown[]) {
+    super(args);
+  }
+
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4D input (N, C, H, W), got ${fmtShape(x.shape)}`);
   }

@@ -1,28 +1,56 @@
-/**
- * ConvTranspose2d: y = convTranspose2d(x, W, b) with W of shape
- * [in, out / groups, kh, kw]; default init as PyTorch's _ConvNd
- * (kaimingUniform with a = sqrt 5, bias U(-1/sqrt fanIn, 1/sqrt fanIn)) where
- * fanIn comes from weight dim 1 as calculate_fan_in_and_fan_out gives it:
- * fanIn = out / groups kh kw.
- */
+/** The 2-d transposed convolution layer (torch.nn.ConvTranspose2d). */
 import { Tensor } from '../tensor';
 import { empty } from '../ops/create';
-import { pairOf, type Pair } from '../ops/conv';
+import type { Pair } from '../ops/conv';
 import { convTranspose2d } from '../ops/conv-transpose';
 import { Module } from './module';
 import { defaultInit_ } from './linear';
+import { boolean, integer, pair, param, parseArgs, required } from '../validate';
 
+/** Options of ConvTranspose2d after its sizes (PyTorch's names in camelCase). */
 export interface ConvTranspose2dOptions {
+  /** Upsampling factor: the step of the kernel over the output (default 1). */
   stride?: Pair;
+  /** The padding of the Conv2d this layer inverts: dilation (k - 1) - padding zeros pad the input (default 0). */
   padding?: Pair;
+  /** Extra rows/columns added on one side of the output, smaller than stride or dilation (default 0). */
   outputPadding?: Pair;
+  /** Split channels into groups (default 1). */
   groups?: number;
+  /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: Pair;
 }
 
-const name = 'ConvTranspose2d';
+/** ConvTranspose2d's arguments in PyTorch's positional order (torch.nn.ConvTranspose2d). */
+const CONV_TRANSPOSE2D_ARGS = {
+  inChannels: param(integer({ min: 1 }), required),
+  outChannels: param(integer({ min: 1 }), required),
+  kernelSize: param(pair({ min: 1 }), required),
+  stride: param(pair({ min: 1 }), [1, 1]),
+  padding: param(pair({ min: 0 }), [0, 0]),
+  outputPadding: param(pair({ min: 0 }), [0, 0]),
+  groups: param(integer({ min: 1 }), 1),
+  bias: param(boolean, true),
+  dilation: param(pair({ min: 1 }), [1, 1]),
+};
 
+/**
+ * 2-d transposed convolution (the gradient of Conv2d with respect to its
+ * input; "deconvolution"): y = convTranspose2d(x, W, b) with W of shape
+ * [inChannels, outChannels / groups, kh, kw].
+ * Shape: [N, inChannels, H, W] -> [N, outChannels, OH, OW],
+ * OH = (H - 1) sh - 2 ph + dh (kh - 1) + outputPadding_h + 1 (OW alike).
+ * Default init as PyTorch's _ConvNd: W ~ kaimingUniform(a = sqrt 5),
+ * b ~ U(-1/sqrt fanIn, 1/sqrt fanIn), where fanIn comes from weight dim 1
+ * (as calculate_fan_in_and_fan_out gives it): fanIn = outChannels / groups kh kw.
+ *
+ * @example
+ * // a DCGAN generator's first layer: [N, 100, 1, 1] -> [N, 64, 4, 4]
+ * new nn.ConvTranspose2d(100, 64, 4, 1, 0, 0, 1, false);
+ * new nn.ConvTranspose2d(64, 32, 4, { stride: 2, padding: 1, bias: false });   // doubles H and W
+ */
 export class ConvTranspose2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -33,33 +61,37 @@ export class ConvTranspose2d extends Module {
   readonly dilation: [number, number];
   readonly groups: number;
 
-  constructor(
-    readonly inChannels: number, readonly outChannels: number, kernelSize: Pair,
-    { stride = 1, padding = 0, outputPadding = 0, groups = 1, bias = true, dilation = 1 }: ConvTranspose2dOptions = {},
-  ) {
-    super();
-    for (const [n, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name}: ${n} must be a positive integer, got ${v}`);
+  readonly inChannels: number;
+  readonly outChannels: number;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts?: ConvTranspose2dOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, stride?: Pair, padding?: Pair, outputPadding?: Pair, groups?: number, bias?: boolean, dilation?: Pair);
+  constructor(...args: unknown[]) {
+    const name = 'ConvTranspose2d';
+    const a = parseArgs(name, args, CONV_TRANSPOSE2D_ARGS);
+    if (a.inChannels % a.groups !== 0 || a.outChannels % a.groups !== 0) {
+      throw new RangeError(`${name}: inChannels (${a.inChannels}) and outChannels (${a.outChannels}) must be divisible by groups (${a.groups})`);
     }
-    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new RangeError(`${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${groups})`);
-    }
-    this.kernelSize = pairOf(name, 'kernelSize', kernelSize, 1);
-    this.stride = pairOf(name, 'stride', stride, 1);
-    this.padding = pairOf(name, 'padding', padding, 0);
-    this.outputPadding = pairOf(name, 'outputPadding', outputPadding, 0);
-    this.dilation = pairOf(name, 'dilation', dilation, 1);
     for (let i = 0; i < 2; i++) {
-      if (this.outputPadding[i] >= this.stride[i] && this.outputPadding[i] >= this.dilation[i]) {
-        throw new RangeError(`${name}: output padding must be smaller than either stride or dilation, got outputPadding=[${this.outputPadding}], stride=[${this.stride}], dilation=[${this.dilation}]`);
+      if (a.outputPadding[i] >= a.stride[i] && a.outputPadding[i] >= a.dilation[i]) {
+        throw new RangeError(`${name}: output padding must be smaller than either stride or dilation, got outputPadding=[${a.outputPadding}], stride=[${a.stride}], dilation=[${a.dilation}]`);
       }
     }
-    this.groups = groups;
-    this.weight = this.registerParameter('weight', empty([inChannels, outChannels / groups, ...this.kernelSize]));
-    this.bias = this.registerParameter('bias', bias ? empty([outChannels]) : null);
+    super();
+    this.inChannels = a.inChannels;
+    this.outChannels = a.outChannels;
+    this.kernelSize = a.kernelSize;
+    this.stride = a.stride;
+    this.padding = a.padding;
+    this.outputPadding = a.outputPadding;
+    this.dilation = a.dilation;
+    this.groups = a.groups;
+    this.weight = this.registerParameter('weight', empty([a.inChannels, a.outChannels / a.groups, ...a.kernelSize]));
+    this.bias = this.registerParameter('bias', a.bias ? empty([a.outChannels]) : null);
     this.resetParameters();
   }
 
+  /** Re-draws weight and bias from the default init. */
   resetParameters(): void {
     defaultInit_(this.weight, this.bias);
   }

@@ -1,8 +1,4 @@
-/**
- * Conv2d: y = conv2d(x, W, b) with W of shape [out, in / groups, kh, kw]
- * (cross-correlation, NCHW); default init as PyTorch's (kaimingUniform with
- * a = sqrt 5, bias U(-1/sqrt fanIn, 1/sqrt fanIn), fanIn = in / groups kh kw).
- */
+/** The 2-d convolution layer (torch.nn.Conv2d). */
 import { Tensor } from '../tensor';
 import { empty } from '../ops/create';
 import { conv2d, type Pair } from '../ops/conv';
@@ -10,11 +6,17 @@ import { Module } from './module';
 import { defaultInit_ } from './linear';
 import { boolean, integer, pair, param, parseArgs, required } from '../validate';
 
+/** Options of Conv2d after its sizes (PyTorch's names in camelCase). */
 export interface Conv2dOptions {
+  /** Step of the window, an integer or [sh, sw] (default 1). */
   stride?: Pair;
+  /** Zeros added on each side, an integer or [ph, pw] (default 0). */
   padding?: Pair;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: Pair;
+  /** Split channels into groups convolved separately; in and out channels divisible by it (default 1). */
   groups?: number;
+  /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
 }
 
@@ -30,6 +32,19 @@ const CONV2D_ARGS = {
   bias: param(boolean, true),
 } as const;
 
+/**
+ * 2-d convolution (cross-correlation) over NCHW: y = conv2d(x, W, b) with W
+ * of shape [outChannels, inChannels / groups, kh, kw] and b of shape [outChannels].
+ * Shape: [N, inChannels, H, W] (or unbatched [inChannels, H, W]) ->
+ * [N, outChannels, OH, OW], OH = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1 (OW alike).
+ * Default init as PyTorch's: W ~ kaimingUniform(a = sqrt 5), b ~ U(-1/sqrt fanIn, 1/sqrt fanIn),
+ * fanIn = inChannels / groups kh kw.
+ *
+ * @example
+ * new nn.Conv2d(3, 8, 3, 2, 1);                         // stride 2, padding 1 (PyTorch's order)
+ * new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 });   // the same layer
+ * new nn.Conv2d(64, 64, 3, 1, 1, 1, 1, false);          // no bias
+ */
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -65,6 +80,7 @@ export class Conv2d extends Module {
     this.resetParameters();
   }
 
+  /** Re-draws weight and bias from the default init. */
   resetParameters(): void {
     defaultInit_(this.weight, this.bias);
   }

@@ -1,48 +1,78 @@
-/**
- * Conv1d: y = conv1d(x, W, b) over (N, C, L) or (C, L) with W of shape
- * [out, in / groups, k]; default init as PyTorch's Conv1d (the same rule as
- * Conv2d: kaimingUniform with a = sqrt 5, bias U(-1/sqrt fanIn, 1/sqrt fanIn),
- * fanIn = in / groups k). Integer padding only.
- */
+/** The 1-d convolution layer (torch.nn.Conv1d). */
 import type { Tensor } from '../tensor';
 import { empty } from '../ops/create';
-import { conv1d, intOf } from '../ops/conv1d';
+import { conv1d } from '../ops/conv1d';
 import { Module } from './module';
 import { defaultInit_ } from './linear';
+import { boolean, integer, param, parseArgs, required, single } from '../validate';
 
+/** Options of Conv1d after its sizes (PyTorch's names in camelCase). */
 export interface Conv1dOptions {
+  /** Step of the window (default 1). */
   stride?: number;
+  /** Zeros added on each side (default 0). */
   padding?: number;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: number;
+  /** Split channels into groups convolved separately (default 1). */
   groups?: number;
+  /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
 }
 
+/** Conv1d's arguments in PyTorch's positional order (torch.nn.Conv1d). */
+const CONV1D_ARGS = {
+  inChannels: param(integer({ min: 1 }), required),
+  outChannels: param(integer({ min: 1 }), required),
+  kernelSize: param(single({ min: 1 }), required),
+  stride: param(single({ min: 1 }), 1),
+  padding: param(single({ min: 0 }), 0),
+  dilation: param(single({ min: 1 }), 1),
+  groups: param(integer({ min: 1 }), 1),
+  bias: param(boolean, true),
+};
+
+/**
+ * 1-d convolution (cross-correlation) over (N, C, L) or (C, L):
+ * y = conv1d(x, W, b) with W of shape [outChannels, inChannels / groups, k].
+ * Shape: [N, inChannels, L] -> [N, outChannels, OL], OL = floor((L + 2p - d (k - 1) - 1) / s) + 1.
+ * Default init as Conv2d's: W ~ kaimingUniform(a = sqrt 5),
+ * b ~ U(-1/sqrt fanIn, 1/sqrt fanIn), fanIn = inChannels / groups k.
+ *
+ * @example
+ * new nn.Conv1d(16, 32, 5, 1, 2);                 // PyTorch's order: stride 1, padding 2
+ * new nn.Conv1d(16, 32, 5, { padding: 2, bias: false });
+ */
 export class Conv1d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  readonly inChannels: number;
+  readonly outChannels: number;
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;
   readonly dilation: number;
   readonly groups: number;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true }: Conv1dOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: number, opts?: Conv1dOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, dilation?: number, groups?: number, bias?: boolean);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('Conv1d', args, CONV1D_ARGS);
+    if (a.inChannels % a.groups !== 0 || a.outChannels % a.groups !== 0) throw new RangeError(`Conv1d: inChannels (${a.inChannels}) and outChannels (${a.outChannels}) must be divisible by groups (${a.groups})`);
     super();
-    for (const [n, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Conv1d: ${n} must be a positive integer, got ${v}`);
-    }
-    if (inChannels % groups !== 0 || outChannels % groups !== 0) throw new RangeError(`Conv1d: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${groups})`);
-    this.kernelSize = intOf('Conv1d', 'kernelSize', kernelSize, 1);
-    this.stride = intOf('Conv1d', 'stride', stride, 1);
-    this.padding = intOf('Conv1d', 'padding', padding, 0);
-    this.dilation = intOf('Conv1d', 'dilation', dilation, 1);
-    this.groups = groups;
-    this.weight = this.registerParameter('weight', empty([outChannels, inChannels / groups, this.kernelSize]));
-    this.bias = this.registerParameter('bias', bias ? empty([outChannels]) : null);
+    this.inChannels = a.inChannels;
+    this.outChannels = a.outChannels;
+    this.kernelSize = a.kernelSize;
+    this.stride = a.stride;
+    this.padding = a.padding;
+    this.dilation = a.dilation;
+    this.groups = a.groups;
+    this.weight = this.registerParameter('weight', empty([a.outChannels, a.inChannels / a.groups, a.kernelSize]));
+    this.bias = this.registerParameter('bias', a.bias ? empty([a.outChannels]) : null);
     this.resetParameters();
   }
 
+  /** Re-draws weight and bias from the default init. */
   resetParameters(): void {
     defaultInit_(this.weight, this.bias);
   }

@@ -1,38 +1,72 @@
-/**
- * Embedding: a lookup table y = weight[indices] (F.embedding), weight of shape
- * [numEmbeddings, embeddingDim] initialised N(0, 1) as PyTorch's; with
- * paddingIdx (negative counts from the end) that row starts at zero and
- * receives no gradient. maxNorm is not supported.
- */
+/** The lookup-table layer (torch.nn.Embedding). */
 import type { Tensor } from '../tensor';
 import { empty } from '../ops/create';
 import { embedding, paddingIndex, refuseMaxNorm } from '../ops/embedding';
 import { narrow } from '../ops/views';
 import { Module } from './module';
 import { normal_, zeros_ } from './init';
+import { integer, nullable, number, onlyDefault, param, parseArgs, required } from '../validate';
 
+/** Options of Embedding after its sizes (PyTorch's names in camelCase). */
 export interface EmbeddingModuleOptions {
+  /** Row that starts at zero and receives no gradient; negative counts from the end (default null: none). */
   paddingIdx?: number | null;
+  /** Not supported (PyTorch renormalises rows in place); a number is refused. */
   maxNorm?: number | null;
+  /** The p of maxNorm's p-norm (default 2). */
+  normType?: number;
+  /** Only false (the default) is supported. */
+  scaleGradByFreq?: false;
+  /** Only false (the default) is supported: gradients are dense. */
+  sparse?: false;
 }
 
+/** Embedding's arguments in PyTorch's positional order (torch.nn.Embedding). */
+const EMBEDDING_ARGS = {
+  numEmbeddings: param(integer({ min: 1 }), required),
+  embeddingDim: param(integer({ min: 1 }), required),
+  paddingIdx: param(nullable(integer()), null),
+  maxNorm: param(nullable(number({ gt: 0 })), null),
+  normType: param(number({ gt: 0, infinite: true }), 2),
+  scaleGradByFreq: param(onlyDefault(false, 'gradients are not scaled by index frequency here'), false),
+  sparse: param(onlyDefault(false, 'gradients are dense here'), false),
+};
+
+/**
+ * A lookup table: y = weight[indices] (F.embedding), weight of shape
+ * [numEmbeddings, embeddingDim] initialised N(0, 1) as PyTorch's. With
+ * paddingIdx (negative counts from the end) that row starts at zero and
+ * receives no gradient. Backward scatters-adds into the rows looked up.
+ * Shape: indices of any shape S (a float tensor holding integers in
+ * [0, numEmbeddings)) -> [...S, embeddingDim].
+ *
+ * @example
+ * new nn.Embedding(10, 3);        // 10 rows of 3
+ * new nn.Embedding(10, 3, 0);     // PyTorch's positional padding_idx=0
+ * new nn.Embedding(10, 3, { paddingIdx: -1 });
+ */
 export class Embedding extends Module {
   readonly weight: Tensor;
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
   /** In [0, numEmbeddings), or null. */
   readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, { paddingIdx = null, maxNorm = null }: EmbeddingModuleOptions = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number | null, maxNorm?: number | null, normType?: number, scaleGradByFreq?: false, sparse?: false);
+  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOptions);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('Embedding', args, EMBEDDING_ARGS);
+    refuseMaxNorm('Embedding', a.maxNorm);
+    const pad = paddingIndex('Embedding', a.paddingIdx, a.numEmbeddings);
     super();
-    for (const [n, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Embedding: ${n} must be a positive integer, got ${v}`);
-    }
-    refuseMaxNorm('Embedding', maxNorm);
-    const pad = paddingIndex('Embedding', paddingIdx, numEmbeddings);
+    this.numEmbeddings = a.numEmbeddings;
+    this.embeddingDim = a.embeddingDim;
     this.paddingIdx = pad < 0 ? null : pad;
-    this.weight = this.registerParameter('weight', empty([numEmbeddings, embeddingDim]));
+    this.weight = this.registerParameter('weight', empty([a.numEmbeddings, a.embeddingDim]));
     this.resetParameters();
   }
 
+  /** Re-draws the weight from N(0, 1), with the padding row zero. */
   resetParameters(): void {
     normal_(this.weight);
     if (this.paddingIdx !== null) {

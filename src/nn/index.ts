@@ -2,21 +2,21 @@
 import * as initBasic from './init';
 import * as initModel from './init-model';
 
-export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDict } from './module';
-export { Linear, Identity, Flatten } from './linear';
+export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDict, type ForwardHook, type RemovableHandle } from './module';
+export { Linear, Identity, Flatten, type LinearOptions } from './linear';
 export { ReLU, LeakyReLU, PReLU, Maxout, ChannelMaxout, CReLU, Tanh, Sigmoid } from './activation';
 export { ELU, SELU, CELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softsign } from './activation';
-export { Dropout, Dropout2d, DropConnect } from './dropout';
+export { Dropout, Dropout2d, DropConnect, type DropoutOptions, type DropoutFunctionOptions } from './dropout';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
 export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions } from './layernorm';
 export { Conv2d, type Conv2dOptions } from './conv';
 export { ConvTranspose2d, type ConvTranspose2dOptions } from './conv-transpose';
-export { BasicBlock, ResNetCifar, resnetCifar, Residual, type Shortcut } from './resnet';
+export { BasicBlock, ResNetCifar, resnetCifar, Residual, type Shortcut, type BasicBlockOptions, type ResNetCifarOptions } from './resnet';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';
 export { Embedding, type EmbeddingModuleOptions } from './embedding';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d } from './pool1d';
-export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction } from './loss';
+export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction, type BCEOptions } from './loss';
 /** Gradient clipping (nn.utils.clipGradNorm_, nn.utils.clipGradValue_). */
 export * as utils from './utils';
 

@@ -2,27 +2,46 @@
  * Layer and group normalisation layers (Ba et al. 2016; Wu & He 2018), as
  * torch.nn.LayerNorm and torch.nn.GroupNorm: statistics of each sample (or
  * each sample's channel group) alone, so training and evaluation give the
- * same result and there are no running statistics. The math is in
- * src/ops/layernorm.ts.
+ * same result and there are no running statistics.
  */
 import { Tensor } from '../tensor';
 import { ones, zeros } from '../ops/create';
 import { groupNorm, layerNorm } from '../ops/layernorm';
 import { Module } from './module';
+import { boolean, integer, intList, number, param, parseArgs, required } from '../validate';
 
+/** Options of LayerNorm after normalizedShape (PyTorch's names in camelCase). */
 export interface LayerNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
-  /** Learnable weight (ones) and bias (zeros) of shape normalizedShape. */
+  /** Learnable weight (ones) and bias (zeros) of shape normalizedShape (default true). */
   elementwiseAffine?: boolean;
-  /** With elementwiseAffine: whether to learn the bias too. */
+  /** With elementwiseAffine: whether to learn the bias too (default true). */
   bias?: boolean;
 }
 
-function checkEps(name: string, eps: number): void {
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${name}: eps must be a positive number, got ${eps}`);
-}
+/** A positive number, the variance's offset. */
+const eps = number({ gt: 0 });
 
-/** y = (x - mean) / sqrt(var + eps) weight + bias over the last normalizedShape.length dims. */
+/** LayerNorm's arguments in PyTorch's positional order (torch.nn.LayerNorm). */
+const LAYER_NORM_ARGS = {
+  normalizedShape: param(intList({ min: 1 }), required),
+  eps: param(eps, 1e-5),
+  elementwiseAffine: param(boolean, true),
+  bias: param(boolean, true),
+};
+
+/**
+ * Layer normalisation over the last normalizedShape.length dims D of x:
+ *   y = (x - mean_D) / sqrt(var_D + eps) weight + bias (biased variance),
+ * weight (ones) and bias (zeros) of shape normalizedShape.
+ * Shape: [*, ...normalizedShape] -> the same.
+ *
+ * @example
+ * new nn.LayerNorm(512);              // over the last dim of size 512
+ * new nn.LayerNorm([8], 1e-6);        // PyTorch's positional eps
+ * new nn.LayerNorm([4, 4], { elementwiseAffine: false });
+ */
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
@@ -30,18 +49,18 @@ export class LayerNorm extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
 
-  constructor(normalizedShape: number | readonly number[], { eps = 1e-5, elementwiseAffine = true, bias = true }: LayerNormOptions = {}) {
+  constructor(normalizedShape: number | readonly number[], eps?: number, elementwiseAffine?: boolean, bias?: boolean);
+  constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('LayerNorm', args, LAYER_NORM_ARGS);
+    if (a.normalizedShape.length === 0) throw new RangeError('LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got [] (an array)');
     super();
-    const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    if (ns.length === 0 || ns.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new RangeError(`LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got [${ns.join(',')}]`);
-    }
-    checkEps('LayerNorm', eps);
+    const ns = a.normalizedShape;
     this.normalizedShape = ns;
-    this.eps = eps;
-    this.elementwiseAffine = elementwiseAffine;
-    this.weight = this.registerParameter('weight', elementwiseAffine ? ones(ns) : null);
-    this.bias = this.registerParameter('bias', elementwiseAffine && bias ? zeros(ns) : null);
+    this.eps = a.eps;
+    this.elementwiseAffine = a.elementwiseAffine;
+    this.weight = this.registerParameter('weight', a.elementwiseAffine ? ones(ns) : null);
+    this.bias = this.registerParameter('bias', a.elementwiseAffine && a.bias ? zeros(ns) : null);
   }
 
   forward(x: Tensor): Tensor {
@@ -53,30 +72,50 @@ export class LayerNorm extends Module {
   }
 }
 
+/** Options of GroupNorm after its sizes. */
 export interface GroupNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
-  /** Learnable per-channel weight (ones) and bias (zeros). */
+  /** Learnable per-channel weight (ones) and bias (zeros) (default true). */
   affine?: boolean;
 }
 
-/** Over (N, C, *): statistics per sample and group of numChannels / numGroups channels. */
+/** GroupNorm's arguments in PyTorch's positional order (torch.nn.GroupNorm). */
+const GROUP_NORM_ARGS = {
+  numGroups: param(integer({ min: 1 }), required),
+  numChannels: param(integer({ min: 1 }), required),
+  eps: param(eps, 1e-5),
+  affine: param(boolean, true),
+};
+
+/**
+ * Group normalisation over (N, C, *): statistics per sample and group of
+ * C / numGroups consecutive channels,
+ *   y = (x - mean_g) / sqrt(var_g + eps) weight_c + bias_c,
+ * weight (ones) and bias (zeros) of shape [C]. numGroups 1 normalises each
+ * sample over all its channels, numGroups C each channel alone.
+ * @example new nn.GroupNorm(4, 32)   // 4 groups of 8 channels; (4, 32, 1e-6) for eps 1e-6
+ */
 export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
   readonly eps: number;
   readonly affine: boolean;
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
 
-  constructor(readonly numGroups: number, readonly numChannels: number, { eps = 1e-5, affine = true }: GroupNormOptions = {}) {
+  constructor(numGroups: number, numChannels: number, eps?: number, affine?: boolean);
+  constructor(numGroups: number, numChannels: number, opts: GroupNormOptions);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('GroupNorm', args, GROUP_NORM_ARGS);
+    if (a.numChannels % a.numGroups !== 0) throw new RangeError(`GroupNorm: numChannels must be a positive multiple of numGroups (${a.numGroups}), got ${a.numChannels}`);
     super();
-    if (!Number.isInteger(numGroups) || numGroups <= 0) throw new RangeError(`GroupNorm: numGroups must be a positive integer, got ${numGroups}`);
-    if (!Number.isInteger(numChannels) || numChannels <= 0 || numChannels % numGroups !== 0) {
-      throw new RangeError(`GroupNorm: numChannels must be a positive multiple of numGroups (${numGroups}), got ${numChannels}`);
-    }
-    checkEps('GroupNorm', eps);
-    this.eps = eps;
-    this.affine = affine;
-    this.weight = this.registerParameter('weight', affine ? ones([numChannels]) : null);
-    this.bias = this.registerParameter('bias', affine ? zeros([numChannels]) : null);
+    this.numGroups = a.numGroups;
+    this.numChannels = a.numChannels;
+    this.eps = a.eps;
+    this.affine = a.affine;
+    this.weight = this.registerParameter('weight', a.affine ? ones([a.numChannels]) : null);
+    this.bias = this.registerParameter('bias', a.affine ? zeros([a.numChannels]) : null);
   }
 
   forward(x: Tensor): Tensor {

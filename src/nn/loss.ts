@@ -1,9 +1,10 @@
 /**
- * Losses (functional and as modules). With reduction 'mean' (default), 'sum' or 'none':
- *   mseLoss: (x - y)^2
- *   binaryCrossEntropyWithLogits, in the stable log-sum-exp form
- *     l = (1 - y) x + (1 + (w_pos - 1) y) (log(1 + exp(-|x|)) + max(-x, 0))
- *   which equals -w_pos y log sigmoid(x) - (1 - y) log(1 - sigmoid(x)) without overflow.
+ * Losses as functions (F.mseLoss, F.binaryCrossEntropyWithLogits; the
+ * classification ones live in src/ops/loss.ts) and as modules, each with
+ * PyTorch's positional order (the deprecated sizeAverage / reduce slots are
+ * not taken: pass reduction by name) and a trailing options object.
+ * reduction: 'mean' (default) averages over every element, 'sum' adds them,
+ * 'none' keeps the per-element losses.
  */
 import { Tensor } from '../tensor';
 import { fmtShape, sameShape } from '../shape';
@@ -13,76 +14,150 @@ import { abs, neg, exp, log, relu, affine } from '../ops/unary';
 import { sum, mean } from '../ops/reduce';
 import { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from '../ops/loss';
 import { Module } from './module';
+import { integer, nullable, number, oneOf, onlyDefault, param, parseArgs, required, tensor } from '../validate';
 
 export type { Reduction };
 
-function reduce(op: string, l: Tensor, reduction: Reduction): Tensor {
-  if (reduction === 'none') return l;
-  if (reduction === 'sum') return sum(l);
-  if (reduction === 'mean') return mean(l);
-  throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+const reduction = param(oneOf(['mean', 'sum', 'none'] as const), 'mean');
+
+function reduce(l: Tensor, how: Reduction): Tensor {
+  return how === 'none' ? l : how === 'sum' ? sum(l) : mean(l);
 }
 
 function checkSame(op: string, input: Tensor, target: Tensor): void {
-  input.assertAlive(op);
-  target.assertAlive(op);
   if (!sameShape(input.shape, target.shape)) throw new RangeError(`${op}: input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)} must have the same shape`);
 }
 
-export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: { reduction?: Reduction } = {}): Tensor {
-  checkSame('mseLoss', input, target);
+/** F.mseLoss's arguments in PyTorch's order (input, target, then reduction by name). */
+const MSE_ARGS = { input: param(tensor, required), target: param(tensor, required), reduction };
+
+/**
+ * Mean squared error: l_i = (x_i - y_i)^2, reduced by `reduction`.
+ * Shape: input and target of the same shape; a 0-d result unless reduction 'none'.
+ * @example F.mseLoss(pred, target)   // F.mseLoss(pred, target, { reduction: 'sum' })
+ */
+export function mseLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor;
+export function mseLoss(...args: unknown[]): Tensor {
+  const a = parseArgs('mseLoss', args, MSE_ARGS, 2);
+  checkSame('mseLoss', a.input, a.target);
   return scope(() => {
-    const d = sub(input, target);
-    return reduce('mseLoss', mul(d, d), reduction);
+    const d = sub(a.input, a.target);
+    return reduce(mul(d, d), a.reduction);
   });
 }
 
+/** Options of binaryCrossEntropyWithLogits / BCEWithLogitsLoss (PyTorch's names in camelCase). */
 export interface BCEOptions {
+  /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
-  /** Weight of positive examples, broadcast against the last dim (one per class). */
+  /** Weight of positive examples, broadcast against the last dim (one per class); null (default) for 1. */
   posWeight?: Tensor | null;
+  /** A rescaling weight per element: not supported yet, so a tensor is refused (not ignored). */
+  weight?: null;
 }
 
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, { reduction = 'mean', posWeight = null }: BCEOptions = {}): Tensor {
-  checkSame('binaryCrossEntropyWithLogits', input, target);
+/** `weight` of the BCE loss: refused until the op implements it, so that it is never silently ignored. */
+const BCE_WEIGHT = param(onlyDefault(null, 'BCE-with-logits has no per-element weight here; multiply the unreduced loss (reduction: \'none\') by it'), null);
+
+/** F.binaryCrossEntropyWithLogits's arguments in PyTorch's order (input, target, weight, then options). */
+const BCE_ARGS = { input: param(tensor, required), target: param(tensor, required), weight: BCE_WEIGHT, reduction, posWeight: param(nullable(tensor), null) };
+
+/**
+ * Binary cross entropy of logits x against targets y in [0, 1], with
+ * positive weight w_pos (posWeight, default 1), in the stable form
+ *   l = (1 - y) x + (1 + (w_pos - 1) y) (log(1 + exp(-|x|)) + max(-x, 0)),
+ * which equals -w_pos y log sigmoid(x) - (1 - y) log(1 - sigmoid(x)) without
+ * overflow; reduced by `reduction`.
+ * Shape: input and target of the same shape; posWeight broadcast against them.
+ * @example F.binaryCrossEntropyWithLogits(logits, labels, { posWeight: sg.tensor([3]) })
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: BCEOptions): Tensor;
+export function binaryCrossEntropyWithLogits(...args: unknown[]): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const { input, target, reduction: how, posWeight } = parseArgs(op, args, BCE_ARGS, 3);
+  checkSame(op, input, target);
   return scope(() => {
     // softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)
     const softplusNeg = add(log(affine(exp(neg(abs(input))), 1, 1)), relu(neg(input)));
     const linearPart = mul(affine(target, -1, 1), input);
     const logWeight = posWeight === null ? null : affine(mul(target, sub(posWeight, 1)), 1, 1);
     const l = add(linearPart, logWeight === null ? softplusNeg : mul(logWeight, softplusNeg));
-    return reduce('binaryCrossEntropyWithLogits', l, reduction);
+    return reduce(l, how);
   });
 }
 
+/**
+ * The mean squared error as a module: forward(input, target) = F.mseLoss.
+ * @example const loss = new nn.MSELoss().call(pred, target);   // new nn.MSELoss({ reduction: 'sum' })
+ */
 export class MSELoss extends Module {
-  constructor(readonly opts: { reduction?: Reduction } = {}) {
+  readonly reduction: Reduction;
+
+  constructor(opts?: { reduction?: Reduction });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('MSELoss', args, { reduction }, 0);
     super();
+    this.reduction = a.reduction;
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
-    return mseLoss(input, target, this.opts);
-  }
-}
-
-export class BCEWithLogitsLoss extends Module {
-  constructor(readonly opts: BCEOptions = {}) {
-    super();
-  }
-
-  forward(input: Tensor, target: Tensor): Tensor {
-    return binaryCrossEntropyWithLogits(input, target, this.opts);
+    return mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
 /**
- * Cross entropy of logits (N, C), (N, C, d1, ...) or (C) against class indices,
- * or against class probabilities of the logits' shape; weight (a tensor of C
- * class weights, owned by the caller), labelSmoothing and ignoreIndex as PyTorch.
+ * Binary cross entropy of logits as a module: forward(input, target) =
+ * F.binaryCrossEntropyWithLogits with the options given here. posWeight is
+ * the caller's tensor (not registered; dispose it yourself).
+ * @example new nn.BCEWithLogitsLoss({ posWeight: sg.tensor([2, 1, 1]) })
+ */
+export class BCEWithLogitsLoss extends Module {
+  readonly reduction: Reduction;
+  readonly posWeight: Tensor | null;
+
+  constructor(weight?: null, opts?: Omit<BCEOptions, 'weight'>);
+  constructor(opts: BCEOptions);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('BCEWithLogitsLoss', args, { weight: BCE_WEIGHT, reduction, posWeight: param(nullable(tensor), null) }, 1);
+    super();
+    this.reduction = a.reduction;
+    this.posWeight = a.posWeight;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, posWeight: this.posWeight });
+  }
+}
+
+/** NLLLoss's arguments: weight positionally (PyTorch's first), the others by name. */
+const NLL_ARGS = {
+  weight: param(nullable(tensor), null),
+  ignoreIndex: param(integer(), -100),
+  reduction,
+};
+
+/**
+ * Cross entropy of logits (N, C), (N, C, d1, ...) or (C) against class
+ * indices (N), (N, d1, ...) or () (integers in a float tensor), or against
+ * class probabilities of the logits' shape (F.crossEntropy: fused
+ * log-softmax and NLL). weight: a tensor of C class weights (the caller's,
+ * not registered); ignoreIndex (default -100) rows contribute nothing;
+ * labelSmoothing in [0, 1] mixes the target with the uniform distribution.
+ *
+ * @example
+ * new nn.CrossEntropyLoss();
+ * new nn.CrossEntropyLoss(classWeights);             // PyTorch's positional weight
+ * new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
  */
 export class CrossEntropyLoss extends Module {
-  constructor(readonly opts: CrossEntropyOptions = {}) {
+  readonly opts: Required<Pick<CrossEntropyOptions, 'ignoreIndex' | 'reduction' | 'labelSmoothing'>> & { weight: Tensor | null };
+
+  constructor(weight?: Tensor | null, opts?: Omit<CrossEntropyOptions, 'weight'>);
+  constructor(opts: CrossEntropyOptions);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('CrossEntropyLoss', args, { ...NLL_ARGS, labelSmoothing: param(number({ min: 0, max: 1 }), 0) }, 1);
     super();
+    this.opts = a;
   }
 
   forward(logits: Tensor, target: Tensor): Tensor {
@@ -90,10 +165,21 @@ export class CrossEntropyLoss extends Module {
   }
 }
 
-/** Negative log likelihood of log-probabilities (N, C), (N, C, d1, ...) or (C) against class indices; weight and ignoreIndex as PyTorch. */
+/**
+ * Negative log likelihood of log-probabilities (N, C), (N, C, d1, ...) or
+ * (C) against class indices: l_i = -w_{t_i} x_{i, t_i}; weight (C class
+ * weights, the caller's) and ignoreIndex (default -100) as PyTorch.
+ * @example new nn.NLLLoss().call(F.logSoftmax(logits, 1), labels)
+ */
 export class NLLLoss extends Module {
-  constructor(readonly opts: NllLossOptions = {}) {
+  readonly opts: Required<Pick<NllLossOptions, 'ignoreIndex' | 'reduction'>> & { weight: Tensor | null };
+
+  constructor(weight?: Tensor | null, opts?: Omit<NllLossOptions, 'weight'>);
+  constructor(opts: NllLossOptions);
+  constructor(...args: unknown[]) {
+    const a = parseArgs('NLLLoss', args, NLL_ARGS, 1);
     super();
+    this.opts = a;
   }
 
   forward(logProbs: Tensor, target: Tensor): Tensor {

@@ -1,12 +1,38 @@
 /**
- * Module: the base of every layer. Parameters, buffers and child modules are
- * registered explicitly (registerParameter / registerBuffer / registerModule),
- * in order; names join with dots into state-dict keys such as
- * `layer1.0.bn1.runningMean` (toTorchKey gives PyTorch's `layer1.0.bn1.running_mean`).
+ * Module: the base of every layer, as torch.nn.Module.
  *
- * Ownership: a module owns its parameters and buffers. They live outside any
- * scope() (a model built inside a scope survives it) and are freed by
- * dispose(), or by the garbage-collection safety net when the module is dropped.
+ * Registration. A module's parameters, buffers and child modules are found
+ * two ways, both seen by parameters(), namedParameters(), train()/eval(),
+ * stateDict(), loadStateDict(), toString() and dispose():
+ * - explicitly, with registerParameter / registerBuffer / registerModule
+ *   (the library's own layers do this; the module takes ownership of the tensors);
+ * - like PyTorch's attribute assignment: an own field holding a Module, an
+ *   array of Modules (children `name.0`, `name.1`, ... as a ModuleList would
+ *   name them) or a parameter tensor (a leaf with requiresGrad) is registered
+ *   under the field's name. Fields are read when a traversal runs (no Proxy),
+ *   in declaration order, after the explicit registrations; a field whose
+ *   name or value is already registered explicitly is not counted twice.
+ *   A plain tensor without requiresGrad is not registered (use registerBuffer),
+ *   as in PyTorch. A parameter found in a field stays the caller's handle:
+ *   a tensor made inside a scope() dies with it (registerParameter adopts it instead).
+ *
+ * Names join with dots into state-dict keys such as `layer1.0.bn1.runningMean`
+ * (toTorchKey gives PyTorch's `layer1.0.bn1.running_mean`). A module or a
+ * parameter reachable twice is visited once (PyTorch's remove_duplicate).
+ *
+ * Ownership: a module owns its registered parameters and buffers. They live
+ * outside any scope() (a model built inside a scope survives it) and are freed
+ * by dispose(), or by the garbage-collection safety net when the module is dropped.
+ *
+ * @example
+ * class Net extends nn.Module {
+ *   constructor() {
+ *     super();
+ *     this.features = new nn.Sequential(new nn.Conv2d(1, 8, 3, 1, 1), new nn.BatchNorm2d(8), new nn.ReLU());
+ *     this.heads = [new nn.Linear(8, 10), new nn.Linear(8, 2)];   // children heads.0, heads.1
+ *   }
+ *   forward(x) { ... }
+ * }
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
@@ -14,9 +40,21 @@ import { noGrad } from '../autograd/graph';
 import { untracked } from '../autograd/scope';
 import { clone } from '../ops/create';
 import { copy_ } from '../ops/inplace';
+import { boolean, describe, func, param, parseArgs, required, string, takesObject, type Check } from '../validate';
 
 /** A state dict: our camelCase keys (or PyTorch's snake_case ones) to tensors. */
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
+
+/**
+ * Called after `module.forward(...inputs)` returned `output` (through
+ * module.call); a returned tensor replaces the output, undefined keeps it.
+ */
+export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => Tensor | void;
+
+/** What registerForwardHook returns: remove() unregisters the hook (idempotent). */
+export interface RemovableHandle {
+  remove(): void;
+}
 
 /** Takes over `t` as a module-owned tensor: an untracked handle (t itself is disposed), contiguous and unshared. */
 function adopt(t: Tensor, requiresGrad: boolean): Tensor {
@@ -27,18 +65,54 @@ function adopt(t: Tensor, requiresGrad: boolean): Tensor {
   return owned;
 }
 
+const isModuleArray = (v: unknown): v is Module[] => Array.isArray(v) && v.length > 0 && v.every((m) => m instanceof Module);
+const isParameter = (v: unknown): v is Tensor => v instanceof Tensor && v.requiresGrad && v.isLeaf;
+
+const stateDictArg: Check<StateDict> = takesObject((v, at) => {
+  if (v instanceof Map || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)) return v as StateDict;
+  throw new TypeError(`${at.where}: ${at.name} must be a Map or a plain object of tensors (what stateDict() returns), got ${describe(v)}`);
+});
+const LOAD_STATE_DICT_ARGS = { stateDict: param(stateDictArg, required), strict: param(boolean, true) };
+
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses batch statistics); set with train()/eval(). */
   training = true;
   private readonly params = new Map<string, Tensor | null>();
   private readonly bufs = new Map<string, Tensor | null>();
   private readonly subs = new Map<string, Module | null>();
+  private readonly hooks = new Map<number, ForwardHook>();
+  private nextHook = 0;
 
+  /** The computation; call it through call() so forward hooks run. */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** The same as forward (PyTorch's module call). */
+  /** forward(...inputs), then every forward hook in registration order (PyTorch's module call). */
   call(...inputs: Tensor[]): Tensor {
-    return this.forward(...inputs);
+    let out = this.forward(...inputs);
+    if (this.hooks.size === 0) return out;
+    for (const hook of [...this.hooks.values()]) {
+      const replaced = hook(this, inputs, out);
+      if (replaced !== undefined) out = replaced;
+    }
+    return out;
+  }
+
+  /**
+   * Runs `hook(module, inputs, output)` after every call() of this module
+   * (PyTorch's register_forward_hook); a tensor it returns replaces the
+   * output. Returns a handle whose remove() unregisters it.
+   *
+   * @example
+   * const seen = [];
+   * const h = model.at(0).registerForwardHook((m, inputs, out) => { seen.push(out.var().item()); });
+   * model.call(x);
+   * h.remove();
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    parseArgs(`${this.constructor.name}.registerForwardHook`, [hook], { hook: param(func, required) });
+    const id = this.nextHook++;
+    this.hooks.set(id, hook);
+    return { remove: () => void this.hooks.delete(id) };
   }
 
   /**
@@ -64,38 +138,72 @@ export abstract class Module {
   /** Registers a child module; returns it. */
   registerModule<M extends Module | null>(name: string, m: M): M {
     this.checkName('registerModule', name);
-    if (m !== null && !(m instanceof Module)) throw new TypeError(`registerModule: '${name}' must be a Module, got ${typeof m}`);
+    if (m !== null && !(m instanceof Module)) throw new TypeError(`registerModule: '${name}' must be a Module or null, got ${describe(m)}`);
     this.subs.set(name, m);
     return m;
   }
 
   private checkName(op: string, name: string): void {
-    if (typeof name !== 'string' || name === '' || name.includes('.')) throw new TypeError(`${op}: name must be a non-empty string without dots, got '${String(name)}'`);
+    string(name, { where: op, name: 'name' });
+    if (name === '' || name.includes('.')) throw new TypeError(`${op}: name must be a non-empty string without dots, got ${describe(name)}`);
     if (this.params.has(name) || this.bufs.has(name) || this.subs.has(name)) throw new Error(`${op}: '${name}' is already registered on ${this.constructor.name}`);
   }
 
-  /** Direct children with their names. */
+  /**
+   * Children and parameters held in own fields and not registered explicitly
+   * (see the class comment), in declaration order.
+   */
+  private fieldEntries(): { children: [string, Module][]; params: [string, Tensor][] } {
+    const registered = new Set<unknown>([...this.params.values(), ...this.bufs.values(), ...this.subs.values()]);
+    const children: [string, Module][] = [];
+    const params: [string, Tensor][] = [];
+    for (const [key, v] of Object.entries(this)) {
+      if (this.params.has(key) || this.bufs.has(key) || this.subs.has(key) || registered.has(v)) continue;
+      if (v instanceof Module) children.push([key, v]);
+      else if (isModuleArray(v)) {
+        if (!v.every((m) => registered.has(m))) v.forEach((m, i) => children.push([`${key}.${i}`, m]));
+      } else if (isParameter(v)) params.push([key, v]);
+    }
+    return { children, params };
+  }
+
+  /** This module's own parameters (explicit, then found in fields), with their local names. */
+  private *ownParameters(): IterableIterator<[string, Tensor]> {
+    for (const [n, p] of this.params) if (p !== null) yield [n, p];
+    yield* this.fieldEntries().params;
+  }
+
+  /** Direct children with their names: registered ones, then those found in fields. */
   *namedChildren(): IterableIterator<[string, Module]> {
     for (const [n, m] of this.subs) if (m !== null) yield [n, m];
+    yield* this.fieldEntries().children;
   }
 
   *children(): IterableIterator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
 
-  /** This module and every descendant, depth first in registration order, with dotted names ('' for this one). */
-  *namedModules(prefix = ''): IterableIterator<[string, Module]> {
+  /** This module and every descendant, depth first in registration order, with dotted names ('' for this one); each module once. */
+  *namedModules(prefix = '', memo = new Set<Module>()): IterableIterator<[string, Module]> {
+    if (memo.has(this)) return;
+    memo.add(this);
     yield [prefix, this];
-    for (const [n, m] of this.namedChildren()) yield* m.namedModules(prefix === '' ? n : `${prefix}.${n}`);
+    for (const [n, m] of this.namedChildren()) yield* m.namedModules(prefix === '' ? n : `${prefix}.${n}`, memo);
   }
 
   *modules(): IterableIterator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
 
+  /** Every parameter of this module and its descendants under its dotted name; each tensor once. */
   *namedParameters(): IterableIterator<[string, Tensor]> {
+    const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
-      for (const [n, p] of m.params) if (p !== null) yield [prefix === '' ? n : `${prefix}.${n}`, p];
+      for (const [n, p] of m.ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        yield [prefix === '' ? n : `${prefix}.${n}`, p];
+      }
     }
   }
 
@@ -115,6 +223,7 @@ export abstract class Module {
 
   /** Sets training mode on this module and every descendant; returns this. */
   train(mode = true): this {
+    boolean(mode, { where: `${this.constructor.name}.train`, name: 'mode' });
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -143,7 +252,7 @@ export abstract class Module {
     const out = new Map<string, Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       const key = (n: string) => (prefix === '' ? n : `${prefix}.${n}`);
-      for (const [n, p] of m.params) if (p !== null) out.set(key(n), p.detach());
+      for (const [n, p] of m.ownParameters()) if (!out.has(key(n))) out.set(key(n), p.detach());
       for (const [n, b] of m.bufs) if (b !== null) out.set(key(n), b.detach());
     }
     return out;
@@ -154,7 +263,10 @@ export abstract class Module {
    * Shape mismatches are always an error; with strict (the default) missing
    * and unexpected keys are too. The error lists every problem at once.
    */
-  loadStateDict(sd: StateDict, { strict = true }: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(sd: StateDict, strict?: boolean): { missingKeys: string[]; unexpectedKeys: string[] };
+  loadStateDict(sd: StateDict, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] };
+  loadStateDict(...args: unknown[]): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const { stateDict: sd, strict } = parseArgs(`${this.constructor.name}.loadStateDict`, args, LOAD_STATE_DICT_ARGS);
     const given = new Map<string, Tensor>();
     for (const [k, v] of sd instanceof Map ? sd : Object.entries(sd)) {
       if (!(v instanceof Tensor)) throw new TypeError(`loadStateDict: value of '${k}' is not a Tensor`);
@@ -188,8 +300,8 @@ export abstract class Module {
 
   /** Frees every parameter, buffer (and their gradients) of this module and its descendants. */
   dispose(): void {
-    for (const m of this.modules()) {
-      for (const p of m.params.values()) p?.dispose();
+    for (const m of [...this.modules()]) {
+      for (const [, p] of [...m.ownParameters()]) p.dispose();
       for (const b of m.bufs.values()) b?.dispose();
     }
   }
@@ -237,6 +349,10 @@ abstract class ModuleSequence extends Module {
 
   /** Adds a module at the end (named by its index); returns this. */
   append(m: Module): this {
+    if (!(m instanceof Module)) {
+      const hint = typeof m === 'function' ? `; construct it first: new nn.${(m as { name: string }).name}(...)` : '';
+      throw new TypeError(`${this.constructor.name}: module ${this.list.length} must be a Module, got ${describe(m)}${hint}`);
+    }
     this.registerModule(String(this.list.length), m);
     this.list.push(m);
     return this;
@@ -281,6 +397,7 @@ export class Sequential extends ModuleSequence {
 export class ModuleList extends ModuleSequence {
   constructor(modules: Iterable<Module> = []) {
     super();
+    if (modules === null || typeof (modules as Iterable<Module>)[Symbol.iterator] !== 'function') throw new TypeError(`ModuleList: modules must be an iterable of Modules (an array), got ${describe(modules)}`);
     for (const m of modules) this.append(m);
   }
 

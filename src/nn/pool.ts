@@ -1,46 +1,66 @@
 /**
- * Pooling layers over (N, C, H, W) or (C, H, W), wrapping the functional ops
- * (src/ops/pool.ts has the window, output-size and divisor rules):
- *   MaxPool2d: max over each window (stride, padding, dilation, ceilMode);
- *   AvgPool2d: mean over each window (stride, padding, ceilMode,
- *   countIncludePad, divisorOverride);
- *   AdaptiveAvgPool2d: windows chosen so the output is outputSize.
- * stride defaults to kernelSize, as in PyTorch. Both windowed layers take
- * (kernelSize, options) or one options object with kernelSize in it, e.g.
- * new MaxPool2d({ kernelSize: 3, stride: 2, dilation: 2, ceilMode: true }).
+ * 2-d pooling layers over (N, C, H, W) or (C, H, W), wrapping the functional
+ * ops of src/ops/pool.ts (which has the window, output-size and divisor
+ * rules). Constructors take PyTorch's positional order or a trailing options
+ * object; stride defaults to kernelSize, as in PyTorch. The window settings
+ * are checked at construction.
  */
 import type { Tensor } from '../tensor';
 import type { Pair } from '../ops/conv';
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
 import { Module } from './module';
-
-/** Options without kernelSize, the second constructor argument. */
-type MaxOptions = Omit<MaxPool2dOptions, 'kernelSize'>;
-type AvgOptions = Omit<AvgPool2dOptions, 'kernelSize'>;
+import { boolean, integer, nullable, onlyDefault, pair, param, parseArgs, required, type Check } from '../validate';
 
 const show = (p: Pair | null | undefined) => (p == null ? 'null' : typeof p === 'number' ? String(p) : `[${p}]`);
 
-/** (kernelSize, options) or (options with kernelSize) as one options object. */
-function optionsOf<T extends { kernelSize: Pair }>(op: string, first: Pair | T, rest: Omit<T, 'kernelSize'> | undefined): T {
-  if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
-    if (rest !== undefined) throw new TypeError(`${op}: pass (kernelSize, options) or one options object, not both`);
-    return { ...(first as T) };
-  }
-  return { ...(rest ?? {}), kernelSize: first as Pair } as T;
+/** An integer or a pair of them within the range, kept as given (PyTorch's repr shows it so). */
+function asGiven(range: { min: number }): Check<Pair> {
+  const check = pair(range);
+  return (v, at) => (check(v, at), Array.isArray(v) ? ([v[0], v[1]] as [number, number]) : (v as number));
 }
 
+/** `returnIndices`: kept so PyTorch's positional order lines up; only false is implemented. */
+export const NO_INDICES = onlyDefault(false, 'pooling here returns the values only (no argmax indices)');
+
+/** MaxPool2d's arguments in PyTorch's positional order (torch.nn.MaxPool2d). */
+const MAX_POOL2D_ARGS = {
+  kernelSize: param(asGiven({ min: 1 }), required),
+  stride: param(nullable(asGiven({ min: 1 })), null),
+  padding: param(asGiven({ min: 0 }), 0),
+  dilation: param(asGiven({ min: 1 }), 1),
+  returnIndices: param(NO_INDICES, false),
+  ceilMode: param(boolean, false),
+};
+
+/** MaxPool2d's options after kernelSize. */
+export type MaxPool2dModuleOptions = Omit<MaxPool2dOptions, 'kernelSize'> & { returnIndices?: false };
+
+/**
+ * Max pooling: the maximum over each kernelSize window, windows `stride`
+ * apart (default kernelSize), `padding` (at most half the window, counts as
+ * -inf) on each side, taps `dilation` apart; ceilMode rounds the output size up.
+ * Shape: [N, C, H, W] -> [N, C, OH, OW], OH = floor((H + 2p - d (k - 1) - 1) / s) + 1.
+ *
+ * @example
+ * new nn.MaxPool2d(2);            // 2x2 windows, stride 2
+ * new nn.MaxPool2d(3, 2);         // PyTorch's order: kernel 3, stride 2
+ * new nn.MaxPool2d(3, 2, 1, { ceilMode: true });
+ */
 export class MaxPool2d extends Module {
   readonly kernelSize: Pair;
-  readonly opts: MaxOptions;
+  /** The window options (stride, padding, dilation, ceilMode) as given. */
+  readonly opts: Omit<MaxPool2dOptions, 'kernelSize'>;
 
-  constructor(kernelSize: Pair | MaxPool2dOptions, opts?: MaxOptions) {
+  constructor(kernelSize: Pair, stride?: Pair | null, padding?: Pair, dilation?: Pair, returnIndices?: false, ceilMode?: boolean);
+  constructor(kernelSize: Pair, opts: MaxPool2dModuleOptions);
+  constructor(opts: MaxPool2dModuleOptions & { kernelSize: Pair });
+  constructor(...args: unknown[]) {
+    const { kernelSize, stride, padding, dilation, ceilMode } = parseArgs('MaxPool2d', args, MAX_POOL2D_ARGS);
+    const opts = { stride, padding, dilation, ceilMode };
+    poolWindow('MaxPool2d', { kernelSize, ...opts }, 'max');
     super();
-    const o = optionsOf<MaxPool2dOptions>('MaxPool2d', kernelSize, opts);
-    // refuses bad window settings at construction, as PyTorch's layers do at their first call
-    poolWindow('MaxPool2d', o, 'max');
-    const { kernelSize: k, ...rest } = o;
-    this.kernelSize = k;
-    this.opts = rest;
+    this.kernelSize = kernelSize;
+    this.opts = opts;
   }
 
   forward(x: Tensor): Tensor {
@@ -54,17 +74,41 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** AvgPool2d's arguments in PyTorch's positional order (torch.nn.AvgPool2d). */
+const AVG_POOL2D_ARGS = {
+  kernelSize: param(asGiven({ min: 1 }), required),
+  stride: param(nullable(asGiven({ min: 1 })), null),
+  padding: param(asGiven({ min: 0 }), 0),
+  ceilMode: param(boolean, false),
+  countIncludePad: param(boolean, true),
+  divisorOverride: param(nullable(integer({ min: 1 })), null),
+};
+
+/**
+ * Average pooling: the mean over each kernelSize window, windows `stride`
+ * apart (default kernelSize), `padding` zeros on each side (counted in the
+ * divisor unless countIncludePad is false), or every window sum divided by
+ * divisorOverride. Shape: [N, C, H, W] -> [N, C, OH, OW] as MaxPool2d's.
+ *
+ * @example
+ * new nn.AvgPool2d(2);
+ * new nn.AvgPool2d(3, 1, 1, false, false);   // PyTorch's order: countIncludePad false
+ * new nn.AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false });
+ */
 export class AvgPool2d extends Module {
   readonly kernelSize: Pair;
-  readonly opts: AvgOptions;
+  /** The window options (stride, padding, ceilMode, countIncludePad, divisorOverride) as given. */
+  readonly opts: Omit<AvgPool2dOptions, 'kernelSize'>;
 
-  constructor(kernelSize: Pair | AvgPool2dOptions, opts?: AvgOptions) {
+  constructor(kernelSize: Pair, stride?: Pair | null, padding?: Pair, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+  constructor(kernelSize: Pair, opts: Omit<AvgPool2dOptions, 'kernelSize'>);
+  constructor(opts: AvgPool2dOptions);
+  constructor(...args: unknown[]) {
+    const { kernelSize, ...opts } = parseArgs('AvgPool2d', args, AVG_POOL2D_ARGS);
+    poolWindow('AvgPool2d', { kernelSize, ...opts }, 'avg');
     super();
-    const o = optionsOf<AvgPool2dOptions>('AvgPool2d', kernelSize, opts);
-    poolWindow('AvgPool2d', o, 'avg');
-    const { kernelSize: k, ...rest } = o;
-    this.kernelSize = k;
-    this.opts = rest;
+    this.kernelSize = kernelSize;
+    this.opts = opts;
   }
 
   forward(x: Tensor): Tensor {
@@ -83,9 +127,21 @@ export class AvgPool2d extends Module {
   }
 }
 
+/**
+ * Adaptive average pooling to a fixed outputSize (an integer or [OH, OW]):
+ * output (i, j) averages rows [floor(i H / OH), ceil((i + 1) H / OH)) and the
+ * matching columns. Shape: [N, C, H, W] -> [N, C, OH, OW].
+ * @example new nn.AdaptiveAvgPool2d(1)   // global average pooling to [N, C, 1, 1]
+ */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: Pair) {
+  readonly outputSize: Pair;
+
+  constructor(outputSize: Pair);
+  constructor(opts: { outputSize: Pair });
+  constructor(...args: unknown[]) {
+    const a = parseArgs('AdaptiveAvgPool2d', args, { outputSize: param(asGiven({ min: 1 }), required) });
     super();
+    this.outputSize = a.outputSize;
   }
 
   forward(x: Tensor): Tensor {

@@ -1,17 +1,4 @@
-/**
- * Residual networks for CIFAR (He et al. 2016, section 4.2).
- *
- * BasicBlock: out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), 3x3
- * convolutions without bias, the first with the block's stride. Shortcut
- * when the shape changes: 'A' subsamples x by the stride and zero-pads the
- * extra channels (no parameters), 'B' is a 1x1 convolution with the stride
- * followed by batch norm; otherwise the identity. residual = false drops the
- * addition: the "plain" network of the paper's comparison.
- *
- * resnetCifar(depth = 6n + 2): conv3x3 -> BN -> ReLU, three stages of n
- * blocks at widths w, 2w, 4w (stride 2 at the start of stages 2 and 3),
- * global average pooling, Linear to the classes.
- */
+/** Residual networks for CIFAR (He et al. 2016, section 4.2): BasicBlock, ResNetCifar / resnetCifar, Residual. */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { scope } from '../autograd/scope';
@@ -25,14 +12,31 @@ import { Module, Sequential } from './module';
 import { Conv2d } from './conv';
 import { BatchNorm2d } from './batchnorm';
 import { Linear } from './linear';
+import { boolean, instanceOf, integer, oneOf, param, parseArgs, required } from '../validate';
 
+/** How a block's shortcut matches a changed shape: 'A' zero-pads channels (no parameters), 'B' projects (1x1 conv + BN). */
 export type Shortcut = 'A' | 'B';
 
+/** Options of BasicBlock after its channel counts. */
 export interface BasicBlockOptions {
+  /** Stride of the first convolution (and of the shortcut) (default 1). */
   stride?: number;
+  /** The shortcut when the shape changes (default 'B'). */
   shortcut?: Shortcut;
+  /** Add the shortcut (default true); false gives the paper's "plain" block. */
   residual?: boolean;
 }
+
+const shortcutKind = oneOf(['A', 'B'] as const);
+
+/** BasicBlock's arguments: torchvision's (inplanes, planes, stride) order, then options. */
+const BASIC_BLOCK_ARGS = {
+  inChannels: param(integer({ min: 1 }), required),
+  outChannels: param(integer({ min: 1 }), required),
+  stride: param(integer({ min: 1 }), 1),
+  shortcut: param(shortcutKind, 'B'),
+  residual: param(boolean, true),
+};
 
 /** Option A: x[:, :, ::s, ::s] with outC - inC zero channels appended. */
 function padShortcut(x: Tensor, stride: number, outC: number): Tensor {
@@ -44,6 +48,19 @@ function padShortcut(x: Tensor, stride: number, outC: number): Tensor {
   });
 }
 
+/**
+ * The two-convolution residual block:
+ *   out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)),
+ * 3x3 convolutions without bias, the first with the block's stride. When the
+ * shape changes the shortcut is 'A' (x subsampled by the stride, extra
+ * channels zero) or 'B' (a 1x1 convolution with the stride, then batch
+ * norm); otherwise the identity. residual false drops the addition.
+ * Shape: [N, inChannels, H, W] -> [N, outChannels, H / stride, W / stride].
+ *
+ * @example
+ * new nn.BasicBlock(16, 32, 2);                       // downsampling block, 'B' shortcut
+ * new nn.BasicBlock(16, 32, 2, { shortcut: 'A' });
+ */
 export class BasicBlock extends Module {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
@@ -54,12 +71,17 @@ export class BasicBlock extends Module {
   readonly stride: number;
   readonly shortcutKind: Shortcut;
   readonly residual: boolean;
+  readonly inChannels: number;
+  readonly outChannels: number;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, { stride = 1, shortcut = 'B', residual = true }: BasicBlockOptions = {}) {
-    super();
-    if (shortcut !== 'A' && shortcut !== 'B') throw new RangeError(`BasicBlock: shortcut must be 'A' or 'B', got '${String(shortcut)}'`);
-    if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`BasicBlock: stride must be a positive integer, got ${stride}`);
+  constructor(inChannels: number, outChannels: number, stride?: number, opts?: Omit<BasicBlockOptions, 'stride'>);
+  constructor(inChannels: number, outChannels: number, opts: BasicBlockOptions);
+  constructor(...args: unknown[]) {
+    const { inChannels, outChannels, stride, shortcut, residual } = parseArgs('BasicBlock', args, BASIC_BLOCK_ARGS, 3);
     if (shortcut === 'A' && outChannels < inChannels) throw new RangeError(`BasicBlock: option A can only add channels (${inChannels} -> ${outChannels})`);
+    super();
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
     this.stride = stride;
     this.shortcutKind = shortcut;
     this.residual = residual;
@@ -90,15 +112,40 @@ export class BasicBlock extends Module {
   }
 }
 
+/** Options of resnetCifar / ResNetCifar after the depth. */
 export interface ResNetCifarOptions {
+  /** Outputs of the final Linear (default 10). */
   numClasses?: number;
+  /** Channels of the input images (default 3). */
   inChannels?: number;
+  /** Channels of the first stage w; the others have 2w and 4w (default 16). */
   width?: number;
+  /** Residual blocks (default true), or the paper's plain network. */
   residual?: boolean;
+  /** The shortcut of the downsampling blocks (default 'A', as the paper's CIFAR networks). */
   shortcut?: Shortcut;
 }
 
+/** ResNetCifar's arguments: the depth, then options. */
+const RESNET_CIFAR_ARGS = {
+  depth: param(integer({ min: 8 }), required),
+  numClasses: param(integer({ min: 1 }), 10),
+  inChannels: param(integer({ min: 1 }), 3),
+  width: param(integer({ min: 1 }), 16),
+  residual: param(boolean, true),
+  shortcut: param(shortcutKind, 'A'),
+};
+
+/**
+ * A CIFAR ResNet of depth 6n + 2 (He et al. 2016, section 4.2): conv3x3 ->
+ * BN -> ReLU, three stages of n BasicBlocks at widths w, 2w, 4w (stride 2 at
+ * the start of stages 2 and 3), global average pooling, Linear to the classes.
+ * Children conv1, bn1, layer1..layer3, fc (state-dict keys like torchvision's).
+ * Shape: [N, inChannels, H, W] -> [N, numClasses].
+ * @example const model = nn.resnetCifar(20, { numClasses: 100 });
+ */
 export class ResNetCifar extends Module {
+  readonly depth: number;
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
   readonly layer1: Sequential;
@@ -106,14 +153,17 @@ export class ResNetCifar extends Module {
   readonly layer3: Sequential;
   readonly fc: Linear;
 
-  constructor(readonly depth: number, { numClasses = 10, inChannels = 3, width = 16, residual = true, shortcut = 'A' }: ResNetCifarOptions = {}) {
+  constructor(depth: number, opts?: ResNetCifarOptions);
+  constructor(...args: unknown[]) {
+    const { depth, numClasses, inChannels, width, residual, shortcut } = parseArgs('resnetCifar', args, RESNET_CIFAR_ARGS, 1);
+    if ((depth - 2) % 6 !== 0) throw new RangeError(`resnetCifar: depth must be 6n + 2 with n >= 1 (8, 20, 32, 44, 56, 110), got ${depth}`);
     super();
-    if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) throw new RangeError(`resnetCifar: depth must be 6n + 2 with n >= 1 (8, 20, 32, 44, 56, 110), got ${depth}`);
+    this.depth = depth;
     const n = (depth - 2) / 6;
     this.conv1 = this.registerModule('conv1', new Conv2d(inChannels, width, 3, { padding: 1, bias: false }));
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(width));
     const stage = (inC: number, outC: number, stride: number) =>
-      new Sequential(...Array.from({ length: n }, (_, i) => new BasicBlock(i === 0 ? inC : outC, outC, { stride: i === 0 ? stride : 1, shortcut, residual })));
+      new Sequential(...Array.from({ length: n }, (_, i) => new BasicBlock(i === 0 ? inC : outC, outC, i === 0 ? stride : 1, { shortcut, residual })));
     this.layer1 = this.registerModule('layer1', stage(width, width, 1));
     this.layer2 = this.registerModule('layer2', stage(width, 2 * width, 2));
     this.layer3 = this.registerModule('layer3', stage(2 * width, 4 * width, 2));
@@ -130,19 +180,26 @@ export class ResNetCifar extends Module {
   }
 }
 
-/** A CIFAR ResNet (or its plain counterpart with residual: false) of the given depth 6n + 2. */
-export function resnetCifar(depth: number, opts: ResNetCifarOptions = {}): ResNetCifar {
+/**
+ * A CIFAR ResNet (or its plain counterpart with residual: false) of the given
+ * depth 6n + 2 (8, 20, 32, 44, 56, 110): `new ResNetCifar(depth, opts)`.
+ * @example nn.resnetCifar(20)   // ResNet-20 for 3x32x32 images, 10 classes
+ */
+export function resnetCifar(depth: number, opts?: ResNetCifarOptions): ResNetCifar {
   return new ResNetCifar(depth, opts);
 }
 
 /**
  * y = x + body(x): an identity shortcut around any module whose output has
  * its input's shape (the general form of He et al. 2016's pass-through).
+ * @example new nn.Residual(new nn.Sequential(new nn.Linear(64, 64), new nn.ReLU()))
  */
 export class Residual extends Module {
   readonly body: Module;
 
-  constructor(body: Module) {
+  constructor(body: Module);
+  constructor(...args: unknown[]) {
+    const { body } = parseArgs('Residual', args, { body: param(instanceOf(Module, 'a Module'), required) });
     super();
     this.body = this.registerModule('body', body);
   }

@@ -43,7 +43,7 @@ function transposedGeometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Con
   }
   const [N, C, H, W] = x.shape;
   const [Cw, Og, kh, kw] = w.shape;
-  if (Cw !== C) throw new RangeError(`${op}: ${shapes}: expected ${C} input channels in weight dim 0, got ${Cw}`);
+  if (Cw !== C) throw new RangeError(`${op}: weight ${fmtShape(w.shape)} expects ${Cw} input channels (its dim 0), got ${C} in input ${fmtShape(x.shape)}`);
   if (C % G !== 0) throw new RangeError(`${op}: ${shapes}: ${C} input channels are not divisible by groups=${G}`);
   if (C === 0 || Og === 0 || kh === 0 || kw === 0) throw new RangeError(`${op}: ${shapes}: weight must not be empty`);
   const O = Og * G;

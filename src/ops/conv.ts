@@ -80,7 +80,7 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions
   const [O, Cg, kh, kw] = w.shape;
   if (C % G !== 0) throw new RangeError(`${op}: ${shapes}: ${C} input channels are not divisible by groups=${G}`);
   if (O % G !== 0) throw new RangeError(`${op}: ${shapes}: ${O} output channels are not divisible by groups=${G}`);
-  if (Cg !== C / G) throw new RangeError(`${op}: ${shapes}: expected ${C / G} input channels${G > 1 ? ' per group' : ''}, got ${Cg}`);
+  if (Cg !== C / G) throw new RangeError(`${op}: weight ${fmtShape(w.shape)}${G > 1 ? ` with groups=${G}` : ''} expects ${Cg * G} input channels, got ${C} in input ${fmtShape(x.shape)}`);
   if (O === 0 || kh === 0 || kw === 0) throw new RangeError(`${op}: ${shapes}: weight must not be empty`);
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== O)) {
     throw new RangeError(`${op}: ${shapes}: bias ${fmtShape(bias.shape)} must have shape [${O}]`);

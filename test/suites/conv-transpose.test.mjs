@@ -157,7 +157,7 @@ test('nn.ConvTranspose2d: defaults, PyTorch init from weight dim 1, parameters, 
 
 test('bad inputs and options are refused, naming the op and the shapes', () => {
   const x = sg.zeros([2, 3, 5, 5]);
-  assertThrows(() => sg.convTranspose2d(x, sg.zeros([4, 2, 3, 3])), 'convTranspose2d', '[2,3,5,5]', '[4,2,3,3]', 'expected 3 input channels in weight dim 0, got 4');
+  assertThrows(() => sg.convTranspose2d(x, sg.zeros([4, 2, 3, 3])), 'convTranspose2d', '[2,3,5,5]', '[4,2,3,3]', 'weight [4,2,3,3] expects 4 input channels (its dim 0), got 3');
   assertThrows(() => sg.convTranspose2d(x, sg.zeros([3, 2, 3])), 'convTranspose2d', '[3,2,3]', '4-d weight');
   assertThrows(() => sg.convTranspose2d(sg.zeros([5, 5]), sg.zeros([3, 2, 3, 3])), 'convTranspose2d', '[5,5]');
   assertThrows(() => sg.convTranspose2d(x, sg.zeros([3, 2, 3, 3]), sg.zeros([3])), 'convTranspose2d', 'bias', '[3]', 'must have shape [2]');

@@ -110,7 +110,7 @@ test('bad inputs: out-of-range and non-integer indices, bad paddingIdx, maxNorm,
   assertThrows(() => sg.embedding(sg.tensor([1]), w, { maxNorm: 1 }), 'maxNorm is not supported');
   assertThrows(() => sg.embedding(sg.tensor([1]), sg.randn([10])), 'embedding', 'weight [10]', '2-d');
   assertThrows(() => sg.embedding([1, 2], w), 'must be Tensors');
-  assertThrows(() => new nn.Embedding(0, 3), 'numEmbeddings must be a positive integer');
+  assertThrows(() => new nn.Embedding(0, 3), 'numEmbeddings must be an integer >= 1', '0 (a number)');
   assertThrows(() => new nn.Embedding(4, 3, { paddingIdx: 4 }), 'Embedding', 'paddingIdx');
   assertThrows(() => new nn.Embedding(4, 3, { maxNorm: 2 }), 'Embedding', 'maxNorm');
   // empty indices give an empty result

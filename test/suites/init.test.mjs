@@ -44,7 +44,7 @@ test('uniform_, normal_, constant_, zeros_, ones_ and xavier/kaiming scales', ()
   init.kaimingUniform_(w);
   s = stats(Array.from(w.toArray()));
   assert.ok(s.maxAbs <= Math.SQRT2 * Math.sqrt(3 / 100) && Math.abs(s.std - Math.SQRT2 / 10) < 0.005);
-  assertThrows(() => init.kaimingUniform_(w, { mode: 'fan_in' }), "'fanIn' or 'fanOut'");
+  assertThrows(() => init.kaimingUniform_(w, { mode: 'fan_in' }), "mode must be one of 'fanIn', 'fanOut'", "did you mean 'fanIn'");
   assert.ok(w.requiresGrad && w.isLeaf);
 });
 

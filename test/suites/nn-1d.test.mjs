@@ -209,7 +209,7 @@ test('nn.MaxPool1d, AvgPool1d, AdaptiveAvgPool1d: shapes, both constructor forms
 
 test('bad inputs name the 1-d op and the shapes', () => {
   const w = sg.randn([4, 3, 3]);
-  assertThrows(() => sg.conv1d(sg.randn([2, 5, 10]), w), 'conv1d', 'input [2,5,10]', 'weight [4,3,3]', 'expected 5 input channels, got 3');
+  assertThrows(() => sg.conv1d(sg.randn([2, 5, 10]), w), 'conv1d', 'input [2,5,10]', 'weight [4,3,3]', 'expects 3 input channels, got 5');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 4, 10]), w), 'conv1d', '[2,3,4,10]', '(N,C,L)');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), sg.randn([4, 3, 1, 3])), 'conv1d', 'weight [4,3,1,3]', '3-d');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 2]), w), 'conv1d', 'input [2,3,2]', 'smaller than the dilated kernel');

@@ -24,20 +24,31 @@ test('lecture: Dropout(0.5) on ones [3, 9], y.norm(2, 1).sum().backward()', () =
   assertClose([2 / Math.sqrt(7)], [0.7559], { atol: 5e-5 });
 });
 
+/** y is a new handle on x's data: same values, and disposing it leaves x alive. */
+function assertAlias(y, x) {
+  assert.is.not(y, x);
+  assert.equal(y.shape, x.shape);
+  assert.equal(Array.from(y.toArray()), Array.from(x.toArray()));
+  y.dispose();
+  assert.not.ok(x.disposed);
+}
+
 test('Dropout: identity in eval and for p = 0, zeros for p = 1, keep rate near 1 - p, p outside [0, 1] refused', () => {
   const x = sg.ones([100, 100]);
   const d = new nn.Dropout(0.2);
   d.eval();
-  assert.is(d.forward(x), x);
+  assertAlias(d.forward(x), x);
   d.train();
   const y = d.forward(x).toArray();
   const kept = y.filter((v) => v !== 0);
   assert.ok(kept.every((v) => Math.abs(v - 1.25) < 1e-6));
   assert.ok(Math.abs(kept.length / 1e4 - 0.8) < 0.03, `keep rate ${kept.length / 1e4}`);
-  assert.is(new nn.Dropout(0).forward(x), x);
+  assertAlias(new nn.Dropout(0).forward(x), x);
+  assertAlias(sg.F.dropout(x, 0.5, false), x);
+  assertAlias(sg.F.dropout2d(sg.ones([2, 3, 2, 2]), { training: false }), sg.ones([2, 3, 2, 2]));
   assert.ok(new nn.Dropout(1).forward(x).toArray().every((v) => v === 0));
-  assertThrows(() => new nn.Dropout(1.5), 'between 0 and 1', '1.5');
-  assertThrows(() => new nn.Dropout(-0.1), 'between 0 and 1');
+  assertThrows(() => new nn.Dropout(1.5), 'Dropout: p must be a finite number in [0, 1]', '1.5 (a number)');
+  assertThrows(() => new nn.Dropout(-0.1), 'in [0, 1]');
   assert.is(d.toString(), 'Dropout(p=0.2)');
 });
 

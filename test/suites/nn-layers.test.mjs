@@ -52,7 +52,11 @@ test('Flatten and Identity', () => {
   const x = sg.randn([2, 3, 4, 5]);
   assert.equal(new nn.Flatten().forward(x).shape, [2, 60]);
   assert.equal(new nn.Flatten(0, 1).forward(x).shape, [6, 4, 5]);
-  assert.is(new nn.Identity().forward(x), x);
+  const y = new nn.Identity().forward(x);
+  assert.is.not(y, x, 'Identity returns a new handle');
+  assert.equal(Array.from(y.toArray()), Array.from(x.toArray()));
+  y.dispose();
+  assert.not.ok(x.disposed, 'disposing the output leaves the input alive');
 });
 
 test('ReLU, LeakyReLU, Tanh, Sigmoid modules match their definitions and gradients', () => {
@@ -216,14 +220,15 @@ test('activation modules: PyTorch defaults, repr, forward equal to the functiona
 
 test('activation modules check their options like PyTorch', () => {
   assertThrows(() => new nn.ELU({ alpha: 'big' }), 'ELU', 'alpha', 'finite number');
-  assertThrows(() => new nn.ELU(0.5), 'ELU', 'options must be an object');
+  assert.is(new nn.ELU(0.5).alpha, 0.5, "PyTorch's positional alpha");
+  assertThrows(() => new nn.ELU('0.5'), 'ELU', 'alpha', "'0.5' (a string)");
   assertThrows(() => new nn.CELU({ alpha: 0 }), 'CELU', 'alpha cannot be 0');
-  assertThrows(() => new nn.GELU({ approximate: 'erf' }), 'GELU', "approximate must be 'none' or 'tanh'");
+  assertThrows(() => new nn.GELU({ approximate: 'erf' }), 'GELU', "approximate must be one of 'none', 'tanh'");
   assertThrows(() => new nn.Softplus({ beta: Infinity }), 'Softplus', 'beta');
   assertThrows(() => new nn.Softplus({ treshold: 5 }), 'Softplus', "unknown option 'treshold'");
   // the module asserts maxVal > minVal (the functional form allows them equal)
   assertThrows(() => new nn.Hardtanh({ minVal: 1, maxVal: 1 }), 'Hardtanh', 'maxVal must be greater than minVal');
-  assertThrows(() => new nn.Hardtanh({ minVal: 2 }), 'Hardtanh', 'minVal cannot be greater than maxVal', 'minVal=2, maxVal=1');
+  assertThrows(() => new nn.Hardtanh({ minVal: 2 }), 'Hardtanh', 'maxVal must be greater than minVal', 'minVal=2, maxVal=1');
 });
 
 test.run();

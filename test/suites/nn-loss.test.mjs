@@ -18,7 +18,7 @@ test('MSELoss: mean, sum, none; gradients of input and target', () => {
     });
   }
   assertThrows(() => F.mseLoss(sg.ones([2]), sg.ones([3])), 'mseLoss', '[2]', '[3]');
-  assertThrows(() => F.mseLoss(sg.ones([2]), sg.ones([2]), { reduction: 'avg' }), "'mean', 'sum' or 'none'");
+  assertThrows(() => F.mseLoss(sg.ones([2]), sg.ones([2]), { reduction: 'avg' }), "reduction must be one of 'mean', 'sum', 'none'", "'avg' (a string)");
 });
 
 test('BCEWithLogitsLoss: stable for large logits, posWeight, gradients of logits', () => {

@@ -223,14 +223,6 @@ export const func: Check<(...a: never[]) => unknown> = (v, at) => {
   return v as (...a: never[]) => unknown;
 };
 
-/** An instance of `cls` (e.g. a Module), named `what` in the error. */
-export function instanceOf<T>(cls: abstract new (...a: never[]) => T, what: string): Check<T> {
-  return (v, at) => {
-    if (!(v instanceof cls)) throw invalid(at, what, v);
-    return v;
-  };
-}
-
 /**
  * Only `value` (PyTorch's default) is accepted: for an argument kept so that
  * PyTorch's positional order still lines up, whose other values are not

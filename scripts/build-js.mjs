@@ -1,8 +1,16 @@
-// Bundles src/ into dist/index.js (ESM, kernel bytes embedded by esbuild's
-// binary loader) and writes the .d.ts files with tsc.
+// Builds the package's JavaScript and types from src/:
+//   dist/index.js    ESM for Node, Deno, Bun and plain <script type="module">
+//                    (imports node:worker_threads / node:os only when running under Node or Deno);
+//   dist/browser.js  the same without any node: import, for bundlers (the "browser" condition);
+//   dist/types/      .d.ts files by tsc, relative imports rewritten to the full
+//                    file names ESM resolution needs (nodenext, node16, deno).
+// The kernel builds are embedded gzip'd (build/*.wasm.gz, written here).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { stubNodeBuiltins } from './node-stub.mjs';
 
 // The worker pool's worker as one script in a string (src/runtime/pool.ts
 // starts it from a Blob URL or, in Node, as eval'd code: no file to locate).
@@ -25,21 +33,60 @@ writeFileSync(
     `export const WORKER_SOURCE = ${JSON.stringify(worker.outputFiles[0].text.trim())};\n`,
 );
 
+// the kernels, gzip'd: src/runtime/variant.ts embeds these and inflates the ones it uses
+for (const f of readdirSync('build').filter((f) => f.endsWith('.wasm'))) {
+  writeFileSync(`build/${f}.gz`, gzipSync(readFileSync(`build/${f}`), { level: 9 }));
+}
 
-
-await build({
-  entryPoints: { index: 'src/index.ts' },
-  outdir: 'dist',
+const common = {
+  entryPoints: ['src/index.ts'],
   bundle: true,
   format: 'esm',
-  platform: 'neutral',
   target: 'es2022',
-  loader: { '.wasm': 'binary' },
-  // node:worker_threads and node:os are imported only when running under Node
-  external: ['node:*'],
+  loader: { '.gz': 'binary' },
   sourcemap: true,
+  // the bundled @assemblyscript/loader's notice is in THIRD_PARTY_NOTICES
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
+// node:worker_threads and node:os are imported only when running under Node or Deno
+await build({ ...common, outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
+// browsers never take that path: no node: specifier left for a bundler to trip on
+await build({ ...common, outfile: 'dist/browser.js', platform: 'browser', plugins: [stubNodeBuiltins('simdgrad\'s browser build')] });
+
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-console.log('dist/index.js built');
+rewriteDeclarationImports('dist/types');
+// CommonJS: dist/require.cjs refuses with the way to import, and its types say so
+copyFileSync('src/require.cjs', 'dist/require.cjs');
+copyFileSync('src/require.d.cts', 'dist/types/require.d.cts');
+// Symbol.dispose for projects whose lib has no ESNext.Disposable
+copyFileSync('src/symbol-dispose.d.ts', 'dist/types/symbol-dispose.d.ts');
+writeFileSync('dist/types/index.d.ts', `/// <reference path="./symbol-dispose.d.ts" />\n${readFileSync('dist/types/index.d.ts', 'utf8')}`);
+console.log('dist/index.js, dist/browser.js and dist/types built');
+
+/**
+ * tsc writes relative imports as they are in src/ ('./runtime/engine', '..'),
+ * which only bundler resolution accepts; ESM resolution (nodenext, node16,
+ * deno check) needs the file: './runtime/engine.js', '../index.js'.
+ */
+function rewriteDeclarationImports(dir) {
+  const specifier = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}(?:\/[^'"]*)?)\2/g;
+  for (const file of walk(dir).filter((f) => f.endsWith('.d.ts'))) {
+    const text = readFileSync(file, 'utf8');
+    const fixed = text.replace(specifier, (all, lead, quote, spec) => {
+      const target = join(dirname(file), spec);
+      if (existsSync(`${target}.d.ts`)) return `${lead}${quote}${spec}.js${quote}`;
+      if (existsSync(join(target, 'index.d.ts'))) return `${lead}${quote}${spec.replace(/\/$/, '')}/index.js${quote}`;
+      if (spec.endsWith('.js')) return all;
+      throw new Error(`build-js: ${file} imports ${spec}, which has no declaration file`);
+    });
+    if (fixed !== text) writeFileSync(file, fixed);
+  }
+}
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}

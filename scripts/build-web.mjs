@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ensureMnistCache } from './mnist-cache.mjs';
+import { stubNodeBuiltins } from './node-stub.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_OUT = join(root, 'web', 'dist');
@@ -52,18 +53,6 @@ function digitsBinary() {
   return gzipSync(Buffer.concat([head, ...parts]), { level: 9 });
 }
 
-/** esbuild plugin: every node:* import becomes a module that throws when loaded. */
-const stubNodeBuiltins = {
-  name: 'stub-node-builtins',
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'node-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (a) => ({
-      contents: `throw new Error(${JSON.stringify(`${a.path.slice(5)} is a Node module; the page runs in a browser`)});`,
-      loader: 'js',
-    }));
-  },
-};
-
 /** Builds the page into web/dist/; returns { dir, metafile } (esbuild's metafile of the two bundles). */
 export async function buildWeb({ log = () => {}, minify = true } = {}) {
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('build-web: dist/index.js is missing (run npm run build first)');
@@ -80,7 +69,7 @@ export async function buildWeb({ log = () => {}, minify = true } = {}) {
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [stubNodeBuiltins],
+    plugins: [stubNodeBuiltins('the playground')],
     metafile: true,
   });
   for (const f of ['index.html', 'style.css']) copyFileSync(join(root, 'web', f), join(WEB_OUT, f));

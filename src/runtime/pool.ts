@@ -36,7 +36,7 @@ export interface ThreadingStatus {
   threads: number;
   /** Why threads are disabled ('' when enabled). */
   reason: string;
-  /** Workers started and ready to take work (they start on the first parallel call). */
+  /** Workers ready to take work at the current thread count (they start on the first parallel call). */
   workersReady: number;
   /** Kernel tasks run on more than one thread so far. */
   parallelTasks: number;
@@ -113,7 +113,9 @@ function readyMask(): number {
 /** Whether threads are on, how many, and if not, why. */
 export function threadingStatus(): ThreadingStatus {
   const { host, reason } = support();
-  const base = { workersReady: host === 'none' ? 0 : popcount(readyMask()), parallelTasks: tasksRun };
+  // workers beyond the current count (started under a larger one) take no work: not counted
+  const wanted = getNumThreads() - 1;
+  const base = { workersReady: host === 'none' ? 0 : popcount(readyMask() & (wanted >= 31 ? 0x7fffffff : (1 << wanted) - 1)), parallelTasks: tasksRun };
   if (host === 'none') return { enabled: false, threads: 1, reason, ...base };
   if (startError !== '') return { enabled: false, threads: 1, reason: startError, ...base };
   const threads = getNumThreads();

@@ -8,11 +8,16 @@
  * Results of the two differ by rounding (about 1e-6 relative on a GEMM), and
  * fused results may differ between CPU families: code that hashes results
  * across runtimes pins 'simd' with useVariant.
+ *
+ * The four builds (plain and relaxed, each over an own or a shared memory)
+ * are embedded gzip'd (about 16 KB each instead of 90 KB) and inflated with
+ * DecompressionStream (Node 18+, Deno, Bun, every browser with wasm SIMD)
+ * when first compiled, so only the ones this runtime uses are ever inflated.
  */
-import simdBytes from '../../build/simdgrad.wasm';
-import relaxedBytes from '../../build/simdgrad-relaxed.wasm';
-import simdSharedBytes from '../../build/simdgrad-shared.wasm';
-import relaxedSharedBytes from '../../build/simdgrad-relaxed-shared.wasm';
+import simdGz from '../../build/simdgrad.wasm.gz';
+import relaxedGz from '../../build/simdgrad-relaxed.wasm.gz';
+import simdSharedGz from '../../build/simdgrad-shared.wasm.gz';
+import relaxedSharedGz from '../../build/simdgrad-relaxed-shared.wasm.gz';
 
 export type WasmVariant = 'simd' | 'relaxed-simd';
 
@@ -57,16 +62,27 @@ export function checkVariant(name: unknown): asserts name is WasmVariant {
 
 const modules = new Map<string, Promise<WebAssembly.Module>>();
 
+/** The gzip'd bytes of each build, by variant and memory kind. */
+const EMBEDDED: Record<string, Uint8Array> = { simd: simdGz, 'relaxed-simd': relaxedGz, 'simd-shared': simdSharedGz, 'relaxed-simd-shared': relaxedSharedGz };
+
+/** Inflates gzip'd bytes with the platform's DecompressionStream. */
+async function gunzip(bytes: Uint8Array): Promise<ArrayBuffer> {
+  if (typeof DecompressionStream !== 'function') {
+    throw new Error('simdgrad: this runtime has no DecompressionStream (needed to unpack the embedded kernels; Node 18+, Deno, Bun and browsers with WebAssembly SIMD have it)');
+  }
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).arrayBuffer();
+}
+
 /**
- * The compiled module of a variant, compiled once and cached. `shared`: the
- * build that imports a shared memory (for the worker pool); the same code.
+ * The compiled module of a variant, inflated and compiled once and cached.
+ * `shared`: the build that imports a shared memory (for the worker pool); the same code.
  */
 export function variantModule(name: WasmVariant, shared = false): Promise<WebAssembly.Module> {
   const key = `${name}${shared ? '-shared' : ''}`;
   let m = modules.get(key);
   if (m === undefined) {
-    const bytes = shared ? (name === 'simd' ? simdSharedBytes : relaxedSharedBytes) : name === 'simd' ? simdBytes : relaxedBytes;
-    m = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    m = gunzip(EMBEDDED[key]).then((bytes) => WebAssembly.compile(bytes));
     modules.set(key, m);
   }
   return m;

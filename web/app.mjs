@@ -2,6 +2,7 @@
 // the charts from its metrics, and turns the drawing pad into 28x28 inputs
 // for predictions. No engine runs on this thread.
 import { PALETTE, legend, lineChart, probabilityBars, rampColor } from './charts.mjs';
+import { threadReadout } from './threads-text.mjs';
 
 const $ = (id) => document.getElementById(id);
 const controls = $('controls');
@@ -17,26 +18,69 @@ let serial = 0; // number of the latest reset: replies about older networks are 
 
 // ---- configuration -------------------------------------------------------
 
+/** The numeric controls: their names, ranges, and whether they take whole numbers. */
+const NUMBERS = {
+  depth: { name: 'Depth', lo: 1, hi: 24, whole: true },
+  width: { name: 'Width', lo: 2, hi: 512, whole: true },
+  dropoutP: { name: 'Drop rate', lo: 0, hi: 0.9 },
+  lr: { name: 'Learning rate', lo: 1e-6, hi: 10 },
+};
+
+/**
+ * The settings. A number out of range (or fractional where a whole one is
+ * needed) is corrected in its field and the correction listed; an empty or
+ * non-numeric one is refused (its field marked invalid). Returns
+ * { cfg, corrected: [text], refused: [text] }.
+ */
 function readConfig() {
-  const num = (id, lo, hi, fallback) => {
-    const v = Number($(id).value);
-    return Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback;
+  const corrected = [], refused = [];
+  const num = (id) => {
+    const { name, lo, hi, whole } = NUMBERS[id];
+    const input = $(id), raw = input.value.trim(), v = Number(raw);
+    const bad = raw === '' || !Number.isFinite(v);
+    input.setAttribute('aria-invalid', String(bad));
+    if (bad) {
+      refused.push(`${name} needs a number from ${lo} to ${hi}`);
+      return NaN;
+    }
+    const fixed = Math.min(hi, Math.max(lo, whole ? Math.round(v) : v));
+    if (fixed !== v) {
+      corrected.push(`${name} ${raw} is ${v < lo ? 'below the minimum' : v > hi ? 'above the maximum' : 'not a whole number'}: using ${fixed}`);
+      input.value = String(fixed);
+    }
+    return fixed;
   };
-  return {
+  const cfg = {
     arch: $('arch').value,
-    depth: Math.round(num('depth', 1, 24, 3)),
-    width: Math.round(num('width', 2, 512, 128)),
+    depth: num('depth'),
+    width: num('width'),
     activation: $('activation').value,
     dropout: $('dropout').value,
-    dropoutP: num('dropoutP', 0, 0.9, 0.2),
+    dropoutP: num('dropoutP'),
     batchNorm: $('batchNorm').checked,
     residual: $('residual').checked,
     init: $('init').value,
     optimizer: $('optimizer').value,
-    lr: num('lr', 1e-6, 10, 1e-3),
+    lr: num('lr'),
     seed: 1,
   };
+  return { cfg, corrected, refused };
 }
+
+/**
+ * Widths per layer type: switching to convolutions picks a channel count
+ * that trains at interactive speed (8), switching back restores the last
+ * width used with that type.
+ */
+const widthFor = { mlp: 128, cnn: 8 };
+let builtArch = 'mlp';
+$('arch').addEventListener('change', () => {
+  const arch = $('arch').value;
+  if (arch === builtArch) return;
+  const width = Number($('width').value);
+  if (Number.isFinite(width) && $('width').value !== '') widthFor[builtArch] = width;
+  $('width').value = String(widthFor[arch]);
+});
 
 /** Controls that make no sense together are explained (and Dropout2d needs convolutions). */
 function configNote(cfg) {
@@ -47,15 +91,18 @@ function configNote(cfg) {
 }
 
 function reset() {
-  const cfg = readConfig();
+  const { cfg, corrected, refused } = readConfig();
   serial++;
-  $('config-note').textContent = configNote(cfg);
-  if (cfg.dropout === 'dropout2d' && cfg.arch !== 'cnn') {
+  clearPrediction();
+  const refusal = refused.length ? `${refused.join('; ')}.` : cfg.dropout === 'dropout2d' && cfg.arch !== 'cnn' ? 'Dropout2d needs the convolutional network.' : '';
+  $('config-note').textContent = corrected.length ? `Corrected: ${corrected.join('; ')}.` : refusal ? 'Fix the setting to rebuild the network.' : configNote(cfg);
+  if (refusal) {
     worker.postMessage({ type: 'pause' });
-    status('Not built: Dropout2d needs the convolutional network.', true);
+    status(`Not built: ${refusal}`, true);
     startButton.disabled = true;
     return;
   }
+  builtArch = cfg.arch;
   clearHistory();
   for (const id of ['step', 'epoch']) $(id).textContent = '0';
   $('speed').textContent = '–';
@@ -155,11 +202,9 @@ function showRuntime(rt) {
   mem.title = `${rt.memory.liveTensors} live tensors; wasm heap ${(rt.memory.heapBytes / 2 ** 20).toFixed(0)} MB`;
   mem.dataset.liveTensors = String(rt.memory.liveTensors);
   mem.dataset.bytesInUse = String(rt.memory.bytesInUse);
-  const t = rt.threading;
-  const threads = t === null ? 'not available in this build' : t.enabled ? `${t.threads} (${t.workersReady} workers ready)` : `1 (${t.reason})`;
-  const why = t === null || t.enabled ? '' : /SharedArrayBuffer|crossOriginIsolated/.test(t.reason) ? 'page not cross-origin isolated' : t.reason;
-  $('threads').textContent = why ? `1 (${why})` : threads;
-  $('threads').title = threads;
+  const { text, title } = threadReadout(rt.threading);
+  $('threads').textContent = text;
+  $('threads').title = title;
 }
 
 // ---- drawing pad ---------------------------------------------------------
@@ -215,8 +260,17 @@ function clearPad() {
   padCtx.clearRect(0, 0, pad.width, pad.height);
   previewCtx.clearRect(0, 0, 28, 28);
   inked = false;
-  $('prediction').textContent = 'draw something';
+  clearPrediction();
+}
+
+/** Forgets the shown prediction (and any still on its way): the network it came from is gone or the pad is empty. */
+function clearPrediction() {
+  predictId++;
+  const out = $('prediction');
+  out.textContent = inked ? 'waiting for the new network' : 'draw something';
+  delete out.dataset.digit;
   $('chart-probs').replaceChildren();
+  $('chart-probs').removeAttribute('aria-label');
 }
 
 /**
@@ -291,6 +345,7 @@ worker.onmessage = ({ data: m }) => {
     startButton.disabled = resetButton.disabled = false;
     setRunning(false);
     status(`Network built: ${m.layers.length} weight layers, ${m.params.toLocaleString('en')} parameters. Press Start.`);
+    requestPrediction(); // what the new, untrained network makes of the drawing
   } else if (m.type === 'state') {
     setRunning(m.running);
     if (m.running) status('Training…');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { suite } from '../helpers/harness.mjs';
 import { buildWeb } from '../../scripts/build-web.mjs';
 import { serveWeb } from '../../scripts/serve-web.mjs';
+import { threadReadout } from '../../web/threads-text.mjs';
 
 const test = suite('playground');
 const root = new URL('../../', import.meta.url).pathname;
@@ -254,6 +255,79 @@ test('Chromium: every control value builds and trains (keyboard-operated), label
     assert.ok(r.grad >= 2 && r.act >= 1, `${JSON.stringify(r.c)}: per-layer charts drawn`);
   }
   assert.match(results.refusal, /Dropout2d needs the convolutional network/);
+});
+
+test('the thread read-out names the real reason (no SharedArrayBuffer in the engine vs. page not isolated), with grammar', () => {
+  const off = (reason) => threadReadout({ enabled: false, threads: 1, reason, workersReady: 0, parallelTasks: 0 }).text;
+  // WebKitGTK: isolated page, no SharedArrayBuffer at all
+  assert.is(off('no SharedArrayBuffer in this runtime'), '1 (this browser has no SharedArrayBuffer)');
+  assert.is(off('no SharedArrayBuffer: the page is not crossOriginIsolated (serve it with ...)'), '1 (page not cross-origin isolated)');
+  assert.is(off('not crossOriginIsolated (serve the page with ...)'), '1 (page not cross-origin isolated)');
+  assert.is(off('setNumThreads(1)'), '1 (setNumThreads(1))');
+  assert.is(threadReadout({ enabled: true, threads: 2, reason: '', workersReady: 1, parallelTasks: 0 }).text, '2 (1 worker ready)');
+  assert.is(threadReadout({ enabled: true, threads: 4, reason: '', workersReady: 3, parallelTasks: 0 }).text, '4 (3 workers ready)');
+  assert.is(threadReadout(null).text, '1 (not available in this build)');
+});
+
+test('Chromium: out-of-range inputs are corrected or refused visibly; convolutions pick a small width; a rebuild clears the prediction', async () => {
+  if (!chromiumOrSkip()) return;
+  await withPage({ isolation: true, label: 'inputs' }, async (page, problems) => {
+    const built = () => page.waitForFunction(() => /^Network built/.test(document.getElementById('status').textContent), null, { timeout: 20_000 });
+    const read = () => page.evaluate(() => ({
+      note: document.getElementById('config-note').textContent,
+      status: document.getElementById('status').textContent,
+      depth: document.getElementById('depth').value,
+      width: document.getElementById('width').value,
+      lr: document.getElementById('lr').value,
+      invalid: [...document.querySelectorAll('[aria-invalid="true"]')].map((e) => e.id),
+      start: document.getElementById('start').disabled,
+      prediction: document.getElementById('prediction').textContent,
+      bars: document.querySelectorAll('#chart-probs rect').length,
+    }));
+    // a prediction from the first network
+    const box = await (await page.$('#pad')).boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.2 + 0.06 * k));
+    await page.mouse.up();
+    await page.waitForFunction(() => /^\d \(\d+%\)$/.test(document.getElementById('prediction').textContent), null, { timeout: 10_000 });
+    // depth 99 and learning rate -1 are corrected in their fields, and the note says so
+    // (both typed before one change event, so one note must list both)
+    await page.evaluate(() => {
+      document.getElementById('depth').value = '99';
+      document.getElementById('lr').value = '-1';
+      document.getElementById('lr').dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    let r = await read();
+    assert.is(r.depth, '24');
+    assert.is(r.lr, '0.000001');
+    assert.match(r.note, /Depth 99 is above the maximum: using 24/);
+    assert.match(r.note, /Learning rate -1 is below the minimum: using 0\.000001/);
+    // the old network's prediction is gone at once
+    assert.is(r.bars, 0, 'probability bars cleared on rebuild');
+    assert.not.match(r.prediction, /^\d \(/, `prediction cleared, got ${r.prediction}`);
+    await built();
+    // an empty width is refused: marked, explained, nothing built
+    await page.fill('#depth', '3');
+    await page.fill('#width', '');
+    await page.$eval('#width', (e) => e.dispatchEvent(new Event('change', { bubbles: true })));
+    r = await read();
+    assert.equal(r.invalid, ['width']);
+    assert.match(r.status, /^Not built: Width needs a number from 2 to 512/);
+    assert.is(r.start, true, 'Start is disabled while a setting is refused');
+    await page.fill('#width', '128');
+    await page.$eval('#width', (e) => e.dispatchEvent(new Event('change', { bubbles: true })));
+    await built();
+    assert.equal((await read()).invalid, []);
+    // switching to convolutions picks 8 channels, back to fully connected restores 128
+    await page.selectOption('#arch', 'cnn');
+    assert.is((await read()).width, '8');
+    await built();
+    await page.selectOption('#arch', 'mlp');
+    assert.is((await read()).width, '128');
+    await built();
+    assert.equal(problems, [], 'no console errors, page errors or failed requests');
+  });
 });
 
 test.run();

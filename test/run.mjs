@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { BROWSERS } from './engines/browsers.mjs';
+import { BROWSERS, installed } from './engines/browsers.mjs';
 import { servePage } from './engines/server.mjs';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -74,6 +74,7 @@ async function bundleSuites() {
 async function runBrowser(name) {
   const b = BROWSERS[name];
   if (!b.exe) return missing(name, `not installed (${b.missing})`);
+  if (!(await installed(b.driver))) return missing(name, `its driver, the npm package ${b.driver}, is not installed (run npm ci)`);
   console.log(`\n=== ${name}: ${b.exe}`);
   const started = Date.now();
   let text = '';

@@ -16,12 +16,14 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 
 /**
  * Each browser: `exe` (path or undefined when missing), `missing` (how to get
- * it), `version()` and `open(url)` resolving to an async close().
+ * it), `driver` (the npm package that drives it), `open(url)` resolving to an
+ * async close(), and after open, `versionText`.
  */
 export const BROWSERS = {
   chromium: {
     exe: firstExisting('/usr/bin/chromium', '/usr/bin/chromium-browser'),
     missing: 'apt-get install chromium',
+    driver: 'playwright-core',
     async open(url) {
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({ executablePath: this.exe, headless: true, args: CHROMIUM_ARGS });
@@ -34,6 +36,7 @@ export const BROWSERS = {
   firefox: {
     exe: firstExisting('/usr/bin/firefox-esr', '/usr/bin/firefox'),
     missing: 'apt-get install firefox-esr',
+    driver: 'puppeteer-core',
     async open(url) {
       const { default: puppeteer } = await import('puppeteer-core');
       const profile = mkdtempSync(join(tmpdir(), 'simdgrad-firefox-'));
@@ -51,6 +54,7 @@ export const BROWSERS = {
     exe: firstExisting('/usr/bin/WebKitWebDriver'),
     minibrowser: firstExisting('/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0/MiniBrowser', '/usr/libexec/webkit2gtk-4.1/MiniBrowser'),
     missing: 'apt-get install webkit2gtk-driver xvfb',
+    driver: 'selenium-webdriver',
     async open(url) {
       if (!this.minibrowser) throw new Error('webkit: WebKitWebDriver is installed but MiniBrowser is not (apt-get install webkit2gtk-driver)');
       const port = await freePort();
@@ -100,4 +104,14 @@ async function waitForDriver(port) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`webkit: WebKitWebDriver did not answer on port ${port} within 10 s`);
+}
+
+/** Whether an npm package can be imported from here (drivers are dev dependencies: missing until npm ci). */
+export async function installed(pkg) {
+  try {
+    await import(pkg);
+    return true;
+  } catch {
+    return false;
+  }
 }

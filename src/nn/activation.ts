@@ -96,13 +96,16 @@ export class LeakyReLU extends Module {
   }
 }
 
+const PRELU_FN_ARGS = { input: param(tensor, required), weight: param(tensor, required) };
+
 /**
  * PReLU's function (F.prelu): max(0, x) + a min(0, x) = relu(x) - a relu(-x),
  * with `weight` a of shape [1] (one slope) or [C] (one per channel of dim 1 of x).
  * Gradients reach x and a.
  */
-export function prelu(x: Tensor, weight: Tensor): Tensor {
-  parseArgs('prelu', [x, weight], { input: param(tensor, required), weight: param(tensor, required) });
+export function prelu(input: Tensor, weight: Tensor): Tensor;
+export function prelu(...args: unknown[]): Tensor {
+  const { input: x, weight } = parseArgs('prelu', args, PRELU_FN_ARGS);
   if (weight.ndim !== 1) throw new RangeError(`prelu: weight must be 1-D, got ${fmtShape(weight.shape)}`);
   const c = weight.shape[0];
   let a = weight;
@@ -163,8 +166,9 @@ export class PReLU extends Module {
  * CReLU's function: cat(relu(x), relu(-x)) along `dim` (default 1), which
  * doubles that dim (Shang et al. 2016).
  */
-export function crelu(x: Tensor, dim = 1): Tensor {
-  parseArgs('crelu', [x, dim], { input: param(tensor, required), dim: param(integer(), 1) });
+export function crelu(input: Tensor, dim?: number): Tensor;
+export function crelu(...args: unknown[]): Tensor {
+  const { input: x, dim } = parseArgs('crelu', args, { input: param(tensor, required), dim: param(integer(), 1) });
   const nx = neg(x);
   const a = relu(x), b = relu(nx);
   const out = cat([a, b], dim);

@@ -88,11 +88,12 @@ export function layerProbe(sg, model, batch, at = ['ReLU', 'Tanh', 'Sigmoid', 'C
   });
 }
 
+/** Runs the model with a forward hook on each top-level child; onLayer(child, output) may return a replacement output. */
 function probeNet(model, x, onLayer) {
-  let h = x;
-  for (const m of model.children()) {
-    h = m.call(h);
-    h = onLayer(m, h) ?? h;
+  const handles = [...model.children()].map((m) => m.registerForwardHook((child, _, out) => onLayer(child, out)));
+  try {
+    return model.call(x);
+  } finally {
+    for (const h of handles) h.remove();
   }
-  return h;
 }

@@ -141,6 +141,7 @@ const PRELU_ARGS = {
  * new nn.PReLU(4, 0.1) // or new nn.PReLU({ numParameters: 4, init: 0.1 })
  */
 export class PReLU extends Module {
+  /** The slopes a: [numParameters]. */
   readonly weight: Tensor;
   readonly numParameters: number;
 
@@ -215,6 +216,7 @@ const MAXOUT_ARGS = {
  * @example new nn.Maxout(784, 240, 5)
  */
 export class Maxout extends Module {
+  /** The affine maps: Linear(inFeatures, outFeatures * pieces). */
   readonly linear: Linear;
   readonly inFeatures: number;
   readonly outFeatures: number;

@@ -39,10 +39,15 @@ abstract class BatchNormBase extends Module {
   readonly momentum: number | null;
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
+  /** [C] ones (learned), or null without affine. */
   readonly weight: Tensor | null;
+  /** [C] zeros (learned), or null without affine. */
   readonly bias: Tensor | null;
+  /** [C] buffer starting at 0, or null without trackRunningStats. */
   readonly runningMean: Tensor | null;
+  /** [C] buffer starting at 1 (unbiased variances), or null without trackRunningStats. */
   readonly runningVar: Tensor | null;
+  /** A 0-d buffer counting training batches, or null without trackRunningStats. */
   readonly numBatchesTracked: Tensor | null;
 
   constructor(args: readonly unknown[]) {

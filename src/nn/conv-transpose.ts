@@ -52,8 +52,11 @@ const CONV_TRANSPOSE2D_ARGS = {
  * new nn.ConvTranspose2d(64, 32, 4, { stride: 2, padding: 1, bias: false });   // doubles H and W
  */
 export class ConvTranspose2d extends Module {
+  /** [inChannels, outChannels / groups, kh, kw]. */
   readonly weight: Tensor;
+  /** [outChannels], or null with bias false. */
   readonly bias: Tensor | null;
+  /** [kh, kw]; stride, padding, outputPadding and dilation are expanded to pairs too. */
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];

@@ -46,14 +46,16 @@ const CONV2D_ARGS = {
  * new nn.Conv2d(64, 64, 3, 1, 1, 1, 1, false);          // no bias
  */
 export class Conv2d extends Module {
+  /** [outChannels, inChannels / groups, kh, kw]. */
   readonly weight: Tensor;
+  /** [outChannels], or null with bias false. */
   readonly bias: Tensor | null;
+  /** [kh, kw]; stride, padding and dilation are expanded to pairs too. */
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly groups: number;
-
   readonly inChannels: number;
   readonly outChannels: number;
 

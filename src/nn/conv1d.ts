@@ -44,7 +44,9 @@ const CONV1D_ARGS = {
  * new nn.Conv1d(16, 32, 5, { padding: 2, bias: false });
  */
 export class Conv1d extends Module {
+  /** [outChannels, inChannels / groups, kernelSize]. */
   readonly weight: Tensor;
+  /** [outChannels], or null with bias false. */
   readonly bias: Tensor | null;
   readonly inChannels: number;
   readonly outChannels: number;

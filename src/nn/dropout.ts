@@ -94,6 +94,7 @@ export interface DropoutOptions {
 
 /** Shared by the dropout modules (like PyTorch's _DropoutNd): the probability and its repr. */
 abstract class DropoutBase extends Module {
+  /** Drop probability in training. */
   readonly p: number;
 
   constructor(args: readonly unknown[]) {
@@ -166,8 +167,11 @@ const DROP_CONNECT_ARGS = {
  * @example new nn.DropConnect(784, 256, 0.5)   // or (784, 256, { p: 0.5, bias: false })
  */
 export class DropConnect extends Module {
+  /** [outFeatures, inFeatures]. */
   readonly weight: Tensor;
+  /** [outFeatures], or null with bias false. */
   readonly bias: Tensor | null;
+  /** Probability of dropping each weight in training. */
   readonly p: number;
   readonly inFeatures: number;
   readonly outFeatures: number;

@@ -46,6 +46,7 @@ const EMBEDDING_ARGS = {
  * new nn.Embedding(10, 3, { paddingIdx: -1 });
  */
 export class Embedding extends Module {
+  /** The table: [numEmbeddings, embeddingDim]. */
   readonly weight: Tensor;
   readonly numEmbeddings: number;
   readonly embeddingDim: number;

@@ -46,7 +46,9 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;
+  /** normalizedShape ones (learned), or null without elementwiseAffine. */
   readonly weight: Tensor | null;
+  /** normalizedShape zeros (learned), or null without elementwiseAffine or bias. */
   readonly bias: Tensor | null;
 
   constructor(normalizedShape: number | readonly number[], eps?: number, elementwiseAffine?: boolean, bias?: boolean);
@@ -101,7 +103,9 @@ export class GroupNorm extends Module {
   readonly numChannels: number;
   readonly eps: number;
   readonly affine: boolean;
+  /** [numChannels] ones (learned), or null without affine. */
   readonly weight: Tensor | null;
+  /** [numChannels] zeros (learned), or null without affine. */
   readonly bias: Tensor | null;
 
   constructor(numGroups: number, numChannels: number, eps?: number, affine?: boolean);

@@ -43,7 +43,9 @@ const LINEAR_ARGS = {
  * new nn.Linear(4, 3, { bias: false });
  */
 export class Linear extends Module {
+  /** [outFeatures, inFeatures]. */
   readonly weight: Tensor;
+  /** [outFeatures], or null with bias false. */
   readonly bias: Tensor | null;
   readonly inFeatures: number;
   readonly outFeatures: number;

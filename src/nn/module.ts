@@ -1,39 +1,4 @@
-/**
- * Module: the base of every layer, as torch.nn.Module.
- *
- * Registration. A module's parameters, buffers and child modules are found
- * two ways, both seen by parameters(), namedParameters(), train()/eval(),
- * stateDict(), loadStateDict(), toString() and dispose():
- * - explicitly, with registerParameter / registerBuffer / registerModule
- *   (the library's own layers do this; the module takes ownership of the tensors);
- * - like PyTorch's attribute assignment: an own field holding a Module, an
- *   array of Modules (children `name.0`, `name.1`, ... as a ModuleList would
- *   name them) or a parameter tensor (a leaf with requiresGrad) is registered
- *   under the field's name. Fields are read when a traversal runs (no Proxy),
- *   in declaration order, after the explicit registrations; a field whose
- *   name or value is already registered explicitly is not counted twice.
- *   A plain tensor without requiresGrad is not registered (use registerBuffer),
- *   as in PyTorch. A parameter found in a field stays the caller's handle:
- *   a tensor made inside a scope() dies with it (registerParameter adopts it instead).
- *
- * Names join with dots into state-dict keys such as `layer1.0.bn1.runningMean`
- * (toTorchKey gives PyTorch's `layer1.0.bn1.running_mean`). A module or a
- * parameter reachable twice is visited once (PyTorch's remove_duplicate).
- *
- * Ownership: a module owns its registered parameters and buffers. They live
- * outside any scope() (a model built inside a scope survives it) and are freed
- * by dispose(), or by the garbage-collection safety net when the module is dropped.
- *
- * @example
- * class Net extends nn.Module {
- *   constructor() {
- *     super();
- *     this.features = new nn.Sequential(new nn.Conv2d(1, 8, 3, 1, 1), new nn.BatchNorm2d(8), new nn.ReLU());
- *     this.heads = [new nn.Linear(8, 10), new nn.Linear(8, 2)];   // children heads.0, heads.1
- *   }
- *   forward(x) { ... }
- * }
- */
+/** The Module base class, Sequential and ModuleList (torch.nn.Module's registration, traversal, state dicts, hooks). */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { noGrad } from '../autograd/graph';
@@ -74,6 +39,42 @@ const stateDictArg: Check<StateDict> = takesObject((v, at) => {
 });
 const LOAD_STATE_DICT_ARGS = { stateDict: param(stateDictArg, required), strict: param(boolean, true) };
 
+/**
+ * Module: the base of every layer, as torch.nn.Module.
+ *
+ * Registration. A module's parameters, buffers and child modules are found
+ * two ways, both seen by parameters(), namedParameters(), train()/eval(),
+ * stateDict(), loadStateDict(), toString() and dispose():
+ * - explicitly, with registerParameter / registerBuffer / registerModule
+ *   (the library's own layers do this; the module takes ownership of the tensors);
+ * - like PyTorch's attribute assignment: an own field holding a Module, an
+ *   array of Modules (children `name.0`, `name.1`, ... as a ModuleList would
+ *   name them) or a parameter tensor (a leaf with requiresGrad) is registered
+ *   under the field's name. Fields are read when a traversal runs (no Proxy),
+ *   in declaration order, after the explicit registrations; a field whose
+ *   name or value is already registered explicitly is not counted twice.
+ *   A plain tensor without requiresGrad is not registered (use registerBuffer),
+ *   as in PyTorch. A parameter found in a field stays the caller's handle:
+ *   a tensor made inside a scope() dies with it (registerParameter adopts it instead).
+ *
+ * Names join with dots into state-dict keys such as `layer1.0.bn1.runningMean`
+ * (toTorchKey gives PyTorch's `layer1.0.bn1.running_mean`). A module or a
+ * parameter reachable twice is visited once (PyTorch's remove_duplicate).
+ *
+ * Ownership: a module owns its registered parameters and buffers. They live
+ * outside any scope() (a model built inside a scope survives it) and are freed
+ * by dispose(), or by the garbage-collection safety net when the module is dropped.
+ *
+ * @example
+ * class Net extends nn.Module {
+ *   constructor() {
+ *     super();
+ *     this.features = new nn.Sequential(new nn.Conv2d(1, 8, 3, 1, 1), new nn.BatchNorm2d(8), new nn.ReLU());
+ *     this.heads = [new nn.Linear(8, 10), new nn.Linear(8, 2)];   // children heads.0, heads.1
+ *   }
+ *   forward(x) { ... }
+ * }
+ */
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses batch statistics); set with train()/eval(). */
   training = true;
@@ -179,6 +180,7 @@ export abstract class Module {
     yield* this.fieldEntries().children;
   }
 
+  /** Direct children (see namedChildren). */
   *children(): IterableIterator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -191,6 +193,7 @@ export abstract class Module {
     for (const [n, m] of this.namedChildren()) yield* m.namedModules(prefix === '' ? n : `${prefix}.${n}`, memo);
   }
 
+  /** This module and every descendant, each once (see namedModules). */
   *modules(): IterableIterator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
@@ -207,16 +210,22 @@ export abstract class Module {
     }
   }
 
+  /**
+   * Every parameter, each once: what an optimizer takes.
+   * @example const opt = new optim.SGD(model.parameters(), 0.1, 0.9);
+   */
   *parameters(): IterableIterator<Tensor> {
     for (const [, p] of this.namedParameters()) yield p;
   }
 
+  /** Every buffer (running statistics) of this module and its descendants under its dotted name. */
   *namedBuffers(): IterableIterator<[string, Tensor]> {
     for (const [prefix, m] of this.namedModules()) {
       for (const [n, b] of m.bufs) if (b !== null) yield [prefix === '' ? n : `${prefix}.${n}`, b];
     }
   }
 
+  /** Every buffer (see namedBuffers). */
   *buffers(): IterableIterator<Tensor> {
     for (const [, b] of this.namedBuffers()) yield b;
   }
@@ -306,6 +315,7 @@ export abstract class Module {
     }
   }
 
+  /** `using model = ...` disposes it at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -358,6 +368,7 @@ abstract class ModuleSequence extends Module {
     return this;
   }
 
+  /** The number of modules. */
   get length(): number {
     return this.list.length;
   }
@@ -374,7 +385,12 @@ abstract class ModuleSequence extends Module {
   }
 }
 
-/** Modules applied in order; indexable with at(i), iterable, with a length. */
+/**
+ * Modules applied in order: forward(x) = m_n(...m_2(m_1(x))), through each
+ * module's call() (so forward hooks run); indexable with at(i), iterable,
+ * with a length; children named '0', '1', ...
+ * @example const mlp = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(128, 10));
+ */
 export class Sequential extends ModuleSequence {
   constructor(...modules: Module[]) {
     super();
@@ -393,7 +409,11 @@ export class Sequential extends ModuleSequence {
   }
 }
 
-/** A list of modules registered as children (no forward of its own). */
+/**
+ * A list of modules registered as children named '0', '1', ... (no forward
+ * of its own). A plain array of modules in a field is registered the same way.
+ * @example this.blocks = new nn.ModuleList([new nn.BasicBlock(16, 16), new nn.BasicBlock(16, 32, 2)]);
+ */
 export class ModuleList extends ModuleSequence {
   constructor(modules: Iterable<Module> = []) {
     super();

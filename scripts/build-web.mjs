@@ -14,6 +14,7 @@
 // a stub that throws when loaded, so the bundle holds no Node import; the
 // library then treats the runtime as a browser.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +75,11 @@ export async function buildWeb({ log = () => {}, minify = true } = {}) {
   });
   for (const f of ['index.html', 'style.css']) copyFileSync(join(root, 'web', f), join(WEB_OUT, f));
   writeFileSync(join(WEB_OUT, 'digits.bin.gz'), digitsBinary());
-  log(`web playground built in ${WEB_OUT}`);
+  // the engine benchmark page (bench.html), with the plain-SIMD reference hashes computed in Node
+  await build({ entryPoints: { bench: join(root, 'web', 'bench.mjs') }, outdir: WEB_OUT, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify, legalComments: 'none', logLevel: 'warning', plugins: [stubNodeBuiltins('the benchmark page')] });
+  copyFileSync(join(root, 'web', 'bench.html'), join(WEB_OUT, 'bench.html'));
+  writeFileSync(join(WEB_OUT, 'bench-expected.json'), execFileSync(process.execPath, [join(root, 'bench', 'engines', 'expected.mjs')], { encoding: 'utf8' }));
+  log(`web playground and benchmark page built in ${WEB_OUT}`);
   return { dir: WEB_OUT, metafile };
 }
 

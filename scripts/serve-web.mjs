@@ -17,6 +17,7 @@ const TYPES = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json',
+  '.json': 'application/json',
   '.gz': 'application/octet-stream',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',

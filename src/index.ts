@@ -47,3 +47,4 @@ export { sin, cos, square, rsqrt, reciprocal, floor, ceil, round, trunc, clampMi
 export { prod, cumsum, cumprod, any, all } from './ops/scan';
 export { pad, split, chunk, unbind, flip, roll, repeat, tile, repeatInterleave, expandAs, unflatten, triu, tril, diag, type PadMode, type PadOptions } from './ops/shaping';
 export { maskedFill, scatter, scatterAdd, oneHot, sort, argsort, topk, nonzero, type ValuesIndices } from './ops/indexing';
+export { exportOnnx, saveOnnx, type ExportOnnxOptions } from './io/onnx';

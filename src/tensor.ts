@@ -11,6 +11,7 @@ import { Storage } from './storage';
 import { contiguousStrides, fmtShape, numel, type Shape } from './shape';
 import { Node, releaseNode, runBackward, type BackwardOptions } from './autograd/graph';
 import { track } from './autograd/scope';
+import { traced } from './autograd/trace';
 import { formatTensor } from './format';
 import * as binary from './ops/binary';
 import * as unary from './ops/unary';
@@ -207,7 +208,7 @@ export class Tensor {
 
   /** The same data without gradient history. */
   detach(): Tensor {
-    return this.alias();
+    return traced(this.alias(), 'identity', [this]);
   }
 
   /** Sets requiresGrad on a leaf; returns this (PyTorch's requires_grad_). */

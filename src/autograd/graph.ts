@@ -68,6 +68,17 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Runs fn with graph recording on, even inside noGrad (like torch.enable_grad()). */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
 /** Whether an op over these inputs must record a node. */
 export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
   if (!gradEnabled) return false;

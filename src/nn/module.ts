@@ -3,6 +3,7 @@ import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { noGrad } from '../autograd/graph';
 import { untracked } from '../autograd/scope';
+import { tracer } from '../autograd/trace';
 import { clone } from '../ops/create';
 import { copy_ } from '../ops/inplace';
 import { boolean, describe, func, param, parseArgs, required, string, takesObject, type Check } from '../validate';
@@ -89,7 +90,8 @@ export abstract class Module {
 
   /** forward(...inputs), then every forward hook in registration order (PyTorch's module call). */
   call(...inputs: Tensor[]): Tensor {
-    let out = this.forward(...inputs);
+    // while exportOnnx traces, the call goes through its tracer
+    let out = tracer === null ? this.forward(...inputs) : tracer.module(this, inputs);
     if (this.hooks.size === 0) return out;
     for (const hook of [...this.hooks.values()]) {
       const replaced = hook(this, inputs, out);

@@ -17,6 +17,7 @@ import { kernels } from '../runtime/engine';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize } from './create';
 
 export interface BatchNormOptions {
@@ -120,5 +121,5 @@ export function batchNorm(
   if (xo) xc.dispose();
   if (wo) wc!.dispose();
   if (bo) bc!.dispose();
-  return out;
+  return traced(out, 'batchNorm', [x, runningMean, runningVar, weight, bias], { training, eps });
 }

@@ -13,6 +13,7 @@ import { kernels } from '../runtime/engine';
 import type { Kernels } from '../runtime/kernels.generated';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { forBlocks } from './launch';
 import { forElements } from '../runtime/parallel';
 
@@ -78,7 +79,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   return withTensors('add', a, b, (x, y) => {
     const out = launchBinary('add', 'add_f32', x, y);
     if (needsGrad(x, y)) record(out, 'AddBackward', [x, y], [], (g) => [g, g]);
-    return out;
+    return traced(out, 'add', [x, y]);
   });
 }
 
@@ -86,7 +87,7 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
   return withTensors('sub', a, b, (x, y) => {
     const out = launchBinary('sub', 'sub_f32', x, y);
     if (needsGrad(x, y)) record(out, 'SubBackward', [x, y], [], (g) => [g, y.requiresGrad ? neg(g) : null]);
-    return out;
+    return traced(out, 'sub', [x, y]);
   });
 }
 
@@ -97,7 +98,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
       const sx = saveIf(x, y.requiresGrad), sy = saveIf(y, x.requiresGrad);
       record(out, 'MulBackward', [x, y], [sx, sy].filter((t) => t !== null), (g) => [sy && mul(g, sy), sx && mul(g, sx)]);
     }
-    return out;
+    return traced(out, 'mul', [x, y]);
   });
 }
 
@@ -114,7 +115,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
         return [x.requiresGrad ? ga : null, gb];
       });
     }
-    return out;
+    return traced(out, 'div', [x, y]);
   });
 }
 
@@ -140,7 +141,7 @@ function extremum(name: 'maximum' | 'minimum', a: TensorLike, b: TensorLike): Te
         y.requiresGrad ? mul(g, winMask(lose, sx, sy)) : null,
       ]);
     }
-    return out;
+    return traced(out, name, [x, y]);
   });
 }
 
@@ -148,7 +149,7 @@ export const maximum = (a: TensorLike, b: TensorLike): Tensor => extremum('maxim
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => extremum('minimum', a, b);
 
 const compare = (name: string, kernel: BinaryKernel) => (a: TensorLike, b: TensorLike): Tensor =>
-  withTensors(name, a, b, (x, y) => launchBinary(name, kernel, x, y));
+  withTensors(name, a, b, (x, y) => traced(launchBinary(name, kernel, x, y), name, [x, y]));
 
 export const gt = compare('gt', 'gt_f32');
 export const lt = compare('lt', 'lt_f32');

@@ -14,6 +14,7 @@
  * (output padding >= stride): the extra rows and columns have no source.
  */
 import { Tensor } from '../tensor';
+import { traced } from '../autograd/trace';
 import { fmtShape } from '../shape';
 import { checkConvOperands, convLike, forward, inputGrad, makeGeometry, pairOf, weightGrad, type Geometry, type Pair } from './conv';
 
@@ -65,7 +66,7 @@ function transposedGeometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Con
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
   // the passes of conv2d with input and output swapped
-  return convLike(op, x, weight, bias, () => {
+  const out = convLike(op, x, weight, bias, () => {
     const g = transposedGeometry(x, weight, bias, opts);
     return {
       forward: (xc, wc, bc) => inputGrad(g, wc, xc, bc),
@@ -73,4 +74,5 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
       weightGrad: (xs, gc) => weightGrad(g, gc, xs),
     };
   }, (xb) => convTranspose2d(xb, weight, bias, opts));
+  return x.ndim === 4 ? traced(out, op, [x, weight, bias], opts) : out;
 }

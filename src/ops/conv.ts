@@ -17,6 +17,7 @@ import { parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { reshape, unsqueeze } from './views';
 import { channelSum } from './batchnorm';
@@ -334,7 +335,7 @@ export function convLike(op: string, x: Tensor, weight: Tensor, bias: Tensor | n
  * optional bias (O); stride, padding, dilation a number or [h, w].
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  return convLike('conv2d', x, weight, bias, () => {
+  const out = convLike('conv2d', x, weight, bias, () => {
     const g = geometry(x, weight, bias, opts);
     return {
       forward: (xc, wc, bc) => forward(g, xc, wc, bc),
@@ -342,4 +343,6 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       weightGrad: (xs, gc) => weightGrad(g, xs, gc),
     };
   }, (xb) => conv2d(xb, weight, bias, opts));
+  // an unbatched input ran as a batch of one, traced as such
+  return x.ndim === 4 ? traced(out, 'conv2d', [x, weight, bias], opts) : out;
 }

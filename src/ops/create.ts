@@ -3,6 +3,7 @@ import { Tensor } from '../tensor';
 import { heapF32, kernels } from '../runtime/engine';
 import { checkShape, contiguousStrides, fmtShape, numel, type Shape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { forBlocks } from './launch';
 
 export interface CreateOptions {
@@ -129,7 +130,7 @@ export function clone(x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   copyInto(out, x);
   if (needsGrad(x)) record(out, 'CloneBackward', [x], [], (g) => [g]);
-  return out;
+  return traced(out, 'identity', [x]);
 }
 
 /** The tensor itself if contiguous (a new handle on it), else a contiguous copy. */
@@ -138,7 +139,7 @@ export function contiguous(x: Tensor): Tensor {
   if (!x.isContiguous()) return clone(x);
   const out = x.viewOf(x.shape, contiguousStrides(x.shape), x.offset);
   if (needsGrad(x)) record(out, 'ContiguousBackward', [x], [], (g) => [g]);
-  return out;
+  return traced(out, 'identity', [x]);
 }
 
 /**

@@ -12,6 +12,7 @@
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { needsGrad } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { indexSelect } from './gather';
 import { ne } from './binary';
 import { reshape } from './views';
@@ -68,5 +69,5 @@ export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOption
   flat.dispose();
   const out = reshape(picked, [...indices.shape, dim]);
   picked.dispose();
-  return out;
+  return traced(out, 'embedding', [indices, weight]);
 }

@@ -9,6 +9,7 @@ import { Tensor } from '../tensor';
 import { heapF32, kernels } from '../runtime/engine';
 import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize, tensor, zeros } from './create';
 
 /**
@@ -63,6 +64,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
       return [dx];
     });
   }
+  traced(out, 'indexSelect', [x, idx], { dim: d });
   if (owned) idx.dispose();
   return out;
 }
@@ -97,6 +99,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       return [dx];
     });
   }
+  traced(out, 'gather', [x, idx], { dim: d });
   if (owned) idx.dispose();
   return out;
 }

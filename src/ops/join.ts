@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor';
 import { fmtShape, normDim } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { copyInto } from './create';
 import { narrow, unsqueeze } from './views';
 
@@ -43,7 +44,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       });
     });
   }
-  return out;
+  return traced(out, 'cat', tensors, { dim: d });
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {

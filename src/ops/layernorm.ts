@@ -20,6 +20,7 @@ import { Tensor } from '../tensor';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize } from './create';
 
 function checkAffine(op: string, x: Tensor, name: string, t: Tensor | null, shape: readonly number[]): void {
@@ -107,7 +108,7 @@ export function layerNorm(
   checkAffine(op, x, 'bias', bias, ns);
   checkEps(op, eps);
   const L = ns.reduce((a, b) => a * b, 1);
-  return rowNorm('NativeLayerNormBackward', x, 1, L, 1, weight, bias, eps);
+  return traced(rowNorm('NativeLayerNormBackward', x, 1, L, 1, weight, bias, eps), 'layerNorm', [x, weight, bias], { axes: ns.length, eps });
 }
 
 /**
@@ -128,5 +129,5 @@ export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = 
   checkAffine(op, x, 'bias', bias, [C]);
   checkEps(op, eps);
   const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
-  return rowNorm('NativeGroupNormBackward', x, numGroups, C / numGroups, S, weight, bias, eps);
+  return traced(rowNorm('NativeGroupNormBackward', x, numGroups, C / numGroups, S, weight, bias, eps), 'groupNorm', [x, weight, bias], { numGroups, eps });
 }

@@ -20,6 +20,7 @@ import { parallelFor } from '../runtime/parallel';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, numel } from '../shape';
 import { forBlocks } from './launch';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { reshape, transpose, unsqueeze } from './views';
 import { sumTo } from './reduce';
 import { add } from './binary';
@@ -167,7 +168,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       sa ? (bShape.length === 2 ? rightGradShared(sa, g, bShape) : bmmRaw(transpose(sa, -1, -2), g)) : null,
     ]);
   }
-  return out;
+  return traced(out, 'matmul', [a, b]);
 }
 
 /**
@@ -225,7 +226,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor
       return bias ? res : res.slice(0, 2);
     });
   }
-  return out;
+  return traced(out, 'linear', [x, w, bias]);
 }
 
 /** out = input broadcast to out's shape (no autograd). */
@@ -265,5 +266,5 @@ export function addmm(input: Tensor, a: Tensor, b: Tensor): Tensor {
       sa ? bmmRaw(transpose(sa, 0, 1), g) : null,
     ]);
   }
-  return out;
+  return traced(out, 'addmm', [input, a, b]);
 }

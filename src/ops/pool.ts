@@ -29,6 +29,7 @@ import type { Kernels } from '../runtime/kernels.generated';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { pairOf, type Pair } from './conv';
 
@@ -152,7 +153,7 @@ export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
     });
   }
   idx.dispose();
-  return out;
+  return traced(out, 'maxPool2d', [x], g);
 }
 
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
@@ -176,7 +177,7 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
       return [dx];
     });
   }
-  return out;
+  return traced(out, 'avgPool2d', [x], g);
 }
 
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
@@ -198,5 +199,5 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
       return [dx];
     });
   }
-  return out;
+  return traced(out, 'adaptiveAvgPool2d', [x], g);
 }

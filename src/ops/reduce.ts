@@ -10,6 +10,7 @@ import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { fmtShape, normDim, numel, type Shape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { launchBinary, mul, sub, div } from './binary';
 import { abs, pow, sqrt } from './unary';
@@ -100,7 +101,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
     const inShape = x.shape;
     record(out, 'SumBackward', [x], [], (g) => [spread(g, inShape, dims)]);
   }
-  return out;
+  return traced(out, 'sum', [x], { dims, keepdim });
 }
 
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
@@ -124,7 +125,7 @@ function extreme(kind: 'max' | 'min', x: Tensor, dim: number | number[] | undefi
       return [mul(hit, div(spread(g, inShape, dims), expand(count, [...inShape])))];
     });
   }
-  return out;
+  return traced(out, kind, [x], { dims, keepdim });
 }
 
 /** Largest value over dims (all by default); the gradient goes to the maxima, split among ties. */
@@ -146,7 +147,7 @@ function argExtreme(op: string, sign: number, x: Tensor, dim: number | undefined
     kernels().argmax_axis_f32(numel(x.shape.slice(0, d)), r, numel(x.shape.slice(d + 1)), t.ptr, out.ptr, sign);
   }
   if (owned) t.dispose();
-  return out;
+  return traced(out, op, [x], { dim: dim === undefined || x.ndim === 0 ? null : normDim(op, dim, x.ndim), keepdim });
 }
 
 /** Index of the first maximum along dim (over the flattened tensor by default), as float32. */

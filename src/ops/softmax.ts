@@ -9,6 +9,7 @@ import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { normDim } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { transpose } from './views';
 
@@ -53,7 +54,7 @@ function softmaxOp(name: string, log: boolean, x: Tensor, dim: number): Tensor {
       return [d === last ? dx : transpose(dx, d, last)];
     });
   }
-  return out;
+  return traced(out, name, [x], { dim: d });
 }
 
 export const softmax = (x: Tensor, dim: number): Tensor => softmaxOp('softmax', false, x, dim);

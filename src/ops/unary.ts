@@ -9,6 +9,7 @@ import { Tensor } from '../tensor';
 import type { Kernels } from '../runtime/kernels.generated';
 import { forElements } from '../runtime/parallel';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { materialize, full } from './create';
 import { launchBinary, mul, div } from './binary';
 
@@ -34,7 +35,7 @@ const simple = (name: UnaryName) => (x: Tensor): Tensor => launchUnary(name, x, 
 export function neg(x: Tensor): Tensor {
   const out = simple('neg')(x);
   if (needsGrad(x)) record(out, 'NegBackward', [x], [], (g) => [neg(g)]);
-  return out;
+  return traced(out, 'neg', [x]);
 }
 
 export function exp(x: Tensor): Tensor {
@@ -43,7 +44,7 @@ export function exp(x: Tensor): Tensor {
     const y = out.keep();
     record(out, 'ExpBackward', [x], [y], (g) => [mul(g, y)]);
   }
-  return out;
+  return traced(out, 'exp', [x]);
 }
 
 export function log(x: Tensor): Tensor {
@@ -52,7 +53,7 @@ export function log(x: Tensor): Tensor {
     const sx = x.keep();
     record(out, 'LogBackward', [x], [sx], (g) => [div(g, sx)]);
   }
-  return out;
+  return traced(out, 'log', [x]);
 }
 
 export function sqrt(x: Tensor): Tensor {
@@ -61,7 +62,7 @@ export function sqrt(x: Tensor): Tensor {
     const y = out.keep();
     record(out, 'SqrtBackward', [x], [y], (g) => [div(g, mul(y, 2))]);
   }
-  return out;
+  return traced(out, 'sqrt', [x]);
 }
 
 /** Internal: out = kernel(saved, g) for the fused backward kernels. */
@@ -75,7 +76,7 @@ function withFused(name: 'abs' | 'tanh' | 'sigmoid' | 'relu', node: string, save
       const s = saveInput ? x.keep() : out.keep();
       record(out, node, [x], [s], (g) => [fusedBackward(`${name}_bwd_f32`, s, g)]);
     }
-    return out;
+    return traced(out, name, [x]);
   };
 }
 
@@ -85,7 +86,7 @@ export const sigmoid = withFused('sigmoid', 'SigmoidBackward', false);
 export const relu = withFused('relu', 'ReluBackward', false);
 
 /** sign(x) in {-1, 0, 1}; its gradient is zero. */
-export const sign = (x: Tensor): Tensor => simple('sign')(x);
+export const sign = (x: Tensor): Tensor => traced(simple('sign')(x), 'sign', [x]);
 
 /** x^p for a number p (integral p exact by repeated squaring; x < 0 with fractional p gives NaN). */
 export function pow(x: Tensor, p: number): Tensor {
@@ -95,14 +96,14 @@ export function pow(x: Tensor, p: number): Tensor {
     const sx = x.keep();
     record(out, 'PowBackward', [x], [sx], (g) => (p === 0 ? [mul(g, 0)] : [mul(g, mul(pow(sx, p - 1), p))]));
   }
-  return out;
+  return traced(out, 'pow', [x], { p });
 }
 
 /** y = scale x + shift (one fused pass). */
 export function affine(x: Tensor, scale: number, shift: number): Tensor {
   const out = launchUnary('affine', x, (k, n, xp, op) => k.affine_f32(n, xp, op, scale, shift));
   if (needsGrad(x)) record(out, 'AffineBackward', [x], [], (g) => [mul(g, scale)]);
-  return out;
+  return traced(out, 'affine', [x], { scale, shift });
 }
 
 /** Clamps into [min, max]; either bound may be omitted (null or undefined). */
@@ -119,7 +120,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
       return [mul(g, mul(inLo, inHi))];
     });
   }
-  return out;
+  return traced(out, 'clamp', [x], { min: lo, max: hi });
 }
 
 /** max(0, x) + slope min(0, x). */
@@ -135,7 +136,7 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
       return [mul(g, d)];
     });
   }
-  return out;
+  return traced(out, 'leakyRelu', [x], { slope });
 }
 
 // ---------------------------------------------------------------------------
@@ -233,7 +234,7 @@ function activation(op: string, node: string, x: Tensor, fwd: ActivationKernel, 
     const sx = x.keep();
     record(out, node, [x], [sx], (g) => [launchGrad(bwd, sx, g, bwdParams)]);
   }
-  return out;
+  return traced(out, op, [x], { kernel: fwd, params });
 }
 
 /** Internal: checks an options argument is an object (or undefined) holding only the named keys. */

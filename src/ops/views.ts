@@ -8,6 +8,7 @@
 import { Tensor } from '../tensor';
 import { checkShape, contiguousStrides, fmtShape, normDim, numel, type Shape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { clone, copyInto, zeros } from './create';
 
 /** Strides that let (shape, strides) be viewed as newShape, or null (PyTorch's computeStride). */
@@ -64,7 +65,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   const st = viewStrides(x.shape, x.strides, s);
   if (st === null) throw new Error(`view: size ${fmtShape(s)} is not compatible with the input's strides (shape ${fmtShape(x.shape)}); use reshape`);
   const inShape = x.shape;
-  return viewWithGrad(x, s, st, x.offset, 'ViewBackward', (g) => reshape(g, inShape));
+  return traced(viewWithGrad(x, s, st, x.offset, 'ViewBackward', (g) => reshape(g, inShape)), 'reshape', [x]);
 }
 
 /** The tensor with a new shape: a view when possible, else a copy. */
@@ -73,7 +74,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const s = inferShape('reshape', x, shape);
   const st = viewStrides(x.shape, x.strides, s);
   const inShape = x.shape;
-  if (st !== null) return viewWithGrad(x, s, st, x.offset, 'ReshapeBackward', (g) => reshape(g, inShape));
+  if (st !== null) return traced(viewWithGrad(x, s, st, x.offset, 'ReshapeBackward', (g) => reshape(g, inShape)), 'reshape', [x]);
   const c = clone(x);
   const out = reshape(c, s);
   c.dispose();
@@ -93,7 +94,8 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   const d = dim === undefined ? -1 : normDim('squeeze', dim, x.ndim);
   const keep = x.shape.map((s, i) => (dim === undefined ? s !== 1 : i !== d || s !== 1));
   const inShape = x.shape;
-  return viewWithGrad(x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, 'SqueezeBackward', (g) => reshape(g, inShape));
+  const out = viewWithGrad(x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, 'SqueezeBackward', (g) => reshape(g, inShape));
+  return traced(out, 'squeeze', [x], { dims: x.shape.flatMap((_, i) => (keep[i] ? [] : [i])) });
 }
 
 /** Inserts a size-1 dim at `dim` (in [-ndim-1, ndim]). */
@@ -104,7 +106,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   shape.splice(d, 0, 1);
   strides.splice(d, 0, d < x.ndim ? x.strides[d] * x.shape[d] : 1);
   const inShape = x.shape;
-  return viewWithGrad(x, shape, strides, x.offset, 'UnsqueezeBackward', (g) => reshape(g, inShape));
+  return traced(viewWithGrad(x, shape, strides, x.offset, 'UnsqueezeBackward', (g) => reshape(g, inShape)), 'unsqueeze', [x], { dim: d });
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
@@ -114,7 +116,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(p).size !== p.length) throw new RangeError(`permute: dims ${fmtShape(dims)} repeat a dim`);
   const inverse = new Array<number>(p.length);
   p.forEach((d, i) => (inverse[d] = i));
-  return viewWithGrad(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, 'PermuteBackward', (g) => permute(g, inverse));
+  return traced(viewWithGrad(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, 'PermuteBackward', (g) => permute(g, inverse)), 'permute', [x], { dims: p });
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -156,7 +158,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
       throw new RangeError(`expand: the tensor's shape ${fmtShape(x.shape)} cannot be expanded to ${fmtShape(shape)} (dim ${i}: ${have} to ${want})`);
     }
   }
-  return viewWithGrad(x, outShape, outStrides, x.offset, 'ExpandBackward', (g) => g);
+  return traced(viewWithGrad(x, outShape, outStrides, x.offset, 'ExpandBackward', (g) => g), 'expand', [x]);
 }
 
 /** g written into zeros of `inShape` through the same view the forward took. */
@@ -195,9 +197,10 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   shape[d] = len;
   strides[d] = x.strides[d] * step;
   const inShape = x.shape;
-  return viewWithGrad(x, shape, strides, x.offset + a * x.strides[d], 'SliceBackward', (g) =>
+  const out = viewWithGrad(x, shape, strides, x.offset + a * x.strides[d], 'SliceBackward', (g) =>
     embed(g, inShape, (z) => slice(z, d, a, b, step)),
   );
+  return traced(out, 'slice', [x], { dim: d, start: a, end: b, step });
 }
 
 /** The sub-tensor at `index` along dim (that dim removed). */
@@ -209,5 +212,5 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (!Number.isInteger(i) || i < 0 || i >= size) throw new RangeError(`select: index ${index} out of range for dim ${d} of size ${size}`);
   const shape = x.shape.filter((_, k) => k !== d), strides = x.strides.filter((_, k) => k !== d);
   const inShape = x.shape;
-  return viewWithGrad(x, shape, strides, x.offset + i * x.strides[d], 'SelectBackward', (g) => embed(g, inShape, (z) => select(z, d, i)));
+  return traced(viewWithGrad(x, shape, strides, x.offset + i * x.strides[d], 'SelectBackward', (g) => embed(g, inShape, (z) => select(z, d, i))), 'select', [x], { dim: d, index: i });
 }

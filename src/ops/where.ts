@@ -6,6 +6,7 @@ import { Tensor, type TensorLike } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { broadcastShapes } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { copyInto, full, zerosLike } from './create';
 import { expand } from './views';
 
@@ -39,6 +40,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     });
   }
   c.dispose();
+  traced(out, 'where', [cond, ta, tb]);
   if (ta !== a) ta.dispose();
   if (tb !== b) tb.dispose();
   return out;

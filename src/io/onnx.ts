@@ -1,0 +1,308 @@
+/**
+ * ONNX export: a trained model as an ONNX file (opset 17) that any ONNX
+ * runtime can serve (onnxruntime on servers, phones and in browsers,
+ * TensorRT, OpenVINO).
+ *
+ * The export traces: it runs the model's forward once on the example input in
+ * evaluation mode and records the ops that actually ran (each op of src/ops
+ * reports itself through src/autograd/trace.ts; src/io/onnx-ops.ts holds the
+ * ONNX form of each). Parameters and buffers become float32 initializers
+ * under PyTorch's state-dict names (`layer1.0.bn1.running_mean`). As with
+ * torch.jit.trace, JavaScript control flow is fixed at the example's path,
+ * and a tensor made inside forward (zeros(...), tensor([...])) is stored as a
+ * constant. Anything without an ONNX form is refused with its name: an op
+ * (by the autograd node it recorded, e.g. `CumsumBackward`), or a toolkit
+ * module not listed in MODULES below (losses, and modules added later until
+ * their export is written and tested).
+ */
+import { Tensor } from '../tensor';
+import { scope } from '../autograd/scope';
+import { enableGrad } from '../autograd/graph';
+import { setTracer, type TraceAttrs, type Tracer } from '../autograd/trace';
+import { boolean, describe, invalid, options, param, type Check } from '../validate';
+import * as nn from '../nn/index';
+import { Module, toTorchKey } from '../nn/module';
+import { BasicBlock } from '../nn/resnet';
+import { Graph, type Value } from './onnx-graph';
+import { OPS, type Emitted } from './onnx-ops';
+
+export { OPSET } from './onnx-graph';
+
+export interface ExportOnnxOptions {
+  /** Names of the graph inputs, one per example input (default ['input'], or input0, input1, ...). */
+  inputNames?: string[];
+  /** Name of the graph output (default ['output']). */
+  outputNames?: string[];
+  /** Whether dim 0 of the inputs (the batch) is symbolic, so the file runs at any batch size (default true). */
+  dynamicBatch?: boolean;
+}
+
+/** A list of distinct non-empty strings. */
+const names: Check<string[]> = (v, at) => {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== '') || new Set(v).size !== v.length) {
+    throw invalid(at, 'an array of distinct non-empty strings', v);
+  }
+  return [...v];
+};
+
+const EXPORT_OPTIONS = {
+  inputNames: param<string[] | null>(names, null),
+  outputNames: param<string[] | null>(names, null),
+  dynamicBatch: param(boolean, true),
+};
+
+/** Converts a whole module call, given the values of its inputs, once its forward has run (whose own ops are then dead nodes). */
+type ModuleConverter = (t: Trace, m: Module, ins: readonly Value[], out: Tensor) => Emitted;
+
+/**
+ * BasicBlock: its convolutions and batch norms are traced as they ran; the
+ * block itself is written here because shortcut A's zero channels are a
+ * tensor of the example's batch size in forward, and in ONNX a Pad.
+ */
+const basicBlock: ModuleConverter = (t, m, [x]) => {
+  const b = m as BasicBlock;
+  const g = t.graph;
+  const y = t.outputOf(b.bn2).name;
+  if (!b.residual) return g.op('Relu', [y]);
+  let s = x.name;
+  if (b.shortcut !== null) {
+    s = t.outputOf(b.shortcut).name;
+  } else if (b.shortcutKind === 'A') {
+    if (b.stride !== 1) {
+      const big = Number.MAX_SAFE_INTEGER;
+      s = g.op('Slice', [s, g.constInts([0, 0]), g.constInts([big, big]), g.constInts([2, 3]), g.constInts([b.stride, b.stride])]);
+    }
+    const extra = b.outChannels - b.inChannels;
+    if (extra > 0) s = g.op('Pad', [s, g.constInts([0, 0, 0, 0, 0, extra, 0, 0])]);
+  }
+  return g.op('Relu', [g.op('Add', [y, s])]);
+};
+
+/**
+ * The toolkit modules the export supports: 'ops' when their evaluation-mode
+ * forward is traced op by op (dropout's is the identity), or a converter for
+ * the whole module. A module class exported by nn and missing here is refused
+ * by name.
+ */
+const MODULES = new Map<unknown, 'ops' | ModuleConverter>([
+  ...[
+    nn.Sequential, nn.ModuleList, nn.Linear, nn.Identity, nn.Flatten,
+    nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.Maxout, nn.ChannelMaxout, nn.CReLU, nn.Tanh, nn.Sigmoid,
+    nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Softplus, nn.Hardtanh, nn.ReLU6, nn.Hardsigmoid, nn.Hardswish, nn.LogSigmoid, nn.Softsign,
+    nn.Dropout, nn.Dropout2d, nn.DropConnect,
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm,
+    nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d,
+    nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
+    nn.Embedding, nn.ResNetCifar, nn.Residual,
+  ].map((c) => [c, 'ops'] as [unknown, 'ops']),
+  [BasicBlock, basicBlock],
+]);
+
+/** Every module class the nn namespace exports (the toolkit's own modules). */
+const TOOLKIT = new Set<unknown>(Object.values(nn).filter((v) => typeof v === 'function' && v.prototype instanceof Module));
+
+/** 'ExpBackward' -> 'exp'. */
+const opOfNode = (node: string): string => node.replace(/Backward\d*$/, '').replace(/^[A-Z]/, (c) => c.toLowerCase());
+
+/** The tracer of one export: maps each tensor the forward computes to its graph value. */
+class Trace implements Tracer {
+  private readonly values = new Map<Tensor, Value>();
+  private readonly lastOutput = new Map<Module, Tensor>();
+  private readonly owned = new Map<Tensor, string>();
+  private readonly moduleNames = new Map<Module, string>();
+  private readonly path: string[] = [];
+
+  constructor(readonly graph: Graph, model: Module) {
+    for (const [name, m] of model.namedModules()) this.moduleNames.set(m, name);
+    for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) if (!this.owned.has(t)) this.owned.set(t, toTorchKey(name));
+  }
+
+  /** Binds an input tensor to a graph input. */
+  input(t: Tensor, name: string, batch: number): Value {
+    const v: Value = { name, shape: [...t.shape], batch, kind: 'input' };
+    this.values.set(t, v);
+    return v;
+  }
+
+  /** Where the forward is: `module 'layer1.0' (BasicBlock)`, for messages. */
+  private where(): string {
+    const top = this.path[this.path.length - 1];
+    return top === undefined ? 'in the model' : `in ${top}`;
+  }
+
+  private poison(message: string): Value {
+    return { name: '', shape: [], batch: -1, kind: 'node', error: `${this.where()}: ${message}` };
+  }
+
+  /** The graph value of a tensor the forward uses. */
+  valueOf(t: Tensor): Value {
+    const known = this.values.get(t);
+    if (known !== undefined) return known;
+    let v: Value;
+    const key = this.owned.get(t);
+    if (t.gradFn !== null) {
+      v = this.poison(`the forward uses an op with no ONNX form yet: ${opOfNode(t.gradFn)} (autograd node ${t.gradFn}), on a tensor of shape [${t.shape}]`);
+    } else if (t.disposed) {
+      v = this.poison(`a tensor of shape [${t.shape}] used by the forward was disposed before the export could read it`);
+    } else if (key !== undefined) {
+      v = { name: this.graph.floats(key, t.shape, t.toArray()), shape: [...t.shape], batch: -1, kind: 'param' };
+    } else {
+      v = { name: this.graph.floats(`${this.graph.scope === '' ? '' : `/${this.graph.scope}`}/constant`, t.shape, t.toArray()), shape: [...t.shape], batch: -1, kind: 'const' };
+    }
+    this.values.set(t, v);
+    return v;
+  }
+
+  /** The value a child module returned the last time it ran. */
+  outputOf(m: Module): Value {
+    const out = this.lastOutput.get(m);
+    if (out === undefined) throw new Error(`${m.constructor.name} did not run during the forward`);
+    const v = this.valueOf(out);
+    if (v.error !== undefined) throw new Error(v.error);
+    return v;
+  }
+
+  private bind(out: Tensor, ins: readonly (Value | null)[], emit: () => Emitted): void {
+    const bad = ins.find((v) => v !== null && v.error !== undefined);
+    if (bad !== undefined) {
+      this.values.set(out, bad as Value);
+      return;
+    }
+    try {
+      const r = emit();
+      const name = typeof r === 'string' ? r : r.name;
+      let batch = typeof r === 'string' ? -1 : r.batch;
+      if (typeof r === 'string') {
+        // default: the first batched input's batch dim, if the result has the same rank and size there
+        const first = ins.find((v) => v !== null && v.batch >= 0);
+        if (first && first.shape.length === out.ndim && out.shape[first.batch] === first.shape[first.batch]) batch = first.batch;
+      }
+      this.values.set(out, { name, shape: [...out.shape], batch, kind: 'node' });
+    } catch (e) {
+      this.values.set(out, this.poison(e instanceof Error ? e.message : String(e)));
+    }
+  }
+
+  op(name: string, inputs: readonly (Tensor | null)[], out: Tensor, attrs: TraceAttrs): void {
+    const ins = inputs.map((t) => (t === null ? null : this.valueOf(t)));
+    const convert = OPS[name];
+    if (convert === undefined) {
+      this.values.set(out, this.poison(`the op ${name} has no ONNX form yet`));
+      return;
+    }
+    this.graph.scope = this.path[this.path.length - 1] ?? '';
+    this.bind(out, ins, () => convert(this.graph, ins, attrs as Record<string, unknown>, out));
+  }
+
+  module(m: Module, inputs: Tensor[]): Tensor {
+    const cls = m.constructor;
+    const name = this.moduleNames.get(m) ?? '';
+    const label = name === '' ? `the model (${cls.name})` : `module '${name}' (${cls.name})`;
+    const kind = MODULES.get(cls);
+    if (TOOLKIT.has(cls) && kind === undefined) {
+      throw new Error(`exportOnnx: nn.${cls.name} (${name === '' ? 'the model' : `module '${name}'`}) has no ONNX export yet; the supported modules are listed in the README under "Export to ONNX"`);
+    }
+    this.path.push(label);
+    try {
+      const out = m.forward(...inputs);
+      if (typeof kind === 'function') {
+        const ins = inputs.map((t) => this.valueOf(t));
+        this.graph.scope = name;
+        this.bind(out, ins, () => kind(this, m, ins, out));
+      }
+      this.lastOutput.set(m, out);
+      return out;
+    } finally {
+      this.path.pop();
+    }
+  }
+}
+
+/**
+ * Exports a model as the bytes of an ONNX file (opset 17, IR version 8).
+ *
+ * The model runs once on `exampleInput` in evaluation mode (dropout off,
+ * batch norm with its running statistics) and the ops that ran are written
+ * as a graph: a model in training mode is switched to eval for the export
+ * and switched back afterwards (the file's doc string and its metadata
+ * `simdgrad.mode` say so). Inputs are named `input` (or inputNames), the
+ * output `output`; dim 0 of the inputs is the symbolic `batch` unless
+ * dynamicBatch is false (use an example batch of 2 or more, so the batch can
+ * be told apart from dims of size 1). Parameters and buffers are float32
+ * initializers named by their PyTorch state-dict keys.
+ *
+ * Refused with a message naming it: an op or toolkit module with no ONNX form
+ * yet, a disposed parameter, a tensor made inside forward with the example's
+ * batch size (it would freeze the batch). Nothing is allocated that outlives
+ * the call.
+ *
+ *   const bytes = exportOnnx(net, randn([2, 1, 28, 28]));
+ *   // onnxruntime: (await InferenceSession.create(bytes)).run({ input: new Tensor('float32', data, [n, 1, 28, 28]) })
+ *
+ * @param model the model (its forward takes the example inputs)
+ * @param exampleInput a tensor, or an array of tensors for a forward of several inputs
+ */
+export function exportOnnx(model: Module, exampleInput: Tensor | readonly Tensor[], opts?: ExportOnnxOptions): Uint8Array {
+  const where = 'exportOnnx';
+  if (!(model instanceof Module)) throw invalid({ where, name: 'model' }, 'an nn.Module', model);
+  const examples = exampleInput instanceof Tensor ? [exampleInput] : exampleInput;
+  if (!Array.isArray(examples) || examples.length === 0 || !examples.every((t) => t instanceof Tensor)) {
+    throw invalid({ where, name: 'exampleInput' }, 'a Tensor or a non-empty array of Tensors', exampleInput);
+  }
+  examples.forEach((t, i) => t.assertAlive(`${where} (exampleInput${examples.length > 1 ? ` ${i}` : ''})`));
+  const o = options(where, opts, EXPORT_OPTIONS);
+  const inputNames = o.inputNames ?? (examples.length === 1 ? ['input'] : examples.map((_, i) => `input${i}`));
+  const outputNames = o.outputNames ?? ['output'];
+  if (inputNames.length !== examples.length) throw invalid({ where, name: 'inputNames' }, `${examples.length} name${examples.length === 1 ? '' : 's'} (one per example input)`, o.inputNames);
+  if (outputNames.length !== 1) throw invalid({ where, name: 'outputNames' }, 'one name (the forward returns one tensor)', o.outputNames);
+  if (o.dynamicBatch && examples.some((t) => t.ndim === 0)) throw new RangeError(`${where}: a 0-d example input has no batch dim; export with { dynamicBatch: false }`);
+  for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) {
+    if (t.disposed) throw new Error(`${where}: ${toTorchKey(name)} (shape [${t.shape}]) of ${model.constructor.name} was disposed; export a model whose parameters and buffers are alive`);
+  }
+  const batchSize = examples[0].ndim === 0 ? 1 : examples[0].shape[0];
+  const graph = new Graph(batchSize, o.dynamicBatch);
+  const trace = new Trace(graph, model);
+  const modes = [...model.modules()].map((m) => [m, m.training] as const);
+  const wasTraining = modes.some(([, training]) => training);
+  const previous = setTracer(trace);
+  const inputs: Value[] = [];
+  let output: Value;
+  try {
+    model.eval();
+    output = scope(() =>
+      enableGrad(() => {
+        const xs = examples.map((t, i) => {
+          const x = t.detach();
+          x.requiresGrad = true;
+          inputs.push(trace.input(x, inputNames[i], o.dynamicBatch ? 0 : -1));
+          return x;
+        });
+        const y = model.call(...xs);
+        if (!(y instanceof Tensor)) throw new TypeError(`${where}: the forward of ${model.constructor.name} returned ${describe(y)}; it must return one Tensor`);
+        return trace.valueOf(y);
+      }),
+    );
+  } finally {
+    setTracer(previous);
+    for (const [m, training] of modes) m.training = training;
+  }
+  if (output.error !== undefined) throw new Error(`${where}: ${output.error}`);
+  const docString = `Exported by simdgrad in evaluation mode (dropout off, batch norm with running statistics)${wasTraining ? '; the model was in training mode and was switched to eval for the export only' : ''}.`;
+  return graph.encode(inputs, output, outputNames[0], {
+    graphName: model.constructor.name,
+    docString,
+    metadata: { 'simdgrad.mode': 'eval', 'simdgrad.trainingModeAtExport': String(wasTraining) },
+  });
+}
+
+/**
+ * Node, Deno: exports the model (see exportOnnx) and writes the file at
+ * `path`. In browsers, use exportOnnx's bytes, e.g.
+ * `new Blob([exportOnnx(model, x)], { type: 'application/octet-stream' })`.
+ */
+export async function saveOnnx(path: string, model: Module, exampleInput: Tensor | readonly Tensor[], opts?: ExportOnnxOptions): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw invalid({ where: 'saveOnnx', name: 'path' }, 'a non-empty string', path);
+  const bytes = exportOnnx(model, exampleInput, opts);
+  const fs = await import('node:fs/promises');
+  await fs.writeFile(path, bytes);
+}

@@ -57,10 +57,10 @@ let gradEnabled = true;
 
 export const isGradEnabled = (): boolean => gradEnabled;
 
-/** Runs fn without recording a graph (like torch.no_grad()). */
-export function noGrad<T>(fn: () => T): T {
+/** Runs fn with graph recording switched on or off, restoring the previous mode after. */
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous = gradEnabled;
-  gradEnabled = false;
+  gradEnabled = enabled;
   try {
     return fn();
   } finally {
@@ -68,15 +68,14 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Runs fn without recording a graph (like torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
 /** Runs fn with graph recording on, even inside noGrad (like torch.enable_grad()). */
 export function enableGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = true;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return withGradMode(true, fn);
 }
 
 /** Whether an op over these inputs must record a node. */

@@ -188,35 +188,20 @@ function refuseBatchIndexing(g: Graph, x: Value, dim: number, what: string): voi
   if (g.dynamicBatch && x.batch === dim) throw new Error(`${what} along the batch dim ${dim} ties the file to the example's batch size; export with { dynamicBatch: false }`);
 }
 
-const conv2d: OpConverter = (g, [x, w, b], a) => {
+/** Conv or ConvTranspose from conv2d's / convTranspose2d's options (a number or an [h, w] pair each). */
+const convolution = (op: 'Conv' | 'ConvTranspose'): OpConverter => (g, [x, w, b], a) => {
   const pair = (v: unknown, d: number) => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [...(v as number[])]);
   const [ph, pw] = pair(a.padding, 0);
   const weight = req(w);
-  const ins = [req(x).name, weight.name, ...(b !== null ? [b.name] : [])];
-  const attrs = {
+  const attrs: Record<string, number | number[]> = {
     kernel_shape: weight.shape.slice(2),
     strides: pair(a.stride, 1),
     pads: [ph, pw, ph, pw],
     dilations: pair(a.dilation, 1),
     group: (a.groups as number | undefined) ?? 1,
   };
-  return g.op('Conv', ins, attrs);
-};
-
-const convTranspose2d: OpConverter = (g, [x, w, b], a) => {
-  const pair = (v: unknown, d: number) => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [...(v as number[])]);
-  const [ph, pw] = pair(a.padding, 0);
-  const weight = req(w);
-  const ins = [req(x).name, weight.name, ...(b !== null ? [b.name] : [])];
-  const attrs = {
-    kernel_shape: weight.shape.slice(2),
-    strides: pair(a.stride, 1),
-    pads: [ph, pw, ph, pw],
-    output_padding: pair(a.outputPadding, 0),
-    dilations: pair(a.dilation, 1),
-    group: (a.groups as number | undefined) ?? 1,
-  };
-  return g.op('ConvTranspose', ins, attrs);
+  if (op === 'ConvTranspose') attrs.output_padding = pair(a.outputPadding, 0);
+  return g.op(op, [req(x).name, weight.name, ...(b !== null ? [b.name] : [])], attrs);
 };
 
 /** The 2-d pool window settings PyTorch's pools and ONNX's share. */
@@ -400,8 +385,8 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
     return b !== null ? g.op('Add', [y, b.name]) : y;
   },
   addmm: (g, [input, a, b]) => g.op('Gemm', [req(a).name, req(b).name, req(input).name]),
-  conv2d,
-  convTranspose2d,
+  conv2d: convolution('Conv'),
+  convTranspose2d: convolution('ConvTranspose'),
   maxPool2d,
   avgPool2d,
   adaptiveAvgPool2d,

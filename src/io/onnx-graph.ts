@@ -79,6 +79,11 @@ export class Graph {
     return outs;
   }
 
+  /** The op type of every node so far, in order (to compare two traces of one forward). */
+  opTypes(): string[] {
+    return this.nodes.map((n) => n.op);
+  }
+
   /** Adds a node with one output; returns its name. */
   op(op: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}): string {
     return this.node(op, inputs, attrs)[0];

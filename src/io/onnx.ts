@@ -23,6 +23,7 @@ import { boolean, describe, invalid, options, param, type Check } from '../valid
 import * as nn from '../nn/index';
 import { Module, toTorchKey } from '../nn/module';
 import { BasicBlock } from '../nn/resnet';
+import { flip } from '../ops/shaping';
 import { Graph, type Value } from './onnx-graph';
 import { OPS, type Emitted } from './onnx-ops';
 
@@ -111,6 +112,8 @@ class Trace implements Tracer {
   private readonly owned = new Map<Tensor, string>();
   private readonly moduleNames = new Map<Module, string>();
   private readonly path: string[] = [];
+  /** The tensors made inside forward, stored as constants, in the order they were first used. */
+  readonly constants: { shape: number[]; data: Float32Array; where: string }[] = [];
 
   constructor(readonly graph: Graph, model: Module) {
     for (const [name, m] of model.namedModules()) this.moduleNames.set(m, name);
@@ -147,7 +150,9 @@ class Trace implements Tracer {
     } else if (key !== undefined) {
       v = { name: this.graph.floats(key, t.shape, t.toArray()), shape: [...t.shape], batch: -1, kind: 'param' };
     } else {
-      v = { name: this.graph.floats(`${this.graph.scope === '' ? '' : `/${this.graph.scope}`}/constant`, t.shape, t.toArray()), shape: [...t.shape], batch: -1, kind: 'const' };
+      const data = t.toArray();
+      this.constants.push({ shape: [...t.shape], data, where: this.where() });
+      v = { name: this.graph.floats(`${this.graph.scope === '' ? '' : `/${this.graph.scope}`}/constant`, t.shape, data), shape: [...t.shape], batch: -1, kind: 'const' };
     }
     this.values.set(t, v);
     return v;
@@ -260,39 +265,90 @@ export function exportOnnx(model: Module, exampleInput: Tensor | readonly Tensor
     if (t.disposed) throw new Error(`${where}: ${toTorchKey(name)} (shape [${t.shape}]) of ${model.constructor.name} was disposed; export a model whose parameters and buffers are alive`);
   }
   const batchSize = examples[0].ndim === 0 ? 1 : examples[0].shape[0];
-  const graph = new Graph(batchSize, o.dynamicBatch);
-  const trace = new Trace(graph, model);
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
   const wasTraining = modes.some(([, training]) => training);
+  const run = (xs: readonly Tensor[]) => traceForward(model, xs, inputNames, new Graph(batchSize, o.dynamicBatch));
+  return scope(() => {
+    let first: Traced;
+    let second: Traced | null = null;
+    try {
+      model.eval();
+      first = run(examples);
+      if (first.output.error !== undefined) throw new Error(`${where}: ${first.output.error}`);
+      // the same forward on the example's elements in reverse order: a path or a constant that changes with the values is not a traced graph
+      const reversed = examples.map((t) => flip(t, t.shape.map((_, d) => d)));
+      try {
+        second = run(reversed);
+      } catch {
+        // a model that refuses the reordered input: nothing to compare
+      }
+    } finally {
+      for (const [m, training] of modes) m.training = training;
+    }
+    if (second !== null) checkSameTrace(first, second);
+    const docString = `Exported by simdgrad in evaluation mode (dropout off, batch norm with running statistics)${wasTraining ? '; the model was in training mode and was switched to eval for the export only' : ''}.`;
+    return first.graph.encode(first.inputs, first.output, outputNames[0], {
+      graphName: model.constructor.name,
+      docString,
+      metadata: { 'simdgrad.mode': 'eval', 'simdgrad.trainingModeAtExport': String(wasTraining) },
+    });
+  });
+}
+
+/** One traced forward pass. */
+interface Traced {
+  readonly graph: Graph;
+  readonly trace: Trace;
+  readonly inputs: Value[];
+  readonly output: Value;
+}
+
+/** Runs the model's forward on xs (as graph inputs) under a new tracer. */
+function traceForward(model: Module, xs: readonly Tensor[], inputNames: readonly string[], graph: Graph): Traced {
+  const trace = new Trace(graph, model);
+  const leaves = xs.map((t) => {
+    const x = t.detach();
+    x.requiresGrad = true;
+    return x;
+  });
+  const inputs = leaves.map((x, i) => trace.input(x, inputNames[i], graph.dynamicBatch ? 0 : -1));
   const previous = setTracer(trace);
-  const inputs: Value[] = [];
-  let output: Value;
   try {
-    model.eval();
-    output = scope(() =>
-      enableGrad(() => {
-        const xs = examples.map((t, i) => {
-          const x = t.detach();
-          x.requiresGrad = true;
-          inputs.push(trace.input(x, inputNames[i], o.dynamicBatch ? 0 : -1));
-          return x;
-        });
-        const y = model.call(...xs);
-        if (!(y instanceof Tensor)) throw new TypeError(`${where}: the forward of ${model.constructor.name} returned ${describe(y)}; it must return one Tensor`);
-        return trace.valueOf(y);
-      }),
-    );
+    const y = enableGrad(() => model.call(...leaves));
+    if (!(y instanceof Tensor)) throw new TypeError(`exportOnnx: the forward of ${model.constructor.name} returned ${describe(y)}; it must return one Tensor`);
+    return { graph, trace, inputs, output: trace.valueOf(y) };
   } finally {
     setTracer(previous);
-    for (const [m, training] of modes) m.training = training;
   }
-  if (output.error !== undefined) throw new Error(`${where}: ${output.error}`);
-  const docString = `Exported by simdgrad in evaluation mode (dropout off, batch norm with running statistics)${wasTraining ? '; the model was in training mode and was switched to eval for the export only' : ''}.`;
-  return graph.encode(inputs, output, outputNames[0], {
-    graphName: model.constructor.name,
-    docString,
-    metadata: { 'simdgrad.mode': 'eval', 'simdgrad.trainingModeAtExport': String(wasTraining) },
+}
+
+/**
+ * Refuses an export whose trace depends on the input's values: the two runs
+ * must run the same ops and make the same constants (a constant that differs
+ * came from an op that records no gradient and has no ONNX form, from random
+ * numbers, or from values read into JavaScript).
+ */
+function checkSameTrace(a: Traced, b: Traced): void {
+  const opsA = a.graph.opTypes(), opsB = b.graph.opTypes();
+  if (opsA.length !== opsB.length || opsA.some((op, i) => op !== opsB[i]) || a.trace.constants.length !== b.trace.constants.length) {
+    throw new Error('exportOnnx: the forward runs different ops when the example input\'s elements are reordered: its path depends on the values (an if on tensor data, or values read with item() / toArray()), which one traced graph cannot hold; export a forward whose ops do not depend on the data');
+  }
+  a.trace.constants.forEach((c, i) => {
+    const d = b.trace.constants[i];
+    if (!sameBits(c.data, d.data)) {
+      throw new Error(
+        `exportOnnx: ${c.where}: a tensor of shape [${c.shape}] made inside forward changes with the input's values, but no op with an ONNX form computes it: ` +
+          'it comes from an op with no ONNX form yet that records no gradient (argsort, sort or topk indices, nonzero, any/all, oneHot, ...), from random numbers, or from values read into JavaScript',
+      );
+    }
   });
+}
+
+/** Whether two float arrays hold the same bytes. */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.every((v, i) => v === y[i]);
 }
 
 /**

@@ -393,6 +393,28 @@ test('refused: a constant with the batch size made inside forward (unless the ba
   await session.release();
 });
 
+test('refused: a trace that depends on the values (a data-dependent branch, sort indices, random numbers)', () => {
+  class Branchy extends nn.Module {
+    forward(x) {
+      return sg.scope(() => (x.select(1, 0).sum().item() > 0 ? x.relu() : x.neg()));
+    }
+  }
+  const x = sg.tensor([[1, -5], [2, -7]]);
+  assert.throws(() => sg.exportOnnx(new Branchy(), x), /exportOnnx: the forward runs different ops when the example input's elements are reordered: its path depends on the values/);
+  class Sorted extends nn.Module {
+    forward(x) {
+      return sg.scope(() => sg.sort(x, 1).values.mul(2));
+    }
+  }
+  assert.throws(() => sg.exportOnnx(new Sorted(), x), /exportOnnx: in the model \(Sorted\): a tensor of shape \[2,2\] made inside forward changes with the input's values, but no op with an ONNX form computes it/);
+  class Noisy extends nn.Module {
+    forward(x) {
+      return sg.scope(() => x.add(sg.randn([2])));
+    }
+  }
+  assert.throws(() => sg.exportOnnx(new Noisy(), x), /a tensor of shape \[2\] made inside forward changes with the input's values/);
+});
+
 test('refused: a disposed parameter, bad arguments and options (the heap unchanged)', () => {
   const m = new nn.Linear(3, 2);
   const x = sg.randn([2, 3]);

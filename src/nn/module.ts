@@ -5,8 +5,8 @@ import { noGrad } from '../autograd/graph';
 import { untracked } from '../autograd/scope';
 import { tracer } from '../autograd/trace';
 import { clone } from '../ops/create';
-import { copy_ } from '../ops/inplace';
-import { boolean, describe, func, param, parseArgs, required, string, takesObject, type Check } from '../validate';
+import { copy_, fill_ } from '../ops/inplace';
+import { boolean, describe, func, nullable, param, parseArgs, required, string, takesObject, tensor, type Check } from '../validate';
 
 /** A state dict: our camelCase keys (or PyTorch's snake_case ones) to tensors. */
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
@@ -39,6 +39,7 @@ const stateDictArg: Check<StateDict> = takesObject((v, at) => {
   throw new TypeError(`${at.where}: ${at.name} must be a Map or a plain object of tensors (what stateDict() returns), got ${describe(v)}`);
 });
 const LOAD_STATE_DICT_ARGS = { stateDict: param(stateDictArg, required), strict: param(boolean, true) };
+const ZERO_GRAD_ARGS = { setToNone: param(boolean, true) };
 
 /**
  * Module: the base of every layer, as torch.nn.Module.
@@ -125,6 +126,7 @@ export abstract class Module {
    */
   registerParameter(name: string, t: Tensor | null): Tensor {
     this.checkName('registerParameter', name);
+    nullable(tensor)(t, { where: 'registerParameter', name: `'${name}'` });
     const p = t === null ? null : adopt(t, true);
     this.params.set(name, p);
     return p as Tensor;
@@ -133,6 +135,7 @@ export abstract class Module {
   /** Registers persistent state that is not learned (running statistics); same ownership as parameters. */
   registerBuffer(name: string, t: Tensor | null): Tensor {
     this.checkName('registerBuffer', name);
+    nullable(tensor)(t, { where: 'registerBuffer', name: `'${name}'` });
     const b = t === null ? null : adopt(t, false);
     this.bufs.set(name, b);
     return b as Tensor;
@@ -244,10 +247,18 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Frees the gradients of every parameter (PyTorch's set_to_none=true). */
-  zeroGrad(): void {
+  /**
+   * Frees the gradient of every parameter (PyTorch's default set_to_none=true),
+   * or with `zeroGrad(false)` / `{ setToNone: false }` fills each with zeros.
+   */
+  zeroGrad(setToNone?: boolean | { setToNone?: boolean }): void;
+  zeroGrad(...args: unknown[]): void {
+    const { setToNone } = parseArgs(`${this.constructor.name}.zeroGrad`, args, ZERO_GRAD_ARGS);
     for (const p of this.parameters()) {
-      if (p.grad !== null) {
+      if (p.grad === null) continue;
+      if (!setToNone && !p.grad.disposed) {
+        noGrad(() => fill_(p.grad as Tensor, 0));
+      } else {
         p.grad.dispose();
         p.grad = null;
       }

@@ -297,6 +297,24 @@ test('forward hooks: called with (module, inputs, output) after call(), may repl
   model.dispose();
 });
 
+test('Module methods check their arguments: zeroGrad(setToNone), train(mode), loadStateDict(sd, strict), registerParameter', () => {
+  const m = new nn.Linear(2, 2);
+  m.call(sg.ones([1, 2])).sum().backward();
+  m.zeroGrad(false);
+  assert.ok([...m.parameters()].every((p) => p.grad !== null && p.grad.toArray().every((v) => v === 0)), 'zeroGrad(false) zeroes');
+  m.zeroGrad({ setToNone: true });
+  assert.ok([...m.parameters()].every((p) => p.grad === null), 'zeroGrad() frees');
+  refused(() => m.zeroGrad('no'), TypeError, /Linear.zeroGrad: setToNone must be a boolean/);
+  refused(() => m.train('eval'), TypeError, /Linear.train: mode must be a boolean/);
+  refused(() => m.loadStateDict(new Map(), 'no'), TypeError, /Linear.loadStateDict: strict must be a boolean/);
+  refused(() => m.loadStateDict([1]), TypeError, /stateDict must be a Map or a plain object of tensors/);
+  refused(() => m.registerParameter('w', [1, 2]), TypeError, /registerParameter: 'w' must be a Tensor/, /wrap it with tensor/);
+  refused(() => m.registerModule('x', {}), TypeError, /registerModule: 'x' must be a Module or null, got an object \{\}/);
+  const r = sg.scope(() => m.loadStateDict(m.stateDict(), false));
+  assert.equal(r, { missingKeys: [], unexpectedKeys: [] });
+  m.dispose();
+});
+
 // ---------------------------------------------------------------------------
 // Porting programs written the PyTorch way
 

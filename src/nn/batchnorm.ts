@@ -10,7 +10,7 @@ import { ones, zeros, full } from '../ops/create';
 import { fill_ } from '../ops/inplace';
 import { batchNorm } from '../ops/batchnorm';
 import { Module } from './module';
-import { boolean, integer, nullable, number, param, parseArgs, required } from '../validate';
+import { boolean, integer, nullable, number, param, parseArgs, required, tensor } from '../validate';
 
 /** Options of BatchNorm1d / BatchNorm2d after numFeatures (PyTorch's names in camelCase). */
 export interface BatchNormOptions {
@@ -78,7 +78,7 @@ abstract class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    x.assertAlive(this.constructor.name);
+    tensor(x, { where: this.constructor.name, name: 'input' });
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.constructor.name}: input ${fmtShape(x.shape)}: expected ${this.numFeatures} channels in dim 1, got ${x.shape[1]}`);

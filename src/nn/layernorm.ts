@@ -8,7 +8,7 @@ import { Tensor } from '../tensor';
 import { ones, zeros } from '../ops/create';
 import { groupNorm, layerNorm } from '../ops/layernorm';
 import { Module } from './module';
-import { boolean, integer, intList, number, param, parseArgs, required } from '../validate';
+import { boolean, integer, intList, number, param, parseArgs, required, tensor } from '../validate';
 
 /** Options of LayerNorm after normalizedShape (PyTorch's names in camelCase). */
 export interface LayerNormOptions {
@@ -123,7 +123,7 @@ export class GroupNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    x.assertAlive('GroupNorm');
+    tensor(x, { where: 'GroupNorm', name: 'input' });
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
       throw new RangeError(`GroupNorm: input [${x.shape.join(',')}]: expected (N, ${this.numChannels}, *)`);
     }

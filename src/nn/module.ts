@@ -352,7 +352,7 @@ export abstract class Module {
 
 /** A state-dict key in PyTorch's spelling: each camelCase segment to snake_case (`runningMean` -> `running_mean`). */
 export function toTorchKey(key: string): string {
-  return key
+  return string(key, { where: 'toTorchKey', name: 'key' })
     .split('.')
     .map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
     .join('.');
@@ -360,7 +360,7 @@ export function toTorchKey(key: string): string {
 
 /** The inverse of toTorchKey: snake_case segments to camelCase (`num_batches_tracked` -> `numBatchesTracked`). */
 export function fromTorchKey(key: string): string {
-  return key
+  return string(key, { where: 'fromTorchKey', name: 'key' })
     .split('.')
     .map((s) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
     .join('.');

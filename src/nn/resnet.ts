@@ -12,7 +12,7 @@ import { Module, Sequential } from './module';
 import { Conv2d } from './conv';
 import { BatchNorm2d } from './batchnorm';
 import { Linear } from './linear';
-import { boolean, instanceOf, integer, oneOf, param, parseArgs, required } from '../validate';
+import { boolean, instanceOf, integer, oneOf, param, parseArgs, required, tensor } from '../validate';
 
 /** How a block's shortcut matches a changed shape: 'A' zero-pads channels (no parameters), 'B' projects (1x1 conv + BN). */
 export type Shortcut = 'A' | 'B';
@@ -97,6 +97,7 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    tensor(x, { where: 'BasicBlock', name: 'input' });
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) throw new RangeError(`BasicBlock: input ${fmtShape(x.shape)}: expected (N, ${this.inChannels}, H, W)`);
     return scope(() => {
       const h = relu(this.bn1.call(this.conv1.call(x)));

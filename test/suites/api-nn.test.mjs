@@ -310,6 +310,13 @@ test('Module methods check their arguments: zeroGrad(setToNone), train(mode), lo
   refused(() => m.loadStateDict([1]), TypeError, /stateDict must be a Map or a plain object of tensors/);
   refused(() => m.registerParameter('w', [1, 2]), TypeError, /registerParameter: 'w' must be a Tensor/, /wrap it with tensor/);
   refused(() => m.registerModule('x', {}), TypeError, /registerModule: 'x' must be a Module or null, got an object \{\}/);
+  const bn = new nn.BatchNorm1d(8);
+  refused(() => bn.forward([1, 2]), TypeError, /BatchNorm1d: input must be a Tensor/);
+  const gn = new nn.GroupNorm(2, 4);
+  refused(() => gn.forward(3), TypeError, /GroupNorm: input must be a Tensor/);
+  refused(() => nn.toTorchKey(5), TypeError, /toTorchKey: key must be a string/);
+  bn.dispose();
+  gn.dispose();
   const r = sg.scope(() => m.loadStateDict(m.stateDict(), false));
   assert.equal(r, { missingKeys: [], unexpectedKeys: [] });
   m.dispose();

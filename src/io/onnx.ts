@@ -27,7 +27,6 @@ import { flip } from '../ops/shaping';
 import { Graph, type Value } from './onnx-graph';
 import { OPS, type Emitted } from './onnx-ops';
 
-export { OPSET } from './onnx-graph';
 
 export interface ExportOnnxOptions {
   /** Names of the graph inputs, one per example input (default ['input'], or input0, input1, ...). */

@@ -376,6 +376,9 @@ test('refused: a toolkit module without an ONNX export, by name; uneven adaptive
   assert.throws(() => sg.exportOnnx(new WithLossModule(), sg.randn([2, 3])), /exportOnnx: nn\.MSELoss \(module 'loss'\) has no ONNX export yet/);
   const pool = new nn.AdaptiveAvgPool2d(3);
   assert.throws(() => sg.exportOnnx(pool, sg.randn([2, 1, 5, 5])), /adaptiveAvgPool2d from 5x5 to 3x3 uses windows of unequal sizes/);
+  const bn = new nn.BatchNorm1d(4, { trackRunningStats: false });
+  assert.throws(() => sg.exportOnnx(bn, sg.randn([2, 4])), /^exportOnnx: in the model \(BatchNorm1d\): batch norm with batch statistics in evaluation .* has no ONNX BatchNormalization form/);
+  bn.dispose();
 });
 
 test('refused: a constant with the batch size made inside forward (unless the batch is fixed)', async () => {

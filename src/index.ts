@@ -48,3 +48,4 @@ export { prod, cumsum, cumprod, any, all } from './ops/scan';
 export { pad, split, chunk, unbind, flip, roll, repeat, tile, repeatInterleave, expandAs, unflatten, triu, tril, diag, type PadMode, type PadOptions } from './ops/shaping';
 export { maskedFill, scatter, scatterAdd, oneHot, sort, argsort, topk, nonzero, type ValuesIndices } from './ops/indexing';
 export { exportOnnx, saveOnnx, type ExportOnnxOptions } from './io/onnx';
+export { bmm, baddbmm, outer, dot, einsum } from './ops/products';

@@ -27,6 +27,7 @@ import * as math from './ops/math';
 import * as scan from './ops/scan';
 import * as shaping from './ops/shaping';
 import * as indexing from './ops/indexing';
+import * as products from './ops/products';
 
 /** What the garbage-collection safety net frees for a dropped tensor. */
 interface Held {
@@ -357,6 +358,11 @@ export class Tensor {
   argsort(dim?: number, descending?: boolean): Tensor { return indexing.argsort(this, dim, descending); }
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): indexing.ValuesIndices { return indexing.topk(this, k, dim, largest, sorted); }
   nonzero(opts?: { asTuple?: boolean }): Tensor | Tensor[] { return indexing.nonzero(this, opts); }
+  // products (src/ops/products.ts)
+  bmm(mat2: Tensor): Tensor { return products.bmm(this, mat2); }
+  baddbmm(batch1: Tensor, batch2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return products.baddbmm(this, batch1, batch2, opts); }
+  outer(vec2: Tensor): Tensor { return products.outer(this, vec2); }
+  dot(other: Tensor): Tensor { return products.dot(this, other); }
 }
 
 function shapeArgs(args: number[] | [number[]]): number[] {

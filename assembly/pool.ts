@@ -257,3 +257,35 @@ export function adaptive_avg_pool2d_f32(P: usize, H: usize, W: usize, OH: usize,
     }
   }
 }
+
+/**
+ * Adaptive max pooling (PyTorch's windows, as adaptive_avg_pool2d_f32):
+ * out = the window's maximum, idx = h W + w of its first maximum (NaN wins),
+ * for max_pool2d_bwd_f32 to route the gradient.
+ */
+export function adaptive_max_pool2d_f32(P: usize, H: usize, W: usize, OH: usize, OW: usize, xp: usize, outp: usize, idxp: usize): void {
+  for (let p: usize = 0; p < P; p++) {
+    const plane = xp + ((p * H * W) << 2);
+    for (let oy: usize = 0; oy < OH; oy++) {
+      const ya = (oy * H) / OH, yb = ((oy + 1) * H + OH - 1) / OH;
+      for (let ox: usize = 0; ox < OW; ox++) {
+        const xa = (ox * W) / OW, xb = ((ox + 1) * W + OW - 1) / OW;
+        let best: f32 = -Infinity;
+        let at: usize = ya * W + xa;
+        for (let y = ya; y < yb; y++) {
+          for (let x = xa; x < xb; x++) {
+            const v = load<f32>(plane + ((y * W + x) << 2));
+            // a larger value, or the first NaN, takes over
+            if (v > best || (v != v && best == best)) {
+              best = v;
+              at = y * W + x;
+            }
+          }
+        }
+        const q = ((p * OH + oy) * OW + ox) << 2;
+        store<f32>(outp + q, best);
+        store<f32>(idxp + q, <f32>at);
+      }
+    }
+  }
+}

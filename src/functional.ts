@@ -16,3 +16,6 @@ export { embedding } from './ops/embedding';
 export { conv1d, maxPool1d, avgPool1d, adaptiveAvgPool1d } from './ops/conv1d';
 export { pad } from './ops/shaping';
 export { oneHot } from './ops/indexing';
+export { interpolate, pixelShuffle, pixelUnshuffle, unfold, fold, normalize, cosineSimilarity } from './ops/vision';
+export { adaptiveMaxPool2d } from './ops/pool';
+export { instanceNorm } from './ops/instancenorm';

@@ -49,3 +49,6 @@ export { pad, split, chunk, unbind, flip, roll, repeat, tile, repeatInterleave, 
 export { maskedFill, scatter, scatterAdd, oneHot, sort, argsort, topk, nonzero, type ValuesIndices } from './ops/indexing';
 export { exportOnnx, saveOnnx, type ExportOnnxOptions } from './io/onnx';
 export { bmm, baddbmm, outer, dot, einsum } from './ops/products';
+export { interpolate, pixelShuffle, pixelUnshuffle, unfold, fold, normalize, cosineSimilarity, type InterpolateMode, type InterpolateOptions } from './ops/vision';
+export { adaptiveMaxPool2d } from './ops/pool';
+export { instanceNorm } from './ops/instancenorm';

@@ -17,6 +17,12 @@ export { Embedding, type EmbeddingModuleOptions } from './embedding';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d } from './pool1d';
 export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction, type BCEOptions } from './loss';
+export { Softmax, LogSoftmax } from './softmax';
+export { ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d } from './padding';
+export { Upsample, PixelShuffle, PixelUnshuffle } from './vision';
+export { InstanceNorm1d, InstanceNorm2d, type InstanceNormOptions } from './instancenorm';
+export { AdaptiveMaxPool2d } from './pool';
+export { Unflatten } from './unflatten';
 /** Gradient clipping (nn.utils.clipGradNorm_, nn.utils.clipGradValue_). */
 export * as utils from './utils';
 

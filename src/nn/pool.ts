@@ -7,7 +7,8 @@
  */
 import type { Tensor } from '../tensor';
 import type { Pair } from '../ops/conv';
-import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
+import { pair, param, parseArgs, required } from '../validate';
+import { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
 import { Module } from './module';
 import { boolean, integer, nullable, onlyDefault, pair, param, parseArgs, required, type Check } from '../validate';
 
@@ -146,6 +147,30 @@ export class AdaptiveAvgPool2d extends Module {
 
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `outputSize=${show(this.outputSize)}`;
+  }
+}
+
+/**
+ * Adaptive max pooling to a fixed output size (adaptiveMaxPool2d of
+ * src/ops/pool.ts): [N, C, H, W] -> [N, C, OH, OW], the gradient to each
+ * window's first maximum. (F.adaptiveMaxPool2d also returns the indices.)
+ * @example new nn.AdaptiveMaxPool2d(1) // global max pooling
+ */
+export class AdaptiveMaxPool2d extends Module {
+  readonly outputSize: [number, number];
+  constructor(outputSize: Pair);
+  constructor(...args: unknown[]) {
+    const { outputSize } = parseArgs('AdaptiveMaxPool2d', args, { outputSize: param(pair({ min: 1 }), required) });
+    super();
+    this.outputSize = outputSize;
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveMaxPool2d(x, this.outputSize);
   }
 
   override extraRepr(): string {

@@ -201,3 +201,40 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   }
   return traced(out, 'adaptiveAvgPool2d', [x], g);
 }
+
+/**
+ * Adaptive max pooling (torch.nn.functional.adaptive_max_pool2d): output
+ * [oy, ox] is the maximum of the window [floor(oy H / OH), ceil((oy + 1) H / OH))
+ * x [floor(ox W / OW), ceil((ox + 1) W / OW)); the gradient goes to its first
+ * maximum (NaN wins). With returnIndices, also the flat position h W + w of
+ * each maximum in its plane (float32), as PyTorch returns it.
+ * Shape: [N, C, H, W] -> [N, C, OH, OW] ([C, H, W] -> [C, OH, OW]).
+ * @example adaptiveMaxPool2d(x, 1) // global max pooling
+ */
+export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair, returnIndices?: false): Tensor;
+export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair, returnIndices: true): [Tensor, Tensor];
+export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair, returnIndices = false): Tensor | [Tensor, Tensor] {
+  const op = 'adaptiveMaxPool2d';
+  const base = planes(op, x);
+  const [OH, OW] = pairOf(op, 'outputSize', outputSize, 1);
+  if (typeof returnIndices !== 'boolean') throw new TypeError(`${op}: returnIndices must be a boolean, got ${String(returnIndices)}`);
+  const g = { ...base, OH, OW };
+  const { t: xc, owned } = materialize(x);
+  const out = Tensor.empty(outShape(g)), idx = Tensor.empty(outShape(g));
+  const HW = g.H * g.W, Q = OH * OW;
+  overPlanes(g.P, HW + Q, (kt, p0, n) => kt.adaptive_max_pool2d_f32(n, g.H, g.W, OH, OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, idx.ptr + p0 * Q * 4));
+  if (owned) xc.dispose();
+  if (needsGrad(x)) {
+    const shape = [...x.shape], si = idx.keep();
+    record(out, 'AdaptiveMaxPool2DBackward', [x], [si], (dy) => {
+      const { t: gc, owned: go } = materialize(dy);
+      const dx = Tensor.empty(shape);
+      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.max_pool2d_bwd_f32(n, g.H, g.W, OH, OW, gc.ptr + p0 * Q * 4, si.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4, 0));
+      if (go) gc.dispose();
+      return [dx];
+    });
+  }
+  if (returnIndices) return [out, idx];
+  idx.dispose();
+  return out;
+}

@@ -7,7 +7,6 @@
  */
 import type { Tensor } from '../tensor';
 import type { Pair } from '../ops/conv';
-import { pair, param, parseArgs, required } from '../validate';
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
 import { Module } from './module';
 import { boolean, integer, nullable, onlyDefault, pair, param, parseArgs, required, type Check } from '../validate';
@@ -161,10 +160,11 @@ export class AdaptiveAvgPool2d extends Module {
  * @example new nn.AdaptiveMaxPool2d(1) // global max pooling
  */
 export class AdaptiveMaxPool2d extends Module {
-  readonly outputSize: [number, number];
+  readonly outputSize: Pair;
   constructor(outputSize: Pair);
+  constructor(opts: { outputSize: Pair });
   constructor(...args: unknown[]) {
-    const { outputSize } = parseArgs('AdaptiveMaxPool2d', args, { outputSize: param(pair({ min: 1 }), required) });
+    const { outputSize } = parseArgs('AdaptiveMaxPool2d', args, { outputSize: param(asGiven({ min: 1 }), required) });
     super();
     this.outputSize = outputSize;
   }

@@ -32,6 +32,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { pairOf, type Pair } from './conv';
+import { boolean, pair, param, parseArgs, required, tensor as tensorCheck } from '../validate';
 
 export interface Pool2dOptions {
   kernelSize: Pair;
@@ -202,6 +203,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   return traced(out, 'adaptiveAvgPool2d', [x], g);
 }
 
+const ADAPTIVE_MAX_ARGS = { input: param(tensorCheck, required), outputSize: param(pair({ min: 1 }), required), returnIndices: param(boolean, false) } as const;
+
 /**
  * Adaptive max pooling (torch.nn.functional.adaptive_max_pool2d): output
  * [oy, ox] is the maximum of the window [floor(oy H / OH), ceil((oy + 1) H / OH))
@@ -211,13 +214,13 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
  * Shape: [N, C, H, W] -> [N, C, OH, OW] ([C, H, W] -> [C, OH, OW]).
  * @example adaptiveMaxPool2d(x, 1) // global max pooling
  */
-export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair, returnIndices?: false): Tensor;
-export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair, returnIndices: true): [Tensor, Tensor];
-export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair, returnIndices = false): Tensor | [Tensor, Tensor] {
+export function adaptiveMaxPool2d(input: Tensor, outputSize: Pair, returnIndices?: false): Tensor;
+export function adaptiveMaxPool2d(input: Tensor, outputSize: Pair, returnIndices: true): [Tensor, Tensor];
+export function adaptiveMaxPool2d(...args: unknown[]): Tensor | [Tensor, Tensor] {
   const op = 'adaptiveMaxPool2d';
+  const { input: x, outputSize, returnIndices } = parseArgs(op, args, ADAPTIVE_MAX_ARGS);
   const base = planes(op, x);
-  const [OH, OW] = pairOf(op, 'outputSize', outputSize, 1);
-  if (typeof returnIndices !== 'boolean') throw new TypeError(`${op}: returnIndices must be a boolean, got ${String(returnIndices)}`);
+  const [OH, OW] = outputSize;
   const g = { ...base, OH, OW };
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g)), idx = Tensor.empty(outShape(g));

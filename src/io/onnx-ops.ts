@@ -315,6 +315,24 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
   sigmoid: unary('Sigmoid'),
   relu: unary('Relu'),
   sign: unary('Sign'),
+  sin: unary('Sin'),
+  cos: unary('Cos'),
+  square: (g, [x]) => g.op('Mul', [req(x).name, req(x).name]),
+  rsqrt: (g, [x]) => g.op('Reciprocal', [g.op('Sqrt', [req(x).name])]),
+  reciprocal: unary('Reciprocal'),
+  floor: unary('Floor'),
+  ceil: unary('Ceil'),
+  // toward zero: sign(x) floor(|x|)
+  trunc: (g, [x]) => g.op('Mul', [g.op('Sign', [req(x).name]), g.op('Floor', [g.op('Abs', [req(x).name])])]),
+  round: (g, [xv], a) => {
+    // halves to even, as ONNX's Round; with decimals as src/ops/math.ts computes it in float32
+    const x = req(xv).name;
+    const { decimals, scale } = a as Record<string, number>;
+    if (decimals === 0) return g.op('Round', [x]);
+    const t = g.constFloats([scale], []);
+    return decimals > 0 ? g.op('Div', [g.op('Round', [g.op('Mul', [x, t])]), t]) : g.op('Mul', [g.op('Round', [g.op('Div', [x, t])]), t]);
+  },
+  cumsum: (g, [x], a) => g.op('CumSum', [req(x).name, g.constInts([a.dim as number], [])]),
   pow: (g, [x], a) => g.op('Pow', [req(x).name, g.constFloats([a.p as number], [])]),
   affine: (g, [x], a) => g.op('Add', [g.op('Mul', [req(x).name, g.constFloats([a.scale as number], [])]), g.constFloats([a.shift as number], [])]),
   clamp: (g, [x], a) => clip(g, req(x).name, a.min as number, a.max as number),

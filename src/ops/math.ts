@@ -10,6 +10,7 @@
  */
 import { Tensor, type TensorLike } from '../tensor';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { integer, number, param, parseArgs, required, tensor, either, type Check } from '../validate';
 import { launchUnary, launchGrad, clamp } from './unary';
 import { add, sub, mul, lt } from './binary';
@@ -30,7 +31,7 @@ function smooth(name: Smooth, node: string, saveOutput: boolean) {
       const s = saveOutput ? out.keep() : x.keep();
       record(out, node, [x], [s], (g) => [launchGrad(`${name}_bwd_f32`, s, g, [])]);
     }
-    return out;
+    return traced(out, name, [x]);
   };
 }
 
@@ -74,7 +75,7 @@ function zeroGrad(out: Tensor, x: Tensor, node: string): Tensor {
 function rounding(name: 'floor' | 'ceil' | 'trunc', node: string) {
   return (...args: unknown[]): Tensor => {
     const { input: x } = parseArgs(name, args, INPUT);
-    return zeroGrad(launchUnary(name, x, (k, n, xp, op) => k[`${name}_f32`](n, xp, op)), x, node);
+    return traced(zeroGrad(launchUnary(name, x, (k, n, xp, op) => k[`${name}_f32`](n, xp, op)), x, node), name, [x]);
   };
 }
 
@@ -114,9 +115,9 @@ const ROUND_ARGS = { ...INPUT, decimals: param(integer({ min: -38, max: 38 }), 0
 export function round(input: Tensor, opts?: RoundOptions): Tensor;
 export function round(...args: unknown[]): Tensor {
   const { input: x, decimals } = parseArgs('round', args, ROUND_ARGS, 1);
-  if (decimals === 0) return zeroGrad(launchUnary('round', x, (k, n, xp, op) => k.round_f32(n, xp, op)), x, 'RoundBackward');
+  if (decimals === 0) return traced(zeroGrad(launchUnary('round', x, (k, n, xp, op) => k.round_f32(n, xp, op)), x, 'RoundBackward'), 'round', [x], { decimals });
   const t = Math.fround(10 ** Math.abs(decimals));
-  return zeroGrad(launchUnary('round', x, (k, n, xp, op) => k.round_decimals_f32(n, xp, op, t, decimals < 0 ? 1 : 0)), x, 'RoundBackward');
+  return traced(zeroGrad(launchUnary('round', x, (k, n, xp, op) => k.round_decimals_f32(n, xp, op, t, decimals < 0 ? 1 : 0)), x, 'RoundBackward'), 'round', [x], { decimals, scale: t });
 }
 
 /**

@@ -12,6 +12,7 @@
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { normDim, numel } from '../shape';
 import { boolean, integer, nullable, param, parseArgs, required, tensor } from '../validate';
 import { copyInto, full, materialize, zeros } from './create';
@@ -54,10 +55,11 @@ const SCAN_ARGS = { input: param(tensor, required), dim: param(integer(), requir
 export function cumsum(input: Tensor, dim: number): Tensor;
 export function cumsum(...args: unknown[]): Tensor {
   const { input: x, dim } = parseArgs('cumsum', args, SCAN_ARGS);
-  const lay = layout(x.shape, normDim('cumsum', dim, x.ndim));
+  const d = normDim('cumsum', dim, x.ndim);
+  const lay = layout(x.shape, d);
   const out = scanRaw(x, lay, false, false);
   if (needsGrad(x)) record(out, 'CumsumBackward', [x], [], (g) => [scanRaw(g, lay, false, true)]);
-  return out;
+  return traced(out, 'cumsum', [x], { dim: d });
 }
 
 /**

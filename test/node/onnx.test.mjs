@@ -279,6 +279,20 @@ test("a user's own forward: the tensor ops (add, mul, matmul, reshape, transpose
   await roundTrip(new Custom(), [3, 4, 4]);
 });
 
+test('the math ops in a forward: sin, cos, square, rsqrt, reciprocal, floor, ceil, trunc, round (with decimals), cumsum', async () => {
+  sg.manualSeed(21);
+  class Trig extends nn.Module {
+    forward(x) {
+      return sg.scope(() => {
+        const pos = x.abs().add(0.5);
+        const parts = [sg.sin(x), sg.cos(x), sg.square(x), sg.rsqrt(pos), sg.reciprocal(pos), sg.floor(x), sg.ceil(x), sg.trunc(x), sg.round(x), sg.round(x, { decimals: 1 }), sg.round(x.mul(40), { decimals: -1 }), sg.cumsum(x, 1)];
+        return sg.cat(parts, 1);
+      });
+    }
+  }
+  await roundTrip(new Trig(), [5], { input: wide });
+});
+
 test('several inputs, names, and a fixed batch (dynamicBatch: false)', async () => {
   sg.manualSeed(18);
   class Pair extends nn.Module {

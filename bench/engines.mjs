@@ -7,7 +7,8 @@
 // engines (the order reversed every round: these machines drift). A result
 // whose hash differs from its class's (plain SIMD: every engine; relaxed
 // SIMD: engines whose multiply-add rounds alike) is marked invalid, not fast.
-// Writes bench/results/engines.json and engines.html (SVG charts), prints a table.
+// Writes bench/results/engines.json, engines.html (SVG charts) and engines.md
+// (a README table: plain SIMD on 1 thread, and the best valid configuration), prints a table.
 //
 //   node bench/engines.mjs [--size full|smoke] [--reps N] [--engines node,deno,bun,chromium,...] [--out DIR]
 import { spawn } from 'node:child_process';
@@ -152,6 +153,24 @@ function table(rows, defs) {
   return lines.join('\n');
 }
 
+/** A Markdown table for the README: per workload and engine, plain SIMD on 1 thread and the best valid configuration. */
+export function markdown(report) {
+  const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const head = `| workload (unit) | ${report.engines.map((e) => e.label).join(' | ')} |\n| --- |${report.engines.map(() => ' --- |').join('')}`;
+  const lines = report.workloads.map((w) => {
+    const cells = report.engines.map((e) => {
+      const mine = report.rows.filter((r) => r.engine === e.label && r.workload === w.id && r.valid);
+      const plain = mine.find((r) => r.kernels === 'simd' && r.threads === 1);
+      const best = [...mine].sort((a, b) => (w.lowerIsBetter ? a.figure - b.figure : b.figure - a.figure))[0];
+      if (!best) return 'invalid';
+      const tag = `${best.kernels === 'simd' ? '' : 'relaxed, '}${best.threads}t`;
+      return `${plain ? fmt(plain.figure) : '–'}${best !== plain ? ` (${fmt(best.figure)} ${tag})` : ''}`;
+    });
+    return `| ${w.label} (${w.unit}) | ${cells.join(' | ')} |`;
+  });
+  return `${head}\n${lines.join('\n')}\n`;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -190,6 +209,7 @@ async function main() {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'engines.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(out, 'engines.html'), reportHtml(report));
+  writeFileSync(join(out, 'engines.md'), markdown(report));
   console.log(table(rows, defs));
   console.log(`\n${report.machine.cpu}, ${report.machine.cores} cores; ${engines.map((e) => `${e.label}: ${e.version}`).join('; ')}`);
   const invalid = rows.filter((r) => !r.valid);

@@ -4,7 +4,13 @@
 // (its session installs a global Worker that breaks jax-js). Writes
 // bench/results/<timestamp>.json and prints a table.
 // Usage: npm run bench [-- --only matmul] [-- --quick] [-- --relaxed] [-- --threads n]
+//        npm run bench -- --torch [...]: PyTorch native CPU instead (bench/torch.mjs, same as npm run bench:torch)
 import { execFileSync } from 'node:child_process';
+
+if (process.argv.includes('--torch')) {
+  execFileSync(process.execPath, ['bench/torch.mjs', ...process.argv.slice(2).filter((a) => a !== '--torch')], { stdio: 'inherit' });
+  process.exit(0);
+}
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 

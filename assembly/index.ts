@@ -9,6 +9,7 @@ export * from './gemm';
 export * from './optim';
 export * from './qr';
 export * from './conv';
+export * from './winograd';
 export * from './batchnorm';
 export * from './pool';
 export * from './loss';

@@ -16,7 +16,8 @@
 import { Tensor } from '../tensor';
 import { traced } from '../autograd/trace';
 import { fmtShape } from '../shape';
-import { checkConvOperands, convLike, forward, inputGrad, makeGeometry, pairOf, weightGrad, type Geometry, type Pair } from './conv';
+import { checkConvOperands, convLike, pairOf, type Pair } from './conv';
+import { forward, inputGrad, makeGeometry, weightGrad, type Geometry } from '../drivers/conv';
 
 export interface ConvTranspose2dOptions {
   stride?: Pair;

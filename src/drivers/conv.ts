@@ -1,0 +1,281 @@
+/**
+ * Convolution drivers: typed functions over contiguous tensors and a
+ * Geometry that call the convolution kernels (assembly/conv.ts, the GEMM of
+ * assembly/gemm.ts) and split the work over threads. They know nothing of
+ * autograd or argument checking (src/ops/conv.ts and conv-transpose.ts do
+ * that). For one image and group, with k = (c, ky, kx) over the group's
+ * input channels:
+ *   forward   y[o, oy, ox] = b[o] + sum_k w[o, k] x[c, oy sh - ph + ky dh, ox sw - pw + kx dw]
+ *             i.e. Y = W col(x) (+ b), col being im2col
+ *   weight    dW = sum over images of G col(x)^T           (G = dY)
+ *   input     dx = col^T(W^T G)  (col2im of W^T G); for stride 1 and ph <= (kh-1) dh
+ *             a stride-1 convolution of G padded by (kh-1) dh - ph with the
+ *             flipped, transposed kernel w'[c, o, ky, kx] = w[o, c, kh-1-ky, kw-1-kx]
+ * Results are bit-identical for any thread count: threads split images,
+ * output channels or input channels, never a sum.
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { parallelFor } from '../runtime/parallel';
+import type { Kernels } from '../runtime/kernels.generated';
+
+/**
+ * Sizes of one convolution: batch, channels, image, kernel, stride, padding,
+ * dilation, groups, output. OH x OW may be smaller than the size the image
+ * allows (a transposed convolution with output padding >= stride uses this
+ * geometry backwards); every path reads only the output pixels it is given.
+ */
+export interface Geometry {
+  N: number; C: number; H: number; W: number; O: number; kh: number; kw: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  G: number; Cg: number; Og: number; Kg: number; OH: number; OW: number;
+}
+
+/** A Geometry from the input shape (N, C, H, W), weight shape (O, C/G, kh, kw), stride, padding, dilation, groups and output size. */
+export function makeGeometry(
+  [N, C, H, W]: readonly number[], [O, Cg, kh, kw]: readonly number[],
+  [sh, sw]: readonly number[], [ph, pw]: readonly number[], [dh, dw]: readonly number[], G: number, [OH, OW]: readonly number[],
+): Geometry {
+  return { N, C, H, W, O, kh, kw, sh, sw, ph, pw, dh, dw, G, Cg, Og: O / G, Kg: Cg * kh * kw, OH, OW };
+}
+
+const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+/** Floats read past a B row's end by a tail tile. */
+const SLACK = 8;
+
+/**
+ * The source of the reduction operand for one image: a zero-padded image read
+ * directly (stride 1) or an im2col buffer; `prepare(n)` fills it for image n.
+ */
+class ColumnSource {
+  readonly direct: boolean;
+  readonly buf: Tensor;
+  readonly koff: Tensor;
+  readonly rows: number;
+  readonly rowLen: number;
+  readonly rowStride: number;
+  /** Floats between the groups' first channels in buf. */
+  readonly groupStride: number;
+  private readonly Hp: number;
+  private readonly Wp: number;
+
+  constructor(private readonly g: Geometry) {
+    const k = kernels();
+    this.direct = g.sh === 1 && g.sw === 1;
+    this.koff = Tensor.empty([g.Kg]);
+    if (this.direct) {
+      this.Hp = g.H + 2 * g.ph;
+      this.Wp = g.W + 2 * g.pw;
+      this.buf = Tensor.empty([g.C * this.Hp * this.Wp + SLACK]);
+      [this.rows, this.rowLen, this.rowStride] = [g.OH, g.OW, this.Wp];
+      this.groupStride = g.Cg * this.Hp * this.Wp;
+      k.conv_offsets_f32(g.Cg, g.kh, g.kw, this.Hp * this.Wp, this.Wp, g.dh, g.dw, this.koff.ptr);
+    } else {
+      this.Hp = this.Wp = 0;
+      const Q = g.OH * g.OW;
+      this.buf = Tensor.empty([g.Kg * Q + SLACK]);
+      [this.rows, this.rowLen, this.rowStride] = [1, Q, 0];
+      this.groupStride = 0;
+      k.conv_offsets_f32(g.Kg, 1, 1, Q, 0, 0, 0, this.koff.ptr);
+    }
+  }
+
+  /** Fills the buffer for image `xn` (byte offset) and group `grp` (kernels called through `k`); returns the group's base pointer. */
+  prepare(xn: number, grp: number, k: Kernels = kernels()): number {
+    const g = this.g;
+    if (this.direct) {
+      if (grp === 0) k.conv_pad_f32(g.C, g.H, g.W, g.ph, g.pw, this.Hp, this.Wp, xn, this.buf.ptr);
+      return this.buf.ptr + grp * this.groupStride * 4;
+    }
+    k.conv_im2col_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, xn + grp * g.Cg * g.H * g.W * 4, this.buf.ptr, g.OH * g.OW);
+    return this.buf.ptr;
+  }
+
+  dispose(): void {
+    this.buf.dispose();
+    this.koff.dispose();
+  }
+}
+
+/** Scratch of conv_gemm_f32 for a reduction of length K: a K x 8 panel and an edge tile. */
+const gemmScratch = (K: number): Tensor => Tensor.empty([8 * K + 32]);
+
+/** Packs each group's weight rows (Og x Kg) for conv_gemm_f32. */
+function packWeights(g: Geometry, w: Tensor): Tensor {
+  const per = roundUp(g.Og, 4) * g.Kg;
+  const packed = Tensor.empty([g.G * per]);
+  for (let grp = 0; grp < g.G; grp++) {
+    kernels().conv_pack_a_f32(g.Og, g.Kg, 1, w.ptr + grp * g.Og * g.Kg * 4, g.Kg, 1, 0, packed.ptr + grp * per * 4);
+  }
+  return packed;
+}
+
+/**
+ * Whether Winograd F(2x2, 3x3) (assembly/winograd.ts) computes this
+ * geometry's forward, and its input gradient when `dx` (which needs
+ * padding <= 2 so that it is a padded stride-1 convolution of dy): 3x3
+ * kernels, stride 1, dilation 1, and enough channels on both sides that the
+ * transforms (linear in C + O per tile) cost little against the products
+ * (C O per tile).
+ */
+export function winogradServes(g: Geometry, dx: boolean): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+    g.Cg >= WINOGRAD_MIN_CHANNELS && g.Og >= WINOGRAD_MIN_CHANNELS && (!dx || (g.ph <= 2 && g.pw <= 2));
+}
+const WINOGRAD_MIN_CHANNELS = 4;
+
+/**
+ * y (N images of G groups of O channels, OH x OW) = the 3x3 stride-1
+ * convolution of x (G groups of C channels, H x W) padded by (ph, pw), by
+ * F(2x2, 3x3); kernelAt(grp) gives the group's 3x3 kernels as
+ * winograd_f2_weights_f32 reads them: [byte offset, element strides of the
+ * output channel, input channel, ky, kx]. Images are xImg / yImg floats
+ * apart; threads split the images.
+ */
+function winograd(
+  N: number, G: number, C: number, H: number, W: number, O: number, ph: number, pw: number, OH: number, OW: number,
+  x: number, xImg: number, y: number, yImg: number, bias: number,
+  kernelAt: (grp: number) => [number, number, number, number, number],
+): void {
+  const k = kernels();
+  const per = 16 * roundUp(O, 4) * C;
+  const U = Tensor.empty([G * per]);
+  for (let grp = 0; grp < G; grp++) k.winograd_f2_weights_f32(O, C, ...kernelAt(grp), U.ptr + grp * per * 4);
+  // tiles per block: the block's transformed inputs for one of the 16 positions (C x bt) stay in L1
+  const TH = Math.ceil(OH / 2), TWp = roundUp(Math.ceil(OW / 2), 4);
+  const bt = Math.min(roundUp(TH * TWp, 8), Math.max(8, Math.floor(2048 / Math.max(C, roundUp(O, 4)) / 8) * 8));
+  // the padded image, the transformed inputs and the products (see winograd_f2_conv_f32)
+  const scratchFloats = C * (2 * TH + 2) * (2 * TWp + 2) + 16 * C * bt + 16 * roundUp(O, 4) * bt;
+  const lanes: Tensor[] = [];
+  parallelFor(N, N * G * O * C * 4 * OH * OW, (k, lo, hi) => {
+    const scratch = Tensor.empty([scratchFloats]);
+    lanes.push(scratch);
+    for (let grp = 0; grp < G; grp++) {
+      k.winograd_f2_conv_f32(hi - lo, C, H, W, O, ph, pw, OH, OW, x + (lo * xImg + grp * C * H * W) * 4, xImg, U.ptr + grp * per * 4,
+        y + (lo * yImg + grp * O * OH * OW) * 4, yImg, bias === 0 ? 0 : bias + grp * O * 4, bt, scratch.ptr);
+    }
+  });
+  for (const t of [U, ...lanes]) t.dispose();
+}
+
+export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  const out = Tensor.empty([g.N, g.O, g.OH, g.OW]);
+  if (out.numel() === 0) return out;
+  if (winogradServes(g, false)) {
+    winograd(g.N, g.G, g.Cg, g.H, g.W, g.Og, g.ph, g.pw, g.OH, g.OW, x.ptr, g.C * g.H * g.W, out.ptr, g.O * g.OH * g.OW, bias?.ptr ?? 0,
+      (grp) => [w.ptr + grp * g.Og * g.Kg * 4, g.Kg, 9, 3, 1]);
+    return out;
+  }
+  const Q = g.OH * g.OW;
+  const packed = packWeights(g, w);
+  const per = roundUp(g.Og, 4) * g.Kg;
+  // threads split the batch; each has its own column buffer and scratch
+  const lanes: (ColumnSource | Tensor)[][] = [];
+  parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+    const [src, scratch] = (lanes[lane] = [new ColumnSource(g), gemmScratch(g.Kg)]) as [ColumnSource, Tensor];
+    for (let n = lo; n < hi; n++) {
+      for (let grp = 0; grp < g.G; grp++) {
+        const bp = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp, k);
+        const cp = out.ptr + (n * g.O + grp * g.Og) * Q * 4;
+        const biasp = bias === null ? 0 : bias.ptr + grp * g.Og * 4;
+        k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, src.direct ? g.OW : 0, biasp, 0, scratch.ptr);
+      }
+    }
+  });
+  for (const t of [...lanes.flat(), packed]) t.dispose();
+  return out;
+}
+
+/** dW = sum over images of G col(x)^T, per group. */
+export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
+  const k = kernels();
+  const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
+  k.fill_f32(dw.numel(), dw.ptr, 0);
+  const Q = g.OH * g.OW;
+  // threads split each group's output channels in whole 8-row panels (every
+  // dW element still sums the images in order); each has its own buffers
+  const lanes: (ColumnSource | Tensor)[][] = [];
+  parallelFor(Math.ceil(g.Og / 8), g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+    const o0 = lo * 8, og = Math.min(g.Og, hi * 8) - o0;
+    const [src, panels] = (lanes[lane] = [new ColumnSource(g), Tensor.empty([roundUp(og, 8) * Q])]) as [ColumnSource, Tensor];
+    for (let n = 0; n < g.N; n++) {
+      for (let grp = 0; grp < g.G; grp++) {
+        const ap = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp, k);
+        k.conv_pack_panels_f32(og, Q, dy.ptr + (n * g.O + grp * g.Og + o0) * Q * 4, panels.ptr);
+        k.conv_wgrad_f32(g.Kg, og, src.rows, src.rowLen, ap, src.rowStride, src.koff.ptr, panels.ptr, dw.ptr + (grp * g.Og + o0) * g.Kg * 4, g.Kg);
+      }
+    }
+  });
+  for (const t of lanes.flat()) t.dispose();
+  return dw;
+}
+
+/**
+ * dx: a stride-1 convolution of the padded G with the flipped kernel when
+ * possible, else col2im(W^T G); plus bias[c] when a bias (C) is given (the
+ * forward of a transposed convolution).
+ */
+export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null): Tensor {
+  const k = kernels();
+  const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
+  const Q = g.OH * g.OW, HW = g.H * g.W, khw = g.kh * g.kw;
+  const qh = (g.kh - 1) * g.dh - g.ph, qw = (g.kw - 1) * g.dw - g.pw;
+  if (winogradServes(g, true)) {
+    // the stride-1 convolution of dy padded by (qh, qw) with w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx]
+    winograd(g.N, g.G, g.Og, g.OH, g.OW, g.Cg, qh, qw, g.H, g.W, dy.ptr, g.O * Q, dx.ptr, g.C * HW, bias?.ptr ?? 0,
+      (grp) => [w.ptr + (grp * g.Og * g.Kg + 8) * 4, 9, g.Kg, -3, -1]);
+    return dx;
+  }
+  if (g.sh === 1 && g.sw === 1 && qh >= 0 && qw >= 0) {
+    // G padded by q before and up to the image plus the dilated kernel (>= q after: more when OH is short of what the image allows)
+    const Hg = g.H + (g.kh - 1) * g.dh, Wg = g.W + (g.kw - 1) * g.dw;
+    const per = roundUp(g.Cg, 4) * g.Og * khw;
+    const packed = Tensor.empty([g.G * per]);
+    for (let grp = 0; grp < g.G; grp++) {
+      k.conv_pack_a_f32(g.Cg, g.Og, khw, w.ptr + (grp * g.Og * g.Kg + khw - 1) * 4, khw, g.Kg, -1, packed.ptr + grp * per * 4);
+    }
+    const koff = Tensor.empty([g.Og * khw]);
+    k.conv_offsets_f32(g.Og, g.kh, g.kw, Hg * Wg, Wg, g.dh, g.dw, koff.ptr);
+    // threads split the batch, each with its own padded gradient and scratch
+    const lanes: Tensor[][] = [];
+    parallelFor(g.N, g.N * g.C * HW * g.Og * khw, (k, lo, hi, lane) => {
+      const [gpad, scratch] = (lanes[lane] = [Tensor.empty([g.O * Hg * Wg + SLACK]), gemmScratch(g.Og * khw)]);
+      for (let n = lo; n < hi; n++) {
+        k.conv_pad_f32(g.O, g.OH, g.OW, qh, qw, Hg, Wg, dy.ptr + n * g.O * Q * 4, gpad.ptr);
+        for (let grp = 0; grp < g.G; grp++) {
+          k.conv_gemm_f32(g.Cg, g.Og * khw, g.H, g.W, packed.ptr + grp * per * 4, gpad.ptr + grp * g.Og * Hg * Wg * 4, Wg, koff.ptr,
+            dx.ptr + (n * g.C + grp * g.Cg) * HW * 4, HW, g.W, bias === null ? 0 : bias.ptr + grp * g.Cg * 4, 0, scratch.ptr);
+        }
+      }
+    });
+    for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
+    return dx;
+  }
+  k.fill_f32(dx.numel(), dx.ptr, 0);
+  const per = roundUp(g.Kg, 4) * g.Og;
+  const packed = Tensor.empty([g.G * per]);
+  for (let grp = 0; grp < g.G; grp++) {
+    k.conv_pack_a_f32(g.Kg, g.Og, 1, w.ptr + grp * g.Og * g.Kg * 4, 1, g.Kg, 0, packed.ptr + grp * per * 4);
+  }
+  const koff = Tensor.empty([g.Og]);
+  k.conv_offsets_f32(g.Og, 1, 1, Q, 0, 0, 0, koff.ptr);
+  const ones = bias === null ? null : Tensor.empty([g.C]);
+  if (ones !== null) k.fill_f32(g.C, ones.ptr, 1);
+  // threads split the batch, each with its own buffers
+  const lanes: Tensor[][] = [];
+  parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+    const [gbuf, dcol, scratch] = (lanes[lane] = [Tensor.empty([g.O * Q + SLACK]), Tensor.empty([g.Kg * Q]), gemmScratch(g.Og)]);
+    for (let n = lo; n < hi; n++) {
+      k.conv_pad_f32(g.O, 1, Q, 0, 0, 1, Q, dy.ptr + n * g.O * Q * 4, gbuf.ptr);
+      for (let grp = 0; grp < g.G; grp++) {
+        k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0, scratch.ptr);
+        k.conv_col2im_add_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, dcol.ptr, Q, dx.ptr + (n * g.C + grp * g.Cg) * HW * 4);
+      }
+      if (bias !== null) k.channel_affine_f32(1, g.C, HW, dx.ptr + n * g.C * HW * 4, ones!.ptr, bias.ptr, dx.ptr + n * g.C * HW * 4);
+    }
+  });
+  for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
+  ones?.dispose();
+  return dx;
+}
+

@@ -1,0 +1,138 @@
+// The Winograd F(2x2, 3x3) path of conv2d (3x3 kernels, stride 1, dilation
+// 1, at least 4 channels per group on both sides): forward and input
+// gradient against float64 references over tile edges (output sizes 1-17,
+// odd and even, rows of tiles that are not a multiple of 4), padding 0-3,
+// groups, bias, batch 1; its float32 error is bounded in units of the
+// float32 rounding of the sum of |products| (the scale any float32 sum of
+// those products has); bit-identical for 1, 2 and 3 threads; each image of
+// a batch gives the bits it gives alone.
+import * as assert from 'uvu/assert';
+import { suite, sg, rng } from '../helpers/harness.mjs';
+import { nd } from '../helpers/ref.mjs';
+import { refConv, refConvTranspose } from '../helpers/ref-nn.mjs';
+
+const test = suite('ops: conv2d winograd');
+
+const EPS32 = 2 ** -24;
+/**
+ * Largest |y - ref| / (EPS32 (|b| + sum |w| |x|)) over the elements: the error in units of
+ * the float32 rounding of the absolute sum (the direct float32 sum of K products stays
+ * below about K of these units; Winograd's transforms add a few).
+ */
+function errorUnits(y, ref, absRef) {
+  let worst = 0;
+  for (let i = 0; i < ref.data.length; i++) {
+    const scale = EPS32 * Math.max(absRef.data[i], 1e-30);
+    worst = Math.max(worst, Math.abs(y[i] - ref.data[i]) / scale);
+  }
+  return worst;
+}
+
+const abs = (a) => nd(a.shape, a.data.map(Math.abs));
+/** Measured: at most 4 units forward and 11 for an input gradient over these cases. */
+const BOUND = 32;
+
+// [batch, channels, outputs, H, W, padding, groups, bias]
+const cases = [
+  [1, 4, 4, 1, 1, 1, 1, false],
+  [1, 4, 5, 2, 3, 1, 1, true],
+  [2, 5, 4, 7, 7, 1, 1, true],
+  [1, 6, 7, 8, 9, 0, 1, false],
+  [3, 4, 8, 9, 16, 1, 1, true],
+  [1, 8, 4, 13, 17, 2, 1, false],
+  [2, 8, 12, 5, 11, 3, 2, true],
+  [1, 16, 16, 14, 14, 1, 1, true],
+  [1, 9, 6, 17, 5, 1, 1, false],
+  [2, 8, 8, 6, 6, 0, 2, true],
+];
+
+for (const [N, C, O, H, W, p, groups, bias] of cases) {
+  test(`forward and input gradient: x [${N}, ${C}, ${H}, ${W}], w [${O}, ${C / groups}, 3, 3], padding ${p}${groups > 1 ? `, groups ${groups}` : ''}${bias ? ', bias' : ''}`, () => {
+    const r = rng(N * 1000 + C * 100 + H * 10 + W);
+    const xs = [N, C, H, W], ws = [O, C / groups, 3, 3];
+    const xd = r.array(xs.reduce((a, b) => a * b)), wd = r.array(ws.reduce((a, b) => a * b)), bd = r.array(O);
+    const x = sg.tensor(Float32Array.from(xd), { shape: xs, requiresGrad: true });
+    const w = sg.tensor(Float32Array.from(wd), { shape: ws });
+    const b = bias ? sg.tensor(Float32Array.from(bd)) : null;
+    const y = sg.conv2d(x, w, b, { padding: p, groups });
+    const x64 = nd(xs, Float32Array.from(xd)), w64 = nd(ws, Float32Array.from(wd)), b64 = bias ? nd([O], Float32Array.from(bd)) : null;
+    const ref = refConv(x64, w64, b64, { padding: p, groups });
+    assert.equal([...y.shape], ref.shape);
+    const fwdErr = errorUnits(y.toArray(), ref, refConv(abs(x64), abs(w64), b64 && abs(b64), { padding: p, groups }));
+    assert.ok(fwdErr < BOUND, `forward error ${fwdErr.toFixed(1)} units of EPS32 |sum|, bound ${BOUND}`);
+    // dx = the transposed convolution of g with the same weight (the input size is what padding p gives back)
+    const gd = r.array(ref.data.length);
+    y.backward(sg.tensor(Float32Array.from(gd), { shape: ref.shape }));
+    const g64 = nd(ref.shape, Float32Array.from(gd));
+    // (padding 3 > 2: the input gradient leaves Winograd for the col2im path; the same reference holds)
+    const dref = refConvTranspose(g64, w64, null, { padding: p, groups });
+    assert.equal(dref.shape, xs);
+    const dxErr = errorUnits(x.grad.toArray(), dref, refConvTranspose(abs(g64), abs(w64), null, { padding: p, groups }));
+    assert.ok(dxErr < BOUND, `input gradient error ${dxErr.toFixed(1)} units, bound ${BOUND}`);
+    for (const t of [x, w, y, b]) t?.dispose();
+  });
+}
+
+test('the float32 error over the ResNet-20 shapes it serves stays within a few units (batch 2, 16-64 channels)', () => {
+  const r = rng(7);
+  for (const [C, O, H] of [[16, 16, 28], [32, 32, 14], [64, 64, 7]]) {
+    const xs = [2, C, H, H], ws = [O, C, 3, 3];
+    const xd = Float32Array.from(r.array(xs.reduce((a, b) => a * b))), wd = Float32Array.from(r.array(ws.reduce((a, b) => a * b)).map((v) => v * 0.1));
+    const y = sg.noGrad(() => sg.conv2d(sg.tensor(xd, { shape: xs }), sg.tensor(wd, { shape: ws }), null, { padding: 1 }));
+    const x64 = nd(xs, xd), w64 = nd(ws, wd);
+    const err = errorUnits(y.toArray(), refConv(x64, w64, null, { padding: 1 }), refConv(abs(x64), abs(w64), null, { padding: 1 }));
+    assert.ok(err < BOUND, `${C}->${O} ${H}x${H}: ${err.toFixed(1)} units`);
+    y.dispose();
+  }
+});
+
+test('transposed convolution (stride 1, 3x3) runs the same path: matches its float64 reference', () => {
+  const r = rng(9);
+  const xs = [2, 6, 5, 7], ws = [6, 4, 3, 3];
+  const xd = Float32Array.from(r.array(2 * 6 * 5 * 7)), wd = Float32Array.from(r.array(6 * 4 * 9)), bd = Float32Array.from(r.array(4));
+  const y = sg.convTranspose2d(sg.tensor(xd, { shape: xs }), sg.tensor(wd, { shape: ws }), sg.tensor(bd), { padding: 1 });
+  const x64 = nd(xs, xd), w64 = nd(ws, wd), b64 = nd([4], bd);
+  const ref = refConvTranspose(x64, w64, b64, { padding: 1 });
+  assert.equal([...y.shape], ref.shape);
+  assert.ok(errorUnits(y.toArray(), ref, refConvTranspose(abs(x64), abs(w64), abs(b64), { padding: 1 })) < BOUND);
+  y.dispose();
+});
+
+/** fn's arrays at `threads` threads with every kernel split however small. */
+function at(threads, fn) {
+  const prevN = sg.setNumThreads(threads), prevWork = sg.setMinWorkPerThread(0);
+  try {
+    return fn();
+  } finally {
+    sg.setNumThreads(prevN);
+    sg.setMinWorkPerThread(prevWork);
+  }
+}
+
+test('bit-identical for 1, 2 and 3 threads; each image gives the bits it gives alone', () => {
+  const r = rng(5);
+  const xs = [5, 8, 9, 10], ws = [12, 8, 3, 3];
+  const xd = Float32Array.from(r.array(5 * 8 * 90)), wd = Float32Array.from(r.array(12 * 8 * 9)), bd = Float32Array.from(r.array(12));
+  const gd = Float32Array.from(r.array(5 * 12 * 90));
+  const run = (n0 = 0, count = 5) => {
+    const x = sg.tensor(xd.subarray(n0 * 720, (n0 + count) * 720), { shape: [count, 8, 9, 10], requiresGrad: true });
+    const w = sg.tensor(wd, { shape: ws }), b = sg.tensor(bd);
+    const y = sg.conv2d(x, w, b, { padding: 1 });
+    y.backward(sg.tensor(gd.subarray(n0 * 1080, (n0 + count) * 1080), { shape: [count, 12, 9, 10] }));
+    const out = [y.toArray(), x.grad.toArray()];
+    for (const t of [x, w, b, y]) t.dispose();
+    return out;
+  };
+  const one = at(1, () => run());
+  for (const threads of [2, 3]) {
+    const many = at(threads, () => run());
+    for (let i = 0; i < one.length; i++) assert.equal(Array.from(many[i]), Array.from(one[i]), `${threads} threads, output ${i}`);
+  }
+  for (let n = 0; n < 5; n++) {
+    const alone = run(n, 1);
+    assert.equal(Array.from(alone[0]), Array.from(one[0].subarray(n * 1080, (n + 1) * 1080)), `image ${n} forward`);
+    assert.equal(Array.from(alone[1]), Array.from(one[1].subarray(n * 720, (n + 1) * 720)), `image ${n} input gradient`);
+  }
+});
+
+test.run();

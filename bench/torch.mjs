@@ -8,7 +8,10 @@
 // engines alternate in one run (the order flips every round) so that load
 // from other processes hits both alike. Reports median ms per call, GFLOP/s
 // for convolutions, and the ratio PyTorch time / simdgrad time (> 1: simdgrad
-// is faster) with the range of the per-round ratios. Writes
+// is faster) with the range of the per-round ratios, plus the same ratio of
+// CPU time (each process's own: at 1 thread it hardly moves when other jobs
+// load the machine, which the wall-clock ratio does; at 2 threads it also
+// counts spin-waiting threads). Writes
 // bench/results/torch-<timestamp>.json.
 //
 // Needs python3 with torch (Debian/Ubuntu: apt-get install python3-torch, or
@@ -135,18 +138,20 @@ for (const threads of threadCounts) {
 
 // ---------- timing ----------
 const now = () => performance.now();
+/** Wall and CPU ms per call over `iters` calls (CPU: this process, all its threads). */
 function oursBatch(run, iters) {
-  const t = now();
+  const t = now(), c = process.cpuUsage();
   for (let i = 0; i < iters; i++) run();
-  return (now() - t) / iters;
+  const d = process.cpuUsage(c);
+  return { ms: (now() - t) / iters, cpuMs: (d.user + d.system) / 1000 / iters };
 }
-const theirsBatch = async (iters) => (await peer.ask({ cmd: 'run', iters })).ms;
+const theirsBatch = (iters) => peer.ask({ cmd: 'run', iters });
 
 /** Warm up (at least warmIters calls and warmupMs), then the iterations per batch for batchMs. */
 async function warm(batch) {
   let spent = 0, calls = 0, ms = Infinity;
   while (calls < timing.warmIters || spent < timing.warmupMs) {
-    ms = Math.min(ms, await batch(1));
+    ms = Math.min(ms, (await batch(1)).ms);
     spent += ms;
     calls++;
   }
@@ -169,13 +174,15 @@ for (const row of rows) {
       if (r % 2) { b.push(await theirsBatch(itersTheirs)); a.push(oursBatch(ours.run, itersOurs)); }
       else { a.push(oursBatch(ours.run, itersOurs)); b.push(await theirsBatch(itersTheirs)); }
     }
-    const pairRatios = a.map((t, i) => b[i] / t);
-    const e = { id: row.id, label: row.label, threads: row.threads, oursMs: median(a), torchMs: median(b), ratio: median(b) / median(a),
-      ratioMin: Math.min(...pairRatios), ratioMax: Math.max(...pairRatios), oursSamples: a, torchSamples: b };
+    const wall = (xs) => xs.map((x) => x.ms), cpuOf = (xs) => xs.map((x) => x.cpuMs);
+    const pairRatios = a.map((t, i) => b[i].ms / t.ms);
+    const e = { id: row.id, label: row.label, threads: row.threads, oursMs: median(wall(a)), torchMs: median(wall(b)), ratio: median(wall(b)) / median(wall(a)),
+      ratioMin: Math.min(...pairRatios), ratioMax: Math.max(...pairRatios), cpuRatio: median(cpuOf(b)) / median(cpuOf(a)),
+      oursCpuMs: median(cpuOf(a)), torchCpuMs: median(cpuOf(b)), oursSamples: a, torchSamples: b };
     if (row.flops) { e.oursGflops = row.flops / e.oursMs / 1e6; e.torchGflops = row.flops / e.torchMs / 1e6; }
     results.push(e);
     const rate = row.flops ? ` (${fmt(e.oursGflops)} vs ${fmt(e.torchGflops)} GFLOP/s)` : '';
-    console.log(`${row.label}, ${row.threads} thread${row.threads > 1 ? 's' : ''}: simdgrad ${fmt(e.oursMs)} ms, PyTorch ${fmt(e.torchMs)} ms${rate}: ratio ${e.ratio.toFixed(2)} [${e.ratioMin.toFixed(2)}-${e.ratioMax.toFixed(2)}]`);
+    console.log(`${row.label}, ${row.threads} thread${row.threads > 1 ? 's' : ''}: simdgrad ${fmt(e.oursMs)} ms, PyTorch ${fmt(e.torchMs)} ms${rate}: ratio ${e.ratio.toFixed(2)} [${e.ratioMin.toFixed(2)}-${e.ratioMax.toFixed(2)}], CPU-time ratio ${e.cpuRatio.toFixed(2)}`);
   } finally {
     ours.dispose();
     await peer.ask({ cmd: 'dispose' });
@@ -184,9 +191,9 @@ for (const row of rows) {
 await peer.close();
 
 // ---------- summary ----------
-const table = [['row', 'threads', 'simdgrad ms', 'PyTorch ms', 'simdgrad GFLOP/s', 'PyTorch GFLOP/s', 'ratio (PyTorch time / ours)', 'per-round ratios']];
+const table = [['row', 'threads', 'simdgrad ms', 'PyTorch ms', 'simdgrad GFLOP/s', 'PyTorch GFLOP/s', 'ratio (PyTorch time / ours)', 'per-round ratios', 'CPU-time ratio']];
 for (const e of results) {
-  table.push([e.label, e.threads, fmt(e.oursMs), fmt(e.torchMs), e.oursGflops ? fmt(e.oursGflops) : '-', e.torchGflops ? fmt(e.torchGflops) : '-', `${e.ratio.toFixed(2)}x`, `${e.ratioMin.toFixed(2)}-${e.ratioMax.toFixed(2)}`]);
+  table.push([e.label, e.threads, fmt(e.oursMs), fmt(e.torchMs), e.oursGflops ? fmt(e.oursGflops) : '-', e.torchGflops ? fmt(e.torchGflops) : '-', `${e.ratio.toFixed(2)}x`, `${e.ratioMin.toFixed(2)}-${e.ratioMax.toFixed(2)}`, `${e.cpuRatio.toFixed(2)}x`]);
 }
 const widths = table[0].map((_, c) => Math.max(...table.map((r) => String(r[c]).length)));
 console.log('');

@@ -5,7 +5,8 @@ answers one JSON line on stdout, so the Node side can alternate its own
 batches with this process's batches in one run. Commands:
   {"cmd": "hello"}                               -> {"torch": version, "cpu": capability, "mkldnn": bool}
   {"cmd": "setup", "row": {...}, "threads": n}   -> {"ok": true}  (builds the workload, torch.set_num_threads(n))
-  {"cmd": "run", "iters": k}                     -> {"ms": mean ms per iteration over k runs (perf_counter)}
+  {"cmd": "run", "iters": k}                     -> {"ms": mean wall ms per iteration over k runs (perf_counter),
+                                                     "cpuMs": mean CPU ms of the process per iteration (process_time)}
   {"cmd": "dispose"}                             -> {"ok": true}
 Rows (the same workloads as bench/torch.mjs builds for simdgrad):
   {"kind": "conv", "N", "C", "O", "H", "stride", "pass"}: 3x3 convolution, padding 1, no bias;
@@ -116,10 +117,10 @@ def main():
             out = {"ok": True, "threads": torch.get_num_threads()}
         elif cmd == "run":
             iters = msg["iters"]
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             for _ in range(iters):
                 run()
-            out = {"ms": (time.perf_counter() - t) * 1000 / iters}
+            out = {"ms": (time.perf_counter() - t) * 1000 / iters, "cpuMs": (time.process_time() - c) * 1000 / iters}
         elif cmd == "dispose":
             run = None
             out = {"ok": True}

@@ -58,12 +58,11 @@ function powApprox(x: f64, p: f64): f64 {
 }
 
 /**
- * acc (f64 at accp) += sum_i |x_i|^p over n float32 elements at xp, in
- * float64; p = Infinity: acc = max(acc, max_i |x_i|). NaN propagates.
- * p = 1 and p = 2 run on f64x2 lanes; other p go element by element.
+ * sum_i |x_i|^p over n float32 elements at xp, in float64; p = Infinity:
+ * max_i |x_i|. NaN propagates. p = 1 and p = 2 run on f64x2 lanes; other p
+ * go element by element.
  */
-export function norm_accumulate_f64(n: usize, xp: usize, accp: usize, p: f64): void {
-  let acc = load<f64>(accp);
+function powerSum(n: usize, xp: usize, p: f64): f64 {
   if (p == Infinity) {
     let m = f32x4.splat(0);
     let i: usize = 0;
@@ -71,8 +70,7 @@ export function norm_accumulate_f64(n: usize, xp: usize, accp: usize, p: f64): v
     for (; i < n; i++) m = f32x4.max(m, f32x4.abs(f32x4.splat(load<f32>(xp + (i << 2)))));
     const pair = f32x4.max(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
     const one = f32x4.max(pair, i32x4.shuffle(pair, pair, 1, 0, 3, 2));
-    store<f64>(accp, Math.max(acc, <f64>f32x4.extract_lane(one, 0)));
-    return;
+    return <f64>f32x4.extract_lane(one, 0);
   }
   let sum: f64 = 0;
   if (p == 1 || p == 2) {
@@ -94,12 +92,40 @@ export function norm_accumulate_f64(n: usize, xp: usize, accp: usize, p: f64): v
   } else {
     for (let i: usize = 0; i < n; i++) sum += powApprox(Math.abs(<f64>load<f32>(xp + (i << 2))), p);
   }
-  store<f64>(accp, acc + sum);
+  return sum;
+}
+
+/** The p-th root of a power sum (p = 1 or Infinity: the sum itself; p = 2: sqrt). */
+function root(acc: f64, p: f64): f64 {
+  return p == Infinity || p == 1 ? acc : p == 2 ? Math.sqrt(acc) : powApprox(acc, 1 / p);
+}
+
+/** acc (f64 at accp) += sum_i |x_i|^p over n float32 elements at xp (p = Infinity: acc = max(acc, max_i |x_i|)). */
+export function norm_accumulate_f64(n: usize, xp: usize, accp: usize, p: f64): void {
+  const acc = load<f64>(accp), s = powerSum(n, xp, p);
+  store<f64>(accp, p == Infinity ? Math.max(acc, s) : acc + s);
 }
 
 /** out (f32) = acc^(1/p) rounded to float32 (p = 1 or Infinity: acc itself; p = 2: sqrt). */
 export function norm_finish_f64(accp: usize, outp: usize, p: f64): void {
-  const acc = load<f64>(accp);
-  const r = p == Infinity || p == 1 ? acc : p == 2 ? Math.sqrt(acc) : powApprox(acc, 1 / p);
-  store<f32>(outp, <f32>r);
+  store<f32>(outp, <f32>root(load<f64>(accp), p));
+}
+
+/**
+ * Embedding max-norm, in place, as PyTorch's embedding_renorm_: for each of
+ * the n indices at idxp (float32 integers, checked by the host) the row
+ * w[idx, 0..D) whose p-norm exceeds maxNorm is scaled by
+ * maxNorm / (norm + 1e-7). A repeated index finds its row already within
+ * maxNorm and leaves it alone.
+ */
+export function embedding_renorm_f32(n: usize, idxp: usize, D: usize, wp: usize, maxNorm: f64, p: f64): void {
+  for (let j: usize = 0; j < n; j++) {
+    const row = wp + ((<usize>load<f32>(idxp + (j << 2)) * D) << 2);
+    const norm = root(powerSum(D, row, p), p);
+    if (!(norm > maxNorm)) continue;
+    const scale = f32x4.splat(<f32>(maxNorm / (norm + 1e-7)));
+    let i: usize = 0;
+    for (; i + 4 <= D; i += 4) v128.store(row + (i << 2), f32x4.mul(v128.load(row + (i << 2)), scale));
+    for (; i < D; i++) store<f32>(row + (i << 2), load<f32>(row + (i << 2)) * f32x4.extract_lane(scale, 0));
+  }
 }

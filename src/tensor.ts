@@ -284,8 +284,18 @@ export class Tensor {
   clamp(min?: number | null, max?: number | null): Tensor { return unary.clamp(this, min, max); }
   sum(dim?: number | number[], keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }
   mean(dim?: number | number[], keepdim = false): Tensor { return reduce.mean(this, dim, keepdim); }
-  max(dim?: number | number[], keepdim = false): Tensor { return reduce.max(this, dim, keepdim); }
-  min(dim?: number | number[], keepdim = false): Tensor { return reduce.min(this, dim, keepdim); }
+  /** The largest element; with a dim, `{ values, indices }` along it (gradient to the index), as torch.max. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): reduce.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | reduce.ValuesIndices { return dim === undefined ? reduce.max(this) : reduce.max(this, dim, keepdim); }
+  /** The smallest element; with a dim, `{ values, indices }` along it (gradient to the index), as torch.min. */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): reduce.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | reduce.ValuesIndices { return dim === undefined ? reduce.min(this) : reduce.min(this, dim, keepdim); }
+  /** Largest value over dims (all by default), the gradient split evenly among ties (torch.amax). */
+  amax(dim?: number | number[], keepdim = false): Tensor { return reduce.amax(this, dim, keepdim); }
+  /** Smallest value over dims (all by default), the gradient split evenly among ties (torch.amin). */
+  amin(dim?: number | number[], keepdim = false): Tensor { return reduce.amin(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return reduce.argmin(this, dim, keepdim); }
   var(dim?: number | number[], opts?: reduce.VarOptions): Tensor { return reduce.variance(this, dim, opts); }

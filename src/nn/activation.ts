@@ -10,10 +10,11 @@
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { full } from '../ops/create';
-import { sub, mul } from '../ops/binary';
+import { mul, gt } from '../ops/binary';
+import { where } from '../ops/where';
 import { neg, relu, leakyRelu, tanh, sigmoid } from '../ops/unary';
 import { elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, logSigmoid, softsign, type GeluApproximate } from '../ops/unary';
-import { max } from '../ops/reduce';
+import { amax } from '../ops/reduce';
 import { reshape, view } from '../ops/views';
 import { cat } from '../ops/join';
 import { Module } from './module';
@@ -99,9 +100,10 @@ export class LeakyReLU extends Module {
 const PRELU_FN_ARGS = { input: param(tensor, required), weight: param(tensor, required) };
 
 /**
- * PReLU's function (F.prelu): max(0, x) + a min(0, x) = relu(x) - a relu(-x),
- * with `weight` a of shape [1] (one slope) or [C] (one per channel of dim 1 of x).
- * Gradients reach x and a.
+ * PReLU's function (F.prelu): x where x > 0, a x elsewhere, with `weight` a
+ * of shape [1] (one slope) or [C] (one per channel of dim 1 of x).
+ * Gradients as PyTorch's, also at x = 0: dx = g (x > 0 ? 1 : a),
+ * da = sum g (x > 0 ? 0 : x).
  */
 export function prelu(input: Tensor, weight: Tensor): Tensor;
 export function prelu(...args: unknown[]): Tensor {
@@ -113,12 +115,10 @@ export function prelu(...args: unknown[]): Tensor {
     if (x.ndim < 2 || x.shape[1] !== c) throw new RangeError(`prelu: input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)}: expected ${c} channels in dim 1`);
     a = view(weight, [c, ...new Array<number>(x.ndim - 2).fill(1)]);
   }
-  const pos = relu(x);
-  const nx = neg(x);
-  const negPart = relu(nx);
-  const scaled = mul(negPart, a);
-  const out = sub(pos, scaled);
-  for (const t of [pos, nx, negPart, scaled]) t.dispose();
+  const positive = gt(x, 0);
+  const scaled = mul(x, a);
+  const out = where(positive, x, scaled);
+  for (const t of [positive, scaled]) t.dispose();
   if (a !== weight) a.dispose();
   return out;
 }
@@ -235,7 +235,7 @@ export class Maxout extends Module {
   forward(x: Tensor): Tensor {
     const z = this.linear.call(x);
     const grouped = reshape(z, [...z.shape.slice(0, -1), this.outFeatures, this.pieces]);
-    const out = max(grouped, -1);
+    const out = amax(grouped, -1);
     z.dispose();
     grouped.dispose();
     return out;
@@ -269,7 +269,7 @@ export class ChannelMaxout extends Module {
     }
     const [n, ck, ...rest] = x.shape;
     const grouped = reshape(x, [n, ck / this.pieces, this.pieces, ...rest]);
-    const out = max(grouped, 2);
+    const out = amax(grouped, 2);
     grouped.dispose();
     return out;
   }

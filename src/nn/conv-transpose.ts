@@ -1,5 +1,7 @@
 /** The 2-d transposed convolution layer (torch.nn.ConvTranspose2d). */
 import { Tensor } from '../tensor';
+import { fmtShape } from '../shape';
+import { intList, invalid, tensor as tensorCheck } from '../validate';
 import { empty } from '../ops/create';
 import type { Pair } from '../ops/conv';
 import { convTranspose2d } from '../ops/conv-transpose';
@@ -99,10 +101,40 @@ export class ConvTranspose2d extends Module {
     defaultInit_(this.weight, this.bias);
   }
 
-  forward(x: Tensor): Tensor {
+  /**
+   * y = convTranspose2d(x, W, b). `outputSize` ([H_out, W_out], or the whole
+   * output shape whose last two entries are used), as PyTorch's forward
+   * argument, picks among the output sizes a strided transposed convolution
+   * can give: each must lie in [s, s + stride - 1] with
+   * s = (H - 1) stride - 2 padding + dilation (k - 1) + 1, and sets the
+   * output padding to size - s (the constructor's outputPadding is then unused).
+   *   new ConvTranspose2d(8, 4, 3, { stride: 2, padding: 1 }).forward(x, [14, 14])  // x (N, 8, 7, 7)
+   */
+  forward(x: Tensor): Tensor;
+  forward(x: Tensor, outputSize: readonly number[] | null): Tensor;
+  forward(x: Tensor, outputSize?: unknown): Tensor {
+    const outputPadding = outputSize === undefined || outputSize === null ? this.outputPadding : this.outputPaddingFor(x, outputSize);
     return convTranspose2d(x, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, groups: this.groups, dilation: this.dilation,
+      stride: this.stride, padding: this.padding, outputPadding, groups: this.groups, dilation: this.dilation,
     });
+  }
+
+  /** The output padding that makes the output's spatial size `outputSize` (checked as PyTorch's _output_padding). */
+  private outputPaddingFor(x: Tensor, outputSize: unknown): [number, number] {
+    const at = { where: `${name}.forward`, name: 'outputSize' };
+    tensorCheck(x, { where: `${name}.forward`, name: 'input' });
+    const sizes = intList({ min: 1 }, { single: false })(outputSize, at);
+    if (sizes.length !== 2 && sizes.length !== x.ndim) throw invalid(at, `[H_out, W_out] or ${x.ndim} sizes (the whole output shape)`, outputSize, '', 'range');
+    const spatial = sizes.slice(-2);
+    const input = x.shape.slice(-2);
+    return [0, 1].map((i) => {
+      const smallest = (input[i] - 1) * this.stride[i] - 2 * this.padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + 1;
+      const largest = smallest + this.stride[i] - 1;
+      if (spatial[i] < smallest || spatial[i] > largest) {
+        throw invalid(at, `in [${smallest}, ${largest}] in dim ${i} for input ${fmtShape(x.shape)} (stride ${this.stride[i]}, padding ${this.padding[i]})`, outputSize, '', 'range');
+      }
+      return spatial[i] - smallest;
+    }) as [number, number];
   }
 
   /** PyTorch's _ConvNd.extra_repr fields, in its order. */

@@ -4,14 +4,15 @@ import { empty } from '../ops/create';
 import { conv2d, type Pair } from '../ops/conv';
 import { Module } from './module';
 import { defaultInit_ } from './linear';
-import { boolean, integer, pair, param, parseArgs, required } from '../validate';
+import { boolean, either, integer, pair, param, parseArgs, required } from '../validate';
+import { checkSameStride, paddingMode, type PaddingMode } from '../ops/conv-padding';
 
 /** Options of Conv2d after its sizes (PyTorch's names in camelCase). */
 export interface Conv2dOptions {
   /** Step of the window, an integer or [sh, sw] (default 1). */
   stride?: Pair;
-  /** Zeros added on each side, an integer or [ph, pw] (default 0). */
-  padding?: Pair;
+  /** Zeros added on each side: an integer or [ph, pw] (default 0), or 'same' | 'valid' ('same' needs stride 1, as PyTorch's). */
+  padding?: Pair | PaddingMode;
   /** Spacing of the kernel taps (default 1). */
   dilation?: Pair;
   /** Split channels into groups convolved separately; in and out channels divisible by it (default 1). */
@@ -26,7 +27,7 @@ const CONV2D_ARGS = {
   outChannels: param(integer({ min: 1 }), required),
   kernelSize: param(pair({ min: 1 }), required),
   stride: param(pair({ min: 1 }), [1, 1]),
-  padding: param(pair({ min: 0 }), [0, 0]),
+  padding: param(either(paddingMode, pair({ min: 0 }), "an integer >= 0, a pair of them, or 'same' or 'valid'"), [0, 0]),
   dilation: param(pair({ min: 1 }), [1, 1]),
   groups: param(integer({ min: 1 }), 1),
   bias: param(boolean, true),
@@ -53,7 +54,7 @@ export class Conv2d extends Module {
   /** [kh, kw]; stride, padding and dilation are expanded to pairs too. */
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
-  readonly padding: [number, number];
+  readonly padding: [number, number] | PaddingMode;
   readonly dilation: [number, number];
   readonly groups: number;
   readonly inChannels: number;
@@ -65,9 +66,10 @@ export class Conv2d extends Module {
    * options object: `new Conv2d(3, 8, 3, { stride: 2, padding: 1 })`.
    */
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts?: Conv2dOptions);
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, stride?: Pair, padding?: Pair, dilation?: Pair, groups?: number, bias?: boolean);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, stride?: Pair, padding?: Pair | PaddingMode, dilation?: Pair, groups?: number, bias?: boolean);
   constructor(...args: unknown[]) {
     const a = parseArgs('Conv2d', args, CONV2D_ARGS);
+    if (typeof a.padding === 'string') checkSameStride('Conv2d', a.padding, a.stride);
     if (a.inChannels % a.groups !== 0 || a.outChannels % a.groups !== 0) throw new RangeError(`Conv2d: inChannels (${a.inChannels}) and outChannels (${a.outChannels}) must be divisible by groups (${a.groups})`);
     super();
     this.inChannels = a.inChannels;
@@ -93,7 +95,8 @@ export class Conv2d extends Module {
 
   override extraRepr(): string {
     const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}], stride=[${this.stride}]`];
-    if (this.padding.some((p) => p !== 0)) parts.push(`padding=[${this.padding}]`);
+    if (typeof this.padding === 'string') parts.push(`padding='${this.padding}'`);
+    else if (this.padding.some((p) => p !== 0)) parts.push(`padding=[${this.padding}]`);
     if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=[${this.dilation}]`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');

@@ -4,14 +4,15 @@ import { empty } from '../ops/create';
 import { conv1d } from '../ops/conv1d';
 import { Module } from './module';
 import { defaultInit_ } from './linear';
-import { boolean, integer, param, parseArgs, required, single } from '../validate';
+import { boolean, either, integer, param, parseArgs, required, single } from '../validate';
+import { checkSameStride, paddingMode, type PaddingMode } from '../ops/conv-padding';
 
 /** Options of Conv1d after its sizes (PyTorch's names in camelCase). */
 export interface Conv1dOptions {
   /** Step of the window (default 1). */
   stride?: number;
-  /** Zeros added on each side (default 0). */
-  padding?: number;
+  /** Zeros added on each side (default 0), or 'same' | 'valid' ('same' needs stride 1, as PyTorch's). */
+  padding?: number | PaddingMode;
   /** Spacing of the kernel taps (default 1). */
   dilation?: number;
   /** Split channels into groups convolved separately (default 1). */
@@ -26,7 +27,7 @@ const CONV1D_ARGS = {
   outChannels: param(integer({ min: 1 }), required),
   kernelSize: param(single({ min: 1 }), required),
   stride: param(single({ min: 1 }), 1),
-  padding: param(single({ min: 0 }), 0),
+  padding: param(either(paddingMode, single({ min: 0 }), "an integer >= 0, or 'same' or 'valid'"), 0),
   dilation: param(single({ min: 1 }), 1),
   groups: param(integer({ min: 1 }), 1),
   bias: param(boolean, true),
@@ -52,14 +53,15 @@ export class Conv1d extends Module {
   readonly outChannels: number;
   readonly kernelSize: number;
   readonly stride: number;
-  readonly padding: number;
+  readonly padding: number | PaddingMode;
   readonly dilation: number;
   readonly groups: number;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts?: Conv1dOptions);
-  constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, dilation?: number, groups?: number, bias?: boolean);
+  constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | PaddingMode, dilation?: number, groups?: number, bias?: boolean);
   constructor(...args: unknown[]) {
     const a = parseArgs('Conv1d', args, CONV1D_ARGS);
+    if (typeof a.padding === 'string') checkSameStride('Conv1d', a.padding, [a.stride]);
     if (a.inChannels % a.groups !== 0 || a.outChannels % a.groups !== 0) throw new RangeError(`Conv1d: inChannels (${a.inChannels}) and outChannels (${a.outChannels}) must be divisible by groups (${a.groups})`);
     super();
     this.inChannels = a.inChannels;
@@ -85,7 +87,7 @@ export class Conv1d extends Module {
 
   override extraRepr(): string {
     const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize}, stride=${this.stride}`];
-    if (this.padding !== 0) parts.push(`padding=${this.padding}`);
+    if (this.padding !== 0) parts.push(typeof this.padding === 'string' ? `padding='${this.padding}'` : `padding=${this.padding}`);
     if (this.dilation !== 1) parts.push(`dilation=${this.dilation}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');

@@ -1,7 +1,7 @@
 /** The lookup-table layer (torch.nn.Embedding). */
 import type { Tensor } from '../tensor';
 import { empty } from '../ops/create';
-import { embedding, paddingIndex, refuseMaxNorm } from '../ops/embedding';
+import { embedding, paddingIndex } from '../ops/embedding';
 import { narrow } from '../ops/views';
 import { Module } from './module';
 import { normal_, zeros_ } from './init';
@@ -11,7 +11,7 @@ import { integer, nullable, number, onlyDefault, param, parseArgs, required } fr
 export interface EmbeddingModuleOptions {
   /** Row that starts at zero and receives no gradient; negative counts from the end (default null: none). */
   paddingIdx?: number | null;
-  /** Not supported (PyTorch renormalises rows in place); a number is refused. */
+  /** Rows each forward looks up whose normType-norm exceeds it are renormalised in place to it first (PyTorch's embedding_renorm_; default null: never). */
   maxNorm?: number | null;
   /** The p of maxNorm's p-norm (default 2). */
   normType?: number;
@@ -36,7 +36,9 @@ const EMBEDDING_ARGS = {
  * A lookup table: y = weight[indices] (F.embedding), weight of shape
  * [numEmbeddings, embeddingDim] initialised N(0, 1) as PyTorch's. With
  * paddingIdx (negative counts from the end) that row starts at zero and
- * receives no gradient. Backward scatters-adds into the rows looked up.
+ * receives no gradient. With maxNorm, the rows each forward looks up are
+ * first renormalised in place to a normType-norm of at most maxNorm.
+ * Backward scatters-adds into the rows looked up.
  * Shape: indices of any shape S (a float tensor holding integers in
  * [0, numEmbeddings)) -> [...S, embeddingDim].
  *
@@ -52,17 +54,20 @@ export class Embedding extends Module {
   readonly embeddingDim: number;
   /** In [0, numEmbeddings), or null. */
   readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
 
   constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number | null, maxNorm?: number | null, normType?: number, scaleGradByFreq?: false, sparse?: false);
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOptions);
   constructor(...args: unknown[]) {
     const a = parseArgs('Embedding', args, EMBEDDING_ARGS);
-    refuseMaxNorm('Embedding', a.maxNorm);
     const pad = paddingIndex('Embedding', a.paddingIdx, a.numEmbeddings);
     super();
     this.numEmbeddings = a.numEmbeddings;
     this.embeddingDim = a.embeddingDim;
     this.paddingIdx = pad < 0 ? null : pad;
+    this.maxNorm = a.maxNorm;
+    this.normType = a.normType;
     this.weight = this.registerParameter('weight', empty([a.numEmbeddings, a.embeddingDim]));
     this.resetParameters();
   }
@@ -78,10 +83,14 @@ export class Embedding extends Module {
   }
 
   forward(indices: Tensor): Tensor {
-    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
+    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ''}`;
+    const parts = [`${this.numEmbeddings}, ${this.embeddingDim}`];
+    if (this.paddingIdx !== null) parts.push(`paddingIdx=${this.paddingIdx}`);
+    if (this.maxNorm !== null) parts.push(`maxNorm=${this.maxNorm}`);
+    if (this.normType !== 2) parts.push(`normType=${this.normType}`);
+    return parts.join(', ');
   }
 }

@@ -2,7 +2,7 @@
 import * as initBasic from './init';
 import * as initModel from './init-model';
 
-export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDict, type ForwardHook, type RemovableHandle } from './module';
+export { Module, Sequential, ModuleList, toTorchKey, fromTorchKey, type StateDict, type ForwardHook, type RemovableHandle, type LoadStateDictOptions, type LoadStateDictReport, type KeyMap } from './module';
 export { Linear, Identity, Flatten, type LinearOptions } from './linear';
 export { ReLU, LeakyReLU, PReLU, Maxout, ChannelMaxout, CReLU, Tanh, Sigmoid } from './activation';
 export { ELU, SELU, CELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softsign } from './activation';

@@ -7,14 +7,14 @@
  * 'none' keeps the per-element losses.
  */
 import { Tensor } from '../tensor';
-import { fmtShape, sameShape } from '../shape';
+import { broadcastShapes, fmtShape, sameShape } from '../shape';
 import { scope } from '../autograd/scope';
 import { sub, mul, add } from '../ops/binary';
 import { abs, neg, exp, log, relu, affine } from '../ops/unary';
 import { sum, mean } from '../ops/reduce';
 import { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from '../ops/loss';
 import { Module } from './module';
-import { integer, nullable, number, oneOf, onlyDefault, param, parseArgs, required, tensor } from '../validate';
+import { integer, nullable, number, oneOf, param, parseArgs, required, tensor } from '../validate';
 
 export type { Reduction };
 
@@ -52,37 +52,45 @@ export interface BCEOptions {
   reduction?: Reduction;
   /** Weight of positive examples, broadcast against the last dim (one per class); null (default) for 1. */
   posWeight?: Tensor | null;
-  /** A rescaling weight per element: not supported yet, so a tensor is refused (not ignored). */
-  weight?: null;
+  /** A rescaling weight of each element's loss, broadcast to the input's shape; null (default) for 1. */
+  weight?: Tensor | null;
 }
 
-/** `weight` of the BCE loss: refused until the op implements it, so that it is never silently ignored. */
-const BCE_WEIGHT = param(onlyDefault(null, 'BCE-with-logits has no per-element weight here; multiply the unreduced loss (reduction: \'none\') by it'), null);
+/** `weight` of the BCE loss: a tensor broadcast to the input's shape, or null. */
+const BCE_WEIGHT = param(nullable(tensor), null);
 
 /** F.binaryCrossEntropyWithLogits's arguments in PyTorch's order (input, target, weight, then options). */
 const BCE_ARGS = { input: param(tensor, required), target: param(tensor, required), weight: BCE_WEIGHT, reduction, posWeight: param(nullable(tensor), null) };
 
 /**
  * Binary cross entropy of logits x against targets y in [0, 1], with
- * positive weight w_pos (posWeight, default 1), in the stable form
- *   l = (1 - y) x + (1 + (w_pos - 1) y) (log(1 + exp(-|x|)) + max(-x, 0)),
- * which equals -w_pos y log sigmoid(x) - (1 - y) log(1 - sigmoid(x)) without
- * overflow; reduced by `reduction`.
- * Shape: input and target of the same shape; posWeight broadcast against them.
+ * positive weight w_pos (posWeight, default 1) and element weight w
+ * (weight, default 1), in the stable form
+ *   l = w ((1 - y) x + (1 + (w_pos - 1) y) (log(1 + exp(-|x|)) + max(-x, 0))),
+ * which equals w (-w_pos y log sigmoid(x) - (1 - y) log(1 - sigmoid(x)))
+ * without overflow; reduced by `reduction`.
+ * Shape: input and target of the same shape; weight and posWeight broadcast to it.
  * @example F.binaryCrossEntropyWithLogits(logits, labels, { posWeight: sg.tensor([3]) })
+ * @example F.binaryCrossEntropyWithLogits(logits, labels, w)   // PyTorch's positional weight
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: BCEOptions): Tensor;
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, weight: Tensor | null, opts?: Omit<BCEOptions, 'weight'>): Tensor;
 export function binaryCrossEntropyWithLogits(...args: unknown[]): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
-  const { input, target, reduction: how, posWeight } = parseArgs(op, args, BCE_ARGS, 3);
+  const { input, target, weight, reduction: how, posWeight } = parseArgs(op, args, BCE_ARGS, 3);
   checkSame(op, input, target);
+  for (const [name, t] of [['weight', weight], ['posWeight', posWeight]] as const) {
+    if (t !== null && !sameShape(broadcastShapes(`${op} (${name})`, t.shape, input.shape), input.shape)) {
+      throw new RangeError(`${op}: ${name} ${fmtShape(t.shape)} must broadcast to the input's shape ${fmtShape(input.shape)}`);
+    }
+  }
   return scope(() => {
     // softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)
     const softplusNeg = add(log(affine(exp(neg(abs(input))), 1, 1)), relu(neg(input)));
     const linearPart = mul(affine(target, -1, 1), input);
     const logWeight = posWeight === null ? null : affine(mul(target, sub(posWeight, 1)), 1, 1);
     const l = add(linearPart, logWeight === null ? softplusNeg : mul(logWeight, softplusNeg));
-    return reduce(l, how);
+    return reduce(weight === null ? l : mul(l, weight), how);
   });
 }
 
@@ -107,25 +115,27 @@ export class MSELoss extends Module {
 
 /**
  * Binary cross entropy of logits as a module: forward(input, target) =
- * F.binaryCrossEntropyWithLogits with the options given here. posWeight is
- * the caller's tensor (not registered; dispose it yourself).
+ * F.binaryCrossEntropyWithLogits with the options given here. weight and
+ * posWeight are the caller's tensors (not registered; dispose them yourself).
  * @example new nn.BCEWithLogitsLoss({ posWeight: sg.tensor([2, 1, 1]) })
  */
 export class BCEWithLogitsLoss extends Module {
   readonly reduction: Reduction;
+  readonly weight: Tensor | null;
   readonly posWeight: Tensor | null;
 
-  constructor(weight?: null, opts?: Omit<BCEOptions, 'weight'>);
+  constructor(weight?: Tensor | null, opts?: Omit<BCEOptions, 'weight'>);
   constructor(opts: BCEOptions);
   constructor(...args: unknown[]) {
     const a = parseArgs('BCEWithLogitsLoss', args, { weight: BCE_WEIGHT, reduction, posWeight: param(nullable(tensor), null) }, 1);
     super();
     this.reduction = a.reduction;
+    this.weight = a.weight;
     this.posWeight = a.posWeight;
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
-    return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, posWeight: this.posWeight });
+    return binaryCrossEntropyWithLogits(input, target, { weight: this.weight, reduction: this.reduction, posWeight: this.posWeight });
   }
 }
 

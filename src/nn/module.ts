@@ -1,12 +1,12 @@
 /** The Module base class, Sequential and ModuleList (torch.nn.Module's registration, traversal, state dicts, hooks). */
 import { Tensor } from '../tensor';
-import { fmtShape } from '../shape';
+import { fmtShape, sameShape } from '../shape';
 import { noGrad } from '../autograd/graph';
 import { untracked } from '../autograd/scope';
 import { tracer } from '../autograd/trace';
 import { clone } from '../ops/create';
 import { copy_, fill_ } from '../ops/inplace';
-import { boolean, describe, func, nullable, param, parseArgs, required, string, takesObject, tensor, type Check } from '../validate';
+import { boolean, describe, func, invalid, isPlainObject, nullable, param, parseArgs, required, string, takesObject, tensor, type Check } from '../validate';
 
 /** A state dict: our camelCase keys (or PyTorch's snake_case ones) to tensors. */
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
@@ -38,8 +38,66 @@ const stateDictArg: Check<StateDict> = takesObject((v, at) => {
   if (v instanceof Map || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)) return v as StateDict;
   throw new TypeError(`${at.where}: ${at.name} must be a Map or a plain object of tensors (what stateDict() returns), got ${describe(v)}`);
 });
-const LOAD_STATE_DICT_ARGS = { stateDict: param(stateDictArg, required), strict: param(boolean, true) };
+/** Options of loadStateDict (after the state dict, PyTorch's positional strict). */
+export interface LoadStateDictOptions {
+  /** Missing and unexpected keys are errors (default true); shape mismatches always are. */
+  strict?: boolean;
+  /**
+   * Renames checkpoint keys before matching: an object of leading-segment
+   * renames (`{ '0': 'conv1', '3': 'layer1' }`, the longest match wins) or a
+   * function from a checkpoint key to this module's key (null skips it).
+   */
+  keyMap?: KeyMap | null;
+  /** Pair entries by position in order (stateDict() order here), not by name (default false). */
+  byPosition?: boolean;
+}
+
+/** A checkpoint-key rename: leading-segment renames, or a function (null skips the entry). */
+export type KeyMap = Record<string, string> | ((key: string) => string | null);
+
+/** What loadStateDict did: keys left out on either side, and every [module key, checkpoint key] it copied. */
+export interface LoadStateDictReport {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+  matched: [string, string][];
+}
+
+/** A keyMap: a function, or a plain object whose values are strings. */
+const keyMapArg: Check<KeyMap> = (v, at) => {
+  if (typeof v === 'function') return v as KeyMap;
+  if (isPlainObject(v) && Object.values(v).every((s) => typeof s === 'string')) return v as Record<string, string>;
+  throw invalid(at, "a function (key) => newKey or an object of prefix renames like { '0': 'conv1' }", v);
+};
+
 const ZERO_GRAD_ARGS = { setToNone: param(boolean, true) };
+
+const LOAD_STATE_DICT_ARGS = {
+  stateDict: param(stateDictArg, required),
+  strict: param(boolean, true),
+  keyMap: param(nullable(keyMapArg), null),
+  byPosition: param(boolean, false),
+};
+
+/** The rename a keyMap describes (identity for none); prefixes match whole dot-separated segments. */
+function renamer(map: KeyMap | null): (key: string) => string | null {
+  if (map === null) return (k) => k;
+  if (typeof map === 'function') {
+    return (k) => {
+      const r = map(k);
+      if (r !== null && typeof r !== 'string') throw new TypeError(`loadStateDict: keyMap('${k}') must return a string or null, got ${describe(r)}`);
+      return r;
+    };
+  }
+  const strip = (s: string) => s.replace(/\.$/, '');
+  const rules = Object.entries(map).map(([from, to]) => [strip(from), strip(to)] as const).sort((x, y) => y[0].length - x[0].length);
+  return (k) => {
+    for (const [from, to] of rules) {
+      if (k === from) return to;
+      if (k.startsWith(`${from}.`)) return to === '' ? k.slice(from.length + 1) : `${to}${k.slice(from.length)}`;
+    }
+    return k;
+  };
+}
 
 /**
  * Module: the base of every layer, as torch.nn.Module.
@@ -265,6 +323,20 @@ export abstract class Module {
     }
   }
 
+  /** Parameters then buffers of each module, in registration order, as [key, tensor] (the order of stateDict()). */
+  private *namedState(): IterableIterator<[string, Tensor]> {
+    const seen = new Set<string>();
+    for (const [prefix, m] of this.namedModules()) {
+      const key = (n: string) => (prefix === '' ? n : `${prefix}.${n}`);
+      const entries: [string, Tensor | null][] = [...m.ownParameters(), ...m.bufs];
+      for (const [n, t] of entries) {
+        if (t === null || seen.has(key(n))) continue;
+        seen.add(key(n));
+        yield [key(n), t];
+      }
+    }
+  }
+
   /**
    * Parameters then buffers of each module, in registration order, under
    * dotted camelCase keys. The values are new handles sharing the module's
@@ -272,52 +344,79 @@ export abstract class Module {
    */
   stateDict(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    for (const [prefix, m] of this.namedModules()) {
-      const key = (n: string) => (prefix === '' ? n : `${prefix}.${n}`);
-      for (const [n, p] of m.ownParameters()) if (!out.has(key(n))) out.set(key(n), p.detach());
-      for (const [n, b] of m.bufs) if (b !== null) out.set(key(n), b.detach());
-    }
+    for (const [k, t] of this.namedState()) out.set(k, t.detach());
     return out;
   }
 
   /**
-   * Copies a state dict into this module's tensors (keys ours or PyTorch's).
+   * Copies a state dict into this module's tensors, as PyTorch's
+   * load_state_dict(stateDict, strict): keys ours or PyTorch's (snake_case).
    * Shape mismatches are always an error; with strict (the default) missing
-   * and unexpected keys are too. The error lists every problem at once.
+   * and unexpected keys are too. The error lists every problem at once, and
+   * nothing is copied unless everything checks.
+   *
+   * A checkpoint saved from a differently structured model of the same
+   * layers (e.g. one PyTorch nn.Sequential with keys `0.weight`,
+   * `3.0.conv1.weight`) loads with either option:
+   *   keyMap: `{ '0': 'conv1', '1': 'bn1', '3': 'layer1' }` renames leading key
+   *     segments (the longest matching prefix wins), or a function
+   *     `(key) => newKey` (null skips the entry);
+   *   byPosition: true pairs the checkpoint's entries with this module's
+   *     stateDict() entries in order, ignoring names; every pair's shape must match.
+   * Returns what happened: `matched` lists [this module's key, the checkpoint's key].
+   *   model.loadStateDict(sd, { byPosition: true }).matched  // [['conv1.weight', '0.weight'], ...]
    */
-  loadStateDict(sd: StateDict, strict?: boolean): { missingKeys: string[]; unexpectedKeys: string[] };
-  loadStateDict(sd: StateDict, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] };
-  loadStateDict(...args: unknown[]): { missingKeys: string[]; unexpectedKeys: string[] } {
-    const { stateDict: sd, strict } = parseArgs(`${this.constructor.name}.loadStateDict`, args, LOAD_STATE_DICT_ARGS);
-    const given = new Map<string, Tensor>();
-    for (const [k, v] of sd instanceof Map ? sd : Object.entries(sd)) {
-      if (!(v instanceof Tensor)) throw new TypeError(`loadStateDict: value of '${k}' is not a Tensor`);
-      given.set(fromTorchKey(k), v);
+  loadStateDict(stateDict: StateDict, strict?: boolean): LoadStateDictReport;
+  loadStateDict(stateDict: StateDict, opts?: LoadStateDictOptions): LoadStateDictReport;
+  loadStateDict(stateDict: StateDict, strict: boolean, opts: LoadStateDictOptions): LoadStateDictReport;
+  loadStateDict(...args: unknown[]): LoadStateDictReport {
+    const a = parseArgs(`${this.constructor.name}.loadStateDict`, args, LOAD_STATE_DICT_ARGS, 2);
+    const rename = renamer(a.keyMap);
+    const given: { key: string; from: string; t: Tensor }[] = [];
+    for (const [from, t] of a.stateDict instanceof Map ? a.stateDict : Object.entries(a.stateDict)) {
+      if (!(t instanceof Tensor)) throw new TypeError(`loadStateDict: value of '${from}' is not a Tensor, got ${describe(t)}`);
+      t.assertAlive('loadStateDict');
+      const mapped = rename(from);
+      if (mapped !== null) given.push({ key: fromTorchKey(mapped), from, t });
     }
-    const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
-    const missingKeys = [...own.keys()].filter((k) => !given.has(k));
-    const unexpectedKeys = [...given.keys()].filter((k) => !own.has(k));
-    const mismatched: string[] = [];
-    for (const [k, t] of own) {
-      const v = given.get(k);
-      if (v === undefined) continue;
-      v.assertAlive('loadStateDict');
-      if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i])) {
-        mismatched.push(`${k}: checkpoint ${fmtShape(v.shape)} vs module ${fmtShape(t.shape)}`);
+    const own = [...this.namedState()];
+    const pairs: { key: string; target: Tensor; from: string; t: Tensor }[] = [];
+    let missingKeys: string[], unexpectedKeys: string[];
+    if (a.byPosition) {
+      const n = Math.min(own.length, given.length);
+      for (let i = 0; i < n; i++) pairs.push({ key: own[i][0], target: own[i][1], from: given[i].from, t: given[i].t });
+      missingKeys = own.slice(n).map(([k]) => k);
+      unexpectedKeys = given.slice(n).map((g) => g.from);
+    } else {
+      const byKey = new Map<string, (typeof given)[number]>();
+      for (const g of given) {
+        const twice = byKey.get(g.key);
+        if (twice !== undefined) throw new Error(`loadStateDict: checkpoint keys '${twice.from}' and '${g.from}' both map to '${g.key}'${a.keyMap === null ? '' : ' after keyMap'}`);
+        byKey.set(g.key, g);
       }
+      const ownKeys = new Set(own.map(([k]) => k));
+      for (const [key, target] of own) {
+        const g = byKey.get(key);
+        if (g !== undefined) pairs.push({ key, target, from: g.from, t: g.t });
+      }
+      missingKeys = own.filter(([k]) => !byKey.has(k)).map(([k]) => k);
+      unexpectedKeys = given.filter((g) => !ownKeys.has(g.key)).map((g) => g.from);
     }
+    const mismatched = pairs.filter((p) => !sameShape(p.t.shape, p.target.shape))
+      .map((p) => `${p.key}${p.from !== p.key ? ` <- '${p.from}'` : ''}: checkpoint ${fmtShape(p.t.shape)} vs module ${fmtShape(p.target.shape)}`);
     const problems: string[] = [];
-    if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
-    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-    if (mismatched.length > 0) problems.push(`shape mismatches: ${mismatched.join('; ')}`);
-    if (problems.length > 0) throw new Error(`loadStateDict: error(s) loading the state dict of ${this.constructor.name}: ${problems.join('; ')}`);
+    if (a.strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (a.strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+    if (mismatched.length > 0) problems.push(`shape mismatches: ${mismatched.slice(0, 8).join('; ')}${mismatched.length > 8 ? `; and ${mismatched.length - 8} more` : ''}`);
+    if (problems.length > 0) {
+      const lineUp = !a.byPosition && own.length === given.length && own.every(([, t], i) => sameShape(t.shape, given[i].t.shape));
+      const hint = lineUp && pairs.length < own.length ? '; the shapes line up in order: pass { byPosition: true } (or a keyMap) to load by position' : '';
+      throw new Error(`loadStateDict: error(s) loading the state dict of ${this.constructor.name}: ${problems.join('; ')}${hint}`);
+    }
     noGrad(() => {
-      for (const [k, t] of own) {
-        const v = given.get(k);
-        if (v !== undefined) copy_(t, v);
-      }
+      for (const p of pairs) copy_(p.target, p.t);
     });
-    return { missingKeys, unexpectedKeys };
+    return { missingKeys, unexpectedKeys, matched: pairs.map((p) => [p.key, p.from] as [string, string]) };
   }
 
   /** Frees every parameter, buffer (and their gradients) of this module and its descendants. */

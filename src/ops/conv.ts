@@ -18,12 +18,14 @@ import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { reshape, unsqueeze } from './views';
 import { channelSum } from './batchnorm';
+import { checkSameStride, isPaddingMode, withPaddingMode, type PaddingMode } from './conv-padding';
 
 export type Pair = number | readonly [number, number];
 
 export interface Conv2dOptions {
   stride?: Pair;
-  padding?: Pair;
+  /** A number, [h, w], or 'same' | 'valid' as PyTorch's (see conv-padding.ts; 'same' needs stride 1). */
+  padding?: Pair | PaddingMode;
   dilation?: Pair;
   groups?: number;
 }
@@ -58,7 +60,7 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions
   const op = 'conv2d';
   const shapes = checkConvOperands(op, x, w, bias, '(O, C/groups, kh, kw)');
   const [sh, sw] = pairOf(op, 'stride', opts.stride ?? 1, 1);
-  const [ph, pw] = pairOf(op, 'padding', opts.padding ?? 0, 0);
+  const [ph, pw] = pairOf(op, 'padding', (opts.padding ?? 0) as Pair, 0); // string modes were resolved by conv2d
   const [dh, dw] = pairOf(op, 'dilation', opts.dilation ?? 1, 1);
   const G = opts.groups ?? 1;
   if (!Number.isInteger(G) || G < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${G}`);
@@ -128,9 +130,17 @@ export function convLike(op: string, x: Tensor, weight: Tensor, bias: Tensor | n
 
 /**
  * 2-d convolution: x (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw),
- * optional bias (O); stride, padding, dilation a number or [h, w].
+ * optional bias (O); stride, padding, dilation a number or [h, w]; padding
+ * also 'same' (output of the input's size, stride 1) or 'valid' (none).
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  const mode = opts.padding;
+  if (isPaddingMode('conv2d', mode)) {
+    checkConvOperands('conv2d', x, weight, bias, '(O, C/groups, kh, kw)');
+    checkSameStride('conv2d', mode, pairOf('conv2d', 'stride', opts.stride ?? 1, 1));
+    const dilation = pairOf('conv2d', 'dilation', opts.dilation ?? 1, 1);
+    return withPaddingMode(mode, weight.shape.slice(2), dilation, (p) => conv2d(x, weight, bias, { ...opts, padding: [p[0], p[1]] }));
+  }
   const out = convLike('conv2d', x, weight, bias, () => {
     const g = geometry(x, weight, bias, opts);
     return {

@@ -7,17 +7,19 @@
  *   y[n, o, t] = b[o] + sum_{c, j} w[o, c, j] x[n, c, t s - p + j d]
  *   L' = floor((L + 2p - d (k - 1) - 1) / s) + 1,
  * and the gradients flow through the views and the 2-d op.
- * Padding is an integer (conv2d takes no 'same'/'valid' strings).
+ * Padding is an integer or 'same' | 'valid' (the height of 1 needs none).
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { conv2d } from './conv';
+import { checkSameStride, isPaddingMode, type PaddingMode } from './conv-padding';
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from './pool';
 import { unsqueeze, squeeze } from './views';
 
 export interface Conv1dOptions {
   stride?: number;
-  padding?: number;
+  /** An integer, or 'same' | 'valid' as PyTorch's ('same' needs stride 1). */
+  padding?: number | PaddingMode;
   dilation?: number;
   groups?: number;
 }
@@ -88,12 +90,14 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   weight.assertAlive(op);
   if (weight.ndim !== 3) throw new RangeError(`${op}: weight ${fmtShape(weight.shape)} must be 3-d (O, C/groups, k)`);
   const stride = intOf(op, 'stride', opts.stride ?? 1, 1);
-  const padding = intOf(op, 'padding', opts.padding ?? 0, 0);
+  const mode = isPaddingMode(op, opts.padding) ? opts.padding : null;
+  if (mode !== null) checkSameStride(op, mode, [stride]);
+  const padding = mode ?? intOf(op, 'padding', opts.padding ?? 0, 0);
   const dilation = intOf(op, 'dilation', opts.dilation ?? 1, 1);
   const w4 = unsqueeze(weight, 2);
   try {
     const shapes = x instanceof Tensor ? `input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)}` : '';
-    return as1d(op, shapes, () => viaHeightOne(op, x, (x4) => conv2d(x4, w4, bias, { stride: [1, stride], padding: [0, padding], dilation: [1, dilation], groups: opts.groups })));
+    return as1d(op, shapes, () => viaHeightOne(op, x, (x4) => conv2d(x4, w4, bias, { stride: [1, stride], padding: typeof padding === 'string' ? padding : [0, padding], dilation: [1, dilation], groups: opts.groups })));
   } finally {
     w4.dispose();
   }

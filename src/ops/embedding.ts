@@ -8,12 +8,15 @@
  * Built on indexSelect over the flattened indices (its index_add kernel is the
  * backward); the padding rule selects the output through a detached copy
  * wherever the index equals paddingIdx, so no gradient reaches that row.
+ * With maxNorm, the looked-up rows are renormalised in place first.
  */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { needsGrad } from '../autograd/graph';
 import { traced } from '../autograd/trace';
-import { indexSelect } from './gather';
+import { checkedIndex, indexSelect } from './gather';
+import { kernels } from '../runtime/engine';
+import { integer, nullable, number, param, parseArgs } from '../validate';
 import { ne } from './binary';
 import { reshape } from './views';
 import { where } from './where';
@@ -21,9 +24,22 @@ import { where } from './where';
 export interface EmbeddingOptions {
   /** Row whose gradient stays zero; negative values count from the end. */
   paddingIdx?: number | null;
-  /** Not supported (PyTorch renormalises rows in place); refused with an error. */
+  /**
+   * Rows looked up whose normType-norm exceeds maxNorm are first scaled in
+   * place to maxNorm / (norm + 1e-7) times themselves (PyTorch's
+   * embedding_renorm_, outside autograd; the weight must be contiguous).
+   */
   maxNorm?: number | null;
+  /** The p of maxNorm's p-norm (default 2; Infinity allowed). */
+  normType?: number;
 }
+
+/** F.embedding's options after input and weight, in PyTorch's order. */
+export const EMBEDDING_OPTIONS = {
+  paddingIdx: param(nullable(integer()), null),
+  maxNorm: param(nullable(number({ gt: 0, infinite: true })), null),
+  normType: param(number({ gt: 0, infinite: true }), 2),
+};
 
 /** paddingIdx normalised to [0, numEmbeddings), or -1 for none (PyTorch's range check). */
 export function paddingIndex(op: string, paddingIdx: number | null | undefined, numEmbeddings: number): number {
@@ -34,29 +50,46 @@ export function paddingIndex(op: string, paddingIdx: number | null | undefined, 
   return paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
 }
 
-/** Refuses options the op does not implement. */
-export function refuseMaxNorm(op: string, maxNorm: unknown): void {
-  if (maxNorm != null) throw new RangeError(`${op}: maxNorm is not supported (got ${JSON.stringify(maxNorm)}); renormalise the weight explicitly instead`);
+/** The indices' error from indexSelect's check, said in embedding's terms. */
+function indexError(op: string, indices: Tensor, numEmbeddings: number, e: unknown): unknown {
+  return e instanceof RangeError ? new RangeError(`${op}: indices ${fmtShape(indices.shape)} must hold integers in [0, ${numEmbeddings}) (numEmbeddings=${numEmbeddings}): ${e.message}`) : e;
 }
 
-export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+/** PyTorch's embedding_renorm_: the rows at `flat` scaled in place to at most maxNorm. */
+function renorm(op: string, indices: Tensor, flat: Tensor, weight: Tensor, maxNorm: number, normType: number): void {
+  if (!weight.isContiguous()) throw new RangeError(`${op}: maxNorm renormalises the weight in place, so it must be contiguous (got strides [${weight.strides}]); pass weight.contiguous() and keep that tensor`);
+  let idx: { t: Tensor; owned: boolean };
+  try {
+    idx = checkedIndex(op, flat, weight.shape[0]);
+  } catch (e) {
+    throw indexError(op, indices, weight.shape[0], e);
+  }
+  kernels().embedding_renorm_f32(idx.t.numel(), idx.t.ptr, weight.shape[1], weight.ptr, maxNorm, normType);
+  if (idx.owned) idx.t.dispose();
+}
+
+/**
+ * embedding(indices, weight, paddingIdx?, maxNorm?, normType?) or with those
+ * as options: `embedding(idx, w, { maxNorm: 1 })`.
+ */
+export function embedding(indices: Tensor, weight: Tensor, ...rest: (number | null | EmbeddingOptions | undefined)[]): Tensor {
   const op = 'embedding';
+  const o = parseArgs(op, rest, EMBEDDING_OPTIONS);
   if (!(indices instanceof Tensor) || !(weight instanceof Tensor)) throw new TypeError(`${op}: indices and weight must be Tensors`);
   indices.assertAlive(op);
   weight.assertAlive(op);
   if (weight.ndim !== 2) throw new RangeError(`${op}: weight ${fmtShape(weight.shape)} must be 2-d (numEmbeddings, embeddingDim)`);
-  refuseMaxNorm(op, opts.maxNorm);
   const [numEmbeddings, dim] = weight.shape;
-  const pad = paddingIndex(op, opts.paddingIdx, numEmbeddings);
+  const pad = paddingIndex(op, o.paddingIdx, numEmbeddings);
   const flat = reshape(indices, [indices.numel()]);
   let rows: Tensor;
   try {
+    if (o.maxNorm !== null) renorm(op, indices, flat, weight, o.maxNorm, o.normType);
     rows = indexSelect(weight, 0, flat);
   } catch (e) {
     flat.dispose();
     // indexSelect checks every index in wasm (an integer in range); say it in embedding's terms
-    if (e instanceof RangeError) throw new RangeError(`${op}: indices ${fmtShape(indices.shape)} must hold integers in [0, ${numEmbeddings}) (numEmbeddings=${numEmbeddings}): ${e.message}`);
-    throw e;
+    throw e instanceof RangeError && e.message.startsWith('indexSelect') ? indexError(op, indices, numEmbeddings, e) : e;
   }
   let picked = rows;
   if (pad >= 0 && needsGrad(weight)) {

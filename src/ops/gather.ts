@@ -11,6 +11,7 @@ import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize, tensor, zeros } from './create';
+import { narrow } from './views';
 
 /**
  * Internal: the first element of the contiguous tensor t that is not an
@@ -25,7 +26,7 @@ export function badIndex(t: Tensor, size: number): { at: number; value: number }
 }
 
 /** The indices as a contiguous tensor, each checked to be an integer in [0, size). */
-function checkedIndex(op: string, index: Tensor | readonly number[], size: number): { t: Tensor; owned: boolean } {
+export function checkedIndex(op: string, index: Tensor | readonly number[], size: number): { t: Tensor; owned: boolean } {
   const given = index instanceof Tensor ? index : tensor(index as number[]);
   if (given.disposed) given.assertAlive(op);
   const m = materialize(given);
@@ -69,6 +70,12 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   return out;
 }
 
+/**
+ * gather(x, dim, index): out[i][j][k] = x[i][index[i][j][k]][k] (for dim 1),
+ * out of index's shape. As PyTorch's, index may be smaller than x in every
+ * dim (not only dim): only its leading part of x is read outside dim.
+ * Backward: g scatter-added into zeros at the same positions.
+ */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   x.assertAlive('gather');
   if (!(index instanceof Tensor)) throw new TypeError('gather: index must be a Tensor');
@@ -76,8 +83,23 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim('gather', dim, x.ndim);
   if (index.ndim !== x.ndim) throw new RangeError(`gather: index ${fmtShape(index.shape)} must have the same rank as input ${fmtShape(x.shape)}`);
   for (let i = 0; i < x.ndim; i++) {
-    if (i !== d && index.shape[i] !== x.shape[i]) {
-      throw new RangeError(`gather: index shape ${fmtShape(index.shape)} must match input shape ${fmtShape(x.shape)} outside dim ${d}`);
+    if (i !== d && index.shape[i] > x.shape[i]) {
+      throw new RangeError(`gather: index shape ${fmtShape(index.shape)} must not exceed input shape ${fmtShape(x.shape)} outside dim ${d} (dim ${i}: ${index.shape[i]} > ${x.shape[i]})`);
+    }
+  }
+  if (index.shape.some((n, i) => i !== d && n < x.shape[i])) {
+    // the leading part of x that index covers, as a view (its backward pads the gradient back)
+    let part = x;
+    for (let i = 0; i < x.ndim; i++) {
+      if (i === d || index.shape[i] === x.shape[i]) continue;
+      const next = narrow(part, i, 0, index.shape[i]);
+      if (part !== x) part.dispose();
+      part = next;
+    }
+    try {
+      return gather(part, d, index);
+    } finally {
+      part.dispose();
     }
   }
   const size = x.ndim === 0 ? 1 : x.shape[d];

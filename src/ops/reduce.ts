@@ -2,19 +2,24 @@
  * Reductions over any set of dims, with keepdim. Backward (g broadcast back
  * over the reduced dims):
  *   sum: g              mean: g / N
- *   max, min: g to the elements equal to the result, split evenly among ties
- *   var: 2 (x - mean) g / (N - correction)  (composed, so autograd derives it)
- *   std = sqrt(var), norm(p) = (sum |x|^p)^(1/p): composed likewise.
+ *   amax, amin, max(x), min(x): g to the elements equal to the result, split evenly among ties
+ *   max(x, dim), min(x, dim): g to the returned index
+ *   var: 2 (x - mean) g / (N - correction)
+ *   std: (x - mean) g / ((N - correction) std), 0 where std = 0
+ *   norm(p): sign(x) |x|^(p-1) g / norm^(p-1), 0 where the norm is 0
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { fmtShape, normDim, numel, type Shape } from '../shape';
-import { needsGrad, record } from '../autograd/graph';
+import { needsGrad, noGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
-import { launchBinary, mul, sub, div } from './binary';
-import { abs, pow, sqrt } from './unary';
+import { launchBinary, add, mul, sub, div, eq } from './binary';
+import { where } from './where';
+import { abs, exp, log, pow, sqrt, sign } from './unary';
 import { reshape, expand } from './views';
+import { gather } from './gather';
+import { boolean, describe, tensor as tensorCheck } from '../validate';
 
 type ReduceKind = 'sum' | 'max' | 'min';
 
@@ -113,28 +118,79 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   return out;
 }
 
-function extreme(kind: 'max' | 'min', x: Tensor, dim: number | number[] | undefined, keepdim: boolean): Tensor {
-  const dims = reduceDims(kind, dim, x.ndim);
-  const out = reduceRaw(kind, kind, x, dims, keepdim);
+function extreme(kind: 'max' | 'min', op: string, x: Tensor, dim: number | number[] | undefined, keepdim: boolean): Tensor {
+  const dims = reduceDims(op, dim, x.ndim);
+  const out = reduceRaw(op, kind, x, dims, keepdim);
   if (needsGrad(x)) {
     const sx = x.keep(), sy = out.keep();
     const inShape = x.shape;
-    record(out, kind === 'max' ? 'MaxBackward' : 'MinBackward', [x], [sx, sy], (g) => {
-      const hit = launchBinary(kind, 'eq_f32', sx, spread(sy, inShape, dims));
-      const count = reduceRaw(kind, 'sum', hit, dims, true);
+    record(out, kind === 'max' ? 'AmaxBackward' : 'AminBackward', [x], [sx, sy], (g) => {
+      const hit = launchBinary(op, 'eq_f32', sx, spread(sy, inShape, dims));
+      const count = reduceRaw(op, 'sum', hit, dims, true);
       return [mul(hit, div(spread(g, inShape, dims), expand(count, [...inShape])))];
     });
   }
   return traced(out, kind, [x], { dims, keepdim });
 }
 
-/** Largest value over dims (all by default); the gradient goes to the maxima, split among ties. */
-export const max = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('max', x, dim, keepdim);
-export const min = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('min', x, dim, keepdim);
+/**
+ * Largest value over dims (all by default), as torch.amax: the gradient goes
+ * to every element equal to the maximum, split evenly among ties.
+ */
+export const amax = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('max', 'amax', x, dim, keepdim);
+/** Smallest value over dims (all by default), as torch.amin: the gradient split evenly among ties. */
+export const amin = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('min', 'amin', x, dim, keepdim);
+
+/** What max(x, dim) and min(x, dim) return, as PyTorch's (values, indices) pair: destructure either way. */
+export interface ValuesIndices extends Iterable<Tensor> {
+  /** The extreme values along dim. */
+  readonly values: Tensor;
+  /** Their positions along dim (the first one among ties; NaN wins), as float32 integers. */
+  readonly indices: Tensor;
+}
+
+function valuesIndices(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
+  if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be one integer (a${op}(x, dims) reduces over several), got ${describe(dim)}`);
+  const idx = argExtreme(op, op === 'max' ? 1 : -1, x, dim, true);
+  let values = gather(x, dim, idx), indices = idx;
+  if (!keepdim && x.ndim > 0) {
+    const shape = reducedShape(x.shape, [normDim(op, dim, x.ndim)], false);
+    const v = reshape(values, shape), i = reshape(indices, shape);
+    values.dispose();
+    indices.dispose();
+    values = v;
+    indices = i;
+  }
+  const pair = [values, indices];
+  return { values, indices, [Symbol.iterator]: () => pair[Symbol.iterator]() };
+}
+
+/**
+ * max(x): the largest element (the gradient split evenly among ties, as
+ * PyTorch's full reduction). max(x, dim, keepdim?): `{ values, indices }`
+ * along one dim, as torch.max(x, dim): the gradient goes to the returned
+ * index only. For several dims with an even split, use amax.
+ *   const { values, indices } = max(x, 1);   const [v, i] = max(x, 1);
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined ? extreme('max', 'max', x, undefined, false) : valuesIndices('max', x, dim, keepdim);
+}
+
+/** min(x): the smallest element; min(x, dim, keepdim?): `{ values, indices }` with the gradient to the index (see max). */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined ? extreme('min', 'min', x, undefined, false) : valuesIndices('min', x, dim, keepdim);
+}
 
 function argExtreme(op: string, sign: number, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   x.assertAlive(op);
-  if (x.numel() === 0) throw new RangeError(`${op}: empty tensor of shape ${fmtShape(x.shape)} has no ${op === 'argmax' ? 'maximum' : 'minimum'}`);
+  if (dim === undefined && x.numel() === 0) throw new RangeError(`${op}: empty tensor of shape ${fmtShape(x.shape)} has no ${sign > 0 ? 'maximum' : 'minimum'}`);
+  if (dim !== undefined && x.ndim > 0 && x.shape[normDim(op, dim, x.ndim)] === 0) {
+    throw new RangeError(`${op}: cannot reduce over a zero-size dim (dim ${dim} of a tensor of shape ${fmtShape(x.shape)}); there is no ${sign > 0 ? 'maximum' : 'minimum'}`);
+  }
   const { t, owned } = materialize(x);
   let out: Tensor;
   if (dim === undefined) {
@@ -162,44 +218,116 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
-/** Variance over dims: sum (x - mean)^2 / (N - correction). */
-export function variance(x: Tensor, dim?: number | number[], opts: VarOptions = {}): Tensor {
-  const dims = reduceDims('var', dim, x.ndim);
+/**
+ * The shared forward of var and std, without autograd: the keepdim mean m,
+ * the variance sum (x - m)^2 / max(0, N - correction) and the divisor N - correction.
+ */
+function moments(op: string, x: Tensor, dim: number | number[] | undefined, opts: VarOptions) {
+  const dims = reduceDims(op, dim, x.ndim);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
-  const n = dims.reduce((acc, d) => acc * x.shape[d], 1);
-  const m = mean(x, dims, true);
-  const d = sub(x, m);
-  const sq = mul(d, d);
-  const s = sum(sq, dims, opts.keepdim ?? false);
-  const out = div(s, Math.max(0, n - correction));
-  for (const t of [m, d, sq, s]) t.dispose();
-  return out;
+  const divisor = dims.reduce((acc, d) => acc * x.shape[d], 1) - correction;
+  const { m, v } = noGrad(() => {
+    const m = mean(x, dims, true);
+    const d = sub(x, m);
+    const sq = mul(d, d);
+    const s = reduceRaw(op, 'sum', sq, dims, opts.keepdim ?? false);
+    const v = div(s, Math.max(0, divisor));
+    for (const t of [d, sq, s]) t.dispose();
+    return { m, v };
+  });
+  return { dims, divisor, m, v };
 }
 
+/**
+ * Variance over dims: sum (x - mean)^2 / max(0, N - correction).
+ * Backward as PyTorch's: dx = 2 (x - mean) g / (N - correction), so N equal
+ * to the correction gives ±inf and N below it a finite value of flipped sign.
+ */
+export function variance(x: Tensor, dim?: number | number[], opts: VarOptions = {}): Tensor {
+  const { dims, divisor, m, v } = moments('var', x, dim, opts);
+  if (!needsGrad(x)) {
+    m.dispose();
+    return v;
+  }
+  const sx = x.keep(), inShape = x.shape;
+  return record(v, 'VarBackward', [x], [sx, m], (g) => [mul(sub(sx, m), spread(mul(g, 2 / divisor), inShape, dims))]);
+}
+
+/**
+ * Standard deviation over dims: sqrt(var). Backward as PyTorch's:
+ * dx = (x - mean) g / ((N - correction) std), and 0 where std = 0 (a
+ * constant slice has zero gradient, not NaN).
+ */
 export function std(x: Tensor, dim?: number | number[], opts: VarOptions = {}): Tensor {
-  const v = variance(x, dim, opts);
-  const out = sqrt(v);
+  const { dims, divisor, m, v } = moments('std', x, dim, opts);
+  const out = noGrad(() => sqrt(v));
   v.dispose();
-  return out;
+  if (!needsGrad(x)) {
+    m.dispose();
+    return out;
+  }
+  const sx = x.keep(), sy = out.keep(), inShape = x.shape;
+  return record(out, 'StdBackward', [x], [sx, m, sy], (g) => {
+    const scale = where(eq(sy, 0), 0, div(g, sy));
+    return [mul(sub(sx, m), spread(mul(scale, 1 / divisor), inShape, dims))];
+  });
 }
 
-/** p-norm over dims: (sum |x|^p)^(1/p); p = Infinity gives max |x|. */
+/**
+ * p-norm over dims: (sum |x|^p)^(1/p); p = Infinity gives max |x|.
+ * Backward as PyTorch's: dx = sign(x) |x|^(p-1) g / norm^(p-1), with
+ * |x|^(p-1) read as 0 at x = 0 (p < 1) and 0 where the norm is 0 (the
+ * gradient of the norm of a zero vector is 0 for every p).
+ */
 export function norm(x: Tensor, p = 2, dim?: number | number[], keepdim = false): Tensor {
   if (typeof p !== 'number' || Number.isNaN(p) || p <= 0) throw new RangeError(`norm: p must be a positive number or Infinity, got ${p}`);
-  const a = abs(x);
-  let out: Tensor;
-  if (p === Infinity) {
-    out = max(a, dim, keepdim);
-  } else if (p === 1) {
-    out = sum(a, dim, keepdim);
-  } else {
-    const ap = p === 2 ? mul(a, a) : pow(a, p);
-    const s = sum(ap, dim, keepdim);
-    out = p === 2 ? sqrt(s) : pow(s, 1 / p);
-    ap.dispose();
-    s.dispose();
+  if (p === Infinity || p === 1) {
+    // max |x| (the gradient split among ties) and sum |x| (sign(x) g, 0 at 0) differentiate as composed
+    const a = abs(x);
+    const out = p === 1 ? sum(a, dim, keepdim) : amax(a, dim, keepdim);
+    a.dispose();
+    return out;
   }
-  a.dispose();
+  const dims = reduceDims('norm', dim, x.ndim);
+  const out = noGrad(() => {
+    const a = abs(x);
+    const ap = p === 2 ? mul(a, a) : pow(a, p);
+    const s = reduceRaw('norm', 'sum', ap, dims, keepdim);
+    const r = p === 2 ? sqrt(s) : pow(s, 1 / p);
+    for (const t of [a, ap, s]) t.dispose();
+    return r;
+  });
+  if (!needsGrad(x)) return out;
+  const sx = x.keep(), sy = out.keep(), inShape = x.shape;
+  return record(out, 'NormBackward', [x], [sx, sy], (g) => {
+    const scale = where(eq(sy, 0), 0, p === 2 ? div(g, sy) : div(g, pow(sy, p - 1)));
+    const term = p === 2 ? sx : where(eq(sx, 0), 0, mul(sign(sx), pow(abs(sx), p - 1)));
+    return [mul(term, spread(scale, inShape, dims))];
+  });
+}
+
+/**
+ * log sum_k exp(x_k) over dims (all by default), as torch.logsumexp:
+ * computed as m + log sum exp(x - m) with m the maximum (0 where it is
+ * infinite), so it neither overflows nor underflows. Backward: g softmax(x)
+ * over the dims.
+ *   logsumexp(tensor([[0, 0], [1, 2]]), 1)   // [log 2, 2 + log(1 + e^-1)]
+ */
+export function logsumexp(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  tensorCheck(x, { where: 'logsumexp', name: 'input' });
+  boolean(keepdim, { where: 'logsumexp', name: 'keepdim' });
+  const dims = reduceDims('logsumexp', dim, x.ndim);
+  const m = noGrad(() => {
+    const top = amax(x, dims, true);
+    const finite = where(eq(abs(top), Infinity), 0, top);
+    top.dispose();
+    return finite;
+  });
+  const shifted = sub(x, m), e = exp(shifted), s = sum(e, dims, keepdim), l = log(s);
+  const mk = keepdim ? m : reshape(m, reducedShape(x.shape, dims, false));
+  const out = add(l, mk);
+  for (const t of [shifted, e, s, l, m]) t.dispose();
+  if (mk !== m) mk.dispose();
   return out;
 }
 

@@ -10,7 +10,7 @@ import type { Kernels } from '../runtime/kernels.generated';
 import { forElements } from '../runtime/parallel';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
-import { materialize, full } from './create';
+import { materialize, full, zerosLike } from './create';
 import { launchBinary, mul, div } from './binary';
 
 type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'reciprocal';
@@ -85,8 +85,12 @@ export const tanh = withFused('tanh', 'TanhBackward', false);
 export const sigmoid = withFused('sigmoid', 'SigmoidBackward', false);
 export const relu = withFused('relu', 'ReluBackward', false);
 
-/** sign(x) in {-1, 0, 1}; its gradient is zero. */
-export const sign = (x: Tensor): Tensor => traced(simple('sign')(x), 'sign', [x]);
+/** sign(x) in {-1, 0, 1} (0 at 0); its gradient is zero everywhere, as PyTorch's (backward flows through it). */
+export function sign(x: Tensor): Tensor {
+  const out = simple('sign')(x);
+  if (needsGrad(x)) record(out, 'SignBackward', [x], [], (g) => [zerosLike(g)]);
+  return traced(out, 'sign', [x]);
+}
 
 /** x^p for a number p (integral p exact by repeated squaring; x < 0 with fractional p gives NaN). */
 export function pow(x: Tensor, p: number): Tensor {
@@ -359,7 +363,13 @@ export function hardsigmoid(x: Tensor): Tensor {
   return activation('hardsigmoid', 'HardsigmoidBackward', x, 'hardsigmoid_f32', 'hardsigmoid_bwd_f32');
 }
 
-/** Hard swish (Howard et al. 2019, MobileNetV3): x min(max(x + 3, 0), 6) / 6. */
+/**
+ * Hard swish (Howard et al. 2019, MobileNetV3): x min(max(x + 3, 0), 6) / 6.
+ * Gradient g (x / 3 + 1/2) on the closed interval [-3, 3], 0 below, g above:
+ * at x = 3 it is 1.5 g and at x = -3 it is -g / 2, PyTorch's scalar CPU and
+ * CUDA rule (its vectorized CPU loop gives g at x = 3 for full vectors; the
+ * closed interval is chosen so the result does not depend on the tensor's size).
+ */
 export function hardswish(x: Tensor): Tensor {
   return activation('hardswish', 'HardswishBackward', x, 'hardswish_f32', 'hardswish_bwd_f32');
 }

@@ -100,19 +100,21 @@ test('nn.Embedding: shapes, N(0, 1) init, zero padding row, stateDict keys, repr
   p.dispose();
 });
 
-test('bad inputs: out-of-range and non-integer indices, bad paddingIdx, maxNorm, bad weight', () => {
+test('bad inputs: out-of-range and non-integer indices, bad paddingIdx, bad maxNorm and normType, bad weight', () => {
   const w = sg.randn([10, 4]);
   assertThrows(() => sg.embedding(sg.tensor([1, 12, 3]), w), 'embedding', 'index 12', 'numEmbeddings=10');
   assertThrows(() => sg.embedding(sg.tensor([[1, -1]]), w), 'embedding', 'index -1', 'numEmbeddings=10');
   assertThrows(() => sg.embedding(sg.tensor([[0, 1.5]]), w), 'embedding', 'indices [1,2]', 'integers', 'numEmbeddings=10', 'index 1.5');
   assertThrows(() => sg.embedding(sg.tensor([1]), w, { paddingIdx: 10 }), 'paddingIdx', '[-10, 10)');
   assertThrows(() => sg.embedding(sg.tensor([1]), w, { paddingIdx: -11 }), 'paddingIdx');
-  assertThrows(() => sg.embedding(sg.tensor([1]), w, { maxNorm: 1 }), 'maxNorm is not supported');
+  assertThrows(() => sg.embedding(sg.tensor([1]), w, { maxNorm: -1 }), 'embedding', 'maxNorm', '> 0', '-1');
+  assertThrows(() => sg.embedding(sg.tensor([1]), w, { max_norm: 1 }), 'embedding', "did you mean 'maxNorm'");
+  assertThrows(() => sg.embedding(sg.tensor([1]), w, { maxNorm: 1, normType: 0 }), 'embedding', 'normType');
   assertThrows(() => sg.embedding(sg.tensor([1]), sg.randn([10])), 'embedding', 'weight [10]', '2-d');
   assertThrows(() => sg.embedding([1, 2], w), 'must be Tensors');
   assertThrows(() => new nn.Embedding(0, 3), 'numEmbeddings must be an integer >= 1', '0 (a number)');
   assertThrows(() => new nn.Embedding(4, 3, { paddingIdx: 4 }), 'Embedding', 'paddingIdx');
-  assertThrows(() => new nn.Embedding(4, 3, { maxNorm: 2 }), 'Embedding', 'maxNorm');
+  assertThrows(() => new nn.Embedding(4, 3, { maxNorm: '2' }), 'Embedding', 'maxNorm', 'a string');
   // empty indices give an empty result
   assert.equal(sg.embedding(sg.zeros([0, 2]), w).shape, [0, 2, 4]);
 });

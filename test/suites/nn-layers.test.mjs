@@ -112,7 +112,7 @@ test('Maxout: max over pieces of a Linear to out x pieces; gradients of input, w
   };
   gradcheck({
     inputs: [{ shape: [4, 3] }, { shape: [6, 3] }, { shape: [6] }],
-    fn: (x, w, b) => F.linear(x, w, b).reshape([4, 2, 3]).max(2),
+    fn: (x, w, b) => F.linear(x, w, b).reshape([4, 2, 3]).amax(2),
     ref: refMaxout,
   });
   const m = new nn.Maxout(3, 2, 3);

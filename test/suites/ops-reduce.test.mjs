@@ -33,9 +33,9 @@ for (const [shape, dim] of cases) {
           return R.map(s, (v) => v / n);
         },
       }));
-    test(`max/min ${tag}`, () => {
-      gradcheck({ inputs: [{ shape }], fn: (x) => x.max(dim, keepdim), ref: (a) => R.max(a, dim, keepdim) });
-      gradcheck({ inputs: [{ shape }], fn: (x) => x.min(dim, keepdim), ref: (a) => R.min(a, dim, keepdim), seed: 9 });
+    test(`amax/amin ${tag}`, () => {
+      gradcheck({ inputs: [{ shape }], fn: (x) => x.amax(dim, keepdim), ref: (a) => R.max(a, dim, keepdim) });
+      gradcheck({ inputs: [{ shape }], fn: (x) => x.amin(dim, keepdim), ref: (a) => R.min(a, dim, keepdim), seed: 9 });
     });
   }
 }

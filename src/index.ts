@@ -22,7 +22,7 @@ export { manualSeed, rand, randn, getRngState, setRngState } from './ops/random'
 export { add, sub, mul, div, maximum, minimum, gt, lt, ge, le, eq, ne } from './ops/binary';
 export { neg, exp, log, sqrt, abs, tanh, sigmoid, relu, leakyRelu, pow, clamp, sign, affine } from './ops/unary';
 export { erf, elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, logSigmoid, softsign, type EluOptions, type GeluOptions, type GeluApproximate, type SoftplusOptions, type HardtanhOptions } from './ops/unary';
-export { sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, norm, logsumexp, type VarOptions, type ValuesIndices } from './ops/reduce';
+export { sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, norm, logsumexp, type VarOptions } from './ops/reduce';
 export { reshape, view, flatten, squeeze, unsqueeze, transpose, permute, t, expand, narrow, slice, select } from './ops/views';
 export { cat, stack } from './ops/join';
 export { indexSelect, gather } from './ops/gather';

@@ -286,12 +286,12 @@ export class Tensor {
   mean(dim?: number | number[], keepdim = false): Tensor { return reduce.mean(this, dim, keepdim); }
   /** The largest element; with a dim, `{ values, indices }` along it (gradient to the index), as torch.max. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): reduce.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | reduce.ValuesIndices { return dim === undefined ? reduce.max(this) : reduce.max(this, dim, keepdim); }
+  max(dim: number, keepdim?: boolean): indexing.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | indexing.ValuesIndices { return dim === undefined ? reduce.max(this) : reduce.max(this, dim, keepdim); }
   /** The smallest element; with a dim, `{ values, indices }` along it (gradient to the index), as torch.min. */
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): reduce.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | reduce.ValuesIndices { return dim === undefined ? reduce.min(this) : reduce.min(this, dim, keepdim); }
+  min(dim: number, keepdim?: boolean): indexing.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | indexing.ValuesIndices { return dim === undefined ? reduce.min(this) : reduce.min(this, dim, keepdim); }
   /** Largest value over dims (all by default), the gradient split evenly among ties (torch.amax). */
   amax(dim?: number | number[], keepdim = false): Tensor { return reduce.amax(this, dim, keepdim); }
   /** Smallest value over dims (all by default), the gradient split evenly among ties (torch.amin). */

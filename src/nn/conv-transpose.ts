@@ -1,13 +1,12 @@
 /** The 2-d transposed convolution layer (torch.nn.ConvTranspose2d). */
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
-import { intList, invalid, tensor as tensorCheck } from '../validate';
 import { empty } from '../ops/create';
 import type { Pair } from '../ops/conv';
 import { convTranspose2d } from '../ops/conv-transpose';
 import { Module } from './module';
 import { defaultInit_ } from './linear';
-import { boolean, integer, pair, param, parseArgs, required } from '../validate';
+import { boolean, integer, intList, invalid, pair, param, parseArgs, required, tensor as tensorCheck } from '../validate';
 
 /** Options of ConvTranspose2d after its sizes (PyTorch's names in camelCase). */
 export interface ConvTranspose2dOptions {
@@ -121,8 +120,8 @@ export class ConvTranspose2d extends Module {
 
   /** The output padding that makes the output's spatial size `outputSize` (checked as PyTorch's _output_padding). */
   private outputPaddingFor(x: Tensor, outputSize: unknown): [number, number] {
-    const at = { where: `${name}.forward`, name: 'outputSize' };
-    tensorCheck(x, { where: `${name}.forward`, name: 'input' });
+    const at = { where: 'ConvTranspose2d.forward', name: 'outputSize' };
+    tensorCheck(x, { where: at.where, name: 'input' });
     const sizes = intList({ min: 1 }, { single: false })(outputSize, at);
     if (sizes.length !== 2 && sizes.length !== x.ndim) throw invalid(at, `[H_out, W_out] or ${x.ndim} sizes (the whole output shape)`, outputSize, '', 'range');
     const spatial = sizes.slice(-2);

@@ -19,6 +19,7 @@ import { where } from './where';
 import { abs, exp, log, pow, sqrt, sign } from './unary';
 import { reshape, expand } from './views';
 import { gather } from './gather';
+import type { ValuesIndices } from './indexing';
 import { boolean, describe, tensor as tensorCheck } from '../validate';
 
 type ReduceKind = 'sum' | 'max' | 'min';
@@ -141,14 +142,6 @@ export const amax = (x: Tensor, dim?: number | number[], keepdim = false): Tenso
 /** Smallest value over dims (all by default), as torch.amin: the gradient split evenly among ties. */
 export const amin = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('min', 'amin', x, dim, keepdim);
 
-/** What max(x, dim) and min(x, dim) return, as PyTorch's (values, indices) pair: destructure either way. */
-export interface ValuesIndices extends Iterable<Tensor> {
-  /** The extreme values along dim. */
-  readonly values: Tensor;
-  /** Their positions along dim (the first one among ties; NaN wins), as float32 integers. */
-  readonly indices: Tensor;
-}
-
 function valuesIndices(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
   if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be one integer (a${op}(x, dims) reduces over several), got ${describe(dim)}`);
   const idx = argExtreme(op, op === 'max' ? 1 : -1, x, dim, true);
@@ -161,13 +154,13 @@ function valuesIndices(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boole
     values = v;
     indices = i;
   }
-  const pair = [values, indices];
-  return { values, indices, [Symbol.iterator]: () => pair[Symbol.iterator]() };
+  return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }
 
 /**
  * max(x): the largest element (the gradient split evenly among ties, as
- * PyTorch's full reduction). max(x, dim, keepdim?): `{ values, indices }`
+ * PyTorch's full reduction). max(x, dim, keepdim?): `[values, indices]`
+ * (also named `.values`, `.indices`; indices the first extreme, NaN winning)
  * along one dim, as torch.max(x, dim): the gradient goes to the returned
  * index only. For several dims with an even split, use amax.
  *   const { values, indices } = max(x, 1);   const [v, i] = max(x, 1);

@@ -318,7 +318,7 @@ test('Module methods check their arguments: zeroGrad(setToNone), train(mode), lo
   bn.dispose();
   gn.dispose();
   const r = sg.scope(() => m.loadStateDict(m.stateDict(), false));
-  assert.equal(r, { missingKeys: [], unexpectedKeys: [] });
+  assert.equal(r, { missingKeys: [], unexpectedKeys: [], matched: [['weight', 'weight'], ['bias', 'bias']] });
   m.dispose();
 });
 

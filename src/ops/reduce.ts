@@ -223,7 +223,7 @@ function moments(op: string, x: Tensor, dim: number | number[] | undefined, opts
     const m = mean(x, dims, true);
     const d = sub(x, m);
     const sq = mul(d, d);
-    const s = reduceRaw(op, 'sum', sq, dims, opts.keepdim ?? false);
+    const s = sum(sq, dims, opts.keepdim ?? false);
     const v = div(s, Math.max(0, divisor));
     for (const t of [d, sq, s]) t.dispose();
     return { m, v };
@@ -285,7 +285,7 @@ export function norm(x: Tensor, p = 2, dim?: number | number[], keepdim = false)
   const out = noGrad(() => {
     const a = abs(x);
     const ap = p === 2 ? mul(a, a) : pow(a, p);
-    const s = reduceRaw('norm', 'sum', ap, dims, keepdim);
+    const s = sum(ap, dims, keepdim);
     const r = p === 2 ? sqrt(s) : pow(s, 1 / p);
     for (const t of [a, ap, s]) t.dispose();
     return r;

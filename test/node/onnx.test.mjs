@@ -262,7 +262,7 @@ class Custom extends nn.Module {
   forward(x) {
     return sg.scope(() => {
       const h = this.conv.call(x).relu();                                  // [N, 4, 4, 4]
-      const pooled = sg.cat([h.mean([2]), h.max(3)], 2);                  // [N, 4, 8]
+      const pooled = sg.cat([h.mean([2]), h.amax(3)], 2);                  // [N, 4, 8]
       const t = pooled.transpose(1, 2).contiguous();                       // [N, 8, 4]
       const flat = t.reshape([t.shape[0], -1]).narrow(1, 0, 16);           // [N, 16]
       const z = this.fc.call(flat).matmul(this.proj).mul(this.scale).sub(0.25).div(2);

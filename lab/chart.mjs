@@ -1,5 +1,6 @@
 // A small SVG line chart: axes with ticks and units, optional log y axis,
-// one polyline per series, a legend. Readable on its own: title, axis
+// one polyline per series (with a shaded band where the series has one:
+// the spread over seeds), a legend. Readable on its own: title, axis
 // labels and the legend are part of the picture.
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
@@ -24,14 +25,15 @@ function fmt(v) {
 
 /**
  * @param {{title: string, xLabel: string, yLabel: string, logY?: boolean,
- *   series: {name: string, points: [number, number][], dashed?: boolean}[],
- *   width?: number, height?: number}} chart
+ *   series: {name: string, points: [number, number][], band?: [number, number, number][], dashed?: boolean}[],
+ *   bandNote?: string, width?: number, height?: number}} chart
+ *   band: [x, low, high] per x, drawn as a translucent area in the series' colour; bandNote says what it is
  * @returns {string} an <svg> element
  */
-export function lineChart({ title, xLabel, yLabel, series, logY = false, width = 640, height = 360 }) {
-  const m = { left: 64, right: 170, top: 36, bottom: 48 };
+export function lineChart({ title, xLabel, yLabel, series, logY = false, bandNote = '', width = 640, height = 360 }) {
+  const m = { left: 64, right: 170, top: 40, bottom: 48 };
   const pw = width - m.left - m.right, ph = height - m.top - m.bottom;
-  const pts = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0));
+  const pts = series.flatMap((s) => [...s.points, ...(s.band ?? []).flatMap(([x, lo, hi]) => [[x, lo], [x, hi]])]).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0));
   let x0 = Math.min(...pts.map((p) => p[0])), x1 = Math.max(...pts.map((p) => p[0]));
   let ys = pts.map((p) => (logY ? Math.log10(p[1]) : p[1]));
   let y0 = Math.min(...ys), y1 = Math.max(...ys);
@@ -66,6 +68,16 @@ export function lineChart({ title, xLabel, yLabel, series, logY = false, width =
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="${height - 10}" text-anchor="middle">${esc(xLabel)}</text>`);
   out.push(`<text transform="translate(14 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}${logY ? ' (log scale)' : ''}</text>`);
+  if (bandNote) out.push(`<text x="${m.left + pw / 2}" y="${m.top - 6}" text-anchor="middle" fill="#555">${esc(bandNote)}</text>`);
+  // bands under the lines
+  const clampY = (y) => Math.min(m.top + ph, Math.max(m.top, sy(y))).toFixed(1);
+  series.forEach((s, i) => {
+    const band = (s.band ?? []).filter(([x, lo, hi]) => Number.isFinite(x) && Number.isFinite(lo) && Number.isFinite(hi) && (!logY || (lo > 0 && hi > 0)));
+    if (band.length < 2) return;
+    const upper = band.map(([x, , hi]) => `${sx(x).toFixed(1)},${clampY(hi)}`);
+    const lower = band.map(([x, lo]) => `${sx(x).toFixed(1)},${clampY(lo)}`).reverse();
+    out.push(`<polygon fill="${COLORS[i % COLORS.length]}" fill-opacity="0.18" stroke="none" points="${[...upper, ...lower].join(' ')}"/>`);
+  });
   // series
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];

@@ -19,6 +19,9 @@ export function need(sg, ...paths) {
   return got;
 }
 
+/** BatchNorm options from a builder's `batchNorm` argument (true: the defaults). */
+const bnOptions = (batchNorm) => (typeof batchNorm === 'object' ? batchNorm : {});
+
 /** The layers applied in order (nn.Sequential). */
 export const chain = (sg, layers) => new (need(sg, 'nn.Sequential')[0])(...layers);
 export const residual = (sg, body) => new (need(sg, 'nn.Residual')[0])(body);
@@ -61,7 +64,8 @@ export function affineAct(sg, kind, inW, outW, { conv = false, dropConnect = 0 }
 /**
  * A plain fully connected classifier: `depth` weight layers (depth-1 hidden
  * layers of `width` units with activation `kind`), optional BatchNorm1d
- * after each hidden affine map and dropout before each weight layer.
+ * after each hidden affine map (`batchNorm`: true, or its options) and
+ * dropout before each weight layer.
  */
 export function mlp(sg, { inputs, classes: nClasses = 10, width, depth, kind = 'relu', batchNorm = false, dropout = 0, inputDropout = 0, dropConnect = 0 }) {
   const [Linear, Flatten] = need(sg, 'nn.Linear', 'nn.Flatten');
@@ -71,7 +75,7 @@ export function mlp(sg, { inputs, classes: nClasses = 10, width, depth, kind = '
     const p = d === 0 ? inputDropout : dropout;
     if (p > 0) layers.push(new (need(sg, 'nn.Dropout')[0])(p));
     const [block, out] = affineAct(sg, kind, w, width, { dropConnect: d === 0 ? 0 : dropConnect });
-    if (batchNorm) block.splice(1, 0, new (need(sg, 'nn.BatchNorm1d')[0])(width));
+    if (batchNorm) block.splice(1, 0, new (need(sg, 'nn.BatchNorm1d')[0])(width, bnOptions(batchNorm)));
     layers.push(...block);
     w = out;
   }
@@ -83,7 +87,8 @@ export function mlp(sg, { inputs, classes: nClasses = 10, width, depth, kind = '
 /**
  * A fully connected residual network: a stem Linear to `width`, then blocks
  * y = x + W2 act(W1 x) (each block two weight layers, `depth` weight layers in
- * all counting stem and head), optional BatchNorm1d in each block.
+ * all counting stem and head), optional BatchNorm1d in each block
+ * (`batchNorm`: true, or its options).
  */
 export function resMlp(sg, { inputs, classes: nClasses = 10, width, depth, kind = 'relu', batchNorm = false }) {
   const [Linear, Flatten] = need(sg, 'nn.Linear', 'nn.Flatten');
@@ -91,7 +96,7 @@ export function resMlp(sg, { inputs, classes: nClasses = 10, width, depth, kind 
   const layers = [new Flatten(), new Linear(inputs, width), ...activation(sg, kind, width, false)[0]];
   for (let b = 0; b < blocks; b++) {
     const body = [new Linear(width, width)];
-    if (batchNorm) body.push(new (need(sg, 'nn.BatchNorm1d')[0])(width));
+    if (batchNorm) body.push(new (need(sg, 'nn.BatchNorm1d')[0])(width, bnOptions(batchNorm)));
     body.push(...activation(sg, kind, width, false)[0], new Linear(width, width));
     layers.push(residual(sg, chain(sg, body)));
   }
@@ -131,4 +136,16 @@ export function linearLayers(sg, model) {
 export function disposeModel(model) {
   model.zeroGrad?.();
   if (typeof model.dispose === 'function') model.dispose();
+}
+
+/**
+ * He et al.'s CIFAR network (resnetCifar, depth 6n + 2: 3x3 convs with batch
+ * norm, three stages of widths w, 2w, 4w, global average pooling), plain
+ * (residual: false) or residual with option-A shortcuts, behind a 2x2 average
+ * pooling of the input that halves the image side (28 -> 14 for MNIST,
+ * 32 -> 16 for CIFAR-10) to fit the lab's budget.
+ */
+export function cifarNet(sg, { depth, residual, width, inChannels, classes: nClasses = 10 }) {
+  const [AvgPool2d, resnetCifar] = need(sg, 'nn.AvgPool2d', 'nn.resnetCifar');
+  return chain(sg, [new AvgPool2d(2), resnetCifar(depth, { residual, width, inChannels, numClasses: nClasses, shortcut: 'A' })]);
 }

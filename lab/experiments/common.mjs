@@ -3,8 +3,8 @@
 import { disposeModel } from '../nets.mjs';
 import { smooth, trainArm } from '../train.mjs';
 
-/** The step budget: --steps when given, else the experiment's full or quick figure. */
-export const budget = (ctx, full, quick) => ctx.steps ?? (ctx.quick ? quick : full);
+/** The step budget: --steps when given, else the experiment's figure for the run's mode (default, --quick, --full). */
+export const budget = (ctx, dflt, quick, full = dflt) => ctx.steps ?? (ctx.mode === 'quick' ? quick : ctx.mode === 'full' ? full : dflt);
 
 /**
  * Trains each arm {name, build(), ...} with the same optimizer settings, the

@@ -5,6 +5,7 @@
 
 import { cnn4, mlp } from '../nets.mjs';
 import { budget, evalChart, finalEval, pct, runArms } from './common.mjs';
+import { compareClaim } from '../verdict.mjs';
 
 export default {
   id: 'dropout',
@@ -51,11 +52,11 @@ export default {
         evalChart(cnnCurves, { title: 'SpatialDropout: CNN train (solid) and test (dashed) error', sets: ['train', 'test'] })],
       tables: [{ title: 'Final errors and generalisation gap (test − train)', columns: ['arm', 'train error', 'test error', 'error gap', 'train loss', 'test loss', 'loss gap'], rows }],
       summary: [
-        { claim: 'dropout shrinks the train-test loss gap (MLP)', paper: 'smaller gap', ours: `loss gap ${lossGap(none).toFixed(3)} → ${lossGap(drop).toFixed(3)} nats`, holds: lossGap(drop) < lossGap(none) },
-        { claim: 'dropout shrinks the train-test error gap (MLP)', paper: 'smaller gap', ours: `error gap ${pct(gap(none))} → ${pct(gap(drop))}`, holds: gap(drop) < gap(none) },
-        { claim: 'dropout lowers test error (MLP)', paper: '1.6% → 1.25% (full MNIST)', ours: `${pct(finalEval(none, 'test'))} → ${pct(finalEval(drop, 'test'))}`, holds: finalEval(drop, 'test') < finalEval(none, 'test') },
-        { claim: 'DropConnect shrinks the gap (MLP)', paper: 'comparable to dropout', ours: `loss gap ${lossGap(none).toFixed(3)} → ${lossGap(dc).toFixed(3)}, error gap ${pct(gap(none))} → ${pct(gap(dc))}`, holds: lossGap(dc) < lossGap(none) },
-        { claim: 'SpatialDropout shrinks the gap (CNN)', paper: 'regularises conv features', ours: `loss gap ${lossGap(cnnPlain).toFixed(3)} → ${lossGap(cnnSd).toFixed(3)}, error gap ${pct(gap(cnnPlain))} → ${pct(gap(cnnSd))}`, holds: lossGap(cnnSd) < lossGap(cnnPlain) },
+        compareClaim({ claim: 'dropout shrinks the train-test loss gap (MLP)', paper: 'smaller gap', a: ['dropout: loss gap', lossGap(drop)], op: '<', b: ['none', lossGap(none)] }),
+        compareClaim({ claim: 'dropout shrinks the train-test error gap (MLP)', paper: 'smaller gap', a: ['dropout: error gap', gap(drop)], op: '<', b: ['none', gap(none)], unit: 'pct' }),
+        compareClaim({ claim: 'dropout lowers test error (MLP)', paper: '1.6% → 1.25% (full MNIST)', a: ['dropout: test error', finalEval(drop, 'test')], op: '<', b: ['none', finalEval(none, 'test')], unit: 'pct' }),
+        compareClaim({ claim: 'DropConnect shrinks the train-test loss gap (MLP)', paper: 'comparable to dropout', a: ['DropConnect: loss gap', lossGap(dc)], op: '<', b: ['none', lossGap(none)] }),
+        compareClaim({ claim: 'SpatialDropout shrinks the train-test loss gap (CNN)', paper: 'regularises conv features', a: ['SpatialDropout: loss gap', lossGap(cnnSd)], op: '<', b: ['none', lossGap(cnnPlain)] }),
       ],
       curves: { mlp: curves, cnn: cnnCurves },
     };

@@ -3,6 +3,7 @@
 // per-layer activation variance at init and the loss after a fixed budget.
 import { mlp, need } from '../nets.mjs';
 import { budget, firstBatch, layerProbe, runArms, stepChart } from './common.mjs';
+import { compareClaim, thresholdClaim } from '../verdict.mjs';
 
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 
@@ -60,9 +61,9 @@ export default {
       ],
       tables: [{ title: 'Activation variance at init and training after the budget', columns: ['init', 'variance layer 1', 'variance middle', 'variance last', 'final loss', 'final error'], rows }],
       summary: [
-        { claim: `default init: a ${depth}-layer plain ReLU net stays near chance`, paper: 'naive init fails on deep nets', ours: `final training error ${(100 * err[dflt]).toFixed(1)}% (chance ${(100 * chance).toFixed(0)}%)`, holds: err[dflt] > chance - 0.1 },
-        { claim: 'orthogonal and LSUV init train it (error at least 20 points below chance)', paper: 'LSUV/orthogonal train deep nets', ours: `${(100 * err[orth]).toFixed(1)}% (orthogonal), ${(100 * err[lsuvName]).toFixed(1)}% (LSUV)`, holds: err[orth] < chance - 0.2 && err[lsuvName] < chance - 0.2 },
-        { claim: 'CReLU + looks-linear trains at least as well as ReLU + orthogonal', paper: 'LL removes shattering at depth', ours: `${(100 * err[ll]).toFixed(1)}% vs ${(100 * err[orth]).toFixed(1)}%`, holds: err[ll] <= err[orth] + 0.02 },
+        thresholdClaim({ claim: `default init: a ${depth}-layer plain ReLU net stays near chance (training error within 10 points of chance)`, paper: 'naive init fails on deep nets', value: ['final training error', err[dflt]], op: '>', than: chance - 0.1, unit: 'pct' }),
+        thresholdClaim({ claim: 'orthogonal and LSUV init train it (error at least 20 points below chance)', paper: 'LSUV/orthogonal train deep nets', value: ['worse of orthogonal and LSUV', Math.max(err[orth], err[lsuvName])], op: '<', than: chance - 0.2, unit: 'pct', detail: `${(100 * err[orth]).toFixed(1)}% orthogonal, ${(100 * err[lsuvName]).toFixed(1)}% LSUV` }),
+        compareClaim({ claim: 'CReLU + looks-linear trains at least as well as ReLU + orthogonal (within 2 points)', paper: 'LL removes shattering at depth', a: ['CReLU + LL', err[ll]], op: '<', b: ['ReLU + orthogonal', err[orth]], margin: -0.02, unit: 'pct' }),
       ],
       curves: { train: curves, variances: measured },
     };

@@ -5,6 +5,7 @@
 // sum); consecutive points with different patterns mark a boundary. Sampling
 // can miss pieces shorter than the spacing, so the count is a lower bound;
 // it is taken at two resolutions to show it has converged.
+import { thresholdClaim } from '../verdict.mjs';
 
 /** He-initialised random layers: W ~ N(0, 2 / fan_in), b ~ N(0, 0.1^2). */
 function randomNet(sg, inputs, width, depth) {
@@ -95,8 +96,8 @@ export default {
       charts: [{ title: 'Linear pieces along a line vs depth', xLabel: 'depth D (hidden layers)', yLabel: 'linear pieces', logY: true, series }],
       tables: [{ title: 'Pieces along the line', columns: ['width', 'depth', 'neurons', `pieces (${points} pts)`, `pieces (${4 * points} pts)`, 'bound 2^D ∏W_d', 'pieces per neuron'], rows }],
       summary: [
-        { claim: 'pieces ≤ 2^D ∏ W_d', paper: 'bound (Montúfar et al.)', ours: `max measured/bound = ${maxRatio.toExponential(1)}`, holds: within },
-        { claim: 'random nets: pieces grow ~ with neurons, not exponentially', paper: 'pieces ∝ neurons', ours: `${Math.min(...perNeuron).toFixed(2)}–${Math.max(...perNeuron).toFixed(2)} pieces per neuron`, holds: Math.max(...perNeuron) < 4 },
+        thresholdClaim({ claim: 'pieces ≤ 2^D ∏ W_d', paper: 'bound (Montúfar et al.)', value: ['max measured/bound', maxRatio], op: '<', than: 1, log: true, detail: within ? 'every count within its bound' : 'a count above its bound' }),
+        thresholdClaim({ claim: 'random nets: pieces grow ~ with neurons, not exponentially', paper: 'pieces ∝ neurons', value: ['max pieces per neuron', Math.max(...perNeuron)], op: '<', than: 4, detail: `${Math.min(...perNeuron).toFixed(2)}–${Math.max(...perNeuron).toFixed(2)} per neuron` }),
       ],
       notes: [`${converged} of ${rows.length} counts agree between the two resolutions (where they differ, the finer one is reported; counts are lower bounds).`],
     };

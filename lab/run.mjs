@@ -19,6 +19,7 @@ export const DEFAULT_SEEDS = { quick: 2, default: 3, full: 3 };
 
 /** CPU seconds one seed of an experiment takes in a mode, on the 2-core machine of the README (for the up-front estimate). */
 export function expectedSeconds(opts) {
+  // each experiment declares cost: {quick, default, full}, its CPU seconds per seed as measured on that machine
   return opts.experiments.reduce((s, id) => s + (EXPERIMENTS.find((e) => e.id === id).cost?.[opts.mode] ?? 0), 0) * opts.seeds;
 }
 

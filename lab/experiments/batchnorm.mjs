@@ -38,6 +38,7 @@ export default {
   claim: 'Batch normalisation fixes each layer\'s input distribution (mean = bias, std = weight) and lets a network train at a learning rate where the plain one struggles',
   source: 'Ioffe & Szegedy 2015 (Batch normalization), Figure 1 (MNIST, 3 sigmoid layers of 100) and §4.2 (higher learning rates)',
   paperFigure: 'BN reaches the baseline accuracy much faster; trains at 5-30× learning rate',
+  cost: { quick: 1.5, default: 5, full: 5 },
   async run(ctx) {
     const { sg, data, seed, quick, print } = ctx;
     const ex = statisticsExample(sg, seed);

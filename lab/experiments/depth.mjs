@@ -46,7 +46,7 @@ export default {
   claim: 'Deeper plain networks train worse (the degradation problem) while residual networks with identity shortcuts keep training as depth grows; shortcuts keep gradients from vanishing toward the input',
   source: 'He, Zhang, Ren & Sun 2016 (Deep residual learning), Figure 6 (CIFAR-10: plain-56 has higher training error than plain-20; ResNet-56 lower than ResNet-20) and §4.1 (plain nets with BN do not suffer from vanishing gradients)',
   paperFigure: 'plain-56 > plain-20 training error; ResNet-56 < ResNet-20',
-  cost: { quick: 12, default: 50, full: 160 },
+  cost: { quick: 4.5, default: 51, full: 270 },
   async run(ctx) {
     const { sg, data, seed, mode, print, progress } = ctx;
     const [c, h, w] = data.train.sampleShape;

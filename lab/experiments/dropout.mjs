@@ -13,15 +13,16 @@ export default {
   claim: 'Dropout reduces overfitting: an over-sized network trained with dropout has a smaller gap between training and test error',
   source: 'Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov 2014 (Dropout, JMLR), Figure 4; Tompson et al. 2015 (SpatialDropout); Wan et al. 2013 (DropConnect)',
   paperFigure: 'MNIST test error 1.6% → 1.25% (large nets)',
+  cost: { quick: 13, default: 45, full: 100 },
   async run(ctx) {
-    const { sg, data, quick, print } = ctx;
+    const { sg, data, quick, mode, print } = ctx;
     const subset = quick ? 500 : 1000;
     const train = sg.data.headOf(data.train, subset);
     const [c, h, w] = data.train.sampleShape;
-    const steps = budget(ctx, 1500, 300);
-    const cnnSteps = budget(ctx, 400, 100);
+    const steps = budget(ctx, 900, 300, 1500);
+    const cnnSteps = budget(ctx, 300, 100, 400);
     const evalEvery = Math.max(1, Math.floor(steps / 10));
-    const width = quick ? 256 : 512;
+    const width = quick ? 256 : mode === 'full' ? 512 : 384;
     const lr = 0.02;
     const evals = { train, test: data.test };
     const arms = [

@@ -13,6 +13,7 @@ export default {
   claim: 'A deep plain network with a naive init does not train, while orthogonal and LSUV init (and CReLU with looks-linear init) keep the signal at every layer and train',
   source: 'Mishkin & Matas 2016 (All you need is a good init: LSUV); Saxe et al. 2014 (orthogonal init); Balduzzi et al. 2017 (The shattered gradients problem: looks-linear init)',
   paperFigure: 'LSUV trains very deep thin nets where other inits fail; CReLU + LL trains 200-layer nets',
+  cost: { quick: 2.5, default: 14, full: 14 },
   async run(ctx) {
     const { sg, data, quick, print } = ctx;
     const [orthogonal_, calculateGain, zeros_, lsuv, looksLinear_] = need(sg, 'nn.init.orthogonal_', 'nn.init.calculateGain', 'nn.init.zeros_', 'nn.init.lsuv', 'nn.init.looksLinear_');

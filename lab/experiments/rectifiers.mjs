@@ -19,6 +19,7 @@ export default {
   claim: 'A 4-layer CNN with ReLUs reaches 25% training error about 6 times faster than the same network with tanh units',
   source: 'Krizhevsky, Sutskever & Hinton 2012 (ImageNet classification with deep CNNs), Figure 1 (CIFAR-10)',
   paperFigure: 'ReLU ~6× fewer epochs to 25% training error',
+  cost: { quick: 12, default: 21, full: 21 },
   async run(ctx) {
     const { sg, data, quick, print } = ctx;
     const [c, h, w] = data.train.sampleShape;

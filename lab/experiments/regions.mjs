@@ -53,6 +53,7 @@ export default {
   claim: 'The number of linear pieces of a ReLU MLP along a line is at most 2^D ∏ W_d, and random networks come nowhere near it: the count grows roughly with the number of neurons, not exponentially with depth',
   source: 'Montúfar et al. 2014 (On the number of linear regions of deep neural networks); Hanin & Rolnick 2019 (Complexity of linear regions in deep networks)',
   paperFigure: 'bound 2^D ∏ W_d; random nets: pieces per unit length ~ number of neurons',
+  cost: { quick: 0.2, default: 1.5, full: 1.5 },
   async run({ sg, seed, quick, progress, print }) {
     const inputs = 16;
     const widths = quick ? [8, 16] : [8, 16, 32];

@@ -49,7 +49,7 @@ export default {
   claim: 'The gradient of a deep plain network with respect to its input shatters: along a line of inputs it decorrelates toward white noise as depth grows, while residual networks and CReLU networks with the looks-linear init keep it correlated',
   source: 'Balduzzi, Frean, Leary, Lewis, Ma & McWilliams 2017 (The shattered gradients problem: if resnets are the answer, then what is the question?), Figures 1-2 (gradients and their autocorrelation along a line of 256 inputs in [-2, 2]) and §5 (looks-linear init)',
   paperFigure: 'deep plain: white noise; resnet: brown noise (correlated); LL: linear at init',
-  cost: { quick: 3, default: 6, full: 12 },
+  cost: { quick: 0.7, default: 2, full: 2 },
   async run(ctx) {
     const { sg, seed, mode, print, progress } = ctx;
     const [looksLinear_] = need(sg, 'nn.init.looksLinear_');

@@ -16,6 +16,7 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pool';
 export { Embedding, type EmbeddingModuleOptions } from './embedding';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d } from './pool1d';
+export { LSTM, GRU, type RNNOptions, type LSTMOptions } from './rnn';
 export { MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, type Reduction, type BCEOptions } from './loss';
 export { Softmax, LogSoftmax } from './softmax';
 export { ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d } from './padding';

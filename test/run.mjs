@@ -64,7 +64,7 @@ async function bundleSuites() {
       `import { runSuites } from '../test/entry.mjs';\n` +
       `await runSuites([\n${files.map((f) => `  ['suites/${f}', () => import('../test/suites/${f}')],`).join('\n')}\n]);\n`,
   );
-  await build({ entryPoints: [entry], outfile: `${out}suites.bundle.mjs`, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning', define: { 'process.env.NODE_ENV': '"test"' } });
+  await build({ entryPoints: [entry], outfile: `${out}suites.bundle.mjs`, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', external: ['node:*'], logLevel: 'warning', define: { 'process.env.NODE_ENV': '"test"' } });
   copyFileSync(`${root}test/engines/relay.mjs`, `${out}relay.mjs`);
   // module scripts run in document order: the relay is in place before the suites log anything
   writeFileSync(`${out}index.html`, `<!doctype html><meta charset="utf-8"><title>simdgrad tests</title><script type="module" src="relay.mjs"></script><script type="module" src="suites.bundle.mjs"></script>`);

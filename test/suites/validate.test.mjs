@@ -5,26 +5,10 @@
 // leaves the heap exactly as it was.
 import * as assert from 'uvu/assert';
 import { suite, sg } from '../helpers/harness.mjs';
+import { refused } from '../helpers/refused.mjs';
 
 const test = suite('validate');
 const { nn } = sg;
-
-/** Expects fn to throw `kind` with every pattern in the message, and the heap to be unchanged. */
-function refused(fn, kind, ...patterns) {
-  const before = sg.memory();
-  let error = null;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error, `expected a ${kind.name}, but the call was accepted`);
-  assert.instance(error, kind, `${error.constructor.name}: ${error.message}`);
-  for (const p of patterns) assert.ok(p.test(error.message), `message '${error.message}' does not match ${p}`);
-  const after = sg.memory();
-  assert.is(after.bytesInUse, before.bytesInUse, 'a refused call changed bytes in use');
-  assert.is(after.liveTensors, before.liveTensors, 'a refused call changed live tensors');
-}
 
 test('Conv2d: PyTorch positional order equals the options form', () => {
   const a = new nn.Conv2d(3, 8, 3, 2, 1, 1, 1, false);

@@ -144,8 +144,13 @@ export abstract class Module {
   private readonly hooks = new Map<number, ForwardHook>();
   private nextHook = 0;
 
-  /** The computation; call it through call() so forward hooks run. */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  /**
+   * The computation; call it through call() so forward hooks run. Typed
+   * loosely here so a layer may take extra arguments and return PyTorch's
+   * tuples (LSTM's `[output, [hN, cN]]`); each layer declares its own types.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...inputs: any[]): any;
 
   /** forward(...inputs), then every forward hook in registration order (PyTorch's module call). */
   call(...inputs: Tensor[]): Tensor {

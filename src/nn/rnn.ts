@@ -239,7 +239,6 @@ export class LSTM extends RNNBase {
   }
 
   /** `[output, [hN, cN]]` from input and optional initial states [h0, c0] (shapes in the class comment). */
-  // @ts-expect-error forward returns PyTorch's (output, (h_n, c_n)) tuple, not one Tensor
   override forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
     const a = parseArgs('LSTM.forward', [input, hx], { input: param(tensor, required), hx: param(nullable(arrayOf(tensor, 'tensors [h0, c0]', { length: 2 })), null) });
     const [output, states] = this.run(a.input, a.hx);
@@ -273,7 +272,6 @@ export class GRU extends RNNBase {
   }
 
   /** `[output, hN]` from input and an optional initial state h0 (shapes in the class comment). */
-  // @ts-expect-error forward returns PyTorch's (output, h_n) tuple, not one Tensor
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
     const a = parseArgs('GRU.forward', [input, hx], { input: param(tensor, required), hx: param(nullable(tensor), null) });
     const [output, states] = this.run(a.input, a.hx === null ? null : [a.hx]);

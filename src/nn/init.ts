@@ -5,13 +5,13 @@
  * fanIn = in * receptive, fanOut = out * receptive.
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
 import { fmtShape } from '../shape';
 import { noGrad } from '../autograd/graph';
 import { fill_, copy_ } from '../ops/inplace';
 import { uniform_ as uniformFill, normal_ as normalFill, randn } from '../ops/random';
 import { reshape, t as transpose2d } from '../ops/views';
 import { mul } from '../ops/binary';
+import { orthonormalizeRows_ } from '../drivers/linalg';
 import { nullable, number, oneOf, param, parseArgs, required, tensor } from '../validate';
 
 /** The nonlinearities calculateGain knows ('leaky_relu' is PyTorch's spelling of 'leakyRelu'). */
@@ -198,7 +198,7 @@ export function orthogonal_(...args: unknown[]): Tensor {
   const k = Math.min(rows, cols), n = Math.max(rows, cols);
   inPlace(() => {
     const v = randn([k, n]);
-    kernels().orthonormalize_rows_f32(k, n, v.ptr);
+    orthonormalizeRows_(v);
     const m = rows <= cols ? v : transpose2d(v);
     const scaled = gain === 1 ? m : mul(m, gain);
     const shaped = reshape(scaled, [...w.shape]);

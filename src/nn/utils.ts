@@ -1,10 +1,9 @@
 /** Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_. */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
-import type { Kernels } from '../runtime/kernels.generated';
-import { forElements } from '../runtime/parallel';
 import { fmtShape } from '../shape';
-import { copyInto, materialize, full } from '../ops/create';
+import { full } from '../ops/create';
+import { clamp_, scaleAll_ } from '../drivers/elementwise';
+import { totalNorm } from '../drivers/norm';
 import { boolean, describe, nullable, number, param, parseArgs, required, type Check } from '../validate';
 
 /** Options of clipGradNorm_ after maxNorm (PyTorch's names in camelCase). */
@@ -64,17 +63,6 @@ function gradsOf(op: string, params: Tensor[]): Tensor[] {
   return grads;
 }
 
-/** Runs an elementwise in-place kernel over t's elements (through a contiguous copy for a strided view). */
-function inPlace(t: Tensor, run: (k: Kernels, n: number, ptr: number) => void): void {
-  const { t: c, owned } = materialize(t);
-  const n = c.numel(), base = c.ptr;
-  forElements(n, (k, start, count) => run(k, count, base + start * 4));
-  if (owned) {
-    copyInto(t, c);
-    c.dispose();
-  }
-}
-
 /**
  * Scales the gradients in place so that their total p-norm is at most
  * maxNorm (torch.nn.utils.clip_grad_norm_); returns the total norm before
@@ -106,18 +94,7 @@ export function clipGradNorm_(...args: unknown[]): Tensor {
   const { parameters, maxNorm, normType, errorIfNonfinite } = parseArgs(op, args, CLIP_NORM_ARGS);
   const grads = gradsOf(op, parameters);
   if (grads.length === 0) return full([], 0);
-  const k = kernels();
-  // the float64 accumulator: the 8 bytes of a two-element tensor, zeroed
-  const acc = Tensor.empty([2]);
-  k.fill_f32(2, acc.ptr, 0);
-  for (const g of grads) {
-    const { t, owned } = materialize(g);
-    k.norm_accumulate_f64(t.numel(), t.ptr, acc.ptr, normType);
-    if (owned) t.dispose();
-  }
-  const total = Tensor.empty([]);
-  k.norm_finish_f64(acc.ptr, total.ptr, normType);
-  acc.dispose();
+  const total = totalNorm(grads, normType);
   const value = total.item();
   if (!Number.isFinite(value)) {
     if (errorIfNonfinite) {
@@ -131,11 +108,7 @@ export function clipGradNorm_(...args: unknown[]): Tensor {
   const f = Math.fround;
   const raw = f(f(1 / f(value + f(1e-6))) * f(maxNorm));
   const coef = Number.isNaN(raw) ? raw : Math.min(raw, 1);
-  if (coef !== 1) {
-    const c = full([], coef);
-    for (const g of grads) inPlace(g, (kk, n, ptr) => kk.mul_f32(1, 1, 1, n, ptr, 0, 0, 0, 1, c.ptr, 0, 0, 0, 0, ptr));
-    c.dispose();
-  }
+  if (coef !== 1) scaleAll_(grads, coef);
   return total;
 }
 
@@ -151,5 +124,5 @@ export function clipGradValue_(parameters: ParamsArg, clipValue: number, foreach
 export function clipGradValue_(...args: unknown[]): void {
   const op = 'clipGradValue_';
   const { parameters, clipValue } = parseArgs(op, args, CLIP_VALUE_ARGS);
-  for (const g of gradsOf(op, parameters)) inPlace(g, (k, n, ptr) => k.clamp_f32(n, ptr, ptr, -clipValue, clipValue));
+  for (const g of gradsOf(op, parameters)) clamp_(g, -clipValue, clipValue);
 }

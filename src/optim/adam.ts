@@ -7,7 +7,7 @@
  *   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  */
 import type { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { adamStep } from '../drivers/optim';
 import { Optimizer, type OptimizerArgs, type Params, type ParamState } from './optimizer';
 import { arrayOf, boolean, number, param, type Check } from '../validate';
 
@@ -44,14 +44,11 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const m = this.stateTensor(st, 'expAvg', p);
     const v = this.stateTensor(st, 'expAvgSq', p);
     const vmax = g.amsgrad ? this.stateTensor(st, 'maxExpAvgSq', p) : null;
-    const t = ++st.step;
-    const [b1, b2] = g.betas;
-    const stepSize = g.lr / (1 - b1 ** t);
-    const bc2sqrt = Math.sqrt(1 - b2 ** t);
-    kernels().adam_step_f32(
-      p.numel(), p.ptr, grad.ptr, m.ptr, v.ptr, vmax === null ? 0 : vmax.ptr,
-      1 - b1, b2, 1 - b2, g.eps, g.weightDecay, 1 - g.lr * g.weightDecay, stepSize, bc2sqrt, g.amsgrad ? 1 : 0, this.decoupled ? 1 : 0,
-    );
+    const step = ++st.step;
+    adamStep({
+      param: p, grad, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax,
+      step, lr: g.lr, betas: g.betas, eps: g.eps, weightDecay: g.weightDecay, decoupled: this.decoupled,
+    });
   }
 }
 

@@ -10,7 +10,7 @@
  *   else:         p -= lr g / avg
  */
 import type { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { rmspropStep } from '../drivers/optim';
 import { Optimizer, type OptimizerArgs, type Params, type ParamState } from './optimizer';
 import { boolean, number, param } from '../validate';
 
@@ -59,9 +59,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const buf = g.momentum > 0 ? this.stateTensor(st, 'momentumBuffer', p) : null;
     const gavg = g.centered ? this.stateTensor(st, 'gradAvg', p) : null;
     st.step++;
-    kernels().rmsprop_step_f32(
-      p.numel(), p.ptr, grad.ptr, v.ptr, buf === null ? 0 : buf.ptr, gavg === null ? 0 : gavg.ptr,
-      g.lr, g.alpha, 1 - g.alpha, g.eps, g.weightDecay, g.momentum, g.centered ? 1 : 0,
-    );
+    rmspropStep({
+      param: p, grad, squareAvg: v, momentumBuffer: buf, gradAvg: gavg,
+      lr: g.lr, alpha: g.alpha, eps: g.eps, weightDecay: g.weightDecay, momentum: g.momentum,
+    });
   }
 }

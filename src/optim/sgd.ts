@@ -6,7 +6,7 @@
  *   p -= lr d
  */
 import type { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { sgdStep } from '../drivers/optim';
 import { Optimizer, type OptimizerArgs, type Params, type ParamState } from './optimizer';
 import { boolean, number, param } from '../validate';
 
@@ -60,6 +60,6 @@ export class SGD extends Optimizer<SGDOptions> {
     const first = !st.tensors.has('momentumBuffer');
     const buf = g.momentum !== 0 ? this.stateTensor(st, 'momentumBuffer', p) : null;
     st.step++;
-    kernels().sgd_step_f32(p.numel(), p.ptr, grad.ptr, buf === null ? 0 : buf.ptr, g.lr, g.momentum, 1 - g.dampening, g.weightDecay, g.nesterov ? 1 : 0, first ? 1 : 0);
+    sgdStep({ param: p, grad, momentumBuffer: buf, lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weightDecay, nesterov: g.nesterov, first });
   }
 }

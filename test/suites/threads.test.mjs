@@ -159,6 +159,44 @@ test('large elementwise ops (unary and binary, with a scalar operand): bit-ident
   }
 });
 
+test('optimizer steps (SGD, Adam, AdamW, RMSprop) and gradient clipping on a large parameter: bit-identical for 1, 2, 3 threads', () => {
+  // a length past three 16384-element chunks and not a multiple of the SIMD width
+  const n = 16385 * 3 + 7;
+  const makers = [
+    (p) => new sg.optim.SGD([p], { lr: 0.1, momentum: 0.9, weightDecay: 1e-2, nesterov: true }),
+    (p) => new sg.optim.Adam([p], { lr: 1e-2, weightDecay: 1e-2, amsgrad: true }),
+    (p) => new sg.optim.AdamW([p], { lr: 1e-2 }),
+    (p) => new sg.optim.RMSprop([p], { lr: 1e-2, momentum: 0.5, centered: true, weightDecay: 1e-3 }),
+  ];
+  makers.forEach((make, m) => {
+    sameBitsForThreadCounts(`optimizer ${m}`, () => {
+      const p = randT([n], 50 + m, true);
+      const opt = make(p);
+      const states = [];
+      for (let step = 0; step < 3; step++) {
+        opt.zeroGrad();
+        p.mul(randT([n], 60 + step)).sum().backward();
+        opt.step();
+      }
+      for (const st of opt.stateDict().state.values()) {
+        for (const [, t] of [...st.tensors].sort(([a], [b]) => (a < b ? -1 : 1))) states.push(t.toArray());
+      }
+      const out = [p.toArray(), ...states];
+      opt.dispose();
+      p.dispose();
+      return out;
+    });
+  });
+  sameBitsForThreadCounts('clipping', () => {
+    const p = randT([n], 70, true), q = randT([3, n], 71, true);
+    sg.add(p.mul(randT([n], 72)).sum(), q.mul(randT([3, n], 73)).sum()).backward();
+    const total = sg.nn.utils.clipGradNorm_([p, q], 0.5);
+    const value = sg.tensor([total.item()]).toArray();
+    sg.nn.utils.clipGradValue_([q], 1e-3);
+    return [value, p.grad.toArray(), q.grad.toArray()];
+  });
+});
+
 test('pooling forward and backward (max, average, adaptive; dilation, ceilMode, divisorOverride): bit-identical for 1, 2, 3 threads', () => {
   sameBitsForThreadCounts('pooling', () => {
     const x = randT([3, 5, 9, 11], 17, true);

@@ -1,0 +1,33 @@
+/**
+ * Norm drivers (assembly/norm.ts): the p-norm of all the elements of several
+ * tensors taken together, accumulated in float64 in a fixed order (tensors
+ * in the order given, elements in index order), so the result is the same
+ * for any thread count. No autograd, no argument checks.
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { asContiguous, fill } from './copy';
+
+/**
+ * (sum over every element x of every tensor of |x|^p)^(1/p) as a float32 0-d
+ * tensor (p = Infinity: max |x|). Sums are exact float64 sums for p = 1 and
+ * 2; other p evaluate |x|^p and the root to a few 1e-7 relative.
+ */
+export function totalNorm(ts: readonly Tensor[], p: number): Tensor {
+  const k = kernels();
+  // the float64 accumulator: the 8 bytes of a two-element tensor, zeroed
+  const acc = Tensor.empty([2]);
+  try {
+    fill(acc, 0);
+    for (const x of ts) {
+      const { t, owned } = asContiguous(x);
+      k.norm_accumulate_f64(t.numel(), t.ptr, acc.ptr, p);
+      if (owned) t.dispose();
+    }
+    const total = Tensor.empty([]);
+    k.norm_finish_f64(acc.ptr, total.ptr, p);
+    return total;
+  } finally {
+    acc.dispose();
+  }
+}

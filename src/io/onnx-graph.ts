@@ -117,19 +117,8 @@ export class Graph {
    * output value is renamed to outputName.
    */
   encode(inputs: readonly Value[], output: Value, outputName: string, meta: { graphName: string; docString: string; metadata: Record<string, string> }): Uint8Array {
-    const producer = new Map<string, GraphNode>();
-    for (const n of this.nodes) for (const o of n.outputs) producer.set(o, n);
-    const needed = new Set<GraphNode>();
-    const stack = [output.name];
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      const n = producer.get(v);
-      if (n === undefined || needed.has(n)) continue;
-      needed.add(n);
-      for (const i of n.inputs) if (i !== '') stack.push(i);
-    }
-    const kept = this.nodes.filter((n) => needed.has(n));
-    const last = producer.get(output.name);
+    const kept = this.needed(output.name);
+    const last = kept.find((n) => n.outputs.includes(output.name));
     if (last !== undefined && output.name !== outputName) {
       last.outputs[last.outputs.indexOf(output.name)] = outputName;
     } else if (last === undefined) {
@@ -149,6 +138,27 @@ export class Graph {
     model.message(8, new Message().string(1, '').varint(2, OPSET));
     for (const [k, v] of Object.entries(meta.metadata)) model.message(14, new Message().string(1, k).string(2, v));
     return model.finish();
+  }
+
+  /** The nodes `output` depends on, in graph order. */
+  private needed(output: string): GraphNode[] {
+    const producer = new Map<string, GraphNode>();
+    for (const n of this.nodes) for (const o of n.outputs) producer.set(o, n);
+    const needed = new Set<GraphNode>();
+    const stack = [output];
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      const n = producer.get(v);
+      if (n === undefined || needed.has(n)) continue;
+      needed.add(n);
+      for (const i of n.inputs) if (i !== '') stack.push(i);
+    }
+    return this.nodes.filter((n) => needed.has(n));
+  }
+
+  /** The names (initializers, inputs) that the nodes computing `output` read, and output itself. */
+  inputsOf(output: string): Set<string> {
+    return new Set([output, ...this.needed(output).flatMap((n) => n.inputs)]);
   }
 
   /** ValueInfoProto of a float tensor: the batch dim named 'batch' (or left open when it is a multiple of it). */

@@ -239,16 +239,34 @@ const avgPool2d: OpConverter = (g, [xv], a) => {
   return g.op('Mul', [avg, g.constFloats([k / divisor], [])]);
 };
 
-const adaptiveAvgPool2d: OpConverter = (g, [xv], a) => {
+/**
+ * Adaptive pooling of the last two dims: a global pool for 1x1, a pool with
+ * kernel = stride when the output size divides the input size, otherwise
+ * PyTorch's windows [floor(o n / out), ceil((o + 1) n / out)) one dim at a
+ * time (the window is a rectangle, so max and mean separate): a Slice and a
+ * keepdims reduction per output position, joined by Concat.
+ */
+const adaptivePool = (kind: 'Max' | 'Average'): OpConverter => (g, [xv], a) => {
   const x = req(xv);
-  need4d(x, 'adaptiveAvgPool2d');
   const { H, W, OH, OW } = a as Record<string, number>;
-  if (OH === 1 && OW === 1) return g.op('GlobalAveragePool', [x.name]);
-  if (H % OH === 0 && W % OW === 0) {
+  const rank = x.shape.length;
+  if (rank === 4 && OH === 1 && OW === 1) return g.op(`Global${kind}Pool`, [x.name]);
+  if (rank === 4 && H % OH === 0 && W % OW === 0) {
     const k = [H / OH, W / OW];
-    return g.op('AveragePool', [x.name], { kernel_shape: k, strides: k });
+    return g.op(`${kind}Pool`, [x.name], { kernel_shape: k, strides: k });
   }
-  throw new Error(`adaptiveAvgPool2d from ${H}x${W} to ${OH}x${OW} uses windows of unequal sizes, which ONNX's pools cannot express; use an output size that divides the input size`);
+  const reduce = kind === 'Max' ? 'ReduceMax' : 'ReduceMean';
+  let y = x.name;
+  for (const [axis, n, out] of [[rank - 2, H, OH], [rank - 1, W, OW]]) {
+    if (n === out) continue;
+    const parts = Array.from({ length: out }, (_, o) => {
+      const start = Math.floor((o * n) / out), end = Math.ceil(((o + 1) * n) / out);
+      const window = g.op('Slice', [y, g.constInts([start]), g.constInts([end]), g.constInts([axis])]);
+      return g.op(reduce, [window], { axes: [axis], keepdims: 1 });
+    });
+    y = parts.length === 1 ? parts[0] : g.op('Concat', parts, { axis });
+  }
+  return y;
 };
 
 /** A per-channel vector [C] as [C, 1, ..., 1] to broadcast over (N, C, *) of rank r. */
@@ -285,6 +303,154 @@ const groupNorm: OpConverter = (g, [xv, w, b], a) => {
   if (w !== null) y = g.op('Mul', [y, channelVector(g, w, x.shape.length)]);
   if (b !== null) y = g.op('Add', [y, channelVector(g, b, x.shape.length)]);
   return y;
+};
+
+
+/** F.pad's amounts ([left, right] of the last dim, then the one before, ...) as ONNX Pad's [begins..., ends...] over every dim. */
+const PAD_MODES: Record<string, string> = { constant: 'constant', reflect: 'reflect', replicate: 'edge' };
+
+const pad: OpConverter = (g, [xv], a) => {
+  const x = req(xv);
+  const amounts = a.pad as number[];
+  const rank = x.shape.length;
+  const begin = new Array<number>(rank).fill(0), end = new Array<number>(rank).fill(0);
+  for (let i = 0; i < amounts.length / 2; i++) {
+    begin[rank - 1 - i] = amounts[2 * i];
+    end[rank - 1 - i] = amounts[2 * i + 1];
+  }
+  if (g.dynamicBatch && x.batch >= 0 && (begin[x.batch] !== 0 || end[x.batch] !== 0)) throw new Error(`pad [${amounts}] pads the batch dim ${x.batch}, which ties the file to the example's batch size; export with { dynamicBatch: false }`);
+  const ins = [x.name, g.constInts([...begin, ...end])];
+  if (a.mode === 'constant' && a.value !== 0) ins.push(g.constFloats([a.value as number], []));
+  return g.op('Pad', ins, { mode: PAD_MODES[a.mode as string] });
+};
+
+/**
+ * interpolate as Resize, PyTorch's source coordinates matched:
+ * nearest floor(o in / out) = asymmetric + floor; nearest-exact
+ * floor((o + 0.5) in / out) = half_pixel + round_prefer_ceil; linear
+ * max((o + 0.5) in / out - 0.5, 0) = half_pixel (Resize clamps at the
+ * edge), or align_corners. A scale factor is passed as Resize's scales
+ * (PyTorch then maps with 1 / factor too), a size as sizes with the batch
+ * and channel dims read from the input's shape.
+ */
+const interpolate: OpConverter = (g, [xv], a) => {
+  const x = req(xv);
+  const mode = a.mode as string;
+  const linear = mode === 'linear' || mode === 'bilinear' || mode === 'trilinear';
+  const attrs: Record<string, string> = linear
+    ? { mode: 'linear', coordinate_transformation_mode: a.alignCorners ? 'align_corners' : 'half_pixel' }
+    : { mode: 'nearest', coordinate_transformation_mode: mode === 'nearest' ? 'asymmetric' : 'half_pixel', nearest_mode: mode === 'nearest' ? 'floor' : 'round_prefer_ceil' };
+  const factors = a.factors as number[] | null;
+  if (factors !== null) return g.op('Resize', [x.name, '', g.constFloats([1, 1, ...factors])], attrs);
+  const lead = g.op('Slice', [g.op('Shape', [x.name]), g.constInts([0]), g.constInts([2])]);
+  return g.op('Resize', [x.name, '', '', g.op('Concat', [lead, g.constInts(a.sizes as number[])], { axis: 0 })], attrs);
+};
+
+/** instanceNorm: InstanceNormalization with the input's statistics, BatchNormalization with running ones. */
+const instanceNorm: OpConverter = (g, [xv, rm, rv, w, b], a) => {
+  const x = req(xv);
+  const C = x.shape[1];
+  const scale = w !== null ? w.name : g.constFloats(new Array<number>(C).fill(1));
+  const bias = b !== null ? b.name : g.constFloats(new Array<number>(C).fill(0));
+  const epsilon = f(a.eps as number);
+  if (a.useInputStats) return g.op('InstanceNormalization', [x.name, scale, bias], { epsilon });
+  return g.op('BatchNormalization', [x.name, scale, bias, req(rm).name, req(rv).name], { epsilon });
+};
+
+/**
+ * cumprod (ONNX has no cumulative product) by doubling steps: y = x, then
+ * for s = 1, 2, 4, ... < n: y = y * (y shifted by s along dim, ones shifted in).
+ * log2(n) Slice/Pad/Mul steps; the products are grouped differently from a
+ * running product, so results agree to float32 rounding.
+ */
+const cumprod: OpConverter = (g, [xv], a) => {
+  const x = req(xv);
+  if (x.shape.length === 0) return x.name;
+  const d = a.dim as number;
+  refuseBatchIndexing(g, x, d, 'cumprod');
+  const rank = x.shape.length;
+  let y = x.name;
+  for (let s = 1; s < x.shape[d]; s *= 2) {
+    const head = g.op('Slice', [y, g.constInts([0]), g.constInts([-s]), g.constInts([d])]);
+    const pads = new Array<number>(2 * rank).fill(0);
+    pads[d] = s;
+    const shifted = g.op('Pad', [head, g.constInts(pads), g.constFloats([1], [])], { mode: 'constant' });
+    y = g.op('Mul', [y, shifted]);
+  }
+  return y;
+};
+
+/** The sorting permutation of a dim (sort, argsort, topk): TopK's indices as floats. */
+const topk: OpConverter = (g, [xv], a) => {
+  const x = req(xv);
+  if (x.shape.length === 0) return g.constFloats([0], []);
+  const d = a.dim as number;
+  refuseBatchIndexing(g, x, d, 'sorting');
+  const [, indices] = g.node('TopK', [x.name, g.constInts([a.k as number])], { axis: d, largest: a.largest ? 1 : 0, sorted: 1 }, 2);
+  return g.op('Cast', [indices], { to: DType.FLOAT });
+};
+
+/** scatter / scatterAdd as ScatterElements: src cut to the index's shape (or a number broadcast to it). */
+const scatter = (reduction: 'none' | 'add'): OpConverter => (g, [xv, iv, sv], a) => {
+  const x = req(xv), index = req(iv), src = req(sv);
+  const idx = g.op('Cast', [index.name], { to: DType.INT64 });
+  let updates = src.name;
+  if (src.shape.length === 0) updates = g.op('Expand', [src.name, g.op('Shape', [idx])]);
+  else {
+    const cut = index.shape.flatMap((n, i) => (n !== src.shape[i] ? [i] : []));
+    if (cut.length > 0) {
+      if (g.dynamicBatch && cut.includes(src.batch)) throw new Error(`scatter with src [${src.shape}] larger than the index [${index.shape}] in the batch dim ${src.batch}: cutting src ties the file to the example's batch size; export with { dynamicBatch: false }`);
+      updates = g.op('Slice', [src.name, g.constInts(cut.map(() => 0)), g.constInts(cut.map((i) => index.shape[i])), g.constInts(cut)]);
+    }
+  }
+  return g.op('ScatterElements', [x.name, idx, updates], { axis: a.dim as number, reduction });
+};
+
+/** The output dim of an einsum that holds the batch: the batched operand's label there, found in the output. */
+function einsumBatch(equation: string, ins: readonly In[]): number {
+  const [lhs, rhs] = equation.split('->');
+  const terms = lhs.split(',');
+  const i = ins.findIndex((v) => v !== null && v.batch >= 0);
+  if (i < 0 || terms[i].includes('...')) return -1;
+  const label = terms[i][ins[i]!.batch];
+  const out = rhs ?? [...new Set(lhs.replace(/[,.]/g, ''))].filter((c) => lhs.split(c).length === 2).sort().join('');
+  return rhs !== undefined && rhs.includes('...') && rhs.indexOf('...') < rhs.indexOf(label) ? -1 : out.indexOf(label);
+}
+
+/**
+ * unfold (im2col) as a grouped Conv whose weights pick one tap each: output
+ * channel c kh kw + i kw + j reads x[c] at tap (i, j) (PyTorch's order);
+ * fold (col2im) as the adjoint ConvTranspose with the same weights.
+ */
+function tapWeights(g: Graph, C: number, kh: number, kw: number): string {
+  const taps = kh * kw;
+  const w = new Array<number>(C * taps * taps).fill(0);
+  for (let c = 0; c < C; c++) for (let t = 0; t < taps; t++) w[(c * taps + t) * taps + t] = 1;
+  return g.constFloats(w, [C * taps, 1, kh, kw]);
+}
+
+function windowAttrs(b: Record<string, number>): Record<string, number[]> {
+  return { kernel_shape: [b.kh, b.kw], strides: [b.sh, b.sw], pads: [b.ph, b.pw, b.ph, b.pw], dilations: [b.dh, b.dw] };
+}
+
+const unfold: OpConverter = (g, [xv], a) => {
+  const x = req(xv);
+  const b = a as Record<string, number>;
+  const C = x.shape[1];
+  const cols = g.op('Conv', [x.name, tapWeights(g, C, b.kh, b.kw)], { ...windowAttrs(b), group: C });
+  const N = x.batch === 0 && g.dynamicBatch ? -1 : x.shape[0];
+  return { name: g.op('Reshape', [cols, g.constInts([N, C * b.kh * b.kw, b.OH * b.OW])]), batch: N === -1 ? 0 : -1 };
+};
+
+const fold: OpConverter = (g, [xv], a) => {
+  const x = req(xv);
+  const b = a as Record<string, number>;
+  const C = x.shape[1] / (b.kh * b.kw);
+  const N = x.batch === 0 && g.dynamicBatch ? -1 : x.shape[0];
+  const grid = g.op('Reshape', [x.name, g.constInts([N, x.shape[1], b.OH, b.OW])]);
+  const full = (o: number, s: number, p: number, d: number, k: number) => (o - 1) * s - 2 * p + d * (k - 1) + 1;
+  const outputPadding = [b.H - full(b.OH, b.sh, b.ph, b.dh, b.kh), b.W - full(b.OW, b.sw, b.pw, b.dw, b.kw)];
+  return { name: g.op('ConvTranspose', [grid, tapWeights(g, C, b.kh, b.kw)], { ...windowAttrs(b), group: C, output_padding: outputPadding }), batch: N === -1 ? 0 : -1 };
 };
 
 /** Every op src/ops reports while tracing, by its `traced` name. */
@@ -407,7 +573,8 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
   convTranspose2d: convolution('ConvTranspose'),
   maxPool2d,
   avgPool2d,
-  adaptiveAvgPool2d,
+  adaptiveAvgPool2d: adaptivePool('Average'),
+  adaptiveMaxPool2d: adaptivePool('Max'),
   batchNorm,
   layerNorm,
   groupNorm,
@@ -420,6 +587,23 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
     refuseBatchIndexing(g, x, a.dim as number, 'indexSelect');
     return { name: g.op('Gather', [x.name, g.op('Cast', [req(idx).name], { to: DType.INT64 })], { axis: a.dim as number }), batch: x.batch };
   },
+  pad,
+  interpolate,
+  pixelShuffle: (g, [x], a) => g.op('DepthToSpace', [req(x).name], { blocksize: a.r as number, mode: 'CRD' }),
+  instanceNorm,
+  prod: (g, [xv], a) => {
+    const x = req(xv);
+    if (a.dim === null) return { name: g.op('ReduceProd', [x.name], { keepdims: 0 }), batch: -1 };
+    const d = a.dim as number;
+    return { name: g.op('ReduceProd', [x.name], { axes: [d], keepdims: a.keepdim ? 1 : 0 }), batch: reducedBatch(x, [d], a.keepdim as boolean) };
+  },
+  cumprod,
+  topk,
+  scatter: scatter('none'),
+  scatterAdd: scatter('add'),
+  einsum: (g, ins, a) => ({ name: g.op('Einsum', ins.map((v) => req(v).name), { equation: a.equation as string }), batch: einsumBatch(a.equation as string, ins) }),
+  unfold,
+  fold,
   gather: (g, [xv, idx], a) => {
     const x = req(xv);
     return g.op('GatherElements', [x.name, g.op('Cast', [req(idx).name], { to: DType.INT64 })], { axis: a.dim as number });

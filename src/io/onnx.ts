@@ -26,6 +26,7 @@ import { BasicBlock } from '../nn/resnet';
 import { flip } from '../ops/shaping';
 import { Graph, type Value } from './onnx-graph';
 import { OPS, type Emitted } from './onnx-ops';
+import { recurrent } from './onnx-rnn';
 
 
 export interface ExportOnnxOptions {
@@ -51,15 +52,32 @@ const EXPORT_OPTIONS = {
   dynamicBatch: param(boolean, true),
 };
 
-/** Converts a whole module call, given the values of its inputs, once its forward has run (whose own ops are then dead nodes). */
-type ModuleConverter = (t: Trace, m: Module, ins: readonly Value[], out: Tensor) => Emitted;
+/**
+ * Converts a whole module call, given the values of its inputs (null for an
+ * absent one), once its forward has run (whose own ops are then dead nodes):
+ * one Emitted per tensor the forward returned, in order (a tuple such as
+ * LSTM's [output, [hN, cN]] read flat).
+ */
+type ModuleConverter = (t: Trace, m: Module, ins: readonly (Value | null)[], out: Tensor) => Emitted | Emitted[];
+
+/** The tensors in a forward's arguments or result, nested arrays read flat (null and undefined kept as null). */
+function tensorsIn(v: unknown): (Tensor | null)[] {
+  if (v instanceof Tensor) return [v];
+  if (Array.isArray(v)) return v.flatMap(tensorsIn);
+  return v === null || v === undefined ? [null] : [];
+}
+
+/** nn.LSTM / nn.GRU: one ONNX LSTM / GRU node per layer (src/io/onnx-rnn.ts). */
+const rnn = (kind: 'LSTM' | 'GRU'): ModuleConverter => (t, m, [x, ...states]) =>
+  recurrent(t.graph, kind, m as nn.LSTM, (p) => t.valueOf(p), x as Value, kind === 'LSTM' ? [states[0] ?? null, states[1] ?? null] : [states[0] ?? null]);
 
 /**
  * BasicBlock: its convolutions and batch norms are traced as they ran; the
  * block itself is written here because shortcut A's zero channels are a
  * tensor of the example's batch size in forward, and in ONNX a Pad.
  */
-const basicBlock: ModuleConverter = (t, m, [x]) => {
+const basicBlock: ModuleConverter = (t, m, [input]) => {
+  const x = input as Value;
   const b = m as BasicBlock;
   const g = t.graph;
   const y = t.outputOf(b.bn2).name;
@@ -94,8 +112,12 @@ const MODULES = new Map<unknown, 'ops' | ModuleConverter>([
     nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d,
     nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
     nn.Embedding, nn.ResNetCifar, nn.Residual,
+    nn.Softmax, nn.LogSoftmax, nn.ZeroPad2d, nn.ConstantPad2d, nn.ReflectionPad2d, nn.ReplicationPad2d,
+    nn.Upsample, nn.PixelShuffle, nn.PixelUnshuffle, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.AdaptiveMaxPool2d, nn.Unflatten,
   ].map((c) => [c, 'ops'] as [unknown, 'ops']),
   [BasicBlock, basicBlock],
+  [nn.LSTM, rnn('LSTM')],
+  [nn.GRU, rnn('GRU')],
 ]);
 
 /** Every module class the nn namespace exports (the toolkit's own modules). */
@@ -112,7 +134,7 @@ class Trace implements Tracer {
   private readonly moduleNames = new Map<Module, string>();
   private readonly path: string[] = [];
   /** The tensors made inside forward, stored as constants, in the order they were first used. */
-  readonly constants: { shape: number[]; data: Float32Array; where: string }[] = [];
+  readonly constants: { name: string; shape: number[]; data: Float32Array; where: string }[] = [];
 
   constructor(readonly graph: Graph, model: Module) {
     for (const [name, m] of model.namedModules()) this.moduleNames.set(m, name);
@@ -150,8 +172,9 @@ class Trace implements Tracer {
       v = { name: this.graph.floats(key, t.shape, t.toArray()), shape: [...t.shape], batch: -1, kind: 'param' };
     } else {
       const data = t.toArray();
-      this.constants.push({ shape: [...t.shape], data, where: this.where() });
-      v = { name: this.graph.floats(`${this.graph.scope === '' ? '' : `/${this.graph.scope}`}/constant`, t.shape, data), shape: [...t.shape], batch: -1, kind: 'const' };
+      const name = this.graph.floats(`${this.graph.scope === '' ? '' : `/${this.graph.scope}`}/constant`, t.shape, data);
+      this.constants.push({ name, shape: [...t.shape], data, where: this.where() });
+      v = { name, shape: [...t.shape], batch: -1, kind: 'const' };
     }
     this.values.set(t, v);
     return v;
@@ -166,24 +189,30 @@ class Trace implements Tracer {
     return v;
   }
 
-  private bind(out: Tensor, ins: readonly (Value | null)[], emit: () => Emitted): void {
+  /** Binds the tensors `outs` to the values emit() adds to the graph (one per tensor), or to the reason it cannot. */
+  private bind(outs: readonly Tensor[], ins: readonly (Value | null)[], emit: () => Emitted | Emitted[]): void {
     const bad = ins.find((v) => v !== null && v.error !== undefined);
     if (bad !== undefined) {
-      this.values.set(out, bad as Value);
+      for (const out of outs) this.values.set(out, bad as Value);
       return;
     }
     try {
       const r = emit();
-      const name = typeof r === 'string' ? r : r.name;
-      let batch = typeof r === 'string' ? -1 : r.batch;
-      if (typeof r === 'string') {
-        // default: the first batched input's batch dim, if the result has the same rank and size there
-        const first = ins.find((v) => v !== null && v.batch >= 0);
-        if (first && first.shape.length === out.ndim && out.shape[first.batch] === first.shape[first.batch]) batch = first.batch;
-      }
-      this.values.set(out, { name, shape: [...out.shape], batch, kind: 'node' });
+      const emitted = Array.isArray(r) ? r : [r];
+      outs.forEach((out, i) => {
+        const e = emitted[i];
+        const name = typeof e === 'string' ? e : e.name;
+        let batch = typeof e === 'string' ? -1 : e.batch;
+        if (typeof e === 'string') {
+          // default: the first batched input's batch dim, if the result has the same rank and size there
+          const first = ins.find((v) => v !== null && v.batch >= 0);
+          if (first && first.shape.length === out.ndim && out.shape[first.batch] === first.shape[first.batch]) batch = first.batch;
+        }
+        this.values.set(out, { name, shape: [...out.shape], batch, kind: 'node' });
+      });
     } catch (e) {
-      this.values.set(out, this.poison(e instanceof Error ? e.message : String(e)));
+      const poisoned = this.poison(e instanceof Error ? e.message : String(e));
+      for (const out of outs) this.values.set(out, poisoned);
     }
   }
 
@@ -195,10 +224,10 @@ class Trace implements Tracer {
       return;
     }
     this.graph.scope = this.path[this.path.length - 1] ?? '';
-    this.bind(out, ins, () => convert(this.graph, ins, attrs as Record<string, unknown>, out));
+    this.bind([out], ins, () => convert(this.graph, ins, attrs as Record<string, unknown>, out));
   }
 
-  module(m: Module, inputs: Tensor[]): Tensor {
+  module(m: Module, inputs: unknown[]): Tensor {
     const cls = m.constructor;
     const name = this.moduleNames.get(m) ?? '';
     const label = name === '' ? `the model (${cls.name})` : `module '${name}' (${cls.name})`;
@@ -210,9 +239,9 @@ class Trace implements Tracer {
     try {
       const out = m.forward(...inputs);
       if (typeof kind === 'function') {
-        const ins = inputs.map((t) => this.valueOf(t));
+        const ins = tensorsIn(inputs).map((t) => (t === null ? null : this.valueOf(t)));
         this.graph.scope = name;
-        this.bind(out, ins, () => kind(this, m, ins, out));
+        this.bind(tensorsIn(out).filter((t) => t !== null), ins, () => kind(this, m, ins, out));
       }
       this.lastOutput.set(m, out);
       return out;
@@ -332,9 +361,11 @@ function checkSameTrace(a: Traced, b: Traced): void {
   if (opsA.length !== opsB.length || opsA.some((op, i) => op !== opsB[i]) || a.trace.constants.length !== b.trace.constants.length) {
     throw new Error('exportOnnx: the forward runs different ops when the example input\'s elements are reordered: its path depends on the values (an if on tensor data, or values read with item() / toArray()), which one traced graph cannot hold; export a forward whose ops do not depend on the data');
   }
+  // only the constants the file holds: an op's own scratch tensors (seen while it runs) are not in the graph
+  const used = a.graph.inputsOf(a.output.name);
   a.trace.constants.forEach((c, i) => {
     const d = b.trace.constants[i];
-    if (!sameBits(c.data, d.data)) {
+    if (used.has(c.name) && !sameBits(c.data, d.data)) {
       throw new Error(
         `exportOnnx: ${c.where}: a tensor of shape [${c.shape}] made inside forward changes with the input's values, but no op with an ONNX form computes it: ` +
           'it comes from an op with no ONNX form yet that records no gradient (argsort, sort or topk indices, nonzero, any/all, oneHot, ...), from random numbers, or from values read into JavaScript',

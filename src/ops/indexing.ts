@@ -14,6 +14,7 @@ import { Tensor } from '../tensor';
 import { heap, heapF32, kernels } from '../runtime/engine';
 import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { boolean, either, integer, number, param, parseArgs, required, tensor, type Check } from '../validate';
 import { arange, clone, copyInto, full, materialize, zeros } from './create';
 import { launchBinary } from './binary';
@@ -141,7 +142,7 @@ function scatterOp(op: 'scatter' | 'scatterAdd', args: unknown[]): Tensor {
       });
     }
     if (idx.owned) idx.t.dispose();
-    return result;
+    return traced(result, op, [x, index, src], { dim: d });
   } finally {
     if (src !== given) src.dispose();
   }
@@ -198,7 +199,7 @@ export function oneHot(...args: unknown[]): Tensor {
   if (bad !== null) throw new RangeError(`oneHot: class index ${bad.value} (at flat position ${bad.at}) must be an integer in [0, numClasses = ${classes})`);
   const column = unsqueeze(x, -1);
   const range = arange(classes);
-  const out = launchBinary('oneHot', 'eq_f32', column, range);
+  const out = traced(launchBinary('oneHot', 'eq_f32', column, range), 'eq', [column, range]);
   column.dispose();
   range.dispose();
   return out;
@@ -226,7 +227,8 @@ function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
     h.release(scratch);
     if (owned) t.dispose();
   }
-  return out;
+  // the order of the whole dim: ONNX's TopK with k the dim's size (ties keep the lower index first there too)
+  return traced(out, 'topk', [x], { dim: x.ndim === 0 ? 0 : d, k: r, largest: descending });
 }
 
 const SORT_ARGS = { input: param(tensor, required), dim: param(integer(), -1), descending: param(boolean, false), stable: param(boolean, false) } as const;

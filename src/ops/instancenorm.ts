@@ -10,6 +10,7 @@
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { noGrad } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { boolean, nullable, number, param, parseArgs, required, tensor } from '../validate';
 import { batchNorm } from './batchnorm';
 import { copyInto } from './create';
@@ -53,7 +54,7 @@ export function instanceNorm(...args: unknown[]): Tensor {
   const flat = reshape(x, [1, N * C, ...x.shape.slice(2)]);
   try {
     const y = batchNorm(flat, rm, rv, w, b, { training: a.useInputStats, momentum: a.momentum, eps: a.eps });
-    const out = reshape(y, x.shape);
+    const out = traced(reshape(y, x.shape), 'instanceNorm', [x, a.runningMean, a.runningVar, a.weight, a.bias], { useInputStats: a.useInputStats, eps: a.eps });
     y.dispose();
     // the updated per-sample running statistics, averaged over the samples
     if (a.useInputStats) {

@@ -194,5 +194,5 @@ function composeHigh(end: Tensor, diff: Tensor, w: TensorLike): Tensor {
 
 /** |w| without history (only its comparison with 0.5 is used). */
 function absOf(w: Tensor): Tensor {
-  return launchUnary('lerp', w, (k, n, xp, op) => k.abs_f32(n, xp, op));
+  return traced(launchUnary('lerp', w, (k, n, xp, op) => k.abs_f32(n, xp, op)), 'abs', [w]);
 }

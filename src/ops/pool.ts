@@ -237,6 +237,7 @@ export function adaptiveMaxPool2d(...args: unknown[]): Tensor | [Tensor, Tensor]
       return [dx];
     });
   }
+  traced(out, 'adaptiveMaxPool2d', [x], g);
   if (returnIndices) return [out, idx];
   idx.dispose();
   return out;

@@ -13,6 +13,7 @@
 import { Tensor } from '../tensor';
 import { fmtShape, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { number, param, parseArgs, required, tensor } from '../validate';
 import { copyInto, zeros } from './create';
 import { matmul } from './matmul';
@@ -270,7 +271,7 @@ export function einsum(equation: string, ...operands: Tensor[] | [Tensor[]]): Te
     }
     acc = own(sumOut(acc, new Set(output)));
     // broadcast size-1 output dims (a label of size 1 in this operand, larger in one contracted away) and order as the output
-    return arrange(acc, output, sizes);
+    return traced(arrange(acc, output, sizes), 'einsum', xs, { equation: eq });
   } finally {
     for (const t of made) t.dispose();
   }

@@ -196,7 +196,7 @@ function argExtreme(op: string, sign: number, x: Tensor, dim: number | undefined
     kernels().argmax_axis_f32(numel(x.shape.slice(0, d)), r, numel(x.shape.slice(d + 1)), t.ptr, out.ptr, sign);
   }
   if (owned) t.dispose();
-  return traced(out, op, [x], { dim: dim === undefined || x.ndim === 0 ? null : normDim(op, dim, x.ndim), keepdim });
+  return traced(out, sign > 0 ? 'argmax' : 'argmin', [x], { dim: dim === undefined || x.ndim === 0 ? null : normDim(op, dim, x.ndim), keepdim });
 }
 
 /** Index of the first maximum along dim (over the flattened tensor by default), as float32. */

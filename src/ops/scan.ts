@@ -76,7 +76,7 @@ export function cumprod(...args: unknown[]): Tensor {
     const sx = x.keep();
     record(out, 'CumprodBackward', [x], [sx], (g) => [cumprodGrad(sx, g, lay)]);
   }
-  return out;
+  return traced(out, 'cumprod', [x], { dim: x.ndim === 0 ? 0 : normDim('cumprod', dim, x.ndim) });
 }
 
 const PROD_ARGS = { input: param(tensor, required), dim: param(nullable(integer()), null), keepdim: param(boolean, false) } as const;
@@ -116,7 +116,7 @@ export function prod(...args: unknown[]): Tensor {
       return [dx];
     });
   }
-  return out;
+  return traced(out, 'prod', [x], { dim: x.ndim === 0 ? null : d, keepdim });
 }
 
 const LOGICAL_ARGS = { input: param(tensor, required), dim: param(nullable(integer()), null), keepdim: param(boolean, false) } as const;

@@ -13,6 +13,7 @@
 import { Tensor } from '../tensor';
 import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { either, integer, intList, nullable, number, oneOf, param, parseArgs, required, tensor, type Check } from '../validate';
 import { arange, clone, copyInto, full, zeros } from './create';
 import { indexSelect } from './gather';
@@ -78,7 +79,7 @@ export function pad(...args: unknown[]): Tensor {
   if (!Number.isInteger(k)) throw new RangeError(`pad: pad must hold pairs (left, right) per dim, got ${amounts.length} values [${amounts}]`);
   if (k > x.ndim) throw new RangeError(`pad: pad [${amounts}] covers ${k} dims but the input ${fmtShape(x.shape)} has ${x.ndim}`);
   const dims = Array.from({ length: k }, (_, i) => x.ndim - 1 - i);
-  if (mode === 'constant') return padConstant(x, amounts, dims, value ?? 0);
+  if (mode === 'constant') return traced(padConstant(x, amounts, dims, value ?? 0), 'pad', [x], { pad: amounts, mode, value: value ?? 0 });
   if (value !== null && value !== 0) throw new RangeError(`pad: value ${value} only applies to mode 'constant', got mode '${mode}'`);
   if (k > 3 || (x.ndim !== k + 1 && x.ndim !== k + 2)) {
     throw new RangeError(`pad: mode '${mode}' pads the last 1 to 3 dims of a tensor with 1 or 2 more (batch, channels): pad [${amounts}] (${k} dims) needs a ${k + 1}-d or ${k + 2}-d input, got ${fmtShape(x.shape)}`);
@@ -91,13 +92,15 @@ export function pad(...args: unknown[]): Tensor {
       throw new RangeError(`pad: padding (${l}, ${r}) of dim ${d} (size ${n}) of ${fmtShape(x.shape)} must be ${mode === 'reflect' ? `< the size for 'reflect'` : mode === 'circular' ? `<= the size for 'circular'` : 'on a non-empty dim'}`);
     }
   });
-  return chain(
+  const out = chain(
     x,
     dims.map((d, i) => (t: Tensor) => {
       const [l, r] = [amounts[2 * i], amounts[2 * i + 1]], n = t.shape[d];
       return indexSelect(t, d, Array.from({ length: n + l + r }, (_, j) => sourceIndex(mode, j, l, n)));
     }),
   );
+  // circular padding is traced as its index selections (opset 17's Pad has no wrap mode)
+  return mode === 'circular' ? out : traced(out, 'pad', [x], { pad: amounts, mode, value: 0 });
 }
 
 function padConstant(x: Tensor, amounts: readonly number[], dims: readonly number[], value: number): Tensor {

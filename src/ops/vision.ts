@@ -21,6 +21,7 @@ import { Tensor } from '../tensor';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { broadcastShapes, fmtShape, normDim } from '../shape';
 import { needsGrad, noGrad, record } from '../autograd/graph';
+import { traced } from '../autograd/trace';
 import { boolean, either, integer, intList, invalid, nullable, number, oneOf, pair, param, parseArgs, required, tensor, type Check } from '../validate';
 import { materialize, tensor as fromData, zeros } from './create';
 import { add, div, eq, mul } from './binary';
@@ -133,7 +134,8 @@ export function resize(op: string, x: Tensor, a: { size: number[] | null; scaleF
     if (cur !== x) cur.dispose();
     cur = next;
   }
-  return cur === x ? cur.clone() : cur;
+  const out = cur === x ? cur.clone() : cur;
+  return traced(out, 'interpolate', [x], { mode: a.mode, alignCorners: a.alignCorners ?? false, sizes: outSizes, factors: useFactor ? factors : null });
 }
 
 /** w0 x[i0] + w1 x[i1] along dim d, w0 = 1 - w1 (as PyTorch computes lambda0). */
@@ -172,7 +174,7 @@ function shuffle(op: string, x: Tensor, r: number, up: boolean): Tensor {
   const out = reshape(p, shape);
   v.dispose();
   p.dispose();
-  return out;
+  return up && x.ndim === 4 ? traced(out, 'pixelShuffle', [x], { r }) : out;
 }
 
 /**
@@ -252,7 +254,7 @@ export function unfold(...args: unknown[]): Tensor {
   const b = blocks('unfold', H, W, a);
   const cols = im2col(b, C, N, x, true);
   if (needsGrad(x)) record(cols, 'Im2ColBackward', [x], [], (g) => [im2col(b, C, N, g, false)]);
-  if (x.ndim === 4) return cols;
+  if (x.ndim === 4) return traced(cols, 'unfold', [x], b);
   const out = reshape(cols, cols.shape.slice(1));
   cols.dispose();
   return out;
@@ -278,7 +280,7 @@ export function fold(...args: unknown[]): Tensor {
   const C = K / taps;
   const img = im2col(b, C, N, x, false);
   if (needsGrad(x)) record(img, 'Col2ImBackward', [x], [], (g) => [im2col(b, C, N, g, true)]);
-  if (x.ndim === 3) return img;
+  if (x.ndim === 3) return traced(img, 'fold', [x], b);
   const out = reshape(img, img.shape.slice(1));
   img.dispose();
   return out;

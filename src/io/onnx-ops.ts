@@ -453,6 +453,21 @@ const fold: OpConverter = (g, [xv], a) => {
   return { name: g.op('ConvTranspose', [grid, tapWeights(g, C, b.kh, b.kw)], { ...windowAttrs(b), group: C, output_padding: outputPadding }), batch: N === -1 ? 0 : -1 };
 };
 
+/**
+ * diag: a vector onto diagonal k of a zero matrix (ScatterND), or diagonal
+ * k of a matrix as a vector (GatherND), at the positions (i, i + k) or (i - k, i).
+ */
+const diag: OpConverter = (g, [xv], a, out) => {
+  const x = req(xv);
+  const k = a.k as number;
+  const len = x.shape.length === 1 ? x.shape[0] : out.shape[0];
+  const at = Array.from({ length: len }, (_, i) => (k >= 0 ? [i, i + k] : [i - k, i])).flat();
+  const positions = g.constInts(at, [len, 2]);
+  if (x.shape.length === 2) return g.op('GatherND', [x.name, positions]);
+  const s = out.shape[0];
+  return g.op('ScatterND', [g.constFloats(new Array<number>(s * s).fill(0), [s, s]), positions, x.name]);
+};
+
 /** Every op src/ops reports while tracing, by its `traced` name. */
 export const OPS: Readonly<Record<string, OpConverter>> = {
   identity: (_, [x]) => ({ name: req(x).name, batch: req(x).batch }),
@@ -536,6 +551,8 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
     const target = out.shape.map((d, i) => (i === b ? 1 : d));
     return { name: g.op('Expand', [x.name, g.constInts(target)]), batch: b };
   },
+  // to other's shape as it is at run time (its batch dim included)
+  expandAs: (g, [x, other]) => ({ name: g.op('Expand', [req(x).name, g.op('Shape', [req(other).name])]), batch: req(other).batch }),
   slice: (g, [xv], a) => {
     const x = req(xv);
     const { dim, start, end, step } = a as Record<string, number>;
@@ -604,6 +621,7 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
   einsum: (g, ins, a) => ({ name: g.op('Einsum', ins.map((v) => req(v).name), { equation: a.equation as string }), batch: einsumBatch(a.equation as string, ins) }),
   unfold,
   fold,
+  diag,
   gather: (g, [xv, idx], a) => {
     const x = req(xv);
     return g.op('GatherElements', [x.name, g.op('Cast', [req(idx).name], { to: DType.INT64 })], { axis: a.dim as number });

@@ -368,7 +368,7 @@ function checkSameTrace(a: Traced, b: Traced): void {
     if (used.has(c.name) && !sameBits(c.data, d.data)) {
       throw new Error(
         `exportOnnx: ${c.where}: a tensor of shape [${c.shape}] made inside forward changes with the input's values, but no op with an ONNX form computes it: ` +
-          'it comes from an op with no ONNX form yet that records no gradient (argsort, sort or topk indices, nonzero, any/all, oneHot, ...), from random numbers, or from values read into JavaScript',
+          'it comes from an op with no ONNX form yet that records no gradient (nonzero, any/all, ...), from random numbers, or from values read into JavaScript',
       );
     }
   });

@@ -350,7 +350,7 @@ function countsOf(t: Tensor): number[] {
 export function expandAs(input: Tensor, other: Tensor): Tensor;
 export function expandAs(...args: unknown[]): Tensor {
   const { input, other } = parseArgs('expandAs', args, { input: param(tensor, required), other: param(tensor, required) });
-  return expand(input, other.shape);
+  return traced(expand(input, other.shape), 'expandAs', [input, other]);
 }
 
 /**
@@ -443,7 +443,7 @@ export function diag(...args: unknown[]): Tensor {
         return [dx];
       });
     }
-    return out;
+    return traced(out, 'diag', [x], { k });
   }
   if (x.ndim !== 2) throw new RangeError(`diag: input must be 1-d or 2-d, got ${fmtShape(x.shape)}`);
   const view = diagonalView(x, k);
@@ -460,5 +460,5 @@ export function diag(...args: unknown[]): Tensor {
       return [dx];
     });
   }
-  return out;
+  return traced(out, 'diag', [x], { k });
 }

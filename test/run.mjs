@@ -66,6 +66,9 @@ async function bundleSuites() {
   );
   await build({ entryPoints: [entry], outfile: `${out}suites.bundle.mjs`, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', external: ['node:*'], logLevel: 'warning', define: { 'process.env.NODE_ENV': '"test"' } });
   copyFileSync(`${root}test/engines/relay.mjs`, `${out}relay.mjs`);
+  // onnxruntime-web's wasm build for test/suites/onnx-browser.test.mjs, served locally (the page imports it by URL)
+  mkdirSync(`${out}ort`, { recursive: true });
+  for (const f of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) copyFileSync(`${root}node_modules/onnxruntime-web/dist/${f}`, `${out}ort/${f}`);
   // module scripts run in document order: the relay is in place before the suites log anything
   writeFileSync(`${out}index.html`, `<!doctype html><meta charset="utf-8"><title>simdgrad tests</title><script type="module" src="relay.mjs"></script><script type="module" src="suites.bundle.mjs"></script>`);
 }

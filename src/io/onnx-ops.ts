@@ -406,13 +406,24 @@ const scatter = (reduction: 'none' | 'add'): OpConverter => (g, [xv, iv, sv], a)
   return g.op('ScatterElements', [x.name, idx, updates], { axis: a.dim as number, reduction });
 };
 
-/** The output dim of an einsum that holds the batch: the batched operand's label there, found in the output. */
+/**
+ * The output dim of an einsum that holds the batch: the batched operand's
+ * label there, found in the output; or, in a leading '...' of an operand
+ * with the most broadcast dims, the same dim of an output that leads with '...'.
+ */
 function einsumBatch(equation: string, ins: readonly In[]): number {
   const [lhs, rhs] = equation.split('->');
   const terms = lhs.split(',');
   const i = ins.findIndex((v) => v !== null && v.batch >= 0);
-  if (i < 0 || terms[i].includes('...')) return -1;
-  const label = terms[i][ins[i]!.batch];
+  if (i < 0) return -1;
+  const batch = ins[i]!.batch;
+  if (terms[i].includes('...')) {
+    const broadcast = (j: number) => (terms[j].includes('...') ? ins[j]!.shape.length - terms[j].replace('...', '').length : 0);
+    const most = Math.max(...terms.map((_, j) => broadcast(j)));
+    const leads = terms[i].startsWith('...') && (rhs === undefined || rhs.startsWith('...'));
+    return leads && broadcast(i) === most && batch < most ? batch : -1;
+  }
+  const label = terms[i][batch];
   const out = rhs ?? [...new Set(lhs.replace(/[,.]/g, ''))].filter((c) => lhs.split(c).length === 2).sort().join('');
   return rhs !== undefined && rhs.includes('...') && rhs.indexOf('...') < rhs.indexOf(label) ? -1 : out.indexOf(label);
 }

@@ -2,7 +2,8 @@
  * Activations as modules: the rectifiers and squashing functions of
  * src/ops/unary.ts (formulas and gradient rules at kinks there) with
  * PyTorch's constructor arguments and defaults, plus the learned or
- * shape-changing ones defined here (PReLU, CReLU, Maxout, ChannelMaxout).
+ * shape-changing ones (PReLU and CReLU over src/ops/activation.ts's
+ * functions, Maxout and ChannelMaxout).
  * Every constructor takes PyTorch's positional order or a trailing options
  * object (src/validate.ts); `inplace`, where PyTorch has it, is accepted so
  * that positional calls line up, and the output is always a new tensor.
@@ -10,13 +11,11 @@
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { full } from '../ops/create';
-import { mul, gt } from '../ops/binary';
-import { where } from '../ops/where';
-import { neg, relu, leakyRelu, tanh, sigmoid } from '../ops/unary';
+import { relu, leakyRelu, tanh, sigmoid } from '../ops/unary';
+import { prelu, crelu } from '../ops/activation';
 import { elu, selu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, logSigmoid, softsign, type GeluApproximate } from '../ops/unary';
 import { amax } from '../ops/reduce';
-import { reshape, view } from '../ops/views';
-import { cat } from '../ops/join';
+import { reshape } from '../ops/views';
 import { Module } from './module';
 import { Linear } from './linear';
 import { boolean, integer, number, oneOf, param, parseArgs, required, tensor, type Spec } from '../validate';
@@ -97,32 +96,6 @@ export class LeakyReLU extends Module {
   }
 }
 
-const PRELU_FN_ARGS = { input: param(tensor, required), weight: param(tensor, required) };
-
-/**
- * PReLU's function (F.prelu): x where x > 0, a x elsewhere, with `weight` a
- * of shape [1] (one slope) or [C] (one per channel of dim 1 of x).
- * Gradients as PyTorch's, also at x = 0: dx = g (x > 0 ? 1 : a),
- * da = sum g (x > 0 ? 0 : x).
- */
-export function prelu(input: Tensor, weight: Tensor): Tensor;
-export function prelu(...args: unknown[]): Tensor {
-  const { input: x, weight } = parseArgs('prelu', args, PRELU_FN_ARGS);
-  if (weight.ndim !== 1) throw new RangeError(`prelu: weight must be 1-D, got ${fmtShape(weight.shape)}`);
-  const c = weight.shape[0];
-  let a = weight;
-  if (c !== 1) {
-    if (x.ndim < 2 || x.shape[1] !== c) throw new RangeError(`prelu: input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)}: expected ${c} channels in dim 1`);
-    a = view(weight, [c, ...new Array<number>(x.ndim - 2).fill(1)]);
-  }
-  const positive = gt(x, 0);
-  const scaled = mul(x, a);
-  const out = where(positive, x, scaled);
-  for (const t of [positive, scaled]) t.dispose();
-  if (a !== weight) a.dispose();
-  return out;
-}
-
 /** PReLU's arguments in PyTorch's positional order (torch.nn.PReLU). */
 const PRELU_ARGS = {
   numParameters: param(integer({ min: 1 }), 1),
@@ -161,20 +134,6 @@ export class PReLU extends Module {
   override extraRepr(): string {
     return `numParameters=${this.numParameters}`;
   }
-}
-
-/**
- * CReLU's function: cat(relu(x), relu(-x)) along `dim` (default 1), which
- * doubles that dim (Shang et al. 2016).
- */
-export function crelu(input: Tensor, dim?: number): Tensor;
-export function crelu(...args: unknown[]): Tensor {
-  const { input: x, dim } = parseArgs('crelu', args, { input: param(tensor, required), dim: param(integer(), 1) });
-  const nx = neg(x);
-  const a = relu(x), b = relu(nx);
-  const out = cat([a, b], dim);
-  for (const t of [nx, a, b]) t.dispose();
-  return out;
 }
 
 /**

@@ -7,9 +7,9 @@ import { tracer } from '../autograd/trace';
 import { clone } from '../ops/create';
 import { copy_, fill_ } from '../ops/inplace';
 import { boolean, describe, func, invalid, isPlainObject, nullable, param, parseArgs, required, string, takesObject, tensor, type Check } from '../validate';
+import { fromTorchKey, type StateDict } from '../io/keys';
 
-/** A state dict: our camelCase keys (or PyTorch's snake_case ones) to tensors. */
-export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
+export { toTorchKey, fromTorchKey, type StateDict } from '../io/keys';
 
 /**
  * Called after `module.forward(...inputs)` returned `output` (through
@@ -452,22 +452,6 @@ export abstract class Module {
     const head = `${this.constructor.name}(${this.extraRepr()}`;
     return lines.length === 0 ? `${head})` : `${head}\n${lines.join('\n')}\n)`;
   }
-}
-
-/** A state-dict key in PyTorch's spelling: each camelCase segment to snake_case (`runningMean` -> `running_mean`). */
-export function toTorchKey(key: string): string {
-  return string(key, { where: 'toTorchKey', name: 'key' })
-    .split('.')
-    .map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
-    .join('.');
-}
-
-/** The inverse of toTorchKey: snake_case segments to camelCase (`num_batches_tracked` -> `numBatchesTracked`). */
-export function fromTorchKey(key: string): string {
-  return string(key, { where: 'fromTorchKey', name: 'key' })
-    .split('.')
-    .map((s) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
-    .join('.');
 }
 
 /** An ordered list of child modules named by their index: what Sequential and ModuleList share. */

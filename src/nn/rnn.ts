@@ -14,7 +14,7 @@ import { scope } from '../autograd/scope';
 import { fmtShape } from '../shape';
 import { Module } from './module';
 import { uniform_ } from './init';
-import { dropout } from './dropout';
+import { dropout } from '../ops/dropout';
 import { arrayOf, boolean, integer, nullable, number, onlyDefault, param, parseArgs, required, tensor } from '../validate';
 
 /** Options of LSTM and GRU after their sizes (PyTorch's names in camelCase). */

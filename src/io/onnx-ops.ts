@@ -559,6 +559,17 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
   expand: (g, [xv], _, out) => {
     const x = req(xv);
     const b = x.batch < 0 ? -1 : x.batch + out.ndim - x.shape.length;
+    if (b < 0 && g.dynamicBatch && g.batchSize > 1) {
+      // a tensor without the batch broadcast to the example's batch size (h0.expand([layers, x.shape[0], H])): the file would keep that size
+      const lead = out.ndim - x.shape.length;
+      const grown = out.shape.findIndex((d, i) => d === g.batchSize && (i < lead || x.shape[i - lead] === 1));
+      if (grown >= 0) {
+        throw new Error(
+          `expand from [${x.shape}] to [${out.shape}] gives dim ${grown} the example's batch size ${g.batchSize}, which the file would keep fixed; ` +
+            'expand with expandAs(t, other) against a batched tensor, or export with an example batch size no other dim has, or with { dynamicBatch: false }',
+        );
+      }
+    }
     const target = out.shape.map((d, i) => (i === b ? 1 : d));
     return { name: g.op('Expand', [x.name, g.constInts(target)]), batch: b };
   },

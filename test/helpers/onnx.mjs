@@ -28,9 +28,12 @@ export function relativeError(actual, expected) {
  * [EXAMPLE_BATCH, ...shape], runs the file at each batch size in `batches`,
  * and compares with simdgrad's eval output (max abs difference <= tol of
  * the output's scale). `input(shape)` makes an input tensor. Disposes the
- * model; returns the file's bytes.
+ * model; returns the file's bytes. Sets `ort` to one wasm thread (the same
+ * results and no worker start in every engine) and logs errors only.
  */
 export function roundTripper(ort) {
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
   return async function roundTrip(model, shape, { input = (s) => sg.randn(s), batches = BATCHES, tol = 1e-5, exportOptions } = {}) {
     try {
       const bytes = sg.scope(() => sg.exportOnnx(model, input([EXAMPLE_BATCH, ...shape]), exportOptions));

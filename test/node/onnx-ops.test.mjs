@@ -15,8 +15,6 @@ const test = suite('onnx-ops');
 const { nn } = sg;
 const hadWorker = 'Worker' in globalThis;
 const ort = await import('onnxruntime-web');
-ort.env.wasm.numThreads = 1;
-ort.env.logLevel = 'error';
 const roundTrip = roundTripper(ort);
 
 /** A model whose forward is f (run in a scope); `setup(module)` registers what it needs. */
@@ -284,7 +282,7 @@ test('unfold (im2col) as a grouped Conv, fold (col2im) as a ConvTranspose', asyn
 // ---------------------------------------------------------------------------
 // refusals
 
-test('refused, by name: loss modules, ops with no ONNX form (nonzero, any/all), scans and sorts along the batch dim, padding the batch dim', () => {
+test('refused, by name: loss modules, ops with no ONNX form (nonzero, any/all), scans and sorts along the batch dim, padding the batch dim, a parameter expanded to the batch size', () => {
   const x = sg.tensor([[1, -1, -2, -3], [-1, -2, -3, -4], [-2, -3, -4, -5]]);
   for (const Loss of [nn.MSELoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss]) {
     const m = fn((t, self) => self.loss.call(t, t), (self) => { self.loss = self.registerModule('loss', new Loss()); });
@@ -294,6 +292,9 @@ test('refused, by name: loss modules, ops with no ONNX form (nonzero, any/all), 
   assert.throws(() => sg.exportOnnx(fn((t) => sg.cumprod(t, 0)), x), /exportOnnx: in the model \(Fn\): cumprod along the batch dim 0 ties the file to the example's batch size; export with \{ dynamicBatch: false \}/);
   assert.throws(() => sg.exportOnnx(fn((t) => sg.sort(t, 0).values), x), /sorting along the batch dim 0 ties the file/);
   assert.throws(() => sg.exportOnnx(fn((t) => sg.pad(t, [0, 0, 1, 1])), x), /pad \[0,0,1,1\] pads the batch dim 0, which ties the file to the example's batch size/);
+  const expanded = fn((t, m) => t.add(m.b.expand([t.shape[0], 4])), (m) => { m.b = m.registerParameter('b', sg.randn([1, 4])); });
+  assert.throws(() => sg.exportOnnx(expanded, x), /exportOnnx: in the model \(Fn\): expand from \[1,4\] to \[3,4\] gives dim 0 the example's batch size 3, which the file would keep fixed; expand with expandAs/);
+  expanded.dispose();
 });
 
 test('the global Worker onnxruntime installed is removed again', () => {

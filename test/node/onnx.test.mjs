@@ -20,8 +20,6 @@ const test = suite('onnx');
 const { nn } = sg;
 const hadWorker = 'Worker' in globalThis;
 const ort = await import('onnxruntime-web');
-ort.env.wasm.numThreads = 1;
-ort.env.logLevel = 'error';
 
 const roundTrip = roundTripper(ort);
 

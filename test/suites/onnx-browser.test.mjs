@@ -33,9 +33,7 @@ if (inPage) {
     if (roundTrip !== null) return roundTrip;
     const ort = await import(/* @vite-ignore */ new URL('ort/ort.wasm.min.mjs', location.href).href);
     ort.env.wasm.wasmPaths = new URL('ort/', location.href).href;
-    ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
-    ort.env.logLevel = 'error';
     roundTrip = roundTripper(ort);
     return roundTrip;
   };

@@ -281,26 +281,34 @@ export class Tensor {
   erf(): Tensor { return unary.erf(this); }
   relu(): Tensor { return unary.relu(this); }
   pow(p: number): Tensor { return unary.pow(this, p); }
-  clamp(min?: number | null, max?: number | null): Tensor { return unary.clamp(this, min, max); }
-  sum(dim?: number | number[], keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return reduce.mean(this, dim, keepdim); }
+  /** Clamps into [min, max] (either may be null): `x.clamp(0, 1)`, `x.clamp({ min: 0 })`. */
+  clamp(min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor { return unary.clamp(this, min, max); }
+  /** Sum over dims (all by default): `x.sum(1)`, `x.sum(1, true)`, `x.sum({ dim: 1, keepdim: true })`. */
+  sum(dim?: number | number[] | null | reduce.DimOptions, keepdim?: boolean): Tensor { return reduce.sum(this, dim, keepdim); }
+  /** Mean over dims (all by default), as sum. */
+  mean(dim?: number | number[] | null | reduce.DimOptions, keepdim?: boolean): Tensor { return reduce.mean(this, dim, keepdim); }
   /** The largest element; with a dim, `{ values, indices }` along it (gradient to the index), as torch.max. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): indexing.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | indexing.ValuesIndices { return dim === undefined ? reduce.max(this) : reduce.max(this, dim, keepdim); }
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): indexing.ValuesIndices;
+  max(dim?: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): Tensor | indexing.ValuesIndices { return (reduce.max as (x: Tensor, ...a: unknown[]) => Tensor | indexing.ValuesIndices)(this, dim, keepdim); }
   /** The smallest element; with a dim, `{ values, indices }` along it (gradient to the index), as torch.min. */
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): indexing.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | indexing.ValuesIndices { return dim === undefined ? reduce.min(this) : reduce.min(this, dim, keepdim); }
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): indexing.ValuesIndices;
+  min(dim?: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): Tensor | indexing.ValuesIndices { return (reduce.min as (x: Tensor, ...a: unknown[]) => Tensor | indexing.ValuesIndices)(this, dim, keepdim); }
   /** Largest value over dims (all by default), the gradient split evenly among ties (torch.amax). */
-  amax(dim?: number | number[], keepdim = false): Tensor { return reduce.amax(this, dim, keepdim); }
+  amax(dim?: number | number[] | null | reduce.DimOptions, keepdim?: boolean): Tensor { return reduce.amax(this, dim, keepdim); }
   /** Smallest value over dims (all by default), the gradient split evenly among ties (torch.amin). */
-  amin(dim?: number | number[], keepdim = false): Tensor { return reduce.amin(this, dim, keepdim); }
-  argmax(dim?: number, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
-  argmin(dim?: number, keepdim = false): Tensor { return reduce.argmin(this, dim, keepdim); }
-  var(dim?: number | number[], opts?: reduce.VarOptions): Tensor { return reduce.variance(this, dim, opts); }
-  std(dim?: number | number[], opts?: reduce.VarOptions): Tensor { return reduce.std(this, dim, opts); }
-  norm(p: number = 2, dim?: number | number[], keepdim = false): Tensor { return reduce.norm(this, p, dim, keepdim); }
+  amin(dim?: number | number[] | null | reduce.DimOptions, keepdim?: boolean): Tensor { return reduce.amin(this, dim, keepdim); }
+  /** Index of the first maximum along dim (flattened by default). */
+  argmax(dim?: number | null | { dim?: number | null; keepdim?: boolean }, keepdim?: boolean): Tensor { return reduce.argmax(this, dim, keepdim); }
+  /** Index of the first minimum along dim (flattened by default). */
+  argmin(dim?: number | null | { dim?: number | null; keepdim?: boolean }, keepdim?: boolean): Tensor { return reduce.argmin(this, dim, keepdim); }
+  /** Variance over dims (correction 1 by default): `x.var(0, { correction: 0 })`. */
+  var(dim?: number | number[] | null | reduce.VarOptions, opts?: reduce.VarOptions): Tensor { return reduce.variance(this, dim, opts); }
+  /** Standard deviation over dims, as var. */
+  std(dim?: number | number[] | null | reduce.VarOptions, opts?: reduce.VarOptions): Tensor { return reduce.std(this, dim, opts); }
+  /** p-norm over dims (p 2, all dims by default). */
+  norm(p?: number | { p?: number; dim?: number | number[] | null; keepdim?: boolean }, dim?: number | number[] | null, keepdim?: boolean): Tensor { return reduce.norm(this, p, dim, keepdim); }
   matmul(o: Tensor): Tensor { return matmul(this, o); }
   reshape(...shape: number[] | [number[]]): Tensor { return views.reshape(this, shapeArgs(shape)); }
   view(...shape: number[] | [number[]]): Tensor { return views.view(this, shapeArgs(shape)); }

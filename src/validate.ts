@@ -298,9 +298,12 @@ export function options<S extends Spec>(where: string, opts: unknown, spec: S): 
  */
 export function parseArgs<S extends Spec>(where: string, args: readonly unknown[], spec: S, positional = Object.keys(spec).length): Parsed<S> {
   const names = Object.keys(spec);
-  const last = args.length > 0 ? args[args.length - 1] : undefined;
-  const hasOptions = args.length > 0 && isPlainObject(last) && !(args.length - 1 < positional && acceptsObject(spec[names[args.length - 1]!]!));
-  let pos = hasOptions ? args.slice(0, -1) : args.slice();
+  // trailing undefineds are absent arguments (a wrapper passing its optional parameters on)
+  let given = args.length;
+  while (given > 0 && args[given - 1] === undefined) given--;
+  const last = given > 0 ? args[given - 1] : undefined;
+  const hasOptions = given > 0 && isPlainObject(last) && !(given - 1 < positional && acceptsObject(spec[names[given - 1]!]!));
+  let pos = args.slice(0, hasOptions ? given - 1 : given);
   while (pos.length > 0 && pos[pos.length - 1] === undefined) pos = pos.slice(0, -1);
   const opts = (hasOptions ? last : {}) as Record<string, unknown>;
   if (pos.length > positional) {

@@ -5,16 +5,43 @@ import { checkShape, contiguousStrides, fmtShape, numel, type Shape } from '../s
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { forBlocks } from './launch';
+import { boolean, integer, intList, invalid, isPlainObject, nullable, number, options, param, parseArgs, required, tensor as tensorArg, type Check } from '../validate';
 
+/** Options of every function that creates a tensor. */
 export interface CreateOptions {
+  /** Record operations on the new tensor for autograd (default false). */
   requiresGrad?: boolean;
 }
 
 export type NestedArray = number | readonly NestedArray[];
 
-function finish(t: Tensor, opts?: CreateOptions): Tensor {
-  if (opts?.requiresGrad) t.requiresGrad = true;
+const CREATE_ARGS = { requiresGrad: param(boolean, false) };
+
+/** Any number, NaN and infinities included (a fill value). */
+const anyNumber: Check<number> = (v, at) => {
+  if (typeof v !== 'number') throw invalid(at, 'a number', v, typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? `pass the number ${Number(v)}, not a string` : '');
+  return v;
+};
+
+function finish(t: Tensor, requiresGrad: boolean): Tensor {
+  if (requiresGrad) t.requiresGrad = true;
   return t;
+}
+
+/**
+ * Internal: a size given as PyTorch takes it, `f(2, 3)` or `f([2, 3])`,
+ * followed by an optional CreateOptions object; checked before anything is allocated.
+ */
+export function sizeAndOptions(op: string, args: readonly unknown[]): { shape: number[]; requiresGrad: boolean } {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  const last = args[end - 1];
+  const hasOptions = isPlainObject(last);
+  const dims = args.slice(0, hasOptions ? end - 1 : end);
+  if (dims.length === 0) throw new TypeError(`${op}: missing the size, e.g. ${op}([2, 3]) or ${op}(2, 3)`);
+  const at = { where: op, name: 'size' };
+  const shape = intList({ min: 0 }, { single: false })(dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims, at);
+  return { shape, requiresGrad: options(op, hasOptions ? last : undefined, CREATE_ARGS).requiresGrad };
 }
 
 /** Shape of a rectangular nested array, or a named error. */
@@ -48,12 +75,15 @@ function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
 /**
  * A tensor from a number, nested arrays, or a typed/plain flat array (with
  * `shape` to give it one; a flat array is 1-D otherwise).
+ * @example tensor([[1, 2], [3, 4]]);  tensor(new Float32Array(6), { shape: [2, 3] });  tensor(0.5, { requiresGrad: true })
  */
-export function tensor(data: NestedArray | ArrayLike<number>, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(data: NestedArray | ArrayLike<number>, options?: CreateOptions & { shape?: readonly number[] }): Tensor {
+  const parsed = parseArgs('tensor', [options], { shape: param(nullable(intList({ min: 0 }, { single: false })), null), ...CREATE_ARGS }, 0);
+  const opts = { shape: parsed.shape ?? undefined, requiresGrad: parsed.requiresGrad };
   if (typeof data === 'number') {
     const t = Tensor.empty([]);
     heapF32()[t.ptr >> 2] = data;
-    return finish(t, opts);
+    return finish(t, opts.requiresGrad);
   }
   if (typeof data === 'string') throw new TypeError('tensor: expected a number, an array or a typed array, got a string');
   if (ArrayBuffer.isView(data) || (!Array.isArray(data) && typeof (data as ArrayLike<number>)?.length === 'number')) {
@@ -62,7 +92,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: CreateOption
     if (numel(shape) !== flat.length) throw new RangeError(`tensor: ${flat.length} values cannot fill shape ${fmtShape(shape)}`);
     const t = Tensor.empty(shape);
     heapF32().set(flat, t.ptr >> 2);
-    return finish(t, opts);
+    return finish(t, opts.requiresGrad);
   }
   if (!Array.isArray(data)) throw new TypeError(`tensor: expected a number, an array or a typed array, got ${data === null ? 'null' : typeof data}`);
   const shape = inferShape(data as NestedArray);
@@ -72,7 +102,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: CreateOption
   if (numel(finalShape) !== flat.length) throw new RangeError(`tensor: ${flat.length} values cannot fill shape ${fmtShape(finalShape)}`);
   const t = Tensor.empty(finalShape);
   heapF32().set(flat, t.ptr >> 2);
-  return finish(t, opts);
+  return finish(t, opts.requiresGrad);
 }
 
 /** Internal: a fresh tensor of `shape` (validated) with undefined content. */
@@ -80,34 +110,95 @@ export function empty(shape: Shape, op = 'empty'): Tensor {
   return Tensor.empty(checkShape(op, shape as number[]));
 }
 
-export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor {
-  if (typeof value !== 'number') throw new TypeError(`full: fill value must be a number, got ${typeof value}`);
-  const t = empty(shape, 'full');
+/** A new tensor of `shape` filled with `value` (no checks: callers checked). */
+function filled(shape: readonly number[], value: number, requiresGrad: boolean): Tensor {
+  const t = Tensor.empty(shape);
   kernels().fill_f32(t.numel(), t.ptr, value);
-  return finish(t, opts);
+  return finish(t, requiresGrad);
 }
 
-export const zeros = (shape: Shape, opts?: CreateOptions): Tensor => full(shape, 0, opts);
-export const ones = (shape: Shape, opts?: CreateOptions): Tensor => full(shape, 1, opts);
-export const zerosLike = (t: Tensor, opts?: CreateOptions): Tensor => full(t.shape, 0, opts);
-export const onesLike = (t: Tensor, opts?: CreateOptions): Tensor => full(t.shape, 1, opts);
-export const fullLike = (t: Tensor, v: number, opts?: CreateOptions): Tensor => full(t.shape, v, opts);
+const FULL_ARGS = { size: param(intList({ min: 0 }, { single: false }), required), fillValue: param(anyNumber, required), ...CREATE_ARGS };
 
-/** Values start, start + step, ... below end (like torch.arange; arange(n) = 0..n-1). */
-export function arange(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
-  if (end === undefined) [start, end] = [0, start];
+/**
+ * A tensor of `size` filled with `fillValue` (torch.full).
+ * @example full([2, 3], 7);  full([4], -Infinity)
+ */
+export function full(size: Shape, fillValue: number, opts?: CreateOptions): Tensor;
+export function full(...args: unknown[]): Tensor {
+  const a = parseArgs('full', args, FULL_ARGS, 2);
+  return filled(a.size, a.fillValue, a.requiresGrad);
+}
+
+/**
+ * A tensor of zeros: `zeros([2, 3])` or PyTorch's `zeros(2, 3)`, then options.
+ * @example zeros(2, 3, { requiresGrad: true })
+ */
+export function zeros(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
+  const { shape, requiresGrad } = sizeAndOptions('zeros', sizeThenOptions);
+  return filled(shape, 0, requiresGrad);
+}
+
+/** A tensor of ones: `ones([2, 3])` or `ones(2, 3)`, then options. */
+export function ones(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
+  const { shape, requiresGrad } = sizeAndOptions('ones', sizeThenOptions);
+  return filled(shape, 1, requiresGrad);
+}
+
+/** The shape of `like` and the options, checked (the *Like functions). */
+function likeArgs(op: string, like: unknown, opts: unknown): { shape: readonly number[]; requiresGrad: boolean } {
+  const t = tensorArg(like, { where: op, name: 'input' });
+  return { shape: t.shape, requiresGrad: options(op, opts, CREATE_ARGS).requiresGrad };
+}
+
+/** Zeros of `t`'s shape. */
+export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
+  const a = likeArgs('zerosLike', t, opts);
+  return filled(a.shape, 0, a.requiresGrad);
+}
+
+/** Ones of `t`'s shape. */
+export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
+  const a = likeArgs('onesLike', t, opts);
+  return filled(a.shape, 1, a.requiresGrad);
+}
+
+/** `fillValue` in `t`'s shape. */
+export function fullLike(t: Tensor, fillValue: number, opts?: CreateOptions): Tensor {
+  const a = likeArgs('fullLike', t, opts);
+  return filled(a.shape, anyNumber(fillValue, { where: 'fullLike', name: 'fillValue' }), a.requiresGrad);
+}
+
+const ARANGE_ARGS = { start: param(number(), required), end: param(nullable(number()), null), step: param(number(), 1), ...CREATE_ARGS };
+
+/**
+ * Values start, start + step, ... below end (like torch.arange; arange(n) = 0..n-1).
+ * @example arange(5);  arange(1, 2, 0.25);  arange(3, { requiresGrad: true })
+ */
+export function arange(end: number, opts?: CreateOptions): Tensor;
+export function arange(start: number, end?: number | null, step?: number, opts?: CreateOptions): Tensor;
+export function arange(...args: unknown[]): Tensor {
+  const a = parseArgs('arange', args, ARANGE_ARGS, 3);
+  let { start, end } = a;
+  const { step } = a;
+  if (end === null) [start, end] = [0, start];
   if (![start, end, step].every(Number.isFinite)) throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (${start}, ${end}, ${step})`);
   const n = Math.ceil((end - start) / step);
   const t = empty([n], 'arange');
   kernels().arange_f32(n, t.ptr, start, step);
-  return finish(t, opts);
+  return finish(t, a.requiresGrad);
 }
 
-/** An n x m matrix with ones on the diagonal. */
-export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
-  const t = zeros(checkShape('eye', [n, m]), opts);
+/**
+ * An n x m matrix (m defaults to n) with ones on the diagonal.
+ * @example eye(3);  eye(2, 4)
+ */
+export function eye(n: number, m?: number | null | CreateOptions, opts?: CreateOptions): Tensor;
+export function eye(...args: unknown[]): Tensor {
+  const a = parseArgs('eye', args, { n: param(integer({ min: 0 }), required), m: param(nullable(integer({ min: 0 })), null), ...CREATE_ARGS }, 2);
+  const n = a.n, m = a.m ?? a.n;
+  const t = filled([n, m], 0, a.requiresGrad);
   const one = full([], 1);
   // copy the scalar (stride 0) along the diagonal (stride m + 1)
   kernels().copy_strided_f32(1, 1, 1, Math.min(n, m), one.ptr, 0, 0, 0, 0, t.ptr, 0, 0, 0, m + 1);

@@ -26,19 +26,31 @@ import { mul } from './binary';
 import { affine, neg } from './unary';
 import { sum, mean } from './reduce';
 import { logSoftmax } from './softmax';
+import { integer, nullable, number, oneOf, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface NllLossOptions {
+  /** 'mean' (default: divided by the total weight of the counted rows), 'sum' or 'none' (one loss per row). */
   reduction?: Reduction;
+  /** Rows with this label count for nothing (default -100). */
   ignoreIndex?: number;
-  /** A weight per class (C), as PyTorch's `weight`. */
+  /** A weight per class (C), as PyTorch's `weight` (default none). */
   weight?: Tensor | null;
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
+  /** Mixes the target with the uniform distribution: (1 - eps) target + eps / C (default 0; in [0, 1]). */
   labelSmoothing?: number;
 }
+
+/** The classification losses' arguments: PyTorch's positional weight, the rest as options. */
+const NLL_ARGS = {
+  weight: param(nullable(tensorArg), null),
+  ignoreIndex: param(integer(), -100),
+  reduction: param(oneOf(['mean', 'sum', 'none']), 'mean'),
+};
+const CROSS_ENTROPY_ARGS = { ...NLL_ARGS, labelSmoothing: param(number({ min: 0, max: 1 }), 0) };
 
 /** The loss of rows x (M, C) at labels t (M): the kernels and the backward. */
 function rowLoss(op: string, fused: boolean, x: Tensor, target: Tensor, weight: Tensor | null, reduction: Reduction, ignoreIndex: number, eps: number): Tensor {
@@ -97,15 +109,10 @@ function softTargetLoss(x: Tensor, y: Tensor, weight: Tensor | null, reduction: 
   });
 }
 
-function classLoss(op: string, fused: boolean, x: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
-  const reduction = opts.reduction ?? 'mean', ignoreIndex = opts.ignoreIndex ?? -100, eps = fused ? opts.labelSmoothing ?? 0 : 0;
-  const weight = opts.weight ?? null;
-  if (!(x instanceof Tensor) || !(target instanceof Tensor)) throw new TypeError(`${op}: input and target must be Tensors`);
-  x.assertAlive(op);
-  target.assertAlive(op);
-  if (!['mean', 'sum', 'none'].includes(reduction)) throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
-  if (!(eps >= 0 && eps <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${eps}`);
-  if (!Number.isInteger(ignoreIndex)) throw new RangeError(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+function classLoss(op: string, fused: boolean, args: readonly unknown[]): Tensor {
+  const a = parseArgs(op, args, { input: param(tensorArg, required), target: param(tensorArg, required), ...(fused ? CROSS_ENTROPY_ARGS : NLL_ARGS) }, 3);
+  const { input: x, target, weight, reduction, ignoreIndex } = a;
+  const eps = 'labelSmoothing' in a ? (a.labelSmoothing as number) : 0;
   const soft = fused && x.ndim >= 1 && sameShape(x.shape, target.shape);
   const expected = soft ? true : x.ndim === 1 ? target.ndim === 0 : x.ndim >= 2 && target.ndim === x.ndim - 1 && target.shape[0] === x.shape[0] && sameShape(x.shape.slice(2), target.shape.slice(1));
   if (!expected) {
@@ -114,8 +121,6 @@ function classLoss(op: string, fused: boolean, x: Tensor, target: Tensor, opts: 
   const C = x.shape[x.ndim === 1 ? 0 : 1];
   if (C === 0) throw new RangeError(`${op}: input ${fmtShape(x.shape)} has no classes`);
   if (weight !== null) {
-    if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor`);
-    weight.assertAlive(op);
     if (weight.ndim !== 1 || weight.shape[0] !== C) throw new RangeError(`${op}: weight ${fmtShape(weight.shape)} must have one entry per class: expected [${C}] for input ${fmtShape(x.shape)}`);
   }
   if (soft) return softTargetLoss(x, target, weight, reduction, eps);
@@ -128,8 +133,24 @@ function classLoss(op: string, fused: boolean, x: Tensor, target: Tensor, opts: 
   });
 }
 
-/** Cross-entropy of logits (N, C) against class labels (N), softmax and NLL fused. */
-export const crossEntropy = (logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor => classLoss('crossEntropy', true, logits, target, opts);
+/**
+ * Cross-entropy of logits (N, C) against class labels (N) (or class
+ * probabilities of the logits' shape), softmax and NLL fused; see the file
+ * header for the other shapes. `crossEntropy(input, target, weight?, options?)`
+ * as F.cross_entropy.
+ * @example F.crossEntropy(logits, labels, { labelSmoothing: 0.1, ignoreIndex: 0 })
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, weight?: Tensor | null | CrossEntropyOptions, opts?: CrossEntropyOptions): Tensor;
+export function crossEntropy(...args: unknown[]): Tensor {
+  return classLoss('crossEntropy', true, args);
+}
 
-/** Negative log-likelihood of log-probabilities (N, C) at class labels (N). */
-export const nllLoss = (logProbs: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor => classLoss('nllLoss', false, logProbs, target, opts);
+/**
+ * Negative log-likelihood of log-probabilities (N, C) at class labels (N).
+ * `nllLoss(input, target, weight?, options?)` as F.nll_loss.
+ * @example F.nllLoss(F.logSoftmax(logits, 1), labels, { reduction: 'sum' })
+ */
+export function nllLoss(logProbs: Tensor, target: Tensor, weight?: Tensor | null | NllLossOptions, opts?: NllLossOptions): Tensor;
+export function nllLoss(...args: unknown[]): Tensor {
+  return classLoss('nllLoss', false, args);
+}

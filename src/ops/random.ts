@@ -5,9 +5,9 @@
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
-import { checkShape, type Shape } from '../shape';
+import type { Shape } from '../shape';
 import type { CreateOptions } from './create';
-import { copyInto } from './create';
+import { copyInto, sizeAndOptions } from './create';
 import { checkInPlace } from './inplace';
 
 /** PyTorch's default seed, so an unseeded run is still reproducible. */
@@ -48,10 +48,11 @@ function draw(t: Tensor, fill: Draw): void {
   }
 }
 
-function fresh(op: string, shape: Shape, opts: CreateOptions | undefined, fill: Draw): Tensor {
-  const t = Tensor.empty(checkShape(op, shape as number[]));
+function fresh(op: string, args: readonly unknown[], fill: Draw): Tensor {
+  const { shape, requiresGrad } = sizeAndOptions(op, args);
+  const t = Tensor.empty(shape);
   draw(t, fill);
-  if (opts?.requiresGrad) t.requiresGrad = true;
+  if (requiresGrad) t.requiresGrad = true;
   return t;
 }
 
@@ -59,16 +60,22 @@ const checkFinite = (op: string, ...v: number[]) => {
   for (const x of v) if (typeof x !== 'number' || !Number.isFinite(x)) throw new RangeError(`${op}: arguments must be finite numbers, got ${v.join(', ')}`);
 };
 
-/** Uniform samples in [0, 1). */
-export function rand(shape: Shape, opts?: CreateOptions): Tensor {
+/**
+ * Uniform samples in [0, 1) from the engine's seeded stream: `rand([2, 3])` or `rand(2, 3)`, then options.
+ * @example manualSeed(0); rand(4, 4)
+ */
+export function rand(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
   const k = kernels();
-  return fresh('rand', shape, opts, (n, o, a, b, c, d) => k.uniform_f32(n, o, a, b, c, d, 0, 1));
+  return fresh('rand', sizeThenOptions, (n, o, a, b, c, d) => k.uniform_f32(n, o, a, b, c, d, 0, 1));
 }
 
-/** Standard normal samples. */
-export function randn(shape: Shape, opts?: CreateOptions): Tensor {
+/**
+ * Standard normal samples: `randn([2, 3])` or `randn(2, 3)`, then options.
+ * @example randn(64, 784, { requiresGrad: true })
+ */
+export function randn(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
   const k = kernels();
-  return fresh('randn', shape, opts, (n, o, a, b, c, d) => k.normal_f32(n, o, a, b, c, d, 0, 1));
+  return fresh('randn', sizeThenOptions, (n, o, a, b, c, d) => k.normal_f32(n, o, a, b, c, d, 0, 1));
 }
 
 export function uniform_(t: Tensor, from = 0, to = 1): void {
@@ -98,5 +105,5 @@ export function bernoulli_(t: Tensor, p = 0.5): void {
 /** Internal: a mask of `value` with probability p, else 0 (dropout's scaled keep-mask in one pass). */
 export function bernoulliMask(shape: Shape, p: number, value: number): Tensor {
   const k = kernels();
-  return fresh('bernoulli', shape, undefined, (n, o, a, b, c, d) => k.bernoulli_f32(n, o, a, b, c, d, p, value));
+  return fresh('bernoulli', [shape], (n, o, a, b, c, d) => k.bernoulli_f32(n, o, a, b, c, d, p, value));
 }

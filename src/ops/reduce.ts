@@ -20,7 +20,23 @@ import { abs, exp, log, pow, sqrt, sign } from './unary';
 import { reshape, expand } from './views';
 import { gather } from './gather';
 import type { ValuesIndices } from './indexing';
-import { boolean, describe, tensor as tensorCheck } from '../validate';
+import { boolean, integer, intList, invalid, nullable, number, param, parseArgs, tensor as tensorArg, type Check, type Spec, type Parsed } from '../validate';
+
+/** A reduction's dims and keepdim, as PyTorch's `dim=None, keepdim=False` (positionally or as options). */
+export interface DimOptions {
+  /** A dim, a list of dims, or null / undefined for all (negative counts from the end). */
+  dim?: number | number[] | null;
+  /** Keep reduced dims as size 1 (default false). */
+  keepdim?: boolean;
+}
+
+const DIM_ARGS = { dim: param(nullable(intList()), null), keepdim: param(boolean, false) };
+
+/** Checks a reduction's input and binds its remaining arguments through `spec`. */
+function reduction<S extends Spec>(op: string, x: unknown, args: readonly unknown[], spec: S, positional?: number): Parsed<S> {
+  tensorArg(x, { where: op, name: 'input' });
+  return parseArgs(op, args, spec, positional);
+}
 
 type ReduceKind = 'sum' | 'max' | 'min';
 
@@ -100,8 +116,14 @@ function spread(g: Tensor, inShape: Shape, dims: readonly number[]): Tensor {
   return expand(reshape(g, reducedShape(inShape, dims, true)), [...inShape]);
 }
 
-export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  const dims = reduceDims('sum', dim, x.ndim);
+/**
+ * Sum over dims (all by default). Shape: input with the dims removed (or kept as 1).
+ * @example x.sum();  x.sum(1);  x.sum([0, 2], true);  x.sum({ dim: 1, keepdim: true })
+ */
+export function sum(x: Tensor, dim?: number | number[] | null | DimOptions, keepdim?: boolean): Tensor;
+export function sum(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, keepdim } = reduction('sum', x, args, DIM_ARGS);
+  const dims = reduceDims('sum', dim ?? undefined, x.ndim);
   const out = reduceRaw('sum', 'sum', x, dims, keepdim);
   if (needsGrad(x)) {
     const inShape = x.shape;
@@ -110,8 +132,14 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   return traced(out, 'sum', [x], { dims, keepdim });
 }
 
-export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  const dims = reduceDims('mean', dim, x.ndim);
+/**
+ * Mean over dims (all by default). Shape: as sum.
+ * @example x.mean(0);  x.mean({ dim: -1, keepdim: true })
+ */
+export function mean(x: Tensor, dim?: number | number[] | null | DimOptions, keepdim?: boolean): Tensor;
+export function mean(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, keepdim } = reduction('mean', x, args, DIM_ARGS);
+  const dims = reduceDims('mean', dim ?? undefined, x.ndim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   const s = sum(x, dims, keepdim);
   const out = div(s, count);
@@ -136,14 +164,32 @@ function extreme(kind: 'max' | 'min', op: string, x: Tensor, dim: number | numbe
 
 /**
  * Largest value over dims (all by default), as torch.amax: the gradient goes
- * to every element equal to the maximum, split evenly among ties.
+ * to every element equal to the maximum, split evenly among ties. Shape: as sum.
+ * @example x.amax();  x.amax([1, 2], true);  x.amax({ dim: -1 })
  */
-export const amax = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('max', 'amax', x, dim, keepdim);
+export function amax(x: Tensor, dim?: number | number[] | null | DimOptions, keepdim?: boolean): Tensor;
+export function amax(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, keepdim } = reduction('amax', x, args, DIM_ARGS);
+  return extreme('max', 'amax', x, dim ?? undefined, keepdim);
+}
+
 /** Smallest value over dims (all by default), as torch.amin: the gradient split evenly among ties. */
-export const amin = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('min', 'amin', x, dim, keepdim);
+export function amin(x: Tensor, dim?: number | number[] | null | DimOptions, keepdim?: boolean): Tensor;
+export function amin(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, keepdim } = reduction('amin', x, args, DIM_ARGS);
+  return extreme('min', 'amin', x, dim ?? undefined, keepdim);
+}
+
+/** One dim (max(x, dim) and min(x, dim) reduce over one); a list is pointed to amax / amin. */
+function oneDim(op: 'max' | 'min'): Check<number> {
+  const check = integer();
+  return (v, at) => {
+    if (Array.isArray(v)) throw invalid(at, 'one integer', v, `a${op}(x, dims) reduces over several dims`);
+    return check(v, at);
+  };
+}
 
 function valuesIndices(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
-  if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be one integer (a${op}(x, dims) reduces over several), got ${describe(dim)}`);
   const idx = argExtreme(op, op === 'max' ? 1 : -1, x, dim, true);
   let values = gather(x, dim, idx), indices = idx;
   if (!keepdim && x.ndim > 0) {
@@ -166,16 +212,26 @@ function valuesIndices(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boole
  *   const { values, indices } = max(x, 1);   const [v, i] = max(x, 1);
  */
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  return dim === undefined ? extreme('max', 'max', x, undefined, false) : valuesIndices('max', x, dim, keepdim);
+export function max(x: Tensor, dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return extremeAlong('max', x, args);
 }
 
 /** min(x): the smallest element; min(x, dim, keepdim?): `{ values, indices }` with the gradient to the index (see max). */
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  return dim === undefined ? extreme('min', 'min', x, undefined, false) : valuesIndices('min', x, dim, keepdim);
+export function min(x: Tensor, dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return extremeAlong('min', x, args);
+}
+
+/** max / min: the full reduction without a dim, values and indices along one dim with it. */
+function extremeAlong(op: 'max' | 'min', x: Tensor, args: readonly unknown[]): Tensor | ValuesIndices {
+  const { dim, keepdim } = reduction(op, x, args, { dim: param(nullable(oneDim(op)), null), keepdim: param(boolean, false) });
+  if (dim === null) {
+    if (keepdim) throw new TypeError(`${op}: keepdim needs a dim (${op}(x, dim, true)); a${op}(x, null, true) keeps every dim`);
+    return extreme(op, op, x, undefined, false);
+  }
+  return valuesIndices(op, x, dim, keepdim);
 }
 
 function argExtreme(op: string, sign: number, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
@@ -199,31 +255,58 @@ function argExtreme(op: string, sign: number, x: Tensor, dim: number | undefined
   return traced(out, sign > 0 ? 'argmax' : 'argmin', [x], { dim: dim === undefined || x.ndim === 0 ? null : normDim(op, dim, x.ndim), keepdim });
 }
 
-/** Index of the first maximum along dim (over the flattened tensor by default), as float32. */
-export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', 1, x, dim, keepdim);
-export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmin', -1, x, dim, keepdim);
+const ARG_DIM_ARGS = { dim: param(nullable(integer()), null), keepdim: param(boolean, false) };
+
+/**
+ * Index of the first maximum along dim (over the flattened tensor by default), as float32.
+ * @example logits.argmax(1);  x.argmax({ dim: -1, keepdim: true })
+ */
+export function argmax(x: Tensor, dim?: number | null | { dim?: number | null; keepdim?: boolean }, keepdim?: boolean): Tensor;
+export function argmax(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, keepdim } = reduction('argmax', x, args, ARG_DIM_ARGS);
+  return argExtreme('argmax', 1, x, dim ?? undefined, keepdim);
+}
+
+/** Index of the first minimum along dim (over the flattened tensor by default), as float32. */
+export function argmin(x: Tensor, dim?: number | null | { dim?: number | null; keepdim?: boolean }, keepdim?: boolean): Tensor;
+export function argmin(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, keepdim } = reduction('argmin', x, args, ARG_DIM_ARGS);
+  return argExtreme('argmin', -1, x, dim ?? undefined, keepdim);
+}
 
 export interface VarOptions {
+  /** The dims (default all). */
+  dim?: number | number[] | null;
   /** Bessel's correction (divide by N - 1); PyTorch's default true. */
-  unbiased?: boolean;
+  unbiased?: boolean | null;
   /** Subtracted from N in the divisor (overrides unbiased): 1 unbiased, 0 biased. */
-  correction?: number;
+  correction?: number | null;
+  /** Keep reduced dims as size 1 (default false). */
   keepdim?: boolean;
 }
+
+/** var's and std's arguments: dim positionally (torch.var(input, dim, *, correction, keepdim)), the rest as options. */
+const VAR_ARGS = {
+  dim: param(nullable(intList()), null),
+  correction: param(nullable(number({ min: 0 })), null),
+  keepdim: param(boolean, false),
+  unbiased: param(nullable(boolean), null),
+};
 
 /**
  * The shared forward of var and std, without autograd: the keepdim mean m,
  * the variance sum (x - m)^2 / max(0, N - correction) and the divisor N - correction.
  */
-function moments(op: string, x: Tensor, dim: number | number[] | undefined, opts: VarOptions) {
-  const dims = reduceDims(op, dim, x.ndim);
+function moments(op: 'var' | 'std', x: Tensor, args: readonly unknown[]) {
+  const opts = reduction(op, x, args, VAR_ARGS, 1);
+  const dims = reduceDims(op, opts.dim ?? undefined, x.ndim);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   const divisor = dims.reduce((acc, d) => acc * x.shape[d], 1) - correction;
   const { m, v } = noGrad(() => {
     const m = mean(x, dims, true);
     const d = sub(x, m);
     const sq = mul(d, d);
-    const s = sum(sq, dims, opts.keepdim ?? false);
+    const s = sum(sq, dims, opts.keepdim);
     const v = div(s, Math.max(0, divisor));
     for (const t of [d, sq, s]) t.dispose();
     return { m, v };
@@ -235,9 +318,12 @@ function moments(op: string, x: Tensor, dim: number | number[] | undefined, opts
  * Variance over dims: sum (x - mean)^2 / max(0, N - correction).
  * Backward as PyTorch's: dx = 2 (x - mean) g / (N - correction), so N equal
  * to the correction gives ±inf and N below it a finite value of flipped sign.
+ * Correction 1 by default; dim positionally, the rest as options.
+ * @example x.var(0);  x.var(1, { correction: 0, keepdim: true })
  */
-export function variance(x: Tensor, dim?: number | number[], opts: VarOptions = {}): Tensor {
-  const { dims, divisor, m, v } = moments('var', x, dim, opts);
+export function variance(x: Tensor, dim?: number | number[] | null | VarOptions, opts?: VarOptions): Tensor;
+export function variance(x: Tensor, ...args: unknown[]): Tensor {
+  const { dims, divisor, m, v } = moments('var', x, args);
   if (!needsGrad(x)) {
     m.dispose();
     return v;
@@ -249,10 +335,12 @@ export function variance(x: Tensor, dim?: number | number[], opts: VarOptions = 
 /**
  * Standard deviation over dims: sqrt(var). Backward as PyTorch's:
  * dx = (x - mean) g / ((N - correction) std), and 0 where std = 0 (a
- * constant slice has zero gradient, not NaN).
+ * constant slice has zero gradient, not NaN). Arguments as var.
+ * @example x.std();  x.std(0, { correction: 0 })
  */
-export function std(x: Tensor, dim?: number | number[], opts: VarOptions = {}): Tensor {
-  const { dims, divisor, m, v } = moments('std', x, dim, opts);
+export function std(x: Tensor, dim?: number | number[] | null | VarOptions, opts?: VarOptions): Tensor;
+export function std(x: Tensor, ...args: unknown[]): Tensor {
+  const { dims, divisor, m, v } = moments('std', x, args);
   const out = noGrad(() => sqrt(v));
   v.dispose();
   if (!needsGrad(x)) {
@@ -270,10 +358,13 @@ export function std(x: Tensor, dim?: number | number[], opts: VarOptions = {}): 
  * p-norm over dims: (sum |x|^p)^(1/p); p = Infinity gives max |x|.
  * Backward as PyTorch's: dx = sign(x) |x|^(p-1) g / norm^(p-1), with
  * |x|^(p-1) read as 0 at x = 0 (p < 1) and 0 where the norm is 0 (the
- * gradient of the norm of a zero vector is 0 for every p).
+ * gradient of the norm of a zero vector is 0 for every p). Default p 2, all dims.
+ * @example x.norm();  x.norm(1, 1);  x.norm({ p: 2, dim: -1, keepdim: true })
  */
-export function norm(x: Tensor, p = 2, dim?: number | number[], keepdim = false): Tensor {
-  if (typeof p !== 'number' || Number.isNaN(p) || p <= 0) throw new RangeError(`norm: p must be a positive number or Infinity, got ${p}`);
+export function norm(x: Tensor, p?: number | { p?: number; dim?: number | number[] | null; keepdim?: boolean }, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function norm(x: Tensor, ...args: unknown[]): Tensor {
+  const { p, dim: d, keepdim } = reduction('norm', x, args, { p: param(number({ gt: 0, infinite: true }), 2), ...DIM_ARGS });
+  const dim = d ?? undefined;
   if (p === Infinity || p === 1) {
     // max |x| (the gradient split among ties) and sum |x| (sign(x) g, 0 at 0) differentiate as composed
     const a = abs(x);
@@ -306,10 +397,10 @@ export function norm(x: Tensor, p = 2, dim?: number | number[], keepdim = false)
  * over the dims.
  *   logsumexp(tensor([[0, 0], [1, 2]]), 1)   // [log 2, 2 + log(1 + e^-1)]
  */
-export function logsumexp(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  tensorCheck(x, { where: 'logsumexp', name: 'input' });
-  boolean(keepdim, { where: 'logsumexp', name: 'keepdim' });
-  const dims = reduceDims('logsumexp', dim, x.ndim);
+export function logsumexp(x: Tensor, dim?: number | number[] | null | DimOptions, keepdim?: boolean): Tensor;
+export function logsumexp(x: Tensor, ...args: unknown[]): Tensor {
+  const { dim, keepdim } = reduction('logsumexp', x, args, DIM_ARGS);
+  const dims = reduceDims('logsumexp', dim ?? undefined, x.ndim);
   const m = noGrad(() => {
     const top = amax(x, dims, true);
     const finite = where(eq(abs(top), Infinity), 0, top);

@@ -12,6 +12,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { transpose } from './views';
+import { integer, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 /** Runs a row kernel along `dim`: directly when dim is last, else through a transposed copy. */
 function alongDim(x: Tensor, dim: number, rowKernel: (rows: number, n: number, xp: number, op: number) => void): Tensor {
@@ -33,7 +34,7 @@ function alongDim(x: Tensor, dim: number, rowKernel: (rows: number, n: number, x
 }
 
 function softmaxOp(name: string, log: boolean, x: Tensor, dim: number): Tensor {
-  x.assertAlive(name);
+  tensorArg(x, { where: name, name: 'input' });
   const d = normDim(name, dim, x.ndim);
   const k = kernels();
   const out = alongDim(x, d, log ? k.log_softmax_rows_f32 : k.softmax_rows_f32);
@@ -57,5 +58,22 @@ function softmaxOp(name: string, log: boolean, x: Tensor, dim: number): Tensor {
   return traced(out, name, [x], { dim: d });
 }
 
-export const softmax = (x: Tensor, dim: number): Tensor => softmaxOp('softmax', false, x, dim);
-export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxOp('logSoftmax', true, x, dim);
+const DIM_ARG = { dim: param(integer(), required) };
+
+/**
+ * softmax along `dim` (required, as PyTorch recommends; negative counts from the end). Shape: any, unchanged.
+ * @example F.softmax(logits, 1);  F.softmax(logits, { dim: -1 })
+ */
+export function softmax(x: Tensor, dim: number | { dim: number }): Tensor;
+export function softmax(x: Tensor, ...args: unknown[]): Tensor {
+  return softmaxOp('softmax', false, x, parseArgs('softmax', args, DIM_ARG).dim);
+}
+
+/**
+ * log(softmax(x)) along `dim`, computed stably. Shape: any, unchanged.
+ * @example F.logSoftmax(logits, 1)
+ */
+export function logSoftmax(x: Tensor, dim: number | { dim: number }): Tensor;
+export function logSoftmax(x: Tensor, ...args: unknown[]): Tensor {
+  return softmaxOp('logSoftmax', true, x, parseArgs('logSoftmax', args, DIM_ARG).dim);
+}

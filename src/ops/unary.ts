@@ -12,6 +12,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize, full, zerosLike } from './create';
 import { launchBinary, mul, div } from './binary';
+import { nullable, number, oneOf, options, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'reciprocal';
 
@@ -21,7 +22,7 @@ type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | '
  * element's result depends only on its input, so any split gives the same bits.
  */
 export function launchUnary(op: string, x: Tensor, run: (k: Kernels, n: number, xp: number, outp: number) => void): Tensor {
-  x.assertAlive(op);
+  tensorArg(x, { where: op, name: 'input' });
   const { t, owned } = materialize(x);
   const out = Tensor.empty(x.shape);
   const n = out.numel(), xp = t.ptr, outp = out.ptr;
@@ -92,9 +93,12 @@ export function sign(x: Tensor): Tensor {
   return traced(out, 'sign', [x]);
 }
 
-/** x^p for a number p (integral p exact by repeated squaring; x < 0 with fractional p gives NaN). */
-export function pow(x: Tensor, p: number): Tensor {
-  if (typeof p !== 'number' || Number.isNaN(p)) throw new TypeError(`pow: exponent must be a number, got ${String(p)}`);
+/**
+ * x^p for a number p (integral p exact by repeated squaring; x < 0 with fractional p gives NaN). Shape: any.
+ * @example x.pow(2)
+ */
+export function pow(x: Tensor, exponent: number): Tensor {
+  const p = parseArgs('pow', [exponent], { exponent: param(number({ infinite: true }), required) }).exponent;
   const out = launchUnary('pow', x, (k, n, xp, op) => k.pow_f32(n, xp, op, p));
   if (needsGrad(x)) {
     const sx = x.keep();
@@ -103,18 +107,27 @@ export function pow(x: Tensor, p: number): Tensor {
   return traced(out, 'pow', [x], { p });
 }
 
-/** y = scale x + shift (one fused pass). */
+/** y = scale x + shift (one fused pass). Shape: any. */
 export function affine(x: Tensor, scale: number, shift: number): Tensor {
+  parseArgs('affine', [scale, shift], { scale: param(number({ infinite: true }), 1), shift: param(number({ infinite: true }), 0) });
   const out = launchUnary('affine', x, (k, n, xp, op) => k.affine_f32(n, xp, op, scale, shift));
   if (needsGrad(x)) record(out, 'AffineBackward', [x], [], (g) => [mul(g, scale)]);
   return traced(out, 'affine', [x], { scale, shift });
 }
 
-/** Clamps into [min, max]; either bound may be omitted (null or undefined). */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  if (min == null && max == null) throw new TypeError('clamp: at least one of min and max must be given');
+/** clamp's bounds in torch.clamp's positional order; either may be null (no bound). */
+const CLAMP_ARGS = { min: param(nullable(number({ infinite: true })), null), max: param(nullable(number({ infinite: true })), null) };
+
+/**
+ * Clamps into [min, max]; either bound may be omitted (null or undefined);
+ * the gradient passes where min <= x <= max. Shape: any.
+ * @example x.clamp(0, 1);  x.clamp({ min: 0 });  x.clamp(null, 6)
+ */
+export function clamp(x: Tensor, min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor;
+export function clamp(x: Tensor, ...args: unknown[]): Tensor {
+  const { min, max } = parseArgs('clamp', args, CLAMP_ARGS);
+  if (min === null && max === null) throw new TypeError('clamp: at least one of min and max must be given, e.g. clamp(x, 0) or clamp(x, { max: 1 })');
   const lo = min ?? -Infinity, hi = max ?? Infinity;
-  if (Number.isNaN(lo) || Number.isNaN(hi)) throw new RangeError(`clamp: bounds must not be NaN, got ${lo}, ${hi}`);
   const out = launchUnary('clamp', x, (k, n, xp, op) => k.clamp_f32(n, xp, op, lo, hi));
   if (needsGrad(x)) {
     const sx = x.keep();
@@ -127,9 +140,13 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   return traced(out, 'clamp', [x], { min: lo, max: hi });
 }
 
-/** max(0, x) + slope min(0, x). */
-export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  if (!Number.isFinite(slope)) throw new RangeError(`leakyRelu: negative slope must be finite, got ${slope}`);
+/**
+ * max(0, x) + negativeSlope min(0, x) (default slope 0.01). Shape: any.
+ * @example F.leakyRelu(x, 0.2)   // or F.leakyRelu(x, { negativeSlope: 0.2 })
+ */
+export function leakyRelu(x: Tensor, negativeSlope?: number | { negativeSlope?: number }): Tensor;
+export function leakyRelu(x: Tensor, ...args: unknown[]): Tensor {
+  const slope = parseArgs('leakyRelu', args, { negativeSlope: param(number(), 0.01) }).negativeSlope;
   const out = launchUnary('leakyRelu', x, (k, n, xp, op) => k.leaky_relu_f32(n, xp, op, slope));
   if (needsGrad(x)) {
     const sx = x.keep();
@@ -241,24 +258,6 @@ function activation(op: string, node: string, x: Tensor, fwd: ActivationKernel, 
   return traced(out, op, [x], { kernel: fwd, params });
 }
 
-/** Internal: checks an options argument is an object (or undefined) holding only the named keys. */
-export function checkOptions(op: string, opts: unknown, keys: readonly string[]): void {
-  if (opts === undefined) return;
-  const example = `{ ${keys.map((k) => `${k}: ...`).join(', ')} }`;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`${op}: options must be an object like ${example}, got ${String(opts)}`);
-  for (const key of Object.keys(opts)) {
-    if (!keys.includes(key)) throw new TypeError(`${op}: unknown option '${key}' (expected ${keys.map((k) => `'${k}'`).join(', ')})`);
-  }
-}
-
-/** Internal: v as a number option: not NaN, and finite unless infinities make sense (bounds, thresholds). */
-export function numberOption(op: string, name: string, v: unknown, { finite = true } = {}): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || (finite && !Number.isFinite(v))) {
-    throw new TypeError(`${op}: ${name} must be a ${finite ? 'finite ' : ''}number, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
-  }
-  return v;
-}
-
 /**
  * The error function erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt (verf in
  * assembly/vmath.ts: absolute error below 1e-7); gradient g 2/sqrt(pi) e^(-x^2).
@@ -277,13 +276,21 @@ function eluFamily(op: string, node: string, x: Tensor, alpha: number, scale: nu
   return activation(op, node, x, 'elu_f32', 'elu_bwd_f32', coefs);
 }
 
-export interface EluOptions { alpha?: number }
+export interface EluOptions {
+  /** The negative saturation value (default 1). */
+  alpha?: number;
+}
 
-/** ELU (Clevert et al. 2015): x > 0 ? x : alpha (e^x - 1). */
-export function elu(x: Tensor, opts: EluOptions = {}): Tensor {
-  checkOptions('elu', opts, ['alpha']);
-  const alpha = numberOption('elu', 'alpha', opts.alpha ?? 1);
-  return eluFamily('elu', 'EluBackward', x, alpha, 1, 1);
+const ALPHA_ARGS = { alpha: param(number(), 1) };
+
+/**
+ * ELU (Clevert et al. 2015): x > 0 ? x : alpha (e^x - 1). Shape: any.
+ * @example F.elu(x, 0.5)   // or F.elu(x, { alpha: 0.5 })
+ */
+export function elu(x: Tensor, alpha?: number | EluOptions): Tensor;
+export function elu(x: Tensor, ...args: unknown[]): Tensor {
+  const a = parseArgs('elu', args, ALPHA_ARGS);
+  return eluFamily('elu', 'EluBackward', x, a.alpha, 1, 1);
 }
 
 /** SELU (Klambauer et al. 2017): scale (x > 0 ? x : alpha (e^x - 1)) with PyTorch's alpha and scale. */
@@ -291,27 +298,29 @@ export function selu(x: Tensor): Tensor {
   return eluFamily('selu', 'SeluBackward', x, SELU_ALPHA, SELU_SCALE, 1);
 }
 
-/** CELU (Barron 2017): x > 0 ? x : alpha (e^(x/alpha) - 1); alpha must not be 0. */
-export function celu(x: Tensor, opts: EluOptions = {}): Tensor {
-  checkOptions('celu', opts, ['alpha']);
-  const alpha = numberOption('celu', 'alpha', opts.alpha ?? 1);
+/**
+ * CELU (Barron 2017): x > 0 ? x : alpha (e^(x/alpha) - 1); alpha must not be 0. Shape: any.
+ * @example F.celu(x, 2)   // or F.celu(x, { alpha: 2 })
+ */
+export function celu(x: Tensor, alpha?: number | EluOptions): Tensor;
+export function celu(x: Tensor, ...args: unknown[]): Tensor {
+  const { alpha } = parseArgs('celu', args, ALPHA_ARGS);
   if (alpha === 0) throw new RangeError('celu: alpha cannot be 0 (the input is divided by alpha)');
   return eluFamily('celu', 'CeluBackward', x, alpha, 1, 1 / alpha);
 }
 
 export type GeluApproximate = 'none' | 'tanh';
-export interface GeluOptions { approximate?: GeluApproximate }
-
-/** Internal: the approximate option checked (PyTorch accepts exactly 'none' and 'tanh'). */
-export function geluApproximate(op: string, v: unknown): GeluApproximate {
-  if (v !== 'none' && v !== 'tanh') throw new RangeError(`${op}: approximate must be 'none' or 'tanh', got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
-  return v;
+export interface GeluOptions {
+  /** 'none' (default): the exact erf form; 'tanh': PyTorch's tanh approximation. */
+  approximate?: GeluApproximate;
 }
 
-/** GELU (Hendrycks & Gimpel 2016): x Phi(x) with the exact erf, or PyTorch's tanh approximation. */
-export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
-  checkOptions('gelu', opts, ['approximate']);
-  const approximate = geluApproximate('gelu', opts.approximate ?? 'none');
+/**
+ * GELU (Hendrycks & Gimpel 2016): x Phi(x) with the exact erf, or PyTorch's tanh approximation. Shape: any.
+ * @example F.gelu(x, { approximate: 'tanh' })
+ */
+export function gelu(x: Tensor, opts?: GeluOptions): Tensor {
+  const { approximate } = options('gelu', opts, { approximate: param(oneOf(['none', 'tanh']), 'none') });
   return approximate === 'tanh'
     ? activation('gelu', 'GeluBackward', x, 'gelu_tanh_f32', 'gelu_tanh_bwd_f32')
     : activation('gelu', 'GeluBackward', x, 'gelu_f32', 'gelu_bwd_f32');
@@ -327,30 +336,39 @@ export function mish(x: Tensor): Tensor {
   return activation('mish', 'MishBackward', x, 'mish_f32', 'mish_bwd_f32');
 }
 
-export interface SoftplusOptions { beta?: number; threshold?: number }
+export interface SoftplusOptions {
+  /** Sharpness (default 1). */
+  beta?: number;
+  /** Above beta x > threshold the result is x (default 20; may be Infinity). */
+  threshold?: number;
+}
 
-/** log(1 + e^(beta x)) / beta, reverting to x where beta x > threshold (defaults beta 1, threshold 20). */
-export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
-  checkOptions('softplus', opts, ['beta', 'threshold']);
-  const beta = numberOption('softplus', 'beta', opts.beta ?? 1);
-  const threshold = numberOption('softplus', 'threshold', opts.threshold ?? 20, { finite: false });
+/**
+ * log(1 + e^(beta x)) / beta, reverting to x where beta x > threshold (defaults beta 1, threshold 20). Shape: any.
+ * @example F.softplus(x, 2, 20)   // or F.softplus(x, { beta: 2 })
+ */
+export function softplus(x: Tensor, beta?: number | SoftplusOptions, threshold?: number): Tensor;
+export function softplus(x: Tensor, ...args: unknown[]): Tensor {
+  const { beta, threshold } = parseArgs('softplus', args, { beta: param(number(), 1), threshold: param(number({ infinite: true }), 20) });
   return activation('softplus', 'SoftplusBackward', x, 'softplus_f32', 'softplus_bwd_f32', [beta, threshold]);
 }
 
-export interface HardtanhOptions { minVal?: number; maxVal?: number }
-
-/** Internal: hardtanh's bounds checked like torch.nn.functional.hardtanh (minVal <= maxVal). */
-export function hardtanhBounds(op: string, opts: HardtanhOptions): [number, number] {
-  checkOptions(op, opts, ['minVal', 'maxVal']);
-  const lo = numberOption(op, 'minVal', opts.minVal ?? -1, { finite: false });
-  const hi = numberOption(op, 'maxVal', opts.maxVal ?? 1, { finite: false });
-  if (lo > hi) throw new RangeError(`${op}: minVal cannot be greater than maxVal, got minVal=${lo}, maxVal=${hi}`);
-  return [lo, hi];
+export interface HardtanhOptions {
+  /** Lower bound (default -1). */
+  minVal?: number;
+  /** Upper bound (default 1), >= minVal. */
+  maxVal?: number;
 }
 
-/** min(max(x, minVal), maxVal) (defaults -1, 1); gradient only strictly inside (minVal, maxVal). */
-export function hardtanh(x: Tensor, opts: HardtanhOptions = {}): Tensor {
-  return activation('hardtanh', 'HardtanhBackward', x, 'clamp_f32', 'hardtanh_bwd_f32', hardtanhBounds('hardtanh', opts));
+/**
+ * min(max(x, minVal), maxVal) (defaults -1, 1); gradient only strictly inside (minVal, maxVal). Shape: any.
+ * @example F.hardtanh(x, 0, 6)   // or F.hardtanh(x, { minVal: 0, maxVal: 6 })
+ */
+export function hardtanh(x: Tensor, minVal?: number | HardtanhOptions, maxVal?: number): Tensor;
+export function hardtanh(x: Tensor, ...args: unknown[]): Tensor {
+  const { minVal, maxVal } = parseArgs('hardtanh', args, { minVal: param(number({ infinite: true }), -1), maxVal: param(number({ infinite: true }), 1) });
+  if (minVal > maxVal) throw new RangeError(`hardtanh: minVal cannot be greater than maxVal, got minVal=${minVal}, maxVal=${maxVal}`);
+  return activation('hardtanh', 'HardtanhBackward', x, 'clamp_f32', 'hardtanh_bwd_f32', [minVal, maxVal]);
 }
 
 /** min(max(x, 0), 6): hardtanh(x, 0, 6). */

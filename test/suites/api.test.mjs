@@ -250,4 +250,104 @@ test('porting programs: a CIFAR-style loop with SGD + MultiStepLR + a loader, wr
   for (const t of [x, w, y]) t.dispose();
 });
 
+const values = (t) => Array.from(t.toArray());
+
+test('tensor creation: PyTorch sizes and options; snake_case and wrong types refused', () => {
+  assert.equal(sg.zeros(2, 3).shape, [2, 3]);
+  assert.equal(sg.ones([2, 3]).shape, [2, 3]);
+  assert.equal(sg.zeros([]).shape, []);
+  const r = sg.randn(2, 3, { requiresGrad: true });
+  assert.equal([r.shape, r.requiresGrad], [[2, 3], true]);
+  assert.equal(sg.rand([4]).shape, [4]);
+  assert.equal(values(sg.full([2], 7)), [7, 7]);
+  assert.ok(Number.isNaN(sg.full([1], NaN).item()), 'a NaN fill value is a value');
+  assert.equal(values(sg.arange(1, 2, 0.25)), [1, 1.25, 1.5, 1.75]);
+  assert.is(sg.arange(3, { requiresGrad: true }).requiresGrad, true);
+  assert.equal(values(sg.eye(2, 3)), [1, 0, 0, 0, 1, 0]);
+  assert.equal(sg.tensor([1, 2, 3, 4], { shape: [2, 2] }).shape, [2, 2]);
+  const x = sg.ones([2]);
+  const rows = [
+    [() => sg.zeros([2], { requires_grad: true }), TypeError, /zeros: unknown option 'requires_grad'/, /did you mean 'requiresGrad'/],
+    [() => sg.tensor([1, 2], { requires_grad: true }), TypeError, /tensor: unknown option 'requires_grad'/, /did you mean 'requiresGrad'/],
+    [() => sg.tensor([1, 2], { requiresGrad: 'yes' }), TypeError, /requiresGrad must be a boolean/],
+    [() => sg.tensor([1, 2], { dtype: 'float64' }), TypeError, /unknown option 'dtype'/],
+    [() => sg.randn(2, 3, { requiresgrad: true }), TypeError, /did you mean 'requiresGrad'/],
+    [() => sg.ones(2, '3'), TypeError, /ones: size must be an array of integers >= 0/],
+    [() => sg.zeros(), TypeError, /zeros: missing the size/],
+    [() => sg.full([2], '7'), TypeError, /full: fillValue must be a number/, /pass the number 7/],
+    [() => sg.full([2]), TypeError, /full: missing fillValue/],
+    [() => sg.arange(0, 5, 0), RangeError, /arange: step must be nonzero/],
+    [() => sg.arange('5'), TypeError, /arange: start must be a finite number/],
+    [() => sg.eye(2.5), TypeError, /eye: n must be an integer/],
+    [() => sg.zerosLike([1, 2]), TypeError, /zerosLike: input must be a Tensor/, /wrap it with tensor/],
+    [() => sg.onesLike(x, { requires_grad: true }), TypeError, /did you mean 'requiresGrad'/],
+  ];
+  for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
+});
+
+test('ops with options: clamp, reductions, softmax, activations the PyTorch way', () => {
+  const x = sg.tensor([[-2, 0.5], [3, -1]]);
+  assert.equal(values(x.clamp({ min: 0 })), [0, 0.5, 3, 0]);
+  assert.equal(values(x.clamp(0)), [0, 0.5, 3, 0]);
+  assert.equal(values(x.clamp({ max: 1 })), [-2, 0.5, 1, -1]);
+  assert.equal(values(x.clamp(null, 1)), [-2, 0.5, 1, -1]);
+  assert.equal(values(sg.clamp(x, { min: -1, max: 1 })), [-1, 0.5, 1, -1]);
+  const s = x.sum({ dim: 1, keepdim: true });
+  assert.equal([s.shape, values(s)], [[2, 1], [-1.5, 2]]);
+  assert.equal(values(x.sum(1, true)), values(s));
+  assert.equal(x.mean({ dim: 0 }).shape, [2]);
+  assert.equal(values(x.max({ dim: 1 })), [0.5, 3]);
+  assert.equal(values(x.argmax({ dim: 1, keepdim: true })), [1, 0]);
+  assert.equal(values(x.var(1, { correction: 0 })), values(x.var({ dim: 1, correction: 0 })));
+  assert.equal(values(x.norm({ p: 1, dim: 1 })), [2.5, 4]);
+  assert.equal(values(sg.softmax(x, { dim: 1 })), values(sg.softmax(x, 1)));
+  assert.equal(values(sg.F.elu(x, 0.5)), values(sg.F.elu(x, { alpha: 0.5 })));
+  assert.equal(values(sg.F.leakyRelu(x, 0.2)), values(sg.F.leakyRelu(x, { negativeSlope: 0.2 })));
+  assert.equal(values(sg.F.hardtanh(x, 0, 1)), [0, 0.5, 1, 0]);
+  assert.equal(values(sg.F.softplus(x, 2)), values(sg.F.softplus(x, { beta: 2 })));
+  const rows = [
+    [() => x.clamp({ mn: 0 }), TypeError, /clamp: unknown option 'mn'/, /did you mean 'min'/],
+    [() => x.clamp('0'), TypeError, /clamp: min must be a number/, /pass the number 0/],
+    [() => x.clamp(), TypeError, /at least one of min and max/],
+    [() => x.clamp(NaN), TypeError, /min must be a number/],
+    [() => x.sum({ dims: 1 }), TypeError, /sum: unknown option 'dims'/, /did you mean 'dim'/],
+    [() => x.sum(1, 'true'), TypeError, /sum: keepdim must be a boolean/],
+    [() => x.sum({ dim: 1, keep_dim: true }), TypeError, /did you mean 'keepdim'/],
+    [() => x.mean(0.5), TypeError, /mean: dim must be an integer/],
+    [() => x.sum(5), RangeError, /dim 5 out of range/],
+    [() => x.argmax([0, 1]), TypeError, /argmax: dim must be an integer/],
+    [() => x.var(0, { unbiased: 'no' }), TypeError, /var: unbiased must be a boolean/],
+    [() => x.norm(0), RangeError, /norm: p must be a number > 0/],
+    [() => sg.softmax(x), TypeError, /softmax: missing dim/],
+    [() => sg.softmax(x, { axis: 1 }), TypeError, /unknown option 'axis'/],
+    [() => sg.sum([1, 2]), TypeError, /sum: input must be a Tensor/],
+    [() => sg.exp([1, 2]), TypeError, /exp: input must be a Tensor/],
+    [() => sg.F.gelu(x, { approximate: 'erf' }), RangeError, /approximate must be one of 'none', 'tanh'/],
+    [() => sg.F.leakyRelu(x, { negative_slope: 0.2 }), TypeError, /did you mean 'negativeSlope'/],
+    [() => x.pow('2'), TypeError, /pow: exponent must be a number/],
+  ];
+  for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
+});
+
+test('losses: PyTorch positional weight, camelCase options, snake_case refused', () => {
+  const logits = sg.tensor([[2, 0.5, -1], [0.1, 0.2, 3]]);
+  const target = sg.tensor([0, 2]);
+  const w = sg.tensor([1, 2, 0.5]);
+  assert.equal(values(sg.F.crossEntropy(logits, target, w)), values(sg.F.crossEntropy(logits, target, { weight: w })));
+  assert.equal(values(sg.F.crossEntropy(logits, target, w, { reduction: 'sum' })), values(sg.F.crossEntropy(logits, target, { weight: w, reduction: 'sum' })));
+  const smooth = sg.F.crossEntropy(logits, target, { labelSmoothing: 0.1 }).item();
+  assert.ok(smooth > sg.F.crossEntropy(logits, target).item(), 'label smoothing is applied');
+  const rows = [
+    [() => sg.F.crossEntropy(logits, target, { label_smoothing: 0.1 }), TypeError, /crossEntropy: unknown option 'label_smoothing'/, /did you mean 'labelSmoothing'/],
+    [() => sg.F.crossEntropy(logits, target, { ignore_index: 0 }), TypeError, /did you mean 'ignoreIndex'/],
+    [() => sg.F.crossEntropy(logits, target, { reduction: 'avg' }), RangeError, /reduction must be one of 'mean', 'sum', 'none'/, /'avg'/],
+    [() => sg.F.crossEntropy(logits, target, { labelSmoothing: 1.5 }), RangeError, /labelSmoothing must be a finite number in \[0, 1\]/],
+    [() => sg.F.crossEntropy(logits, target, { weight: [1, 2, 3] }), TypeError, /weight must be a Tensor/],
+    [() => sg.F.crossEntropy(logits, [0, 2]), TypeError, /target must be a Tensor/],
+    [() => sg.F.nllLoss(logits, target, { labelSmoothing: 0.1 }), TypeError, /nllLoss: unknown option 'labelSmoothing'/],
+    [() => sg.F.nllLoss(logits, target, { ignoreIndex: 0.5 }), TypeError, /ignoreIndex must be an integer/],
+  ];
+  for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
+});
+
 test.run();

@@ -31,8 +31,8 @@ test('zeros, ones, full, arange, eye, *Like', () => {
   const x = sg.ones([2, 3]);
   assert.equal([...sg.zerosLike(x).shape], [2, 3]);
   assert.equal(Array.from(sg.onesLike(x).toArray()), [1, 1, 1, 1, 1, 1]);
-  assertThrows(() => sg.zeros([2, -1]), 'full', 'non-negative');
-  assertThrows(() => sg.zeros([1.5]), 'non-negative integers');
+  assertThrows(() => sg.zeros([2, -1]), 'zeros', 'integers >= 0');
+  assertThrows(() => sg.zeros([1.5]), 'zeros', 'integers >= 0');
   assertThrows(() => sg.arange(0, 1, 0), 'arange', 'nonzero');
   assertThrows(() => sg.arange(0, NaN), 'arange', 'finite');
 });

@@ -6,7 +6,7 @@
  * scope() that created it, or, as a safety net, when the garbage collector
  * reclaims a tensor that was dropped without any of these.
  */
-import { countTensor, heapF32 } from './runtime/engine';
+import { countTensor, countUnscoped, heapF32 } from './runtime/engine';
 import { Storage } from './storage';
 import { contiguousStrides, fmtShape, numel, type Shape } from './shape';
 import { Node, releaseNode, runBackward, type BackwardOptions } from './autograd/graph';
@@ -39,6 +39,7 @@ const registry = new FinalizationRegistry<Held>((held) => {
   held.storage.release();
   if (held.node !== null) releaseNode(held.node);
   countTensor(-1);
+  countUnscoped(-1);
 });
 
 export type Scalar = number;
@@ -49,6 +50,7 @@ export class Tensor {
   readonly strides: readonly number[];
   /** Offset of element [0, ..., 0] in the storage, in elements. */
   readonly offset: number;
+  /** @internal The reference-counted block on the wasm heap. */
   readonly storage: Storage;
   readonly dtype = 'float32';
   /** Accumulated gradient of a leaf after backward(). */
@@ -75,11 +77,12 @@ export class Tensor {
     if (tracked && !track(this)) this.joinSafetyNet();
   }
 
-  /** Internal: from now on, if this handle is dropped undisposed, the garbage collector frees its memory. */
+  /** @internal From now on, if this handle is dropped undisposed, the garbage collector frees its memory. */
   joinSafetyNet(): void {
     if (this.held !== null || this.dead) return;
     this.held = { storage: this.storage, node: this.node };
     registry.register(this, this.held, this);
+    countUnscoped(1);
   }
 
   /** A new contiguous tensor with uninitialised content. */
@@ -105,7 +108,7 @@ export class Tensor {
     return this.shape[dim < 0 ? dim + this.ndim : dim];
   }
 
-  /** Byte offset of element [0, ..., 0] in the wasm memory. */
+  /** @internal Byte offset of element [0, ..., 0] in the wasm memory. */
   get ptr(): number {
     return this.storage.ptr + this.offset * 4;
   }
@@ -123,7 +126,7 @@ export class Tensor {
     this.requires = v;
   }
 
-  /** The autograd node that produced this tensor, or null for a leaf. */
+  /** @internal The autograd node that produced this tensor, or null for a leaf (gradFn names it). */
   get gradNode(): Node | null {
     return this.node;
   }
@@ -137,7 +140,7 @@ export class Tensor {
     return this.node === null;
   }
 
-  /** Internal: makes this tensor the output of `node`. */
+  /** @internal Makes this tensor the output of `node`. */
   attachNode(node: Node): void {
     this.node = node;
     this.requires = true;
@@ -153,27 +156,28 @@ export class Tensor {
     return true;
   }
 
-  /** Internal: contiguous, the only handle on its storage, covering all of it. */
+  /** @internal Contiguous, the only handle on its storage, covering all of it. */
   isOwnedContiguous(): boolean {
     return this.storage.refs === 1 && this.offset === 0 && this.storage.length === this.numel() && this.isContiguous();
   }
 
+  /** @internal Throws a named error if this tensor was disposed. */
   assertAlive(op: string): void {
     if (this.dead) throw new Error(`${op}: tensor of shape ${fmtShape(this.shape)} was disposed`);
   }
 
-  /** Internal: another handle on the same view (no gradient history), tracked like a new tensor. */
+  /** @internal Another handle on the same view (no gradient history), tracked like a new tensor. */
   alias(): Tensor {
     this.assertAlive('alias');
     return new Tensor(this.storage.retain(), this.shape, this.strides, this.offset);
   }
 
-  /** Internal: an untracked handle on the same view, for an autograd node to save. */
+  /** @internal An untracked handle on the same view, for an autograd node to save. */
   keep(): Tensor {
     return new Tensor(this.storage.retain(), this.shape, this.strides, this.offset, false);
   }
 
-  /** Internal: a view of the same storage, tracked, no gradient history. */
+  /** @internal A view of the same storage, tracked, no gradient history. */
   viewOf(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     return new Tensor(this.storage.retain(), shape, strides, offset);
   }
@@ -182,7 +186,10 @@ export class Tensor {
   dispose(): void {
     if (this.dead) return;
     this.dead = true;
-    if (this.held !== null) registry.unregister(this);
+    if (this.held !== null) {
+      registry.unregister(this);
+      countUnscoped(-1);
+    }
     this.storage.release();
     if (this.node !== null) {
       releaseNode(this.node);
@@ -256,6 +263,11 @@ export class Tensor {
   toString(): string {
     if (this.dead) return `tensor(<disposed>, shape=${fmtShape(this.shape)})`;
     return formatTensor(this.toArray(), this.shape, this.node !== null ? this.node.name : null, this.requires);
+  }
+
+  /** Node's console.log(tensor) and util.inspect show the values, as toString() does. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // ---- ops as methods (see src/ops for the math) ----

@@ -65,6 +65,32 @@ export function runScoped<T>(fn: () => T, outer: Tensor[] | null): T {
   return result;
 }
 
+/**
+ * Internal: runs an op's body so that a throw (a bad shape found late, an
+ * out-of-memory in its third allocation) frees every tensor it had created;
+ * on success they belong to the caller, as if the caller had made them.
+ */
+export function atomic<T>(fn: () => T): T {
+  const previous = current;
+  const mine: Tensor[] = [];
+  current = mine;
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    current = previous;
+    for (const t of mine) t.dispose();
+    throw e;
+  }
+  current = previous;
+  for (const t of mine) {
+    if (t.disposed) continue;
+    if (previous !== null) previous.push(t);
+    else t.joinSafetyNet();
+  }
+  return result;
+}
+
 /** Runs fn with no scope tracking (tensors it makes belong to the caller). */
 export function untracked<T>(fn: () => T): T {
   const previous = current;

@@ -16,6 +16,7 @@ import { fmtShape } from '../shape';
 import { noGrad } from '../autograd/graph';
 import { tensor } from '../ops/create';
 import { toTorchKey, fromTorchKey, type StateDict } from '../nn/module';
+import { boolean, invalid, isPlainObject, nullable, param, parseArgs, required, takesObject, type Check } from '../validate';
 
 /** Larger headers are refused (the reference implementation's limit). */
 const MAX_HEADER = 100_000_000;
@@ -65,15 +66,34 @@ export interface SaveOptions {
   rawKeys?: boolean;
 }
 
-/** Serialises a state dict (Map or record of tensors) into safetensors bytes. */
-export function save(stateDict: StateDict, { metadata, rawKeys = false }: SaveOptions = {}): Uint8Array {
+/** String metadata: a plain object of strings. */
+const metadataArg: Check<Record<string, string>> = (v, at) => {
+  if (!isPlainObject(v)) throw invalid(at, 'an object of strings', v);
+  for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') throw invalid({ where: at.where, name: `metadata['${k}']` }, 'a string', x, 'safetensors metadata holds strings only; use String(value) or JSON.stringify');
+  return v as Record<string, string>;
+};
+
+const stateDictArg: Check<StateDict> = takesObject((v, at) => {
+  if (v instanceof Map || isPlainObject(v)) return v as StateDict;
+  throw invalid(at, 'a state dict (a Map or an object of Tensors)', v, typeof (v as { stateDict?: unknown } | null)?.stateDict === 'function' ? 'pass model.stateDict()' : '');
+});
+
+const bytesArg: Check<Uint8Array> = (v, at) => {
+  if (v instanceof Uint8Array) return v;
+  throw invalid(at, 'a Uint8Array of safetensors bytes', v, v instanceof ArrayBuffer ? 'wrap it: new Uint8Array(buffer)' : '');
+};
+
+/**
+ * Serialises a state dict (Map or record of tensors) into safetensors bytes,
+ * keys in PyTorch's spelling (toTorchKey) unless rawKeys.
+ * @example const bytes = save(model.stateDict(), { metadata: { epoch: '10' } })
+ */
+export function save(stateDict: StateDict, opts?: SaveOptions): Uint8Array {
+  const { stateDict: sd, metadata, rawKeys } = parseArgs('save', [stateDict, opts], { stateDict: param(stateDictArg, required), metadata: param(nullable(metadataArg), null), rawKeys: param(boolean, false) }, 1);
   if (!littleEndian) throw new Error('save: big-endian hosts are not supported');
-  const entries = [...(stateDict instanceof Map ? stateDict : Object.entries(stateDict))];
+  const entries = [...(sd instanceof Map ? sd : Object.entries(sd))];
   const header: Record<string, unknown> = {};
-  if (metadata !== undefined) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new TypeError(`save: metadata value of '${k}' must be a string`);
-    header.__metadata__ = metadata;
-  }
+  if (metadata !== null) header.__metadata__ = metadata;
   const datas: Float32Array[] = [];
   let offset = 0;
   for (const [key, t] of entries) {
@@ -185,7 +205,8 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<st
  * Reads safetensors bytes into new tensors, keyed in our spelling (fromTorchKey)
  * unless rawKeys. The tensors belong to the caller (or the enclosing scope).
  */
-export function loadWithMetadata(bytes: Uint8Array, { rawKeys = false }: { rawKeys?: boolean } = {}): LoadResult {
+export function loadWithMetadata(bytes: Uint8Array, opts?: { rawKeys?: boolean }): LoadResult {
+  const { rawKeys } = parseArgs('load', [bytes, opts], { bytes: param(bytesArg, required), rawKeys: param(boolean, false) }, 1);
   if (!littleEndian) throw new Error('load: big-endian hosts are not supported');
   const { entries, metadata, dataStart } = parseHeader(bytes);
   const tensors = new Map<string, Tensor>();
@@ -211,7 +232,10 @@ function elements(bytes: Uint8Array, dataStart: number, e: Entry): Float32Array 
   return out;
 }
 
-/** Reads safetensors bytes into a Map of tensors (see loadWithMetadata). */
-export function load(bytes: Uint8Array, opts: { rawKeys?: boolean } = {}): Map<string, Tensor> {
+/**
+ * Reads safetensors bytes into a Map of tensors (see loadWithMetadata).
+ * @example model.loadStateDict(load(bytes))
+ */
+export function load(bytes: Uint8Array, opts?: { rawKeys?: boolean }): Map<string, Tensor> {
   return loadWithMetadata(bytes, opts).tensors;
 }

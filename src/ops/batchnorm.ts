@@ -19,12 +19,29 @@ import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
+import { atomic } from '../autograd/scope';
+import { boolean, nullable, number, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 export interface BatchNormOptions {
+  /** Normalise with the batch's statistics and update the running ones (default false: use the running ones). */
   training?: boolean;
+  /** running = (1 - momentum) running + momentum batch statistic (default 0.1). */
   momentum?: number;
+  /** Added to the variance (default 1e-5; > 0). */
   eps?: number;
 }
+
+/** batchNorm's arguments in F.batch_norm's positional order. */
+const BATCH_NORM_ARGS = {
+  input: param(tensorArg, required),
+  runningMean: param(nullable(tensorArg), required),
+  runningVar: param(nullable(tensorArg), required),
+  weight: param(nullable(tensorArg), null),
+  bias: param(nullable(tensorArg), null),
+  training: param(boolean, false),
+  momentum: param(number(), 0.1),
+  eps: param(number({ gt: 0 }), 1e-5),
+};
 
 /** (N, C, L) view sizes of a tensor laid out as (N, C, ...). */
 const ncl = (x: Tensor): [number, number, number] => [x.shape[0], x.shape[1], x.numel() / Math.max(1, x.shape[0] * x.shape[1]) || 0];
@@ -47,20 +64,28 @@ function checkChannelVector(op: string, x: Tensor, name: string, t: Tensor | nul
   }
 }
 
-export function batchNorm(
-  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null = null, bias: Tensor | null = null,
-  opts: BatchNormOptions = {},
-): Tensor {
+/**
+ * Batch normalisation over dim 1 of x (N, C), (N, C, L) or (N, C, H, W):
+ * y = (x - mean) / sqrt(var + eps) weight + bias per channel, with the
+ * batch's statistics when training (then the running ones are updated in
+ * place) or the running ones. `batchNorm(x, runningMean, runningVar, weight?, bias?, training?, momentum?, eps?)`
+ * as F.batch_norm, or the last three as options. A throw (bad shapes, out of memory) frees what it allocated.
+ * @example F.batchNorm(x, rm, rv, gamma, beta, { training: true })
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor;
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
+export function batchNorm(...args: unknown[]): Tensor {
+  const a = parseArgs('batchNorm', args, BATCH_NORM_ARGS);
+  return atomic(() => batchNormBody(a.input, a.runningMean, a.runningVar, a.weight, a.bias, a.training, a.momentum, a.eps));
+}
+
+function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number): Tensor {
   const op = 'batchNorm';
-  const training = opts.training ?? false, momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
-  x.assertAlive(op);
   if (x.ndim < 2 || x.ndim > 4) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected (N, C), (N, C, L) or (N, C, H, W)`);
   checkChannelVector(op, x, 'runningMean', runningMean);
   checkChannelVector(op, x, 'runningVar', runningVar);
   checkChannelVector(op, x, 'weight', weight);
   checkChannelVector(op, x, 'bias', bias);
-  if (!(eps > 0) || !Number.isFinite(eps) || !Number.isFinite(momentum)) throw new RangeError(`${op}: eps must be a positive number and momentum finite, got eps=${eps}, momentum=${momentum}`);
   for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t !== null && !t.isContiguous()) throw new RangeError(`${op}: ${name} must be contiguous to be updated in place`);
   }

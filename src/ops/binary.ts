@@ -29,7 +29,12 @@ export function launchBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Ten
   b.assertAlive(op);
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
   const out = Tensor.empty(shape);
-  runBinary(kernel, shape, a, b, out);
+  try {
+    runBinary(kernel, shape, a, b, out);
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
  * themselves are the drivers of src/drivers/conv.ts.
  */
 import { Tensor } from '../tensor';
+import { atomic } from '../autograd/scope';
 import { forward, inputGrad, makeGeometry, weightGrad, type Geometry } from '../drivers/conv';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
@@ -95,6 +96,10 @@ export interface ConvPasses {
  * on backward, dx, dw and the bias gradient (the channel sums of dy).
  */
 export function convLike(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, plan: () => ConvPasses, batched: (xb: Tensor) => Tensor): Tensor {
+  return atomic(() => convLikeBody(op, x, weight, bias, plan, batched));
+}
+
+function convLikeBody(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, plan: () => ConvPasses, batched: (xb: Tensor) => Tensor): Tensor {
   if (x instanceof Tensor && x.ndim === 3) {
     x.assertAlive(op);
     const xb = unsqueeze(x, 0);

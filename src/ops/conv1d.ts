@@ -15,6 +15,7 @@ import { conv2d } from './conv';
 import { checkSameStride, isPaddingMode, type PaddingMode } from './conv-padding';
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from './pool';
 import { unsqueeze, squeeze } from './views';
+import { boolean, integer, nullable, param, parseArgs, required, single } from '../validate';
 
 export interface Conv1dOptions {
   stride?: number;
@@ -133,15 +134,46 @@ export function poolWindow1d(op: string, opts: MaxPool1dOptions & AvgPool1dOptio
   as1d(op, 'window', () => poolWindow(op, window2d(op, opts, kind), kind));
 }
 
-export function maxPool1d(x: Tensor, opts: MaxPool1dOptions): Tensor {
+/** F.max_pool1d's and F.avg_pool1d's arguments after the input, in their positional order. */
+const MAX_POOL1D_ARGS = {
+  kernelSize: param(single({ min: 1 }), required),
+  stride: param(nullable(single({ min: 1 })), null),
+  padding: param(single({ min: 0 }), 0),
+  dilation: param(single({ min: 1 }), 1),
+  ceilMode: param(boolean, false),
+};
+const AVG_POOL1D_ARGS = {
+  kernelSize: param(single({ min: 1 }), required),
+  stride: param(nullable(single({ min: 1 })), null),
+  padding: param(single({ min: 0 }), 0),
+  ceilMode: param(boolean, false),
+  countIncludePad: param(boolean, true),
+  divisorOverride: param(nullable(integer({ min: 1 })), null),
+};
+
+/**
+ * 1-d max pooling over (N, C, L) or (C, L): `maxPool1d(x, kernelSize, stride?, padding?, dilation?, ceilMode?)`
+ * as F.max_pool1d, or the options form.
+ * @example F.maxPool1d(x, 3, 2);  F.maxPool1d(x, { kernelSize: 2 })
+ */
+export function maxPool1d(x: Tensor, opts: MaxPool1dOptions): Tensor;
+export function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, opts?: Omit<MaxPool1dOptions, 'kernelSize'>): Tensor;
+export function maxPool1d(x: Tensor, ...args: unknown[]): Tensor {
   const op = 'maxPool1d';
-  const w = window2d(op, opts as MaxPool1dOptions & AvgPool1dOptions, 'max');
+  const w = window2d(op, parseArgs(op, args, MAX_POOL1D_ARGS) as MaxPool1dOptions & AvgPool1dOptions, 'max');
   return as1d(op, inputShape(x), () => viaHeightOne(op, x, (x4) => maxPool2d(x4, w)));
 }
 
-export function avgPool1d(x: Tensor, opts: AvgPool1dOptions): Tensor {
+/**
+ * 1-d average pooling over (N, C, L) or (C, L): `avgPool1d(x, kernelSize, stride?, padding?, ceilMode?, countIncludePad?)`
+ * as F.avg_pool1d, or the options form.
+ * @example F.avgPool1d(x, 2)
+ */
+export function avgPool1d(x: Tensor, opts: AvgPool1dOptions): Tensor;
+export function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, opts?: Omit<AvgPool1dOptions, 'kernelSize'>): Tensor;
+export function avgPool1d(x: Tensor, ...args: unknown[]): Tensor {
   const op = 'avgPool1d';
-  const w = window2d(op, opts as MaxPool1dOptions & AvgPool1dOptions, 'avg');
+  const w = window2d(op, parseArgs(op, args, AVG_POOL1D_ARGS) as MaxPool1dOptions & AvgPool1dOptions, 'avg');
   return as1d(op, inputShape(x), () => viaHeightOne(op, x, (x4) => avgPool2d(x4, w)));
 }
 

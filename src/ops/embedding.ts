@@ -11,6 +11,7 @@
  * With maxNorm, the looked-up rows are renormalised in place first.
  */
 import { Tensor } from '../tensor';
+import { atomic } from '../autograd/scope';
 import { fmtShape } from '../shape';
 import { needsGrad } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -73,6 +74,10 @@ function renorm(op: string, indices: Tensor, flat: Tensor, weight: Tensor, maxNo
  * as options: `embedding(idx, w, { maxNorm: 1 })`.
  */
 export function embedding(indices: Tensor, weight: Tensor, ...rest: (number | null | EmbeddingOptions | undefined)[]): Tensor {
+  return atomic(() => embeddingBody(indices, weight, rest));
+}
+
+function embeddingBody(indices: Tensor, weight: Tensor, rest: readonly unknown[]): Tensor {
   const op = 'embedding';
   const o = parseArgs(op, rest, EMBEDDING_OPTIONS);
   if (!(indices instanceof Tensor) || !(weight instanceof Tensor)) throw new TypeError(`${op}: indices and weight must be Tensors`);

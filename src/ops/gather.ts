@@ -6,6 +6,7 @@
  *     backward: scatter-add of g into zeros at the same positions.
  */
 import { Tensor } from '../tensor';
+import { atomic } from '../autograd/scope';
 import { heapF32, kernels } from '../runtime/engine';
 import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
@@ -41,6 +42,10 @@ export function checkedIndex(op: string, index: Tensor | readonly number[], size
 }
 
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  return atomic(() => indexSelectBody(x, dim, index));
+}
+
+function indexSelectBody(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
   x.assertAlive('indexSelect');
   const d = normDim('indexSelect', dim, x.ndim);
   if (index instanceof Tensor && index.ndim > 1) throw new RangeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
@@ -77,6 +82,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
  * Backward: g scatter-added into zeros at the same positions.
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  return atomic(() => gatherBody(x, dim, index));
+}
+
+function gatherBody(x: Tensor, dim: number, index: Tensor): Tensor {
   x.assertAlive('gather');
   if (!(index instanceof Tensor)) throw new TypeError('gather: index must be a Tensor');
   index.assertAlive('gather');

@@ -3,6 +3,7 @@
  * Backward: each input receives its slice of g (a narrow view).
  */
 import { Tensor } from '../tensor';
+import { atomic } from '../autograd/scope';
 import { fmtShape, normDim } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -10,6 +11,10 @@ import { copyInto } from './create';
 import { narrow, unsqueeze } from './views';
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  return atomic(() => catBody(tensors, dim));
+}
+
+function catBody(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty array of tensors');
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new TypeError(`cat: element ${i} is not a Tensor`);
@@ -48,6 +53,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  return atomic(() => stackBody(tensors, dim));
+}
+
+function stackBody(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
   const first = tensors[0];
   tensors.forEach((t, i) => {

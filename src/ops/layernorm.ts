@@ -17,6 +17,7 @@
  * evaluation compute the same thing.
  */
 import { Tensor } from '../tensor';
+import { atomic } from '../autograd/scope';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
@@ -93,6 +94,12 @@ function rowNorm(name: string, x: Tensor, G: number, K: number, S: number, weigh
 export function layerNorm(
   x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
 ): Tensor {
+  return atomic(() => layerNormBody(x, normalizedShape, weight, bias, eps));
+}
+
+function layerNormBody(
+  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
+): Tensor {
   const op = 'layerNorm';
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
   x.assertAlive(op);
@@ -117,6 +124,10 @@ export function layerNorm(
  * weight and bias (optional) have shape (C).
  */
 export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  return atomic(() => groupNormBody(x, numGroups, weight, bias, eps));
+}
+
+function groupNormBody(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   const op = 'groupNorm';
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
   x.assertAlive(op);

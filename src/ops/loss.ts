@@ -19,7 +19,7 @@ import { Tensor } from '../tensor';
 import { heapF32, kernels } from '../runtime/engine';
 import { fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
-import { scope } from '../autograd/scope';
+import { atomic, scope } from '../autograd/scope';
 import { materialize } from './create';
 import { permute, reshape } from './views';
 import { mul } from './binary';
@@ -113,6 +113,10 @@ function classLoss(op: string, fused: boolean, args: readonly unknown[]): Tensor
   const a = parseArgs(op, args, { input: param(tensorArg, required), target: param(tensorArg, required), ...(fused ? CROSS_ENTROPY_ARGS : NLL_ARGS) }, 3);
   const { input: x, target, weight, reduction, ignoreIndex } = a;
   const eps = 'labelSmoothing' in a ? (a.labelSmoothing as number) : 0;
+  return atomic(() => classLossBody(op, fused, x, target, weight, reduction, ignoreIndex, eps));
+}
+
+function classLossBody(op: string, fused: boolean, x: Tensor, target: Tensor, weight: Tensor | null, reduction: Reduction, ignoreIndex: number, eps: number): Tensor {
   const soft = fused && x.ndim >= 1 && sameShape(x.shape, target.shape);
   const expected = soft ? true : x.ndim === 1 ? target.ndim === 0 : x.ndim >= 2 && target.ndim === x.ndim - 1 && target.shape[0] === x.shape[0] && sameShape(x.shape.slice(2), target.shape.slice(1));
   if (!expected) {

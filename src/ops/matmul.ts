@@ -15,6 +15,7 @@
  *   dx = g w,  dw = g^T x (over all leading dims at once),  dbias = sum of g over rows.
  */
 import { Tensor } from '../tensor';
+import { atomic } from '../autograd/scope';
 import { heap, kernels } from '../runtime/engine';
 import { parallelFor } from '../runtime/parallel';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, numel } from '../shape';
@@ -140,6 +141,10 @@ function rightGradShared(sa: Tensor, g: Tensor, bShape: readonly number[]): Tens
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  return atomic(() => matmulBody(a, b));
+}
+
+function matmulBody(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError('matmul: both operands must be Tensors');
   a.assertAlive('matmul');
   b.assertAlive('matmul');
@@ -176,6 +181,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * or null; y [..., out]. One GEMM, the bias fused.
  */
 export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor {
+  return atomic(() => linearBody(x, w, bias));
+}
+
+function linearBody(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor {
   if (!(x instanceof Tensor) || !(w instanceof Tensor) || (bias !== null && !(bias instanceof Tensor))) {
     throw new TypeError('linear: input and weight must be Tensors, bias a Tensor or null');
   }
@@ -240,6 +249,10 @@ function broadcastInto(out: Tensor, input: Tensor): void {
 
 /** input + a b for 2-D a [m, k] and b [k, n], input broadcastable to [m, n] (PyTorch's addmm with beta = alpha = 1). */
 export function addmm(input: Tensor, a: Tensor, b: Tensor): Tensor {
+  return atomic(() => addmmBody(input, a, b));
+}
+
+function addmmBody(input: Tensor, a: Tensor, b: Tensor): Tensor {
   if (!(input instanceof Tensor) || !(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError('addmm: input, mat1 and mat2 must be Tensors');
   for (const t of [input, a, b]) t.assertAlive('addmm');
   const shapes = `input ${fmtShape(input.shape)}, mat1 ${fmtShape(a.shape)}, mat2 ${fmtShape(b.shape)}`;

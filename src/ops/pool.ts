@@ -32,7 +32,8 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { pairOf, type Pair } from './conv';
-import { boolean, pair, param, parseArgs, required, tensor as tensorCheck } from '../validate';
+import { atomic } from '../autograd/scope';
+import { boolean, integer, nullable, pair, param, parseArgs, required, tensor as tensorCheck } from '../validate';
 
 export interface Pool2dOptions {
   kernelSize: Pair;
@@ -133,7 +134,38 @@ function overPlanes(P: number, workPerPlane: number, run: (k: Kernels, p0: numbe
 
 const outShape = (g: { lead: number[]; OH: number; OW: number }): number[] => [...g.lead, g.OH, g.OW];
 
-export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
+/** F.max_pool2d's arguments after the input, in its positional order. */
+const MAX_POOL2D_ARGS = {
+  kernelSize: param(pair({ min: 1 }), required),
+  stride: param(nullable(pair({ min: 1 })), null),
+  padding: param(pair({ min: 0 }), [0, 0]),
+  dilation: param(pair({ min: 1 }), [1, 1]),
+  ceilMode: param(boolean, false),
+};
+
+/** F.avg_pool2d's arguments after the input, in its positional order. */
+const AVG_POOL2D_ARGS = {
+  kernelSize: param(pair({ min: 1 }), required),
+  stride: param(nullable(pair({ min: 1 })), null),
+  padding: param(pair({ min: 0 }), [0, 0]),
+  ceilMode: param(boolean, false),
+  countIncludePad: param(boolean, true),
+  divisorOverride: param(nullable(integer({ min: 1 })), null),
+};
+
+/**
+ * Max pooling (see the file header): `maxPool2d(x, kernelSize, stride?, padding?, dilation?, ceilMode?)`
+ * as F.max_pool2d, or the options form. Shape: (N, C, H, W) or (C, H, W) -> (..., OH, OW).
+ * @example F.maxPool2d(x, 2);  F.maxPool2d(x, 3, 2, 1);  F.maxPool2d(x, { kernelSize: 3, stride: 2, ceilMode: true })
+ */
+export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: Pair, stride?: Pair | null, padding?: Pair, dilation?: Pair, ceilMode?: boolean, opts?: Omit<MaxPool2dOptions, 'kernelSize'>): Tensor;
+export function maxPool2d(x: Tensor, ...args: unknown[]): Tensor {
+  const opts = parseArgs('maxPool2d', args, MAX_POOL2D_ARGS);
+  return atomic(() => maxPool2dBody(x, opts));
+}
+
+function maxPool2dBody(x: Tensor, opts: MaxPool2dOptions): Tensor {
   const g = poolGeometry('maxPool2d', x, opts, 'max');
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g)), idx = Tensor.empty(outShape(g));
@@ -157,7 +189,19 @@ export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
   return traced(out, 'maxPool2d', [x], g);
 }
 
-export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
+/**
+ * Average pooling (see the file header): `avgPool2d(x, kernelSize, stride?, padding?, ceilMode?, countIncludePad?, divisorOverride?)`
+ * as F.avg_pool2d, or the options form. Shape: as maxPool2d.
+ * @example F.avgPool2d(x, 2);  F.avgPool2d(x, { kernelSize: 3, padding: 1, countIncludePad: false })
+ */
+export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor;
+export function avgPool2d(x: Tensor, kernelSize: Pair, stride?: Pair | null, padding?: Pair, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null, opts?: Omit<AvgPool2dOptions, 'kernelSize'>): Tensor;
+export function avgPool2d(x: Tensor, ...args: unknown[]): Tensor {
+  const opts = parseArgs('avgPool2d', args, AVG_POOL2D_ARGS);
+  return atomic(() => avgPool2dBody(x, opts));
+}
+
+function avgPool2dBody(x: Tensor, opts: AvgPool2dOptions): Tensor {
   const g = poolGeometry('avgPool2d', x, opts, 'avg');
   const { t: xc, owned } = materialize(x);
   const out = Tensor.empty(outShape(g));
@@ -181,7 +225,16 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   return traced(out, 'avgPool2d', [x], g);
 }
 
-export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+/**
+ * Average pooling to a fixed output size (see the file header). Shape: (..., H, W) -> (..., OH, OW).
+ * @example F.adaptiveAvgPool2d(x, 1)   // global average pooling
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair | { outputSize: Pair }): Tensor {
+  const a = parseArgs('adaptiveAvgPool2d', [outputSize], { outputSize: param(pair({ min: 1 }), required) });
+  return atomic(() => adaptiveAvgPool2dBody(x, a.outputSize));
+}
+
+function adaptiveAvgPool2dBody(x: Tensor, outputSize: Pair): Tensor {
   const op = 'adaptiveAvgPool2d';
   const base = planes(op, x);
   const [OH, OW] = pairOf(op, 'outputSize', outputSize, 1);

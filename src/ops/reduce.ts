@@ -20,6 +20,7 @@ import { abs, exp, log, pow, sqrt, sign } from './unary';
 import { reshape, expand } from './views';
 import { gather } from './gather';
 import type { ValuesIndices } from './indexing';
+import { atomic, scope } from '../autograd/scope';
 import { boolean, integer, intList, invalid, nullable, number, param, parseArgs, tensor as tensorArg, type Check, type Spec, type Parsed } from '../validate';
 
 /** A reduction's dims and keepdim, as PyTorch's `dim=None, keepdim=False` (positionally or as options). */
@@ -65,6 +66,10 @@ export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boo
  * last run to the first.
  */
 export function reduceRaw(op: string, kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
+  return atomic(() => reduceRawBody(op, kind, x, dims, keepdim));
+}
+
+function reduceRawBody(op: string, kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
   x.assertAlive(op);
   if (kind !== 'sum' && dims.some((d) => x.shape[d] === 0)) {
     throw new RangeError(`${op}: cannot reduce over a zero-size dim of a tensor of shape ${fmtShape(x.shape)} (no identity)`);
@@ -141,10 +146,7 @@ export function mean(x: Tensor, ...args: unknown[]): Tensor {
   const { dim, keepdim } = reduction('mean', x, args, DIM_ARGS);
   const dims = reduceDims('mean', dim ?? undefined, x.ndim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  const s = sum(x, dims, keepdim);
-  const out = div(s, count);
-  s.dispose();
-  return out;
+  return scope(() => div(sum(x, dims, keepdim), count));
 }
 
 function extreme(kind: 'max' | 'min', op: string, x: Tensor, dim: number | number[] | undefined, keepdim: boolean): Tensor {
@@ -190,6 +192,10 @@ function oneDim(op: 'max' | 'min'): Check<number> {
 }
 
 function valuesIndices(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
+  return atomic(() => valuesIndicesBody(op, x, dim, keepdim));
+}
+
+function valuesIndicesBody(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
   const idx = argExtreme(op, op === 'max' ? 1 : -1, x, dim, true);
   let values = gather(x, dim, idx), indices = idx;
   if (!keepdim && x.ndim > 0) {
@@ -235,6 +241,10 @@ function extremeAlong(op: 'max' | 'min', x: Tensor, args: readonly unknown[]): T
 }
 
 function argExtreme(op: string, sign: number, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  return atomic(() => argExtremeBody(op, sign, x, dim, keepdim));
+}
+
+function argExtremeBody(op: string, sign: number, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   x.assertAlive(op);
   if (dim === undefined && x.numel() === 0) throw new RangeError(`${op}: empty tensor of shape ${fmtShape(x.shape)} has no ${sign > 0 ? 'maximum' : 'minimum'}`);
   if (dim !== undefined && x.ndim > 0 && x.shape[normDim(op, dim, x.ndim)] === 0) {
@@ -302,15 +312,11 @@ function moments(op: 'var' | 'std', x: Tensor, args: readonly unknown[]) {
   const dims = reduceDims(op, opts.dim ?? undefined, x.ndim);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   const divisor = dims.reduce((acc, d) => acc * x.shape[d], 1) - correction;
-  const { m, v } = noGrad(() => {
+  const { m, v } = noGrad(() => scope(() => {
     const m = mean(x, dims, true);
     const d = sub(x, m);
-    const sq = mul(d, d);
-    const s = sum(sq, dims, opts.keepdim);
-    const v = div(s, Math.max(0, divisor));
-    for (const t of [d, sq, s]) t.dispose();
-    return { m, v };
-  });
+    return { m, v: div(sum(mul(d, d), dims, opts.keepdim), Math.max(0, divisor)) };
+  }));
   return { dims, divisor, m, v };
 }
 
@@ -323,13 +329,16 @@ function moments(op: 'var' | 'std', x: Tensor, args: readonly unknown[]) {
  */
 export function variance(x: Tensor, dim?: number | number[] | null | VarOptions, opts?: VarOptions): Tensor;
 export function variance(x: Tensor, ...args: unknown[]): Tensor {
-  const { dims, divisor, m, v } = moments('var', x, args);
-  if (!needsGrad(x)) {
+  return atomic(() => {
+    const { dims, divisor, m, v } = moments('var', x, args);
+    if (!needsGrad(x)) {
+      m.dispose();
+      return v;
+    }
+    const sx = x.keep(), sm = m.keep(), inShape = x.shape;
     m.dispose();
-    return v;
-  }
-  const sx = x.keep(), inShape = x.shape;
-  return record(v, 'VarBackward', [x], [sx, m], (g) => [mul(sub(sx, m), spread(mul(g, 2 / divisor), inShape, dims))]);
+    return record(v, 'VarBackward', [x], [sx, sm], (g) => [mul(sub(sx, sm), spread(mul(g, 2 / divisor), inShape, dims))]);
+  });
 }
 
 /**
@@ -340,17 +349,20 @@ export function variance(x: Tensor, ...args: unknown[]): Tensor {
  */
 export function std(x: Tensor, dim?: number | number[] | null | VarOptions, opts?: VarOptions): Tensor;
 export function std(x: Tensor, ...args: unknown[]): Tensor {
-  const { dims, divisor, m, v } = moments('std', x, args);
-  const out = noGrad(() => sqrt(v));
-  v.dispose();
-  if (!needsGrad(x)) {
+  return atomic(() => {
+    const { dims, divisor, m, v } = moments('std', x, args);
+    const out = noGrad(() => sqrt(v));
+    v.dispose();
+    if (!needsGrad(x)) {
+      m.dispose();
+      return out;
+    }
+    const sx = x.keep(), sm = m.keep(), sy = out.keep(), inShape = x.shape;
     m.dispose();
-    return out;
-  }
-  const sx = x.keep(), sy = out.keep(), inShape = x.shape;
-  return record(out, 'StdBackward', [x], [sx, m, sy], (g) => {
-    const scale = where(eq(sy, 0), 0, div(g, sy));
-    return [mul(sub(sx, m), spread(mul(scale, 1 / divisor), inShape, dims))];
+    return record(out, 'StdBackward', [x], [sx, sm, sy], (g) => {
+      const scale = where(eq(sy, 0), 0, div(g, sy));
+      return [mul(sub(sx, sm), spread(mul(scale, 1 / divisor), inShape, dims))];
+    });
   });
 }
 
@@ -367,20 +379,17 @@ export function norm(x: Tensor, ...args: unknown[]): Tensor {
   const dim = d ?? undefined;
   if (p === Infinity || p === 1) {
     // max |x| (the gradient split among ties) and sum |x| (sign(x) g, 0 at 0) differentiate as composed
-    const a = abs(x);
-    const out = p === 1 ? sum(a, dim, keepdim) : amax(a, dim, keepdim);
-    a.dispose();
-    return out;
+    return scope(() => {
+      const a = abs(x);
+      return p === 1 ? sum(a, dim, keepdim) : amax(a, dim, keepdim);
+    });
   }
   const dims = reduceDims('norm', dim, x.ndim);
-  const out = noGrad(() => {
+  const out = noGrad(() => scope(() => {
     const a = abs(x);
-    const ap = p === 2 ? mul(a, a) : pow(a, p);
-    const s = sum(ap, dims, keepdim);
-    const r = p === 2 ? sqrt(s) : pow(s, 1 / p);
-    for (const t of [a, ap, s]) t.dispose();
-    return r;
-  });
+    const s = sum(p === 2 ? mul(a, a) : pow(a, p), dims, keepdim);
+    return p === 2 ? sqrt(s) : pow(s, 1 / p);
+  }));
   if (!needsGrad(x)) return out;
   const sx = x.keep(), sy = out.keep(), inShape = x.shape;
   return record(out, 'NormBackward', [x], [sx, sy], (g) => {
@@ -401,18 +410,12 @@ export function logsumexp(x: Tensor, dim?: number | number[] | null | DimOptions
 export function logsumexp(x: Tensor, ...args: unknown[]): Tensor {
   const { dim, keepdim } = reduction('logsumexp', x, args, DIM_ARGS);
   const dims = reduceDims('logsumexp', dim ?? undefined, x.ndim);
-  const m = noGrad(() => {
-    const top = amax(x, dims, true);
-    const finite = where(eq(abs(top), Infinity), 0, top);
-    top.dispose();
-    return finite;
+  return scope(() => {
+    const top = noGrad(() => amax(x, dims, true));
+    const m = where(eq(abs(top), Infinity), 0, top);
+    const l = log(sum(exp(sub(x, m)), dims, keepdim));
+    return add(l, keepdim ? m : reshape(m, reducedShape(x.shape, dims, false)));
   });
-  const shifted = sub(x, m), e = exp(shifted), s = sum(e, dims, keepdim), l = log(s);
-  const mk = keepdim ? m : reshape(m, reducedShape(x.shape, dims, false));
-  const out = add(l, mk);
-  for (const t of [shifted, e, s, l, m]) t.dispose();
-  if (mk !== m) mk.dispose();
-  return out;
 }
 
 /** Internal: t summed down to `shape` (the reverse of broadcasting), for gradients. */

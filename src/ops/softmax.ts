@@ -12,6 +12,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { transpose } from './views';
+import { atomic } from '../autograd/scope';
 import { integer, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 /** Runs a row kernel along `dim`: directly when dim is last, else through a transposed copy. */
@@ -35,6 +36,10 @@ function alongDim(x: Tensor, dim: number, rowKernel: (rows: number, n: number, x
 
 function softmaxOp(name: string, log: boolean, x: Tensor, dim: number): Tensor {
   tensorArg(x, { where: name, name: 'input' });
+  return atomic(() => softmaxBody(name, log, x, dim));
+}
+
+function softmaxBody(name: string, log: boolean, x: Tensor, dim: number): Tensor {
   const d = normDim(name, dim, x.ndim);
   const k = kernels();
   const out = alongDim(x, d, log ? k.log_softmax_rows_f32 : k.softmax_rows_f32);

@@ -12,6 +12,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize, full, zerosLike } from './create';
 import { launchBinary, mul, div } from './binary';
+import { atomic } from '../autograd/scope';
 import { nullable, number, oneOf, options, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'reciprocal';
@@ -23,12 +24,14 @@ type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | '
  */
 export function launchUnary(op: string, x: Tensor, run: (k: Kernels, n: number, xp: number, outp: number) => void): Tensor {
   tensorArg(x, { where: op, name: 'input' });
-  const { t, owned } = materialize(x);
-  const out = Tensor.empty(x.shape);
-  const n = out.numel(), xp = t.ptr, outp = out.ptr;
-  forElements(n, (k, start, count) => run(k, count, xp + start * 4, outp + start * 4));
-  if (owned) t.dispose();
-  return out;
+  return atomic(() => {
+    const { t, owned } = materialize(x);
+    const out = Tensor.empty(x.shape);
+    const n = out.numel(), xp = t.ptr, outp = out.ptr;
+    forElements(n, (k, start, count) => run(k, count, xp + start * 4, outp + start * 4));
+    if (owned) t.dispose();
+    return out;
+  });
 }
 
 const simple = (name: UnaryName) => (x: Tensor): Tensor => launchUnary(name, x, (k, n, xp, op) => k[`${name}_f32`](n, xp, op));
@@ -235,13 +238,15 @@ type KernelCall = (...args: number[]) => void;
  * output's shape (a backward's saved input and incoming gradient).
  */
 export function launchGrad(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[]): Tensor {
-  const a = materialize(saved), b = materialize(g);
-  const out = Tensor.empty(saved.shape);
-  const ap = a.t.ptr, bp = b.t.ptr, op = out.ptr;
-  forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, op + start * 4, ...params));
-  if (a.owned) a.t.dispose();
-  if (b.owned) b.t.dispose();
-  return out;
+  return atomic(() => {
+    const a = materialize(saved), b = materialize(g);
+    const out = Tensor.empty(saved.shape);
+    const ap = a.t.ptr, bp = b.t.ptr, op = out.ptr;
+    forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, op + start * 4, ...params));
+    if (a.owned) a.t.dispose();
+    if (b.owned) b.t.dispose();
+    return out;
+  });
 }
 
 /**

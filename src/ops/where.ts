@@ -3,6 +3,7 @@
  * Backward: g where cond holds to a, elsewhere to b.
  */
 import { Tensor, type TensorLike } from '../tensor';
+import { atomic } from '../autograd/scope';
 import { kernels } from '../runtime/engine';
 import { broadcastShapes } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
@@ -20,6 +21,10 @@ function spreadTo(x: Tensor, shape: number[]): Tensor {
 }
 
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  return atomic(() => whereBody(cond, a, b));
+}
+
+function whereBody(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError('where: condition must be a Tensor');
   cond.assertAlive('where');
   const ta = a instanceof Tensor ? a : full([], a);

@@ -83,6 +83,7 @@ export function init(): Promise<void> {
     threadSupportRef = support;
     memoryRef = memory;
     heapRef = new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE);
+    heapRef.outOfMemoryHint = memoryAdvice;
     variantRef = preferredVariant();
     kernelsRef = instances.get(variantRef);
   })());
@@ -127,10 +128,33 @@ export interface MemoryInfo extends HeapStats {
 }
 
 let liveTensorCount = 0;
+/** Live tensors created outside any scope() (freed only by dispose() or, when the event loop turns, the garbage collector). */
+let unscopedCount = 0;
+/** Live tensors outside any scope past which a one-time warning is printed. */
+export const UNSCOPED_WARNING = 10000;
+let warned = false;
 
 /** Counts tensor handles; called by Tensor's constructor and release. */
 export function countTensor(delta: 1 | -1): void {
   liveTensorCount += delta;
+}
+
+const SCOPE_ADVICE =
+  'A synchronous loop never lets the garbage collector free tensors it drops; ' +
+  'run each step in sg.scope(() => { ... }) (it frees what the step does not return), dispose() tensors you are done with, or await between steps';
+
+/** Counts live tensors outside any scope; warns once when they pass UNSCOPED_WARNING. */
+export function countUnscoped(delta: 1 | -1): void {
+  unscopedCount += delta;
+  if (!warned && unscopedCount > UNSCOPED_WARNING) {
+    warned = true;
+    console.warn(`simdgrad: ${unscopedCount} tensors are alive outside any scope(). ${SCOPE_ADVICE}. (This warning is shown once.)`);
+  }
+}
+
+/** The out-of-memory message's advice: how many tensors hold the memory and how to free them. */
+function memoryAdvice(): string {
+  return `${liveTensorCount} tensors are alive, ${unscopedCount} of them created outside any scope(). ${SCOPE_ADVICE}`;
 }
 
 /** Heap bytes in use, the peak, and the number of live tensors. */

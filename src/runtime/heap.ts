@@ -252,10 +252,15 @@ export class Heap {
     }
   }
 
+  /** Appended to the out-of-memory message: who holds the memory and what to do (set by the runtime). */
+  outOfMemoryHint: () => string = () => '';
+
   private failAt(asked: number, size: number): never {
+    const hint = this.outOfMemoryHint();
     throw new OutOfMemoryError(
       `simdgrad: out of memory: asked for ${fmt(asked)} (block of ${fmt(size)}) with ${fmt(this.inUse)} in use ` +
-        `in ${this.live.size} blocks, ${fmt(this.freeBytes)} free in other size classes, heap ${fmt(this.memory.buffer.byteLength)}, limit ${fmt(this.limit)}`,
+        `in ${this.live.size} blocks, ${fmt(this.freeBytes)} free in other size classes, heap ${fmt(this.memory.buffer.byteLength)}, limit ${fmt(this.limit)}` +
+        (hint ? `. ${hint}` : ''),
     );
   }
 }

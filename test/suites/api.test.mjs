@@ -350,4 +350,71 @@ test('losses: PyTorch positional weight, camelCase options, snake_case refused',
   for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
 });
 
+/**
+ * Runs `op` outside any scope with the heap capped at its current size, after
+ * allocating an input of `bytes` that the heap had to grow for, so the op's
+ * output of the same size cannot fit: the op must throw OutOfMemoryError and
+ * leave bytes in use and live tensors as they were. Retries with a larger
+ * input if an old free block happened to fit.
+ */
+function oomInside(makeInput, op) {
+  for (let elems = 1 << 21; elems <= 1 << 25; elems *= 2) {
+    const inputs = makeInput(elems);
+    const before = sg.memory();
+    const limit = sg.setMemoryLimit(before.heapBytes);
+    let error = null, out = null;
+    try {
+      out = op(...inputs);
+    } catch (e) {
+      error = e;
+    } finally {
+      sg.setMemoryLimit(limit);
+    }
+    const after = sg.memory();
+    if (out !== null) out.dispose();
+    for (const t of inputs) t.dispose();
+    if (error === null) continue;
+    assert.instance(error, sg.OutOfMemoryError, String(error));
+    assert.is(after.bytesInUse, before.bytesInUse, `bytes in use after an out-of-memory inside the op (${error.message})`);
+    assert.is(after.liveTensors, before.liveTensors, 'live tensors after an out-of-memory inside the op');
+    return error;
+  }
+  throw new Error('could not provoke an out-of-memory inside the op');
+}
+
+test('memory: an out-of-memory inside an op leaves bytes in use unchanged; its message names the live tensors and scope()', async () => {
+  const e = oomInside(
+    (n) => [sg.randn([4, 8, n / 32]), sg.zeros([8]), sg.ones([8])],
+    (x, rm, rv) => sg.batchNorm(x, rm, rv, null, null, { training: true }),
+  );
+  assert.match(e.message, /\d+ tensors are alive, \d+ of them created outside any scope\(\)/);
+  assert.match(e.message, /sg\.scope\(\(\) => \{ \.\.\. \}\)/);
+  // a non-contiguous operand is copied first: that copy must go too
+  oomInside((n) => {
+    const base = sg.randn([n / 1024, 1024]);
+    return [base.t(), base];
+  }, (a) => sg.exp(a));
+  oomInside((n) => [sg.randn([n / 256, 256]), sg.randn([256, 256])], (a, b) => sg.matmul(a, b));
+  oomInside((n) => [sg.randn([n / 16, 16])], (x) => sg.softmax(x, 1));
+  oomInside((n) => [sg.randn([n / 16, 16])], (x) => x.var(1));
+  oomInside((n) => [sg.randn([4, 4, n / 64, 4])], (x) => sg.maxPool2d(x, [1, 2], 1, 0, 1, true));
+});
+
+test('memory: one warning when tensors outside any scope pass the threshold', async () => {
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (...a) => warnings.push(a.join(' '));
+  const made = [];
+  try {
+    for (let i = 0; i <= 10000; i++) made.push(sg.zeros([1]));
+    for (let i = 0; i < 100; i++) made.push(sg.zeros([1]));
+  } finally {
+    console.warn = warn;
+    for (const t of made) t.dispose();
+  }
+  assert.is(warnings.length, 1, `one warning, got ${warnings.length}`);
+  assert.match(warnings[0], /simdgrad: \d+ tensors are alive outside any scope\(\)/);
+  assert.match(warnings[0], /sg\.scope/);
+});
+
 test.run();

@@ -16,6 +16,7 @@
 import { Tensor } from '../tensor';
 import { traced } from '../autograd/trace';
 import { fmtShape } from '../shape';
+import { integer, nullable, pair, param, parseArgs, tensor as tensorArg } from '../validate';
 import { checkConvOperands, convLike, pairOf, type Pair } from './conv';
 import { forward, inputGrad, makeGeometry, weightGrad, type Geometry } from '../drivers/conv';
 
@@ -28,6 +29,16 @@ export interface ConvTranspose2dOptions {
 }
 
 const op = 'convTranspose2d';
+
+/** F.conv_transpose2d's arguments after input and weight, in its positional order. */
+const CONV_TRANSPOSE2D_ARGS = {
+  bias: param(nullable(tensorArg), null),
+  stride: param(pair({ min: 1 }), [1, 1]),
+  padding: param(pair({ min: 0 }), [0, 0]),
+  outputPadding: param(pair({ min: 0 }), [0, 0]),
+  groups: param(integer({ min: 1 }), 1),
+  dilation: param(pair({ min: 1 }), [1, 1]),
+};
 
 /** The conv2d geometry whose input gradient is this transposed convolution, after every check. */
 function transposedGeometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvTranspose2dOptions): Geometry {
@@ -65,7 +76,10 @@ function transposedGeometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Con
  * (C_in, C_out/groups, kh, kw), optional bias (C_out); stride, padding,
  * outputPadding, dilation a number or [h, w].
  */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null | ConvTranspose2dOptions, opts?: ConvTranspose2dOptions): Tensor;
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride?: Pair, padding?: Pair, outputPadding?: Pair, groups?: number, dilation?: Pair): Tensor;
+export function convTranspose2d(x: Tensor, weight: Tensor, ...rest: unknown[]): Tensor {
+  const { bias, ...opts } = parseArgs(op, rest, CONV_TRANSPOSE2D_ARGS);
   // the passes of conv2d with input and output swapped
   const out = convLike(op, x, weight, bias, () => {
     const g = transposedGeometry(x, weight, bias, opts);

@@ -19,7 +19,8 @@ import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { reshape, unsqueeze } from './views';
 import { channelSum } from './batchnorm';
-import { checkSameStride, isPaddingMode, withPaddingMode, type PaddingMode } from './conv-padding';
+import { checkSameStride, isPaddingMode, paddingMode, withPaddingMode, type PaddingMode } from './conv-padding';
+import { either, integer, nullable, pair, param, parseArgs, tensor as tensorArg } from '../validate';
 
 export type Pair = number | readonly [number, number];
 
@@ -133,18 +134,31 @@ function convLikeBody(op: string, x: Tensor, weight: Tensor, bias: Tensor | null
   return out;
 }
 
+/** F.conv2d's arguments after input and weight, in its positional order. */
+const CONV2D_ARGS = {
+  bias: param(nullable(tensorArg), null),
+  stride: param(pair({ min: 1 }), [1, 1]),
+  padding: param<[number, number] | PaddingMode>(either(paddingMode, pair({ min: 0 }), "an integer >= 0, a pair of them, or 'same' or 'valid'"), [0, 0]),
+  dilation: param(pair({ min: 1 }), [1, 1]),
+  groups: param(integer({ min: 1 }), 1),
+};
+
 /**
  * 2-d convolution: x (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw),
  * optional bias (O); stride, padding, dilation a number or [h, w]; padding
  * also 'same' (output of the input's size, stride 1) or 'valid' (none).
+ * `conv2d(x, weight, bias?, stride?, padding?, dilation?, groups?)` as F.conv2d, or options after weight or bias.
+ * @example F.conv2d(x, w, b, 2, 1);  F.conv2d(x, w, { stride: 2, padding: 1 })
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null | Conv2dOptions, opts?: Conv2dOptions): Tensor;
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, stride?: Pair, padding?: Pair, dilation?: Pair, groups?: number): Tensor;
+export function conv2d(x: Tensor, weight: Tensor, ...rest: unknown[]): Tensor {
+  const { bias, ...opts } = parseArgs('conv2d', rest, CONV2D_ARGS);
   const mode = opts.padding;
   if (isPaddingMode('conv2d', mode)) {
     checkConvOperands('conv2d', x, weight, bias, '(O, C/groups, kh, kw)');
-    checkSameStride('conv2d', mode, pairOf('conv2d', 'stride', opts.stride ?? 1, 1));
-    const dilation = pairOf('conv2d', 'dilation', opts.dilation ?? 1, 1);
-    return withPaddingMode(mode, weight.shape.slice(2), dilation, (p) => conv2d(x, weight, bias, { ...opts, padding: [p[0], p[1]] }));
+    checkSameStride('conv2d', mode, opts.stride);
+    return withPaddingMode(mode, weight.shape.slice(2), opts.dilation, (p) => conv2d(x, weight, bias, { ...opts, padding: [p[0], p[1]] }));
   }
   const out = convLike('conv2d', x, weight, bias, () => {
     const g = geometry(x, weight, bias, opts);

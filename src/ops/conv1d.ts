@@ -12,10 +12,10 @@
 import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { conv2d } from './conv';
-import { checkSameStride, isPaddingMode, type PaddingMode } from './conv-padding';
+import { checkSameStride, isPaddingMode, paddingMode, type PaddingMode } from './conv-padding';
 import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOptions, type AvgPool2dOptions } from './pool';
 import { unsqueeze, squeeze } from './views';
-import { boolean, integer, nullable, param, parseArgs, required, single } from '../validate';
+import { boolean, either, integer, nullable, param, parseArgs, required, single, tensor as tensorArg } from '../validate';
 
 export interface Conv1dOptions {
   stride?: number;
@@ -84,17 +84,31 @@ function as1d<T>(op: string, shapes: string, f: () => T): T {
   }
 }
 
-/** x (N, C, L) or (C, L), weight (O, C / groups, k), bias (O) or null. */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
+/** F.conv1d's arguments after input and weight, in its positional order. */
+const CONV1D_ARGS = {
+  bias: param(nullable(tensorArg), null),
+  stride: param(single({ min: 1 }), 1),
+  padding: param<number | PaddingMode>(either(paddingMode, single({ min: 0 }), "an integer >= 0, or 'same' or 'valid'"), 0),
+  dilation: param(single({ min: 1 }), 1),
+  groups: param(integer({ min: 1 }), 1),
+};
+
+/**
+ * 1-d convolution: x (N, C, L) or (C, L), weight (O, C / groups, k), bias (O) or null;
+ * padding a number, 'same' (output of the input's length, stride 1) or 'valid'.
+ * `conv1d(x, weight, bias?, stride?, padding?, dilation?, groups?)` as F.conv1d, or options after weight or bias.
+ * @example F.conv1d(x, w, null, 2);  F.conv1d(x, w, { padding: 1 })
+ */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null | Conv1dOptions, opts?: Conv1dOptions): Tensor;
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, stride?: number, padding?: number | PaddingMode, dilation?: number, groups?: number): Tensor;
+export function conv1d(x: Tensor, weight: Tensor, ...rest: unknown[]): Tensor {
   const op = 'conv1d';
+  const { bias, ...opts } = parseArgs(op, rest, CONV1D_ARGS);
   if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor`);
   weight.assertAlive(op);
   if (weight.ndim !== 3) throw new RangeError(`${op}: weight ${fmtShape(weight.shape)} must be 3-d (O, C/groups, k)`);
-  const stride = intOf(op, 'stride', opts.stride ?? 1, 1);
-  const mode = isPaddingMode(op, opts.padding) ? opts.padding : null;
-  if (mode !== null) checkSameStride(op, mode, [stride]);
-  const padding = mode ?? intOf(op, 'padding', opts.padding ?? 0, 0);
-  const dilation = intOf(op, 'dilation', opts.dilation ?? 1, 1);
+  const { stride, padding, dilation } = opts;
+  if (isPaddingMode(op, padding)) checkSameStride(op, padding, [stride]);
   const w4 = unsqueeze(weight, 2);
   try {
     const shapes = x instanceof Tensor ? `input ${fmtShape(x.shape)} and weight ${fmtShape(weight.shape)}` : '';

@@ -70,10 +70,13 @@ function renorm(op: string, indices: Tensor, flat: Tensor, weight: Tensor, maxNo
 }
 
 /**
- * embedding(indices, weight, paddingIdx?, maxNorm?, normType?) or with those
- * as options: `embedding(idx, w, { maxNorm: 1 })`.
+ * Rows of `weight` (numEmbeddings, dim) at `indices` (any shape of integers):
+ * output indices.shape + [dim]. `embedding(indices, weight, paddingIdx?,
+ * maxNorm?, normType?)` as F.embedding, or those as options.
+ * @example F.embedding(ids, table, { paddingIdx: 0 });  F.embedding(ids, table, null, 1)
  */
-export function embedding(indices: Tensor, weight: Tensor, ...rest: (number | null | EmbeddingOptions | undefined)[]): Tensor {
+export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number | null | EmbeddingOptions, maxNorm?: number | null, normType?: number): Tensor;
+export function embedding(indices: Tensor, weight: Tensor, ...rest: unknown[]): Tensor {
   return atomic(() => embeddingBody(indices, weight, rest));
 }
 

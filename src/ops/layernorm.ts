@@ -18,6 +18,7 @@
  */
 import { Tensor } from '../tensor';
 import { atomic } from '../autograd/scope';
+import { number, param, parseArgs } from '../validate';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
@@ -92,9 +93,10 @@ function rowNorm(name: string, x: Tensor, G: number, K: number, S: number, weigh
  * normalizedShape.
  */
 export function layerNorm(
-  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
+  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps: number | { eps?: number } = 1e-5,
 ): Tensor {
-  return atomic(() => layerNormBody(x, normalizedShape, weight, bias, eps));
+  const e = parseArgs('layerNorm', [eps], { eps: param(number({ gt: 0 }), 1e-5) }).eps;
+  return atomic(() => layerNormBody(x, normalizedShape, weight, bias, e));
 }
 
 function layerNormBody(
@@ -123,8 +125,9 @@ function layerNormBody(
  * per (sample, group) over those channels and every spatial position;
  * weight and bias (optional) have shape (C).
  */
-export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
-  return atomic(() => groupNormBody(x, numGroups, weight, bias, eps));
+export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps: number | { eps?: number } = 1e-5): Tensor {
+  const e = parseArgs('groupNorm', [eps], { eps: param(number({ gt: 0 }), 1e-5) }).eps;
+  return atomic(() => groupNormBody(x, numGroups, weight, bias, e));
 }
 
 function groupNormBody(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {

@@ -213,7 +213,7 @@ test('bad inputs name the 1-d op and the shapes', () => {
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 4, 10]), w), 'conv1d', '[2,3,4,10]', '(N,C,L)');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), sg.randn([4, 3, 1, 3])), 'conv1d', 'weight [4,3,1,3]', '3-d');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 2]), w), 'conv1d', 'input [2,3,2]', 'smaller than the dilated kernel');
-  assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), w, null, { padding: 'full' }), 'conv1d', 'padding', "'same', 'valid'");
+  assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), w, null, { padding: 'full' }), 'conv1d', 'padding', "'full' (a string)", "'same' or 'valid'");
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), w, null, { stride: 0 }), 'conv1d', 'stride must be an integer >= 1');
   assertThrows(() => sg.conv1d(sg.randn([2, 3, 10]), w, sg.randn([3])), 'conv1d', 'bias [3]');
   assertThrows(() => sg.maxPool1d(sg.randn([2, 3, 10]), { kernelSize: 2, padding: 2 }), 'maxPool1d: padding 2 should be at most half of the effective kernel size 2');

@@ -7,6 +7,7 @@ import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { describe } from '../validate';
 
+/** Samples as rows of tensors sharing their first dimension (torch.utils.data.TensorDataset). */
 export class TensorDataset {
   /** The tensors, each [N, ...]; the dataset does not own them (dispose them yourself). */
   readonly tensors: readonly Tensor[];

@@ -80,6 +80,7 @@ function asTensor(op: string, x: TensorLike): Tensor {
 /** The saved handle of an operand, or null when it was a number (nothing to free). */
 const saveIf = (x: Tensor, need: boolean): Tensor | null => (need ? x.keep() : null);
 
+/** a + b with broadcasting (either may be a number). @example x.add(1);  add(x, y) */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return withTensors('add', a, b, (x, y) => {
     const out = launchBinary('add', 'add_f32', x, y);
@@ -88,6 +89,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
+/** a - b with broadcasting (either may be a number). */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   return withTensors('sub', a, b, (x, y) => {
     const out = launchBinary('sub', 'sub_f32', x, y);
@@ -96,6 +98,7 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
+/** a * b elementwise with broadcasting (either may be a number). */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return withTensors('mul', a, b, (x, y) => {
     const out = launchBinary('mul', 'mul_f32', x, y);
@@ -107,6 +110,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
+/** a / b elementwise with broadcasting (either may be a number). */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   return withTensors('div', a, b, (x, y) => {
     const out = launchBinary('div', 'div_f32', x, y);
@@ -150,17 +154,25 @@ function extremum(name: 'maximum' | 'minimum', a: TensorLike, b: TensorLike): Te
   });
 }
 
+/** Elementwise max(a, b) with broadcasting; the gradient is split evenly where a = b. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => extremum('maximum', a, b);
+/** Elementwise min(a, b) with broadcasting; the gradient is split evenly where a = b. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => extremum('minimum', a, b);
 
 const compare = (name: string, kernel: BinaryKernel) => (a: TensorLike, b: TensorLike): Tensor =>
   withTensors(name, a, b, (x, y) => traced(launchBinary(name, kernel, x, y), name, [x, y]));
 
+/** 1 where a > b, else 0 (float32, broadcast; no gradient). */
 export const gt = compare('gt', 'gt_f32');
+/** 1 where a < b, else 0. */
 export const lt = compare('lt', 'lt_f32');
+/** 1 where a >= b, else 0. */
 export const ge = compare('ge', 'ge_f32');
+/** 1 where a <= b, else 0. */
 export const le = compare('le', 'le_f32');
+/** 1 where a == b, else 0. */
 export const eq = compare('eq', 'eq_f32');
+/** 1 where a != b, else 0. */
 export const ne = compare('ne', 'ne_f32');
 
 /** Internal: target += t in place (t broadcastable to target's shape, target contiguous). */

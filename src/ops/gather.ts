@@ -41,6 +41,7 @@ export function checkedIndex(op: string, index: Tensor | readonly number[], size
   return { t: m.t, owned };
 }
 
+/** The slices of x at `index` (integers) along dim; the gradient is scattered back (repeats add). @example x.indexSelect(0, [2, 0]) */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
   return atomic(() => indexSelectBody(x, dim, index));
 }
@@ -80,6 +81,7 @@ function indexSelectBody(x: Tensor, dim: number, index: Tensor | readonly number
  * out of index's shape. As PyTorch's, index may be smaller than x in every
  * dim (not only dim): only its leading part of x is read outside dim.
  * Backward: g scatter-added into zeros at the same positions.
+ * @example logp.gather(1, labels.unsqueeze(1))
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return atomic(() => gatherBody(x, dim, index));

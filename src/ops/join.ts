@@ -10,6 +10,7 @@ import { traced } from '../autograd/trace';
 import { copyInto } from './create';
 import { narrow, unsqueeze } from './views';
 
+/** The tensors joined along an existing dim (the other dims must agree). @example cat([a, b], 1) */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return atomic(() => catBody(tensors, dim));
 }
@@ -52,6 +53,7 @@ function catBody(tensors: readonly Tensor[], dim = 0): Tensor {
   return traced(out, 'cat', tensors, { dim: d });
 }
 
+/** The tensors (all of one shape) joined along a new dim. @example stack([a, b])   // [2, ...shape] */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return atomic(() => stackBody(tensors, dim));
 }

@@ -140,6 +140,10 @@ function rightGradShared(sa: Tensor, g: Tensor, bShape: readonly number[]): Tens
   return bmmRaw(transpose(sa, -1, -2), g);
 }
 
+/**
+ * Matrix product with PyTorch's rules: 1-D operands are lifted to matrices and
+ * the added dim dropped; leading dims broadcast (batched). @example matmul(x, w.t())
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   return atomic(() => matmulBody(a, b));
 }

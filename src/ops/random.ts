@@ -30,6 +30,7 @@ manualSeed(DEFAULT_SEED);
 export function getRngState(): { key0: number; key1: number; counter: number } {
   return { key0, key1, counter };
 }
+/** Restores the engine's random stream saved by getRngState(). */
 export function setRngState(s: { key0: number; key1: number; counter: number }): void {
   ({ key0, key1, counter } = s);
 }
@@ -78,6 +79,7 @@ export function randn(...sizeThenOptions: (number | Shape | CreateOptions)[]): T
   return fresh('randn', sizeThenOptions, (n, o, a, b, c, d) => k.normal_f32(n, o, a, b, c, d, 0, 1));
 }
 
+/** Fills t in place with uniform samples in [from, to). */
 export function uniform_(t: Tensor, from = 0, to = 1): void {
   checkInPlace('uniform_', t);
   checkFinite('uniform_', from, to);
@@ -86,6 +88,7 @@ export function uniform_(t: Tensor, from = 0, to = 1): void {
   draw(t, (n, o, a, b, c, d) => k.uniform_f32(n, o, a, b, c, d, from, to));
 }
 
+/** Fills t in place with normal samples of the given mean and std. */
 export function normal_(t: Tensor, mean = 0, std = 1): void {
   checkInPlace('normal_', t);
   checkFinite('normal_', mean, std);

@@ -36,12 +36,14 @@ export function launchUnary(op: string, x: Tensor, run: (k: Kernels, n: number, 
 
 const simple = (name: UnaryName) => (x: Tensor): Tensor => launchUnary(name, x, (k, n, xp, op) => k[`${name}_f32`](n, xp, op));
 
+/** -x. */
 export function neg(x: Tensor): Tensor {
   const out = simple('neg')(x);
   if (needsGrad(x)) record(out, 'NegBackward', [x], [], (g) => [neg(g)]);
   return traced(out, 'neg', [x]);
 }
 
+/** e^x. */
 export function exp(x: Tensor): Tensor {
   const out = simple('exp')(x);
   if (needsGrad(x)) {
@@ -51,6 +53,7 @@ export function exp(x: Tensor): Tensor {
   return traced(out, 'exp', [x]);
 }
 
+/** Natural logarithm (NaN below 0, -Infinity at 0). */
 export function log(x: Tensor): Tensor {
   const out = simple('log')(x);
   if (needsGrad(x)) {
@@ -60,6 +63,7 @@ export function log(x: Tensor): Tensor {
   return traced(out, 'log', [x]);
 }
 
+/** Square root (NaN below 0). */
 export function sqrt(x: Tensor): Tensor {
   const out = simple('sqrt')(x);
   if (needsGrad(x)) {
@@ -84,9 +88,13 @@ function withFused(name: 'abs' | 'tanh' | 'sigmoid' | 'relu', node: string, save
   };
 }
 
+/** |x|; gradient sign(x), 0 at 0. */
 export const abs = withFused('abs', 'AbsBackward', true);
+/** tanh(x). */
 export const tanh = withFused('tanh', 'TanhBackward', false);
+/** 1 / (1 + e^-x). */
 export const sigmoid = withFused('sigmoid', 'SigmoidBackward', false);
+/** max(0, x); gradient 0 at 0. */
 export const relu = withFused('relu', 'ReluBackward', false);
 
 /** sign(x) in {-1, 0, 1} (0 at 0); its gradient is zero everywhere, as PyTorch's (backward flows through it). */
@@ -273,6 +281,7 @@ export function erf(x: Tensor): Tensor {
 
 /** PyTorch's SELU constants (Klambauer et al. 2017). */
 export const SELU_ALPHA = 1.6732632423543772848170429916717;
+/** PyTorch's SELU scale. */
 export const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /** PyTorch's elu(x, alpha, scale, inputScale) family on one kernel pair; coefficients as PyTorch rounds them to float32. */

@@ -81,6 +81,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return out;
 }
 
+/** Dims startDim..endDim merged into one (a view when possible). @example x.flatten(1)   // [N, C, H, W] -> [N, C*H*W] */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const a = normDim('flatten', startDim, x.ndim), b = normDim('flatten', endDim, x.ndim);
@@ -109,6 +110,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return traced(viewWithGrad(x, shape, strides, x.offset, 'UnsqueezeBackward', (g) => reshape(g, inShape)), 'unsqueeze', [x], { dim: d });
 }
 
+/** The dims reordered (a view). @example x.permute(0, 2, 3, 1)   // NCHW -> NHWC */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   x.assertAlive('permute');
   if (dims.length !== x.ndim) throw new RangeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
@@ -119,6 +121,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return traced(viewWithGrad(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, 'PermuteBackward', (g) => permute(g, inverse)), 'permute', [x], { dims: p });
 }
 
+/** dim0 and dim1 swapped (a view). @example x.transpose(-1, -2) */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normDim('transpose', dim0, x.ndim), b = normDim('transpose', dim1, x.ndim);
   if (x.ndim < 2) return permute(x, x.shape.map((_, i) => i));

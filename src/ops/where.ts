@@ -20,6 +20,7 @@ function spreadTo(x: Tensor, shape: number[]): Tensor {
   return out;
 }
 
+/** a where cond != 0, else b, broadcast together (a and b may be numbers). @example where(x.gt(0), x, 0) */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return atomic(() => whereBody(cond, a, b));
 }

@@ -9,6 +9,7 @@
  * Comparisons return 0/1 and are not differentiable.
  */
 import { Tensor, type TensorLike } from '../tensor';
+import { invalid } from '../validate';
 import { kernels } from '../runtime/engine';
 import type { Kernels } from '../runtime/kernels.generated';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, sameShape } from '../shape';
@@ -73,7 +74,7 @@ function withTensors(op: string, a: TensorLike, b: TensorLike, f: (a: Tensor, b:
 
 function asTensor(op: string, x: TensorLike): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x !== 'number') throw new TypeError(`${op}: expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
+  if (typeof x !== 'number') throw invalid({ where: op, name: 'operand' }, 'a Tensor or a number', x, Array.isArray(x) ? 'wrap it with tensor(...)' : '');
   return full([], x);
 }
 

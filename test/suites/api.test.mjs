@@ -322,6 +322,8 @@ test('ops with options: clamp, reductions, softmax, activations the PyTorch way'
     [() => sg.softmax(x, { axis: 1 }), TypeError, /unknown option 'axis'/],
     [() => sg.sum([1, 2]), TypeError, /sum: input must be a Tensor/],
     [() => sg.exp([1, 2]), TypeError, /exp: input must be a Tensor/],
+    [() => x.add('1'), TypeError, /add: operand must be a Tensor or a number, got '1' \(a string\)/],
+    [() => sg.mul([1, 2], x), TypeError, /mul: operand must be a Tensor or a number/, /wrap it with tensor/],
     [() => sg.F.gelu(x, { approximate: 'erf' }), RangeError, /approximate must be one of 'none', 'tanh'/],
     [() => sg.F.leakyRelu(x, { negative_slope: 0.2 }), TypeError, /did you mean 'negativeSlope'/],
     [() => x.pow('2'), TypeError, /pow: exponent must be a number/],

@@ -37,30 +37,39 @@ export function scope<T>(fn: () => T): T {
   return runScoped(fn, current);
 }
 
+/** Runs fn collecting the tensors it creates; if it throws, they are disposed. */
+function collecting<T>(fn: () => T): { result: T; made: Tensor[] } {
+  const previous = current;
+  const made: Tensor[] = [];
+  current = made;
+  try {
+    return { result: fn(), made };
+  } catch (e) {
+    for (const t of made) t.dispose();
+    throw e;
+  } finally {
+    current = previous;
+  }
+}
+
+/** Hands a tensor made inside a scope to `outer`, or to the garbage-collection safety net when there is none. */
+function handOver(t: Tensor, outer: Tensor[] | null): void {
+  if (outer !== null) outer.push(t);
+  else t.joinSafetyNet();
+}
+
 /** Like scope, but kept tensors are handed to `outer` (null: to nobody). */
 export function runScoped<T>(fn: () => T, outer: Tensor[] | null): T {
-  const previous = current;
-  const mine: Tensor[] = [];
-  current = mine;
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    current = previous;
-    for (const t of mine) t.dispose();
-    throw e;
-  }
-  current = previous;
+  const { result, made } = collecting(fn);
   if (result instanceof Promise) {
-    for (const t of mine) t.dispose();
+    for (const t of made) t.dispose();
     throw new TypeError('scope: the function must be synchronous (it returned a Promise); tensors it created were disposed');
   }
   const keep = new Set<Tensor>();
   collect(result, keep);
-  for (const t of mine) {
-    if (!keep.has(t)) t.dispose();
-    else if (outer !== null) outer.push(t);
-    else t.joinSafetyNet();
+  for (const t of made) {
+    if (keep.has(t)) handOver(t, outer);
+    else t.dispose();
   }
   return result;
 }
@@ -68,26 +77,11 @@ export function runScoped<T>(fn: () => T, outer: Tensor[] | null): T {
 /**
  * Internal: runs an op's body so that a throw (a bad shape found late, an
  * out-of-memory in its third allocation) frees every tensor it had created;
- * on success they belong to the caller, as if the caller had made them.
+ * on success the live ones belong to the caller, as if the caller had made them.
  */
 export function atomic<T>(fn: () => T): T {
-  const previous = current;
-  const mine: Tensor[] = [];
-  current = mine;
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    current = previous;
-    for (const t of mine) t.dispose();
-    throw e;
-  }
-  current = previous;
-  for (const t of mine) {
-    if (t.disposed) continue;
-    if (previous !== null) previous.push(t);
-    else t.joinSafetyNet();
-  }
+  const { result, made } = collecting(fn);
+  for (const t of made) if (!t.disposed) handOver(t, current);
   return result;
 }
 

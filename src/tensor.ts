@@ -208,10 +208,14 @@ export class Tensor {
 
   // ---- autograd ----
 
-  /** Accumulates d(this)/d(leaf) into every leaf's .grad (seed: 1 for one element, else `grad`). */
-  backward(grad?: Tensor | BackwardOptions, opts?: BackwardOptions): void {
-    if (grad !== undefined && !(grad instanceof Tensor)) runBackward(this, undefined, grad);
-    else runBackward(this, grad, opts);
+  /**
+   * Accumulates d(this)/d(leaf) into every leaf's .grad (seed: 1 for one
+   * element, else `grad`, of this tensor's shape).
+   * @example loss.backward();  y.backward(onesLike(y), { retainGraph: true })
+   */
+  backward(grad?: Tensor | null | BackwardOptions, opts?: BackwardOptions): void {
+    if (grad !== null && typeof grad === 'object' && !(grad instanceof Tensor) && opts === undefined) runBackward(this, undefined, grad);
+    else runBackward(this, (grad ?? undefined) as Tensor | undefined, opts);
   }
 
   /** The same data without gradient history. */

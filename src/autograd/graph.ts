@@ -13,6 +13,7 @@ import { runScoped, untracked } from './scope';
 import { add, addInPlace_ } from '../ops/binary';
 import { sumTo } from '../ops/reduce';
 import { clone, onesLike } from '../ops/create';
+import { boolean, nullable, options, param, tensor } from '../validate';
 
 /** Gradients of the op's inputs, one per input (null where none flows), given the output's gradient. */
 export type Backward = (grad: Tensor) => (Tensor | null)[];
@@ -108,8 +109,10 @@ export interface BackwardOptions {
 }
 
 /** Reverse-mode sweep from `root` with seed gradient `grad` (1 for a scalar root). */
-export function runBackward(root: Tensor, grad: Tensor | undefined, opts: BackwardOptions = {}): void {
+export function runBackward(root: Tensor, grad: Tensor | undefined, opts?: BackwardOptions): void {
   root.assertAlive('backward');
+  nullable(tensor)(grad, { where: 'backward', name: 'gradient' });
+  const { retainGraph } = options('backward', opts, { retainGraph: param(boolean, false) });
   if (!root.requiresGrad) {
     throw new Error('backward: the tensor does not require grad and has no gradFn (did you create it under noGrad, or from tensors without requiresGrad?)');
   }
@@ -125,7 +128,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, opts: Backwa
   const previous = gradEnabled;
   gradEnabled = false;
   try {
-    untracked(() => walk(root, grad, opts.retainGraph === true));
+    untracked(() => walk(root, grad ?? undefined, retainGraph));
   } finally {
     gradEnabled = previous;
   }

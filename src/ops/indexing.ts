@@ -14,6 +14,7 @@ import { Tensor } from '../tensor';
 import { heap, heapF32, kernels } from '../runtime/engine';
 import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { boolean, either, integer, number, param, parseArgs, required, tensor, type Check } from '../validate';
 import { arange, clone, copyInto, full, materialize, zeros } from './create';
@@ -116,36 +117,38 @@ function sourceGrad(g: Tensor, d: number, idx: Tensor, srcShape: readonly number
 const SCATTER_ARGS = { input: param(tensor, required), dim: param(integer(), required), index: param(tensor, required), src: param(tensorOrNumber, required) } as const;
 
 function scatterOp(op: 'scatter' | 'scatterAdd', args: unknown[]): Tensor {
-  const { input: x, dim, index, src: given } = parseArgs(op, args, SCATTER_ARGS);
-  const d = normDim(op, dim, x.ndim);
-  const src = typeof given === 'number' ? full([], given) : given;
-  try {
-    const idx = checkedIndex(op, x, d, index, typeof given === 'number' ? null : src);
-    const result = Tensor.empty(x.shape);
-    copyInto(result, x);
-    scatterInto(result, d, idx.t, src, op === 'scatterAdd');
-    const srcGrad = typeof given !== 'number' && given.requiresGrad;
-    if (needsGrad(x, srcGrad ? given : null)) {
-      const si = idx.t.keep();
-      const srcShape = [...src.shape];
-      record(result, op === 'scatter' ? 'ScatterBackward' : 'ScatterAddBackward', srcGrad ? [x, given as Tensor] : [x], [si], (g) => {
-        let dx: Tensor | null = null;
-        if (x.requiresGrad) {
-          dx = clone(g);
-          if (op === 'scatter') {
-            const zero = full([], 0);
-            scatterInto(dx, d, si, zero, false);
-            zero.dispose();
+  return atomic(() => {
+    const { input: x, dim, index, src: given } = parseArgs(op, args, SCATTER_ARGS);
+    const d = normDim(op, dim, x.ndim);
+    const src = typeof given === 'number' ? full([], given) : given;
+    try {
+      const idx = checkedIndex(op, x, d, index, typeof given === 'number' ? null : src);
+      const result = Tensor.empty(x.shape);
+      copyInto(result, x);
+      scatterInto(result, d, idx.t, src, op === 'scatterAdd');
+      const srcGrad = typeof given !== 'number' && given.requiresGrad;
+      if (needsGrad(x, srcGrad ? given : null)) {
+        const si = idx.t.keep();
+        const srcShape = [...src.shape];
+        record(result, op === 'scatter' ? 'ScatterBackward' : 'ScatterAddBackward', srcGrad ? [x, given as Tensor] : [x], [si], (g) => {
+          let dx: Tensor | null = null;
+          if (x.requiresGrad) {
+            dx = clone(g);
+            if (op === 'scatter') {
+              const zero = full([], 0);
+              scatterInto(dx, d, si, zero, false);
+              zero.dispose();
+            }
           }
-        }
-        return srcGrad ? [dx, sourceGrad(g, d, si, srcShape)] : [dx];
-      });
+          return srcGrad ? [dx, sourceGrad(g, d, si, srcShape)] : [dx];
+        });
+      }
+      if (idx.owned) idx.t.dispose();
+      return traced(result, op, [x, index, src], { dim: d });
+    } finally {
+      if (src !== given) src.dispose();
     }
-    if (idx.owned) idx.t.dispose();
-    return traced(result, op, [x, index, src], { dim: d });
-  } finally {
-    if (src !== given) src.dispose();
-  }
+  });
 }
 
 /**
@@ -185,24 +188,26 @@ export function scatterAdd(...args: unknown[]): Tensor {
  */
 export function oneHot(tensor: Tensor, numClasses?: number): Tensor;
 export function oneHot(...args: unknown[]): Tensor {
-  const { tensor: x, numClasses } = parseArgs('oneHot', args, { tensor: param(tensor, required), numClasses: param(integer({ min: -1 }), -1) });
-  let classes = numClasses;
-  if (classes === -1) {
-    if (x.numel() === 0) throw new RangeError('oneHot: cannot infer numClasses from an empty tensor; pass numClasses');
-    const m = reduceRaw('oneHot', 'max', x, x.shape.map((_, i) => i), false);
-    classes = m.item() + 1;
-    m.dispose();
-  }
-  const m = materialize(x);
-  const bad = badIndex(m.t, Number.isFinite(classes) && classes > 0 ? classes : 0);
-  if (m.owned) m.t.dispose();
-  if (bad !== null) throw new RangeError(`oneHot: class index ${bad.value} (at flat position ${bad.at}) must be an integer in [0, numClasses = ${classes})`);
-  const column = unsqueeze(x, -1);
-  const range = arange(classes);
-  const out = traced(launchBinary('oneHot', 'eq_f32', column, range), 'eq', [column, range]);
-  column.dispose();
-  range.dispose();
-  return out;
+  return atomic(() => {
+    const { tensor: x, numClasses } = parseArgs('oneHot', args, { tensor: param(tensor, required), numClasses: param(integer({ min: -1 }), -1) });
+    let classes = numClasses;
+    if (classes === -1) {
+      if (x.numel() === 0) throw new RangeError('oneHot: cannot infer numClasses from an empty tensor; pass numClasses');
+      const m = reduceRaw('oneHot', 'max', x, x.shape.map((_, i) => i), false);
+      classes = m.item() + 1;
+      m.dispose();
+    }
+    const m = materialize(x);
+    const bad = badIndex(m.t, Number.isFinite(classes) && classes > 0 ? classes : 0);
+    if (m.owned) m.t.dispose();
+    if (bad !== null) throw new RangeError(`oneHot: class index ${bad.value} (at flat position ${bad.at}) must be an integer in [0, numClasses = ${classes})`);
+    const column = unsqueeze(x, -1);
+    const range = arange(classes);
+    const out = traced(launchBinary('oneHot', 'eq_f32', column, range), 'eq', [column, range]);
+    column.dispose();
+    range.dispose();
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -244,10 +249,12 @@ const SORT_ARGS = { input: param(tensor, required), dim: param(integer(), -1), d
 export function sort(input: Tensor, dim?: number, descending?: boolean, opts?: { stable?: boolean }): ValuesIndices;
 export function sort(input: Tensor, opts: { dim?: number; descending?: boolean; stable?: boolean }): ValuesIndices;
 export function sort(...args: unknown[]): ValuesIndices {
-  const { input: x, dim, descending } = parseArgs('sort', args, SORT_ARGS, 3);
-  const d = normDim('sort', dim, x.ndim);
-  const indices = sortIndices(x, d, descending);
-  return valuesIndices(gather(x, d, indices), indices);
+  return atomic(() => {
+    const { input: x, dim, descending } = parseArgs('sort', args, SORT_ARGS, 3);
+    const d = normDim('sort', dim, x.ndim);
+    const indices = sortIndices(x, d, descending);
+    return valuesIndices(gather(x, d, indices), indices);
+  });
 }
 
 /**
@@ -257,8 +264,10 @@ export function sort(...args: unknown[]): ValuesIndices {
 export function argsort(input: Tensor, dim?: number, descending?: boolean, opts?: { stable?: boolean }): Tensor;
 export function argsort(input: Tensor, opts: { dim?: number; descending?: boolean; stable?: boolean }): Tensor;
 export function argsort(...args: unknown[]): Tensor {
-  const { input: x, dim, descending } = parseArgs('argsort', args, SORT_ARGS, 3);
-  return sortIndices(x, normDim('argsort', dim, x.ndim), descending);
+  return atomic(() => {
+    const { input: x, dim, descending } = parseArgs('argsort', args, SORT_ARGS, 3);
+    return sortIndices(x, normDim('argsort', dim, x.ndim), descending);
+  });
 }
 
 const TOPK_ARGS = { input: param(tensor, required), k: param(integer({ min: 0 }), required), dim: param(integer(), -1), largest: param(boolean, true), sorted: param(boolean, true) } as const;
@@ -273,16 +282,18 @@ const TOPK_ARGS = { input: param(tensor, required), k: param(integer({ min: 0 })
 export function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): ValuesIndices;
 export function topk(input: Tensor, k: number, opts: { dim?: number; largest?: boolean; sorted?: boolean }): ValuesIndices;
 export function topk(...args: unknown[]): ValuesIndices {
-  const { input: x, k, dim, largest } = parseArgs('topk', args, TOPK_ARGS);
-  const d = normDim('topk', dim, x.ndim);
-  const size = x.ndim === 0 ? 1 : x.shape[d];
-  if (k > size) throw new RangeError(`topk: k = ${k} is larger than dim ${d}'s size ${size} (input ${fmtShape(x.shape)})`);
-  const order = sortIndices(x, d, largest);
-  const firstK = x.ndim === 0 ? order.alias() : narrow(order, d, 0, k);
-  const indices = clone(firstK);
-  firstK.dispose();
-  order.dispose();
-  return valuesIndices(gather(x, d, indices), indices);
+  return atomic(() => {
+    const { input: x, k, dim, largest } = parseArgs('topk', args, TOPK_ARGS);
+    const d = normDim('topk', dim, x.ndim);
+    const size = x.ndim === 0 ? 1 : x.shape[d];
+    if (k > size) throw new RangeError(`topk: k = ${k} is larger than dim ${d}'s size ${size} (input ${fmtShape(x.shape)})`);
+    const order = sortIndices(x, d, largest);
+    const firstK = x.ndim === 0 ? order.alias() : narrow(order, d, 0, k);
+    const indices = clone(firstK);
+    firstK.dispose();
+    order.dispose();
+    return valuesIndices(gather(x, d, indices), indices);
+  });
 }
 
 /**
@@ -293,30 +304,32 @@ export function topk(...args: unknown[]): ValuesIndices {
  */
 export function nonzero(input: Tensor, opts?: { asTuple?: boolean }): Tensor | Tensor[];
 export function nonzero(...args: unknown[]): Tensor | Tensor[] {
-  const { input: x, asTuple } = parseArgs('nonzero', args, { input: param(tensor, required), asTuple: param(boolean, false) }, 1);
-  const { t, owned } = materialize(x);
-  const k = kernels();
-  const info = Tensor.empty([1]);
-  k.count_nonzero_f32(t.numel(), t.ptr, info.ptr);
-  const count = heapF32()[info.ptr >> 2];
-  info.dispose();
-  const rank = x.ndim;
-  const out = Tensor.empty([count, rank]);
-  if (rank > 0 && count > 0) {
-    const sizes = Tensor.empty([rank]);
-    heapF32().set(x.shape, sizes.ptr >> 2);
-    k.nonzero_f32(t.numel(), t.ptr, rank, sizes.ptr, out.ptr);
-    sizes.dispose();
-  }
-  if (owned) t.dispose();
-  if (!asTuple) return out;
-  // PyTorch's as_tuple of a 0-d input is one index tensor
-  const cols = rank === 0 ? [zeros([count])] : Array.from({ length: rank }, (_, i) => {
-    const column = out.viewOf([count], [rank], i);
-    const c = clone(column);
-    column.dispose();
-    return c;
+  return atomic(() => {
+    const { input: x, asTuple } = parseArgs('nonzero', args, { input: param(tensor, required), asTuple: param(boolean, false) }, 1);
+    const { t, owned } = materialize(x);
+    const k = kernels();
+    const info = Tensor.empty([1]);
+    k.count_nonzero_f32(t.numel(), t.ptr, info.ptr);
+    const count = heapF32()[info.ptr >> 2];
+    info.dispose();
+    const rank = x.ndim;
+    const out = Tensor.empty([count, rank]);
+    if (rank > 0 && count > 0) {
+      const sizes = Tensor.empty([rank]);
+      heapF32().set(x.shape, sizes.ptr >> 2);
+      k.nonzero_f32(t.numel(), t.ptr, rank, sizes.ptr, out.ptr);
+      sizes.dispose();
+    }
+    if (owned) t.dispose();
+    if (!asTuple) return out;
+    // PyTorch's as_tuple of a 0-d input is one index tensor
+    const cols = rank === 0 ? [zeros([count])] : Array.from({ length: rank }, (_, i) => {
+      const column = out.viewOf([count], [rank], i);
+      const c = clone(column);
+      column.dispose();
+      return c;
+    });
+    out.dispose();
+    return cols;
   });
-  out.dispose();
-  return cols;
 }

@@ -10,6 +10,7 @@
  */
 import { Tensor, type TensorLike } from '../tensor';
 import { needsGrad, record } from '../autograd/graph';
+import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { integer, number, param, parseArgs, required, tensor, either, type Check } from '../validate';
 import { launchUnary, launchGrad, clamp } from './unary';
@@ -156,22 +157,24 @@ const LERP_ARGS = { ...INPUT, end: param(tensor, required), weight: param(tensor
  */
 export function lerp(input: Tensor, end: Tensor, weight: TensorLike): Tensor;
 export function lerp(...args: unknown[]): Tensor {
-  const { input: start, end, weight } = parseArgs('lerp', args, LERP_ARGS);
-  const diff = sub(end, start);
-  try {
-    if (typeof weight === 'number') {
-      if (Math.abs(weight) < 0.5) return composeLow(start, diff, weight);
-      return composeHigh(end, diff, weight);
+  return atomic(() => {
+    const { input: start, end, weight } = parseArgs('lerp', args, LERP_ARGS);
+    const diff = sub(end, start);
+    try {
+      if (typeof weight === 'number') {
+        if (Math.abs(weight) < 0.5) return composeLow(start, diff, weight);
+        return composeHigh(end, diff, weight);
+      }
+      const low = composeLow(start, diff, weight), high = composeHigh(end, diff, weight);
+      const size = absOf(weight);
+      const small = lt(size, 0.5);
+      const out = where(small, low, high);
+      for (const t of [low, high, size, small]) t.dispose();
+      return out;
+    } finally {
+      diff.dispose();
     }
-    const low = composeLow(start, diff, weight), high = composeHigh(end, diff, weight);
-    const size = absOf(weight);
-    const small = lt(size, 0.5);
-    const out = where(small, low, high);
-    for (const t of [low, high, size, small]) t.dispose();
-    return out;
-  } finally {
-    diff.dispose();
-  }
+  });
 }
 
 /** start + w diff */

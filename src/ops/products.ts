@@ -13,6 +13,7 @@
 import { Tensor } from '../tensor';
 import { fmtShape, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { number, param, parseArgs, required, tensor } from '../validate';
 import { copyInto, zeros } from './create';
@@ -59,20 +60,22 @@ const BADDBMM_ARGS = {
  */
 export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor;
 export function baddbmm(...args: unknown[]): Tensor {
-  const { input, batch1, batch2, beta, alpha } = parseArgs('baddbmm', args, BADDBMM_ARGS, 3);
-  checkBatched('baddbmm', batch1, batch2);
-  const shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]];
-  const fits = input.ndim <= 3 && input.shape.every((d, i) => d === 1 || d === shape[i + 3 - input.ndim]);
-  if (!fits) throw new RangeError(`baddbmm: input ${fmtShape(input.shape)} does not broadcast to the product's shape ${fmtShape(shape)}`);
-  const p = matmul(batch1, batch2);
-  const scaled = alpha === 1 ? p : mul(p, alpha);
-  if (scaled !== p) p.dispose();
-  if (beta === 0) return scaled;
-  const base = beta === 1 ? input : mul(input, beta);
-  const out = add(base, scaled);
-  if (base !== input) base.dispose();
-  scaled.dispose();
-  return out;
+  return atomic(() => {
+    const { input, batch1, batch2, beta, alpha } = parseArgs('baddbmm', args, BADDBMM_ARGS, 3);
+    checkBatched('baddbmm', batch1, batch2);
+    const shape = [batch1.shape[0], batch1.shape[1], batch2.shape[2]];
+    const fits = input.ndim <= 3 && input.shape.every((d, i) => d === 1 || d === shape[i + 3 - input.ndim]);
+    if (!fits) throw new RangeError(`baddbmm: input ${fmtShape(input.shape)} does not broadcast to the product's shape ${fmtShape(shape)}`);
+    const p = matmul(batch1, batch2);
+    const scaled = alpha === 1 ? p : mul(p, alpha);
+    if (scaled !== p) p.dispose();
+    if (beta === 0) return scaled;
+    const base = beta === 1 ? input : mul(input, beta);
+    const out = add(base, scaled);
+    if (base !== input) base.dispose();
+    scaled.dispose();
+    return out;
+  });
 }
 
 /**
@@ -82,13 +85,15 @@ export function baddbmm(...args: unknown[]): Tensor {
  */
 export function outer(input: Tensor, vec2: Tensor): Tensor;
 export function outer(...args: unknown[]): Tensor {
-  const { input: a, vec2: b } = parseArgs('outer', args, { input: param(tensor, required), vec2: param(tensor, required) });
-  if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError(`outer: both arguments must be 1-d vectors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  const col = unsqueeze(a, 1), row = unsqueeze(b, 0);
-  const out = mul(col, row);
-  col.dispose();
-  row.dispose();
-  return out;
+  return atomic(() => {
+    const { input: a, vec2: b } = parseArgs('outer', args, { input: param(tensor, required), vec2: param(tensor, required) });
+    if (a.ndim !== 1 || b.ndim !== 1) throw new RangeError(`outer: both arguments must be 1-d vectors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    const col = unsqueeze(a, 1), row = unsqueeze(b, 0);
+    const out = mul(col, row);
+    col.dispose();
+    row.dispose();
+    return out;
+  });
 }
 
 /**
@@ -212,67 +217,69 @@ function contractPair(a: Labelled, b: Labelled, needed: Set<Label>, sizes: Map<L
  * @example einsum('bhqd,bhkd->bhqk', q, k) // [B, H, Tq, Tk]
  */
 export function einsum(equation: string, ...operands: Tensor[] | [Tensor[]]): Tensor {
-  const op = 'einsum';
-  if (typeof equation !== 'string') throw new TypeError(`einsum: equation must be a string like 'ij,jk->ik', got ${typeof equation}`);
-  const ops = (operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : operands) as unknown[];
-  ops.forEach((t, i) => tensor(t, { where: op, name: `operand ${i}` }));
-  const xs = ops as Tensor[];
-  const eq = equation.replace(/\s+/g, '');
-  const [lhs, rhs, extra] = eq.split('->');
-  if (extra !== undefined) throw new RangeError(`einsum: more than one '->' in '${equation}'`);
-  const terms = lhs.split(',');
-  if (terms.length !== xs.length) throw new RangeError(`einsum: '${equation}' names ${terms.length} operand${terms.length === 1 ? '' : 's'}, got ${xs.length}`);
-  // labels per operand, ellipsis dims right-aligned across operands
-  const parsed = terms.map((term) => parseTerm(op, term, equation));
-  const ellipsisDims = parsed.map((p, i) => {
-    const e = xs[i].ndim - p.letters.length;
-    if (p.ellipsisAt < 0 ? e !== 0 : e < 0) throw new RangeError(`einsum: the term '${terms[i]}' names ${p.letters.length} dims but operand ${i} has shape ${fmtShape(xs[i].shape)}`);
-    return e;
-  });
-  const E = Math.max(0, ...ellipsisDims);
-  const ellipsisLabels = (e: number) => Array.from({ length: e }, (_, k) => ELLIPSIS + E - e + k);
-  const inputs: Labelled[] = parsed.map((p, i) => ({
-    t: xs[i],
-    labels: p.ellipsisAt < 0 ? p.letters : [...p.letters.slice(0, p.ellipsisAt), ...ellipsisLabels(ellipsisDims[i]), ...p.letters.slice(p.ellipsisAt)],
-  }));
-  // sizes, broadcasting size-1 dims
-  const sizes = new Map<Label, number>();
-  inputs.forEach(({ t, labels }, i) => labels.forEach((l, d) => {
-    const have = sizes.get(l), s = t.shape[d];
-    if (have === undefined || have === 1) sizes.set(l, s);
-    else if (s !== 1 && s !== have) throw new RangeError(`einsum: ${labelName(l)} has size ${have} in one operand and ${s} in operand ${i} (shape ${fmtShape(t.shape)})`);
-  }));
-  const counts = new Map<Label, number>();
-  for (const { labels } of inputs) for (const l of new Set(labels)) counts.set(l, (counts.get(l) ?? 0) + 1);
-  let output: Label[];
-  if (rhs === undefined) {
-    const once = [...counts.keys()].filter((l) => l < ELLIPSIS && counts.get(l) === 1 && inputs.every(({ labels }) => labels.filter((m) => m === l).length <= 1));
-    output = [...ellipsisLabels(E), ...once.sort((a, b) => a - b)];
-  } else {
-    const p = parseTerm(op, rhs, equation);
-    output = p.ellipsisAt < 0 ? p.letters : [...p.letters.slice(0, p.ellipsisAt), ...ellipsisLabels(E), ...p.letters.slice(p.ellipsisAt)];
-    if (new Set(output).size !== output.length) throw new RangeError(`einsum: the output '${rhs}' of '${equation}' repeats a label`);
-    for (const l of output) if (!counts.has(l)) throw new RangeError(`einsum: the output's ${labelName(l)} of '${equation}' does not appear in any operand`);
-  }
-  const made: Tensor[] = [];
-  const own = (x: Labelled): Labelled => {
-    if (!xs.includes(x.t) && !made.includes(x.t)) made.push(x.t);
-    return x;
-  };
-  try {
-    // labels still needed after operand i: the output's and later operands'
-    const neededAfter = (i: number) => new Set<Label>([...output, ...inputs.slice(i + 1).flatMap((x) => x.labels)]);
-    let acc = own(sumOut(own(mergeRepeated(inputs[0])), new Set([...neededAfter(0)])));
-    for (let i = 1; i < inputs.length; i++) {
-      const need = neededAfter(i);
-      const b = own(sumOut(own(mergeRepeated(inputs[i])), new Set([...need, ...acc.labels])));
-      acc = own(sumOut(acc, new Set([...need, ...b.labels])));
-      acc = own(contractPair(acc, b, need, sizes));
+  return atomic(() => {
+    const op = 'einsum';
+    if (typeof equation !== 'string') throw new TypeError(`einsum: equation must be a string like 'ij,jk->ik', got ${typeof equation}`);
+    const ops = (operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : operands) as unknown[];
+    ops.forEach((t, i) => tensor(t, { where: op, name: `operand ${i}` }));
+    const xs = ops as Tensor[];
+    const eq = equation.replace(/\s+/g, '');
+    const [lhs, rhs, extra] = eq.split('->');
+    if (extra !== undefined) throw new RangeError(`einsum: more than one '->' in '${equation}'`);
+    const terms = lhs.split(',');
+    if (terms.length !== xs.length) throw new RangeError(`einsum: '${equation}' names ${terms.length} operand${terms.length === 1 ? '' : 's'}, got ${xs.length}`);
+    // labels per operand, ellipsis dims right-aligned across operands
+    const parsed = terms.map((term) => parseTerm(op, term, equation));
+    const ellipsisDims = parsed.map((p, i) => {
+      const e = xs[i].ndim - p.letters.length;
+      if (p.ellipsisAt < 0 ? e !== 0 : e < 0) throw new RangeError(`einsum: the term '${terms[i]}' names ${p.letters.length} dims but operand ${i} has shape ${fmtShape(xs[i].shape)}`);
+      return e;
+    });
+    const E = Math.max(0, ...ellipsisDims);
+    const ellipsisLabels = (e: number) => Array.from({ length: e }, (_, k) => ELLIPSIS + E - e + k);
+    const inputs: Labelled[] = parsed.map((p, i) => ({
+      t: xs[i],
+      labels: p.ellipsisAt < 0 ? p.letters : [...p.letters.slice(0, p.ellipsisAt), ...ellipsisLabels(ellipsisDims[i]), ...p.letters.slice(p.ellipsisAt)],
+    }));
+    // sizes, broadcasting size-1 dims
+    const sizes = new Map<Label, number>();
+    inputs.forEach(({ t, labels }, i) => labels.forEach((l, d) => {
+      const have = sizes.get(l), s = t.shape[d];
+      if (have === undefined || have === 1) sizes.set(l, s);
+      else if (s !== 1 && s !== have) throw new RangeError(`einsum: ${labelName(l)} has size ${have} in one operand and ${s} in operand ${i} (shape ${fmtShape(t.shape)})`);
+    }));
+    const counts = new Map<Label, number>();
+    for (const { labels } of inputs) for (const l of new Set(labels)) counts.set(l, (counts.get(l) ?? 0) + 1);
+    let output: Label[];
+    if (rhs === undefined) {
+      const once = [...counts.keys()].filter((l) => l < ELLIPSIS && counts.get(l) === 1 && inputs.every(({ labels }) => labels.filter((m) => m === l).length <= 1));
+      output = [...ellipsisLabels(E), ...once.sort((a, b) => a - b)];
+    } else {
+      const p = parseTerm(op, rhs, equation);
+      output = p.ellipsisAt < 0 ? p.letters : [...p.letters.slice(0, p.ellipsisAt), ...ellipsisLabels(E), ...p.letters.slice(p.ellipsisAt)];
+      if (new Set(output).size !== output.length) throw new RangeError(`einsum: the output '${rhs}' of '${equation}' repeats a label`);
+      for (const l of output) if (!counts.has(l)) throw new RangeError(`einsum: the output's ${labelName(l)} of '${equation}' does not appear in any operand`);
     }
-    acc = own(sumOut(acc, new Set(output)));
-    // broadcast size-1 output dims (a label of size 1 in this operand, larger in one contracted away) and order as the output
-    return traced(arrange(acc, output, sizes), 'einsum', xs, { equation: eq });
-  } finally {
-    for (const t of made) t.dispose();
-  }
+    const made: Tensor[] = [];
+    const own = (x: Labelled): Labelled => {
+      if (!xs.includes(x.t) && !made.includes(x.t)) made.push(x.t);
+      return x;
+    };
+    try {
+      // labels still needed after operand i: the output's and later operands'
+      const neededAfter = (i: number) => new Set<Label>([...output, ...inputs.slice(i + 1).flatMap((x) => x.labels)]);
+      let acc = own(sumOut(own(mergeRepeated(inputs[0])), new Set([...neededAfter(0)])));
+      for (let i = 1; i < inputs.length; i++) {
+        const need = neededAfter(i);
+        const b = own(sumOut(own(mergeRepeated(inputs[i])), new Set([...need, ...acc.labels])));
+        acc = own(sumOut(acc, new Set([...need, ...b.labels])));
+        acc = own(contractPair(acc, b, need, sizes));
+      }
+      acc = own(sumOut(acc, new Set(output)));
+      // broadcast size-1 output dims (a label of size 1 in this operand, larger in one contracted away) and order as the output
+      return traced(arrange(acc, output, sizes), 'einsum', xs, { equation: eq });
+    } finally {
+      for (const t of made) t.dispose();
+    }
+  });
 }

@@ -12,6 +12,7 @@
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { needsGrad, record } from '../autograd/graph';
+import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { normDim, numel } from '../shape';
 import { boolean, integer, nullable, param, parseArgs, required, tensor } from '../validate';
@@ -54,12 +55,14 @@ const SCAN_ARGS = { input: param(tensor, required), dim: param(integer(), requir
  */
 export function cumsum(input: Tensor, dim: number): Tensor;
 export function cumsum(...args: unknown[]): Tensor {
-  const { input: x, dim } = parseArgs('cumsum', args, SCAN_ARGS);
-  const d = normDim('cumsum', dim, x.ndim);
-  const lay = layout(x.shape, d);
-  const out = scanRaw(x, lay, false, false);
-  if (needsGrad(x)) record(out, 'CumsumBackward', [x], [], (g) => [scanRaw(g, lay, false, true)]);
-  return traced(out, 'cumsum', [x], { dim: d });
+  return atomic(() => {
+    const { input: x, dim } = parseArgs('cumsum', args, SCAN_ARGS);
+    const d = normDim('cumsum', dim, x.ndim);
+    const lay = layout(x.shape, d);
+    const out = scanRaw(x, lay, false, false);
+    if (needsGrad(x)) record(out, 'CumsumBackward', [x], [], (g) => [scanRaw(g, lay, false, true)]);
+    return traced(out, 'cumsum', [x], { dim: d });
+  });
 }
 
 /**
@@ -69,14 +72,16 @@ export function cumsum(...args: unknown[]): Tensor {
  */
 export function cumprod(input: Tensor, dim: number): Tensor;
 export function cumprod(...args: unknown[]): Tensor {
-  const { input: x, dim } = parseArgs('cumprod', args, SCAN_ARGS);
-  const lay = layout(x.shape, normDim('cumprod', dim, x.ndim));
-  const out = scanRaw(x, lay, true, false);
-  if (needsGrad(x)) {
-    const sx = x.keep();
-    record(out, 'CumprodBackward', [x], [sx], (g) => [cumprodGrad(sx, g, lay)]);
-  }
-  return traced(out, 'cumprod', [x], { dim: x.ndim === 0 ? 0 : normDim('cumprod', dim, x.ndim) });
+  return atomic(() => {
+    const { input: x, dim } = parseArgs('cumprod', args, SCAN_ARGS);
+    const lay = layout(x.shape, normDim('cumprod', dim, x.ndim));
+    const out = scanRaw(x, lay, true, false);
+    if (needsGrad(x)) {
+      const sx = x.keep();
+      record(out, 'CumprodBackward', [x], [sx], (g) => [cumprodGrad(sx, g, lay)]);
+    }
+    return traced(out, 'cumprod', [x], { dim: x.ndim === 0 ? 0 : normDim('cumprod', dim, x.ndim) });
+  });
 }
 
 const PROD_ARGS = { input: param(tensor, required), dim: param(nullable(integer()), null), keepdim: param(boolean, false) } as const;
@@ -90,47 +95,51 @@ const PROD_ARGS = { input: param(tensor, required), dim: param(nullable(integer(
 export function prod(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor;
 export function prod(input: Tensor, opts: { dim?: number | null; keepdim?: boolean }): Tensor;
 export function prod(...args: unknown[]): Tensor {
-  const { input: x, dim, keepdim } = parseArgs('prod', args, PROD_ARGS);
-  const d = dim === null ? null : normDim('prod', dim, x.ndim);
-  const lay: [number, number, number] = d === null ? [1, x.numel(), 1] : layout(x.shape, d);
-  const outShape = d === null || x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? 1 : s)).filter((_, i) => keepdim || i !== d);
-  const { t, owned } = materialize(x);
-  const out = Tensor.empty(outShape);
-  kernels().prod_axis_f32(lay[0], lay[1], lay[2], t.ptr, out.ptr);
-  if (owned) t.dispose();
-  if (needsGrad(x)) {
-    const sx = x.keep();
-    record(out, 'ProdBackward', [x], [sx], (g) => {
-      // the gradient at the last position of each line, zeros before it: cumprod's backward
-      const [outer, r, inner] = lay;
-      const gl = zeros([outer, r, inner]);
-      if (r > 0) {
-        const last = narrow(gl, 1, r - 1, 1);
-        const gv = reshape(g, [outer, 1, inner]);
-        copyInto(last, gv);
-        last.dispose();
-        gv.dispose();
-      }
-      const dx = cumprodGrad(sx, gl, lay);
-      gl.dispose();
-      return [dx];
-    });
-  }
-  return traced(out, 'prod', [x], { dim: x.ndim === 0 ? null : d, keepdim });
+  return atomic(() => {
+    const { input: x, dim, keepdim } = parseArgs('prod', args, PROD_ARGS);
+    const d = dim === null ? null : normDim('prod', dim, x.ndim);
+    const lay: [number, number, number] = d === null ? [1, x.numel(), 1] : layout(x.shape, d);
+    const outShape = d === null || x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? 1 : s)).filter((_, i) => keepdim || i !== d);
+    const { t, owned } = materialize(x);
+    const out = Tensor.empty(outShape);
+    kernels().prod_axis_f32(lay[0], lay[1], lay[2], t.ptr, out.ptr);
+    if (owned) t.dispose();
+    if (needsGrad(x)) {
+      const sx = x.keep();
+      record(out, 'ProdBackward', [x], [sx], (g) => {
+        // the gradient at the last position of each line, zeros before it: cumprod's backward
+        const [outer, r, inner] = lay;
+        const gl = zeros([outer, r, inner]);
+        if (r > 0) {
+          const last = narrow(gl, 1, r - 1, 1);
+          const gv = reshape(g, [outer, 1, inner]);
+          copyInto(last, gv);
+          last.dispose();
+          gv.dispose();
+        }
+        const dx = cumprodGrad(sx, gl, lay);
+        gl.dispose();
+        return [dx];
+      });
+    }
+    return traced(out, 'prod', [x], { dim: x.ndim === 0 ? null : d, keepdim });
+  });
 }
 
 const LOGICAL_ARGS = { input: param(tensor, required), dim: param(nullable(integer()), null), keepdim: param(boolean, false) } as const;
 
 /** any / all: counts the elements that decide (nonzero for any, zero for all) and compares the count with 0. */
 function logical(op: 'any' | 'all', args: unknown[]): Tensor {
-  const { input: x, dim, keepdim } = parseArgs(op, args, LOGICAL_ARGS);
-  const dims = dim === null ? reduceDims(op, undefined, x.ndim) : reduceDims(op, dim, x.ndim);
-  const zero = full([], 0);
-  const hits = launchBinary(op, op === 'any' ? 'ne_f32' : 'eq_f32', x, zero);
-  const count = reduceRaw(op, 'sum', hits, dims, dim === null ? false : keepdim);
-  const out = launchBinary(op, op === 'any' ? 'gt_f32' : 'eq_f32', count, zero);
-  for (const t of [zero, hits, count]) t.dispose();
-  return out;
+  return atomic(() => {
+    const { input: x, dim, keepdim } = parseArgs(op, args, LOGICAL_ARGS);
+    const dims = dim === null ? reduceDims(op, undefined, x.ndim) : reduceDims(op, dim, x.ndim);
+    const zero = full([], 0);
+    const hits = launchBinary(op, op === 'any' ? 'ne_f32' : 'eq_f32', x, zero);
+    const count = reduceRaw(op, 'sum', hits, dims, dim === null ? false : keepdim);
+    const out = launchBinary(op, op === 'any' ? 'gt_f32' : 'eq_f32', count, zero);
+    for (const t of [zero, hits, count]) t.dispose();
+    return out;
+  });
 }
 
 /**

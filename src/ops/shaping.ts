@@ -13,6 +13,7 @@
 import { Tensor } from '../tensor';
 import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
+import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { either, integer, intList, nullable, number, oneOf, param, parseArgs, required, tensor, type Check } from '../validate';
 import { arange, clone, copyInto, full, zeros } from './create';
@@ -74,33 +75,35 @@ function sourceIndex(mode: Exclude<PadMode, 'constant'>, j: number, left: number
 export function pad(input: Tensor, pad: readonly number[], mode?: PadMode, value?: number | null): Tensor;
 export function pad(input: Tensor, pad: readonly number[], opts: PadOptions): Tensor;
 export function pad(...args: unknown[]): Tensor {
-  const { input: x, pad: amounts, mode, value } = parseArgs('pad', args, PAD_ARGS);
-  const k = amounts.length / 2;
-  if (!Number.isInteger(k)) throw new RangeError(`pad: pad must hold pairs (left, right) per dim, got ${amounts.length} values [${amounts}]`);
-  if (k > x.ndim) throw new RangeError(`pad: pad [${amounts}] covers ${k} dims but the input ${fmtShape(x.shape)} has ${x.ndim}`);
-  const dims = Array.from({ length: k }, (_, i) => x.ndim - 1 - i);
-  if (mode === 'constant') return traced(padConstant(x, amounts, dims, value ?? 0), 'pad', [x], { pad: amounts, mode, value: value ?? 0 });
-  if (value !== null && value !== 0) throw new RangeError(`pad: value ${value} only applies to mode 'constant', got mode '${mode}'`);
-  if (k > 3 || (x.ndim !== k + 1 && x.ndim !== k + 2)) {
-    throw new RangeError(`pad: mode '${mode}' pads the last 1 to 3 dims of a tensor with 1 or 2 more (batch, channels): pad [${amounts}] (${k} dims) needs a ${k + 1}-d or ${k + 2}-d input, got ${fmtShape(x.shape)}`);
-  }
-  dims.forEach((d, i) => {
-    const [l, r] = [amounts[2 * i], amounts[2 * i + 1]], n = x.shape[d];
-    if (l < 0 || r < 0) throw new RangeError(`pad: mode '${mode}' takes non-negative padding, got [${amounts}]`);
-    const limit = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : Infinity;
-    if (l > limit || r > limit || n === 0) {
-      throw new RangeError(`pad: padding (${l}, ${r}) of dim ${d} (size ${n}) of ${fmtShape(x.shape)} must be ${mode === 'reflect' ? `< the size for 'reflect'` : mode === 'circular' ? `<= the size for 'circular'` : 'on a non-empty dim'}`);
+  return atomic(() => {
+    const { input: x, pad: amounts, mode, value } = parseArgs('pad', args, PAD_ARGS);
+    const k = amounts.length / 2;
+    if (!Number.isInteger(k)) throw new RangeError(`pad: pad must hold pairs (left, right) per dim, got ${amounts.length} values [${amounts}]`);
+    if (k > x.ndim) throw new RangeError(`pad: pad [${amounts}] covers ${k} dims but the input ${fmtShape(x.shape)} has ${x.ndim}`);
+    const dims = Array.from({ length: k }, (_, i) => x.ndim - 1 - i);
+    if (mode === 'constant') return traced(padConstant(x, amounts, dims, value ?? 0), 'pad', [x], { pad: amounts, mode, value: value ?? 0 });
+    if (value !== null && value !== 0) throw new RangeError(`pad: value ${value} only applies to mode 'constant', got mode '${mode}'`);
+    if (k > 3 || (x.ndim !== k + 1 && x.ndim !== k + 2)) {
+      throw new RangeError(`pad: mode '${mode}' pads the last 1 to 3 dims of a tensor with 1 or 2 more (batch, channels): pad [${amounts}] (${k} dims) needs a ${k + 1}-d or ${k + 2}-d input, got ${fmtShape(x.shape)}`);
     }
+    dims.forEach((d, i) => {
+      const [l, r] = [amounts[2 * i], amounts[2 * i + 1]], n = x.shape[d];
+      if (l < 0 || r < 0) throw new RangeError(`pad: mode '${mode}' takes non-negative padding, got [${amounts}]`);
+      const limit = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : Infinity;
+      if (l > limit || r > limit || n === 0) {
+        throw new RangeError(`pad: padding (${l}, ${r}) of dim ${d} (size ${n}) of ${fmtShape(x.shape)} must be ${mode === 'reflect' ? `< the size for 'reflect'` : mode === 'circular' ? `<= the size for 'circular'` : 'on a non-empty dim'}`);
+      }
+    });
+    const out = chain(
+      x,
+      dims.map((d, i) => (t: Tensor) => {
+        const [l, r] = [amounts[2 * i], amounts[2 * i + 1]], n = t.shape[d];
+        return indexSelect(t, d, Array.from({ length: n + l + r }, (_, j) => sourceIndex(mode, j, l, n)));
+      }),
+    );
+    // circular padding is traced as its index selections (opset 17's Pad has no wrap mode)
+    return mode === 'circular' ? out : traced(out, 'pad', [x], { pad: amounts, mode, value: 0 });
   });
-  const out = chain(
-    x,
-    dims.map((d, i) => (t: Tensor) => {
-      const [l, r] = [amounts[2 * i], amounts[2 * i + 1]], n = t.shape[d];
-      return indexSelect(t, d, Array.from({ length: n + l + r }, (_, j) => sourceIndex(mode, j, l, n)));
-    }),
-  );
-  // circular padding is traced as its index selections (opset 17's Pad has no wrap mode)
-  return mode === 'circular' ? out : traced(out, 'pad', [x], { pad: amounts, mode, value: 0 });
 }
 
 function padConstant(x: Tensor, amounts: readonly number[], dims: readonly number[], value: number): Tensor {
@@ -220,10 +223,12 @@ function distinctDims(op: string, dims: readonly number[], rank: number): number
  */
 export function flip(input: Tensor, dims: number | readonly number[]): Tensor;
 export function flip(...args: unknown[]): Tensor {
-  const { input: x, dims } = parseArgs('flip', args, { input: param(tensor, required), dims: param(intList(), required) });
-  const ds = distinctDims('flip', dims, x.ndim);
-  if (x.ndim === 0) return clone(x);
-  return chain(x, ds.map((d) => (t: Tensor) => indexSelect(t, d, Array.from({ length: t.shape[d] }, (_, i) => t.shape[d] - 1 - i))));
+  return atomic(() => {
+    const { input: x, dims } = parseArgs('flip', args, { input: param(tensor, required), dims: param(intList(), required) });
+    const ds = distinctDims('flip', dims, x.ndim);
+    if (x.ndim === 0) return clone(x);
+    return chain(x, ds.map((d) => (t: Tensor) => indexSelect(t, d, Array.from({ length: t.shape[d] }, (_, i) => t.shape[d] - 1 - i))));
+  });
 }
 
 const ROLL_ARGS = { input: param(tensor, required), shifts: param(intList(), required), dims: param(nullable(intList()), null) } as const;
@@ -236,26 +241,28 @@ const ROLL_ARGS = { input: param(tensor, required), shifts: param(intList(), req
  */
 export function roll(input: Tensor, shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor;
 export function roll(...args: unknown[]): Tensor {
-  const { input: x, shifts, dims } = parseArgs('roll', args, ROLL_ARGS);
-  if (dims === null) {
-    if (shifts.length !== 1) throw new RangeError(`roll: without dims, shifts must be one integer, got [${shifts}]`);
-    const flat = reshape(x, [-1]);
-    const rolled = roll(flat, shifts, 0);
-    const out = reshape(rolled, x.shape);
-    flat.dispose();
-    rolled.dispose();
-    return out;
-  }
-  if (dims.length !== shifts.length) throw new RangeError(`roll: shifts [${shifts}] and dims [${dims}] must have the same length`);
-  const ds = dims.map((d) => normDim('roll', d, x.ndim));
-  if (x.ndim === 0) return clone(x);
-  return chain(
-    x,
-    ds.map((d, i) => (t: Tensor) => {
-      const n = t.shape[d];
-      return indexSelect(t, d, Array.from({ length: n }, (_, j) => (((j - shifts[i]) % n) + n) % n));
-    }),
-  );
+  return atomic(() => {
+    const { input: x, shifts, dims } = parseArgs('roll', args, ROLL_ARGS);
+    if (dims === null) {
+      if (shifts.length !== 1) throw new RangeError(`roll: without dims, shifts must be one integer, got [${shifts}]`);
+      const flat = reshape(x, [-1]);
+      const rolled = roll(flat, shifts, 0);
+      const out = reshape(rolled, x.shape);
+      flat.dispose();
+      rolled.dispose();
+      return out;
+    }
+    if (dims.length !== shifts.length) throw new RangeError(`roll: shifts [${shifts}] and dims [${dims}] must have the same length`);
+    const ds = dims.map((d) => normDim('roll', d, x.ndim));
+    if (x.ndim === 0) return clone(x);
+    return chain(
+      x,
+      ds.map((d, i) => (t: Tensor) => {
+        const n = t.shape[d];
+        return indexSelect(t, d, Array.from({ length: n }, (_, j) => (((j - shifts[i]) % n) + n) % n));
+      }),
+    );
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -263,12 +270,14 @@ export function roll(...args: unknown[]): Tensor {
 
 /** x (rank <= sizes.length, leading 1s added) repeated sizes[i] times along each dim. */
 function repeatBy(op: string, x: Tensor, sizes: readonly number[]): Tensor {
-  if (sizes.length < x.ndim) throw new RangeError(`${op}: ${sizes.length} repeat counts [${sizes}] for a ${x.ndim}-d tensor ${fmtShape(x.shape)}: give at least one per dim`);
-  const shape = [...new Array<number>(sizes.length - x.ndim).fill(1), ...x.shape];
-  // [1, s0, 1, s1, ...] broadcast to [r0, s0, r1, s1, ...], copied, merged pairwise
-  const spread = shape.flatMap((s) => [1, s]);
-  const target = shape.flatMap((s, i) => [sizes[i], s]);
-  return chain(x, [(t) => reshape(t, spread), (t) => expand(t, target), (t) => clone(t), (t) => reshape(t, shape.map((s, i) => s * sizes[i]))]);
+  return atomic(() => {
+    if (sizes.length < x.ndim) throw new RangeError(`${op}: ${sizes.length} repeat counts [${sizes}] for a ${x.ndim}-d tensor ${fmtShape(x.shape)}: give at least one per dim`);
+    const shape = [...new Array<number>(sizes.length - x.ndim).fill(1), ...x.shape];
+    // [1, s0, 1, s1, ...] broadcast to [r0, s0, r1, s1, ...], copied, merged pairwise
+    const spread = shape.flatMap((s) => [1, s]);
+    const target = shape.flatMap((s, i) => [sizes[i], s]);
+    return chain(x, [(t) => reshape(t, spread), (t) => expand(t, target), (t) => clone(t), (t) => reshape(t, shape.map((s, i) => s * sizes[i]))]);
+  });
 }
 
 /**
@@ -309,29 +318,31 @@ const REPEAT_INTERLEAVE_ARGS = {
  */
 export function repeatInterleave(input: Tensor, repeats: number | Tensor | readonly number[], dim?: number | null, opts?: { outputSize?: number | null }): Tensor;
 export function repeatInterleave(...args: unknown[]): Tensor {
-  const { input, repeats, dim, outputSize } = parseArgs('repeatInterleave', args, REPEAT_INTERLEAVE_ARGS, 3);
-  const x = dim === null ? reshape(input, [-1]) : input;
-  try {
-    if (x.ndim === 0) throw new RangeError('repeatInterleave: a 0-d input needs dim null');
-    const d = dim === null ? 0 : normDim('repeatInterleave', dim, x.ndim);
-    const n = x.shape[d];
-    let counts = typeof repeats === 'number' ? [repeats] : repeats instanceof Tensor ? countsOf(repeats) : repeats;
-    // one count applies to every slice
-    if (counts.length === 1) counts = new Array<number>(n).fill(counts[0]);
-    if (counts.length !== n) throw new RangeError(`repeatInterleave: ${counts.length} repeat counts for dim ${d} of size ${n}`);
-    const total = counts.reduce((a, b) => a + b, 0);
-    if (outputSize !== null && outputSize !== total) throw new RangeError(`repeatInterleave: outputSize ${outputSize} does not match the repeats' total ${total}`);
-    if (typeof repeats === 'number') {
-      // each slice broadcast `repeats` times next to itself
-      const shape = [...x.shape];
-      shape[d] = total;
-      const spread = [...x.shape.slice(0, d + 1), repeats, ...x.shape.slice(d + 1)];
-      return chain(x, [(t) => unsqueeze(t, d + 1), (t) => expand(t, spread), (t) => clone(t), (t) => reshape(t, shape)]);
+  return atomic(() => {
+    const { input, repeats, dim, outputSize } = parseArgs('repeatInterleave', args, REPEAT_INTERLEAVE_ARGS, 3);
+    const x = dim === null ? reshape(input, [-1]) : input;
+    try {
+      if (x.ndim === 0) throw new RangeError('repeatInterleave: a 0-d input needs dim null');
+      const d = dim === null ? 0 : normDim('repeatInterleave', dim, x.ndim);
+      const n = x.shape[d];
+      let counts = typeof repeats === 'number' ? [repeats] : repeats instanceof Tensor ? countsOf(repeats) : repeats;
+      // one count applies to every slice
+      if (counts.length === 1) counts = new Array<number>(n).fill(counts[0]);
+      if (counts.length !== n) throw new RangeError(`repeatInterleave: ${counts.length} repeat counts for dim ${d} of size ${n}`);
+      const total = counts.reduce((a, b) => a + b, 0);
+      if (outputSize !== null && outputSize !== total) throw new RangeError(`repeatInterleave: outputSize ${outputSize} does not match the repeats' total ${total}`);
+      if (typeof repeats === 'number') {
+        // each slice broadcast `repeats` times next to itself
+        const shape = [...x.shape];
+        shape[d] = total;
+        const spread = [...x.shape.slice(0, d + 1), repeats, ...x.shape.slice(d + 1)];
+        return chain(x, [(t) => unsqueeze(t, d + 1), (t) => expand(t, spread), (t) => clone(t), (t) => reshape(t, shape)]);
+      }
+      return indexSelect(x, d, counts.flatMap((c, i) => new Array<number>(c).fill(i)));
+    } finally {
+      if (x !== input) x.dispose();
     }
-    return indexSelect(x, d, counts.flatMap((c, i) => new Array<number>(c).fill(i)));
-  } finally {
-    if (x !== input) x.dispose();
-  }
+  });
 }
 
 /** Repeat counts read from a 1-d tensor (a few host reads of integer counts). */
@@ -379,17 +390,19 @@ export function unflatten(...args: unknown[]): Tensor {
 // triu, tril, diag
 
 function triangle(op: 'triu' | 'tril', args: unknown[]): Tensor {
-  const { input: x, diagonal } = parseArgs(op, args, { input: param(tensor, required), diagonal: param(integer(), 0) });
-  if (x.ndim < 2) throw new RangeError(`${op}: input must be at least 2-d (matrices in the last two dims), got ${fmtShape(x.shape)}`);
-  const n = x.shape[x.ndim - 2], m = x.shape[x.ndim - 1];
-  // keep [i, j] where j - i >= diagonal (triu) or <= diagonal (tril)
-  const rows = arange(n), cols = arange(m);
-  const column = reshape(rows, [n, 1]);
-  const offset = sub(cols, column);
-  const keep = op === 'triu' ? ge(offset, diagonal) : le(offset, diagonal);
-  const out = where(keep, x, 0);
-  for (const t of [rows, cols, column, offset, keep]) t.dispose();
-  return out;
+  return atomic(() => {
+    const { input: x, diagonal } = parseArgs(op, args, { input: param(tensor, required), diagonal: param(integer(), 0) });
+    if (x.ndim < 2) throw new RangeError(`${op}: input must be at least 2-d (matrices in the last two dims), got ${fmtShape(x.shape)}`);
+    const n = x.shape[x.ndim - 2], m = x.shape[x.ndim - 1];
+    // keep [i, j] where j - i >= diagonal (triu) or <= diagonal (tril)
+    const rows = arange(n), cols = arange(m);
+    const column = reshape(rows, [n, 1]);
+    const offset = sub(cols, column);
+    const keep = op === 'triu' ? ge(offset, diagonal) : le(offset, diagonal);
+    const out = where(keep, x, 0);
+    for (const t of [rows, cols, column, offset, keep]) t.dispose();
+    return out;
+  });
 }
 
 /**
@@ -428,37 +441,39 @@ function diagonalView(t: Tensor, k: number): Tensor {
  */
 export function diag(input: Tensor, diagonal?: number): Tensor;
 export function diag(...args: unknown[]): Tensor {
-  const { input: x, diagonal: k } = parseArgs('diag', args, { input: param(tensor, required), diagonal: param(integer(), 0) });
-  if (x.ndim === 1) {
-    const size = x.shape[0] + Math.abs(k);
-    const out = zeros([size, size]);
-    const d = diagonalView(out, k);
-    copyInto(d, x);
-    d.dispose();
+  return atomic(() => {
+    const { input: x, diagonal: k } = parseArgs('diag', args, { input: param(tensor, required), diagonal: param(integer(), 0) });
+    if (x.ndim === 1) {
+      const size = x.shape[0] + Math.abs(k);
+      const out = zeros([size, size]);
+      const d = diagonalView(out, k);
+      copyInto(d, x);
+      d.dispose();
+      if (needsGrad(x)) {
+        record(out, 'DiagEmbedBackward', [x], [], (g) => {
+          const v = diagonalView(g, k);
+          const dx = clone(v);
+          v.dispose();
+          return [dx];
+        });
+      }
+      return traced(out, 'diag', [x], { k });
+    }
+    if (x.ndim !== 2) throw new RangeError(`diag: input must be 1-d or 2-d, got ${fmtShape(x.shape)}`);
+    const view = diagonalView(x, k);
+    const out = Tensor.empty(view.shape);
+    copyInto(out, view);
+    view.dispose();
     if (needsGrad(x)) {
-      record(out, 'DiagEmbedBackward', [x], [], (g) => {
-        const v = diagonalView(g, k);
-        const dx = clone(v);
-        v.dispose();
+      const inShape = [...x.shape];
+      record(out, 'DiagonalBackward', [x], [], (g) => {
+        const dx = zeros(inShape);
+        const d = diagonalView(dx, k);
+        copyInto(d, g);
+        d.dispose();
         return [dx];
       });
     }
     return traced(out, 'diag', [x], { k });
-  }
-  if (x.ndim !== 2) throw new RangeError(`diag: input must be 1-d or 2-d, got ${fmtShape(x.shape)}`);
-  const view = diagonalView(x, k);
-  const out = Tensor.empty(view.shape);
-  copyInto(out, view);
-  view.dispose();
-  if (needsGrad(x)) {
-    const inShape = [...x.shape];
-    record(out, 'DiagonalBackward', [x], [], (g) => {
-      const dx = zeros(inShape);
-      const d = diagonalView(dx, k);
-      copyInto(d, g);
-      d.dispose();
-      return [dx];
-    });
-  }
-  return traced(out, 'diag', [x], { k });
+  });
 }

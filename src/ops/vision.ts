@@ -21,6 +21,7 @@ import { Tensor } from '../tensor';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { broadcastShapes, fmtShape, normDim } from '../shape';
 import { needsGrad, noGrad, record } from '../autograd/graph';
+import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { boolean, either, integer, intList, invalid, nullable, number, oneOf, pair, param, parseArgs, required, tensor, type Check } from '../validate';
 import { materialize, tensor as fromData, zeros } from './create';
@@ -108,34 +109,36 @@ export function interpolate(...args: unknown[]): Tensor {
 
 /** interpolate with its arguments checked (shared with nn.Upsample, which names itself in errors). */
 export function resize(op: string, x: Tensor, a: { size: number[] | null; scaleFactor: number | number[] | null; mode: InterpolateMode; alignCorners: boolean | null; recomputeScaleFactor: boolean | null }): Tensor {
-  const spatial = x.ndim - 2;
-  if (spatial < 1 || spatial > 3) throw new RangeError(`${op}: input must be 3-d, 4-d or 5-d [N, C, spatial...], got ${fmtShape(x.shape)}`);
-  const linear = LINEAR_RANK[a.mode];
-  if (linear !== undefined && linear !== x.ndim) throw new RangeError(`${op}: mode '${a.mode}' takes a ${linear}-d input, got ${fmtShape(x.shape)}${x.ndim === 4 ? "; use 'bilinear'" : x.ndim === 3 ? "; use 'linear'" : x.ndim === 5 ? "; use 'trilinear'" : ''}`);
-  if (linear === undefined && a.alignCorners !== null) throw new RangeError(`${op}: alignCorners only applies to the linear modes ('linear', 'bilinear', 'trilinear'), not '${a.mode}'`);
-  if ((a.size === null) === (a.scaleFactor === null)) throw new RangeError(`${op}: give exactly one of size and scaleFactor`);
-  const perDim = <T>(v: T | T[], name: string): T[] => {
-    const list = Array.isArray(v) ? v : new Array<T>(spatial).fill(v);
-    if (list.length !== spatial) throw new RangeError(`${op}: ${name} has ${list.length} values for ${spatial} spatial dims (input ${fmtShape(x.shape)})`);
-    return list;
-  };
-  const inSizes = x.shape.slice(2);
-  const factors = a.scaleFactor === null ? null : perDim(a.scaleFactor, 'scaleFactor');
-  const outSizes = a.size !== null ? perDim(a.size.length === 1 ? a.size[0] : a.size, 'size') : inSizes.map((n, i) => Math.floor(Math.fround(n * factors![i])));
-  if (outSizes.some((s) => s <= 0) && x.numel() > 0) throw new RangeError(`${op}: the output size ${fmtShape(outSizes)} must be positive (input ${fmtShape(x.shape)})`);
-  const useFactor = factors !== null && a.recomputeScaleFactor !== true;
-  let cur = x;
-  // resize one dim at a time, last first (separable)
-  for (let s = spatial - 1; s >= 0; s--) {
-    const d = s + 2, n = inSizes[s], out = outSizes[s];
-    if (out === n && (factors === null || factors[s] === 1) && a.mode !== 'nearest-exact') continue;
-    const r = resample(a.mode, n, out, useFactor ? factors![s] : null, a.alignCorners ?? false);
-    const next = r.i1 === null ? indexSelect(cur, d, r.i0) : lerpAlong(cur, d, r.i0, r.i1, r.w1!);
-    if (cur !== x) cur.dispose();
-    cur = next;
-  }
-  const out = cur === x ? cur.clone() : cur;
-  return traced(out, 'interpolate', [x], { mode: a.mode, alignCorners: a.alignCorners ?? false, sizes: outSizes, factors: useFactor ? factors : null });
+  return atomic(() => {
+    const spatial = x.ndim - 2;
+    if (spatial < 1 || spatial > 3) throw new RangeError(`${op}: input must be 3-d, 4-d or 5-d [N, C, spatial...], got ${fmtShape(x.shape)}`);
+    const linear = LINEAR_RANK[a.mode];
+    if (linear !== undefined && linear !== x.ndim) throw new RangeError(`${op}: mode '${a.mode}' takes a ${linear}-d input, got ${fmtShape(x.shape)}${x.ndim === 4 ? "; use 'bilinear'" : x.ndim === 3 ? "; use 'linear'" : x.ndim === 5 ? "; use 'trilinear'" : ''}`);
+    if (linear === undefined && a.alignCorners !== null) throw new RangeError(`${op}: alignCorners only applies to the linear modes ('linear', 'bilinear', 'trilinear'), not '${a.mode}'`);
+    if ((a.size === null) === (a.scaleFactor === null)) throw new RangeError(`${op}: give exactly one of size and scaleFactor`);
+    const perDim = <T>(v: T | T[], name: string): T[] => {
+      const list = Array.isArray(v) ? v : new Array<T>(spatial).fill(v);
+      if (list.length !== spatial) throw new RangeError(`${op}: ${name} has ${list.length} values for ${spatial} spatial dims (input ${fmtShape(x.shape)})`);
+      return list;
+    };
+    const inSizes = x.shape.slice(2);
+    const factors = a.scaleFactor === null ? null : perDim(a.scaleFactor, 'scaleFactor');
+    const outSizes = a.size !== null ? perDim(a.size.length === 1 ? a.size[0] : a.size, 'size') : inSizes.map((n, i) => Math.floor(Math.fround(n * factors![i])));
+    if (outSizes.some((s) => s <= 0) && x.numel() > 0) throw new RangeError(`${op}: the output size ${fmtShape(outSizes)} must be positive (input ${fmtShape(x.shape)})`);
+    const useFactor = factors !== null && a.recomputeScaleFactor !== true;
+    let cur = x;
+    // resize one dim at a time, last first (separable)
+    for (let s = spatial - 1; s >= 0; s--) {
+      const d = s + 2, n = inSizes[s], out = outSizes[s];
+      if (out === n && (factors === null || factors[s] === 1) && a.mode !== 'nearest-exact') continue;
+      const r = resample(a.mode, n, out, useFactor ? factors![s] : null, a.alignCorners ?? false);
+      const next = r.i1 === null ? indexSelect(cur, d, r.i0) : lerpAlong(cur, d, r.i0, r.i1, r.w1!);
+      if (cur !== x) cur.dispose();
+      cur = next;
+    }
+    const out = cur === x ? cur.clone() : cur;
+    return traced(out, 'interpolate', [x], { mode: a.mode, alignCorners: a.alignCorners ?? false, sizes: outSizes, factors: useFactor ? factors : null });
+  });
 }
 
 /** w0 x[i0] + w1 x[i1] along dim d, w0 = 1 - w1 (as PyTorch computes lambda0). */
@@ -153,28 +156,30 @@ function lerpAlong(x: Tensor, d: number, i0: number[], i1: number[], w1: number[
 // pixelShuffle
 
 function shuffle(op: string, x: Tensor, r: number, up: boolean): Tensor {
-  if (x.ndim < 3) throw new RangeError(`${op}: input must have at least 3 dims [*, C, H, W], got ${fmtShape(x.shape)}`);
-  const lead = x.shape.slice(0, -3);
-  const [C, H, W] = x.shape.slice(-3);
-  const L = lead.length;
-  let split: number[], order: number[], shape: number[];
-  if (up) {
-    if (C % (r * r) !== 0) throw new RangeError(`${op}: channels ${C} of ${fmtShape(x.shape)} must be divisible by upscaleFactor^2 = ${r * r}`);
-    split = [...lead, C / (r * r), r, r, H, W];
-    order = [0, 3, 1, 4, 2].map((i) => L + i);
-    shape = [...lead, C / (r * r), H * r, W * r];
-  } else {
-    if (H % r !== 0 || W % r !== 0) throw new RangeError(`${op}: height ${H} and width ${W} of ${fmtShape(x.shape)} must be divisible by downscaleFactor ${r}`);
-    split = [...lead, C, H / r, r, W / r, r];
-    order = [0, 2, 4, 1, 3].map((i) => L + i);
-    shape = [...lead, C * r * r, H / r, W / r];
-  }
-  const v = reshape(x, split);
-  const p = permute(v, [...lead.map((_, i) => i), ...order]);
-  const out = reshape(p, shape);
-  v.dispose();
-  p.dispose();
-  return up && x.ndim === 4 ? traced(out, 'pixelShuffle', [x], { r }) : out;
+  return atomic(() => {
+    if (x.ndim < 3) throw new RangeError(`${op}: input must have at least 3 dims [*, C, H, W], got ${fmtShape(x.shape)}`);
+    const lead = x.shape.slice(0, -3);
+    const [C, H, W] = x.shape.slice(-3);
+    const L = lead.length;
+    let split: number[], order: number[], shape: number[];
+    if (up) {
+      if (C % (r * r) !== 0) throw new RangeError(`${op}: channels ${C} of ${fmtShape(x.shape)} must be divisible by upscaleFactor^2 = ${r * r}`);
+      split = [...lead, C / (r * r), r, r, H, W];
+      order = [0, 3, 1, 4, 2].map((i) => L + i);
+      shape = [...lead, C / (r * r), H * r, W * r];
+    } else {
+      if (H % r !== 0 || W % r !== 0) throw new RangeError(`${op}: height ${H} and width ${W} of ${fmtShape(x.shape)} must be divisible by downscaleFactor ${r}`);
+      split = [...lead, C, H / r, r, W / r, r];
+      order = [0, 2, 4, 1, 3].map((i) => L + i);
+      shape = [...lead, C * r * r, H / r, W / r];
+    }
+    const v = reshape(x, split);
+    const p = permute(v, [...lead.map((_, i) => i), ...order]);
+    const out = reshape(p, shape);
+    v.dispose();
+    p.dispose();
+    return up && x.ndim === 4 ? traced(out, 'pixelShuffle', [x], { r }) : out;
+  });
 }
 
 /**
@@ -247,17 +252,19 @@ function im2col(b: Blocks, C: number, N: number, src: Tensor, toCols: boolean): 
 export function unfold(input: Tensor, kernelSize: number | [number, number], dilation?: number | [number, number], padding?: number | [number, number], stride?: number | [number, number]): Tensor;
 export function unfold(input: Tensor, kernelSize: number | [number, number], opts: { dilation?: number | [number, number]; padding?: number | [number, number]; stride?: number | [number, number] }): Tensor;
 export function unfold(...args: unknown[]): Tensor {
-  const a = parseArgs('unfold', args, { input: param(tensor, required), ...WINDOW_ARGS });
-  const x = a.input;
-  if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`unfold: input must be 3-d [C, H, W] or 4-d [N, C, H, W], got ${fmtShape(x.shape)}`);
-  const [N, C, H, W] = x.ndim === 4 ? x.shape : [1, ...x.shape];
-  const b = blocks('unfold', H, W, a);
-  const cols = im2col(b, C, N, x, true);
-  if (needsGrad(x)) record(cols, 'Im2ColBackward', [x], [], (g) => [im2col(b, C, N, g, false)]);
-  if (x.ndim === 4) return traced(cols, 'unfold', [x], b);
-  const out = reshape(cols, cols.shape.slice(1));
-  cols.dispose();
-  return out;
+  return atomic(() => {
+    const a = parseArgs('unfold', args, { input: param(tensor, required), ...WINDOW_ARGS });
+    const x = a.input;
+    if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`unfold: input must be 3-d [C, H, W] or 4-d [N, C, H, W], got ${fmtShape(x.shape)}`);
+    const [N, C, H, W] = x.ndim === 4 ? x.shape : [1, ...x.shape];
+    const b = blocks('unfold', H, W, a);
+    const cols = im2col(b, C, N, x, true);
+    if (needsGrad(x)) record(cols, 'Im2ColBackward', [x], [], (g) => [im2col(b, C, N, g, false)]);
+    if (x.ndim === 4) return traced(cols, 'unfold', [x], b);
+    const out = reshape(cols, cols.shape.slice(1));
+    cols.dispose();
+    return out;
+  });
 }
 
 /**
@@ -269,21 +276,23 @@ export function unfold(...args: unknown[]): Tensor {
 export function fold(input: Tensor, outputSize: number | [number, number], kernelSize: number | [number, number], dilation?: number | [number, number], padding?: number | [number, number], stride?: number | [number, number]): Tensor;
 export function fold(input: Tensor, outputSize: number | [number, number], kernelSize: number | [number, number], opts: { dilation?: number | [number, number]; padding?: number | [number, number]; stride?: number | [number, number] }): Tensor;
 export function fold(...args: unknown[]): Tensor {
-  const a = parseArgs('fold', args, { input: param(tensor, required), outputSize: param(pair({ min: 1 }), required), ...WINDOW_ARGS });
-  const x = a.input;
-  if (x.ndim !== 2 && x.ndim !== 3) throw new RangeError(`fold: input must be 2-d [C kh kw, L] or 3-d [N, C kh kw, L], got ${fmtShape(x.shape)}`);
-  const [N, K, L] = x.ndim === 3 ? x.shape : [1, ...x.shape];
-  const b = blocks('fold', a.outputSize[0], a.outputSize[1], a);
-  const taps = b.kh * b.kw;
-  if (K % taps !== 0) throw new RangeError(`fold: input ${fmtShape(x.shape)}: dim ${x.ndim - 2} (${K}) must be divisible by the kernel's ${b.kh}x${b.kw} = ${taps} taps`);
-  if (L !== b.OH * b.OW) throw new RangeError(`fold: input ${fmtShape(x.shape)} has ${L} blocks, but outputSize [${a.outputSize}] with this kernel, dilation, padding and stride gives ${b.OH}x${b.OW} = ${b.OH * b.OW}`);
-  const C = K / taps;
-  const img = im2col(b, C, N, x, false);
-  if (needsGrad(x)) record(img, 'Col2ImBackward', [x], [], (g) => [im2col(b, C, N, g, true)]);
-  if (x.ndim === 3) return traced(img, 'fold', [x], b);
-  const out = reshape(img, img.shape.slice(1));
-  img.dispose();
-  return out;
+  return atomic(() => {
+    const a = parseArgs('fold', args, { input: param(tensor, required), outputSize: param(pair({ min: 1 }), required), ...WINDOW_ARGS });
+    const x = a.input;
+    if (x.ndim !== 2 && x.ndim !== 3) throw new RangeError(`fold: input must be 2-d [C kh kw, L] or 3-d [N, C kh kw, L], got ${fmtShape(x.shape)}`);
+    const [N, K, L] = x.ndim === 3 ? x.shape : [1, ...x.shape];
+    const b = blocks('fold', a.outputSize[0], a.outputSize[1], a);
+    const taps = b.kh * b.kw;
+    if (K % taps !== 0) throw new RangeError(`fold: input ${fmtShape(x.shape)}: dim ${x.ndim - 2} (${K}) must be divisible by the kernel's ${b.kh}x${b.kw} = ${taps} taps`);
+    if (L !== b.OH * b.OW) throw new RangeError(`fold: input ${fmtShape(x.shape)} has ${L} blocks, but outputSize [${a.outputSize}] with this kernel, dilation, padding and stride gives ${b.OH}x${b.OW} = ${b.OH * b.OW}`);
+    const C = K / taps;
+    const img = im2col(b, C, N, x, false);
+    if (needsGrad(x)) record(img, 'Col2ImBackward', [x], [], (g) => [im2col(b, C, N, g, true)]);
+    if (x.ndim === 3) return traced(img, 'fold', [x], b);
+    const out = reshape(img, img.shape.slice(1));
+    img.dispose();
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -323,14 +332,16 @@ const NORMALIZE_ARGS = { input: param(tensor, required), p: param(number({ gt: 0
 export function normalize(input: Tensor, p?: number, dim?: number, eps?: number): Tensor;
 export function normalize(input: Tensor, opts: { p?: number; dim?: number; eps?: number }): Tensor;
 export function normalize(...args: unknown[]): Tensor {
-  const { input: x, p, dim, eps } = parseArgs('normalize', args, NORMALIZE_ARGS);
-  const d = normDim('normalize', dim, x.ndim);
-  const n = vectorNorm(x, p, d);
-  const denom = clampMin(n, eps);
-  const out = div(x, denom);
-  n.dispose();
-  denom.dispose();
-  return out;
+  return atomic(() => {
+    const { input: x, p, dim, eps } = parseArgs('normalize', args, NORMALIZE_ARGS);
+    const d = normDim('normalize', dim, x.ndim);
+    const n = vectorNorm(x, p, d);
+    const denom = clampMin(n, eps);
+    const out = div(x, denom);
+    n.dispose();
+    denom.dispose();
+    return out;
+  });
 }
 
 const COSINE_ARGS = { x1: param(tensor, required), x2: param(tensor, required), dim: param(integer(), 1), eps: param(number({ min: 0 }), 1e-8) } as const;
@@ -344,13 +355,15 @@ const COSINE_ARGS = { x1: param(tensor, required), x2: param(tensor, required), 
 export function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number, eps?: number): Tensor;
 export function cosineSimilarity(x1: Tensor, x2: Tensor, opts: { dim?: number; eps?: number }): Tensor;
 export function cosineSimilarity(...args: unknown[]): Tensor {
-  const { x1, x2, dim, eps } = parseArgs('cosineSimilarity', args, COSINE_ARGS);
-  const shape = broadcastShapes('cosineSimilarity', x1.shape, x2.shape);
-  const d = normDim('cosineSimilarity', dim, shape.length);
-  const e1 = expand(x1, shape), e2 = expand(x2, shape);
-  const a = normalize(e1, 2, d, eps), b = normalize(e2, 2, d, eps);
-  const prod = mul(a, b);
-  const out = sum(prod, d);
-  for (const t of [e1, e2, a, b, prod]) t.dispose();
-  return out;
+  return atomic(() => {
+    const { x1, x2, dim, eps } = parseArgs('cosineSimilarity', args, COSINE_ARGS);
+    const shape = broadcastShapes('cosineSimilarity', x1.shape, x2.shape);
+    const d = normDim('cosineSimilarity', dim, shape.length);
+    const e1 = expand(x1, shape), e2 = expand(x2, shape);
+    const a = normalize(e1, 2, d, eps), b = normalize(e2, 2, d, eps);
+    const prod = mul(a, b);
+    const out = sum(prod, d);
+    for (const t of [e1, e2, a, b, prod]) t.dispose();
+    return out;
+  });
 }

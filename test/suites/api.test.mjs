@@ -296,7 +296,11 @@ test('ops with options: clamp, reductions, softmax, activations the PyTorch way'
   assert.equal([s.shape, values(s)], [[2, 1], [-1.5, 2]]);
   assert.equal(values(x.sum(1, true)), values(s));
   assert.equal(x.mean({ dim: 0 }).shape, [2]);
-  assert.equal(values(x.max({ dim: 1 })), [0.5, 3]);
+  const { values: mv, indices: mi } = x.max({ dim: 1 });
+  assert.equal([values(mv), values(mi)], [[0.5, 3], [1, 0]]);
+  assert.equal(values(x.min(1, true)[0]), [-2, -1]);
+  assert.equal(values(x.amax({ dim: [0, 1], keepdim: true })), [3]);
+  assert.equal(values(sg.logsumexp(x, { dim: 1 })), values(sg.logsumexp(x, 1)));
   assert.equal(values(x.argmax({ dim: 1, keepdim: true })), [1, 0]);
   assert.equal(values(x.var(1, { correction: 0 })), values(x.var({ dim: 1, correction: 0 })));
   assert.equal(values(x.norm({ p: 1, dim: 1 })), [2.5, 4]);
@@ -318,6 +322,11 @@ test('ops with options: clamp, reductions, softmax, activations the PyTorch way'
     [() => x.argmax([0, 1]), TypeError, /argmax: dim must be an integer/],
     [() => x.var(0, { unbiased: 'no' }), TypeError, /var: unbiased must be a boolean/],
     [() => x.norm(0), RangeError, /norm: p must be a number > 0/],
+    [() => x.max([0, 1]), TypeError, /max: dim must be one integer/, /amax\(x, dims\)/],
+    [() => x.max({ dims: 1 }), TypeError, /max: unknown option 'dims'/, /did you mean 'dim'/],
+    [() => x.max(null, true), TypeError, /max: keepdim needs a dim/],
+    [() => x.amin(0, 'yes'), TypeError, /amin: keepdim must be a boolean/],
+    [() => sg.logsumexp(x, { keep_dim: true }), TypeError, /logsumexp: unknown option 'keep_dim'/, /did you mean 'keepdim'/],
     [() => sg.softmax(x), TypeError, /softmax: missing dim/],
     [() => sg.softmax(x, { axis: 1 }), TypeError, /unknown option 'axis'/],
     [() => sg.sum([1, 2]), TypeError, /sum: input must be a Tensor/],
@@ -400,6 +409,95 @@ test('memory: an out-of-memory inside an op leaves bytes in use unchanged; its m
   oomInside((n) => [sg.randn([n / 16, 16])], (x) => sg.softmax(x, 1));
   oomInside((n) => [sg.randn([n / 16, 16])], (x) => x.var(1));
   oomInside((n) => [sg.randn([4, 4, n / 64, 4])], (x) => sg.maxPool2d(x, [1, 2], 1, 0, 1, true));
+});
+
+test('memory: the newer ops free what they made when an allocation inside them fails', () => {
+  // each op's largest allocation is at least the input's size, so a large enough input makes one fail
+  const transposed = (n) => {
+    const base = sg.randn([64, n / 64]);
+    return [base.t(), base];
+  };
+  const rows = [
+    [(n) => [sg.randn([n / 64, 64])], (x) => x.std(1)],
+    [(n) => [sg.randn([n / 64, 64])], (x) => x.norm(3, 1)],
+    [(n) => [sg.randn([n / 64, 64])], (x) => sg.logsumexp(x, 1)],
+    [transposed, (x) => x.max(1)],
+    [(n) => [sg.randn([n / 64, 64])], (x) => sg.sort(x, 1)],
+    [(n) => [sg.randn([n / 64, 64])], (x) => sg.topk(x, 8, 1)],
+    [transposed, (x) => sg.cumsum(x, 0)],
+    [transposed, (x) => sg.prod(x, 1)],
+    [(n) => [sg.randn([n / 64, 64]), sg.zeros([n / 64, 4])], (x, i) => sg.scatter(x, 1, i, 1)],
+    [(n) => [sg.randn([4, 4, n / 256, 16])], (x) => sg.pad(x, [2, 2, 1, 1], 'reflect')],
+    [(n) => [sg.randn([4, 4, n / 256, 16])], (x) => sg.interpolate(x, { scaleFactor: 2, mode: 'bilinear' })],
+    [(n) => [sg.randn([n / 64, 64]), sg.randn([64, 64])], (a, b) => sg.einsum('ij,jk->ik', a, b)],
+    [(n) => [sg.randn([n / 64, 64])], (x) => sg.F.normalize(x)],
+    [(n) => [sg.randn([n / 64, 64]), sg.randn([n / 64, 64])], (a, b) => sg.F.cosineSimilarity(a, b)],
+    [(n) => [sg.randn([n / 64, 64])], (x) => sg.roll(x, [1, 1], [0, 1])],
+    [(n) => [sg.randn([n / 64, 64])], (x) => sg.repeatInterleave(x, 2, 1)],
+    [(n) => [sg.randn([4, 4, n / 256, 16])], (x) => sg.F.unfold(x, 3, { padding: 1 })],
+  ];
+  for (const [makeInputs, op] of rows) {
+    oomInside(makeInputs, (...xs) => {
+      const out = op(...xs);
+      // [values, indices]: both disposed
+      return Array.isArray(out) ? { dispose: () => out.forEach((t) => t.dispose()) } : out;
+    });
+  }
+});
+
+test('memory: backward frees the contiguous copies of a strided gradient (pools, norms, losses, conv)', () => {
+  const ops = [
+    (x) => sg.maxPool2d(x, 2),
+    (x) => sg.avgPool2d(x, 2),
+    (x) => sg.adaptiveAvgPool2d(x, 1),
+    (x) => sg.batchNorm(x, null, null, null, null, { training: true }),
+    (x) => sg.layerNorm(x, [4]),
+    (x) => sg.crossEntropy(x.reshape(16, 4), sg.zeros([16]), { reduction: 'none' }).reshape(2, 2, 2, 2),
+  ];
+  const w = sg.randn([2, 2, 1, 1], { requiresGrad: true });
+  ops.push((x) => sg.conv2d(x, w));
+  for (const op of ops) {
+    const x = sg.randn([2, 2, 4, 4], { requiresGrad: true });
+    const before = sg.memory();
+    sg.scope(() => {
+      const y = op(x);
+      // a permuted view: the gradient reaching the op is not contiguous
+      const z = y.permute(0, 1, 3, 2);
+      sg.mul(z, sg.randn(z.shape)).sum().backward();
+    });
+    x.grad.dispose();
+    x.grad = null;
+    if (w.grad) {
+      w.grad.dispose();
+      w.grad = null;
+    }
+    const after = sg.memory();
+    assert.is(after.liveTensors, before.liveTensors, `live tensors after backward of ${op}`);
+    assert.is(after.bytesInUse, before.bytesInUse, `bytes in use after backward of ${op}`);
+    x.dispose();
+  }
+  w.dispose();
+});
+
+test('backward: options checked; var/std made inside a scope still differentiate after it', () => {
+  const x = sg.randn([4, 3], { requiresGrad: true });
+  for (const reduce of [(t) => t.var(0), (t) => t.std(0), (t) => t.norm(3, 0)]) {
+    const loss = sg.scope(() => reduce(x).sum());
+    loss.backward();
+    assert.equal(x.grad.shape, [4, 3]);
+    x.grad.dispose();
+    x.grad = null;
+    loss.dispose();
+  }
+  const y = sg.scope(() => x.sum());
+  refused(() => y.backward({ retain_graph: true }), TypeError, /backward: unknown option 'retain_graph'/, /did you mean 'retainGraph'/);
+  refused(() => y.backward('1'), TypeError, /backward: gradient must be a Tensor, got '1' \(a string\)/);
+  refused(() => y.backward(null, { retainGraph: 'yes' }), TypeError, /backward: retainGraph must be a boolean/);
+  y.backward(null, { retainGraph: true });
+  y.backward();
+  assert.equal(values(x.grad), new Array(12).fill(2));
+  y.dispose();
+  x.dispose();
 });
 
 test('memory: one warning when tensors outside any scope pass the threshold', async () => {

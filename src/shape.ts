@@ -21,10 +21,29 @@ export function contiguousStrides(s: Shape): number[] {
   return st;
 }
 
+/**
+ * A primitive as a message shows it, strings quoted with the type
+ * (validate.ts's describe covers every kind; this file sits below it).
+ */
+export function shown(v: unknown): string {
+  if (typeof v === 'string') return `'${v}' (a string)`;
+  if (typeof v === 'number') return `${v} (a number)`;
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'string' ? `'${x}'` : String(x))).join(', ')}] (an array)`;
+  if (v === null || v === undefined) return String(v);
+  return typeof v === 'object' ? `a ${Object.getPrototypeOf(v)?.constructor?.name ?? 'value'}` : `${String(v)} (a ${typeof v})`;
+}
+
+/** An integer argument (an index, a start, a length), refused with its value and type otherwise. */
+export function checkInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${op}: ${name} must be an integer, got ${shown(v)}`);
+  return v;
+}
+
 /** Checks a user-given shape: non-negative integer sizes. */
 export function checkShape(op: string, s: readonly number[]): number[] {
-  if (!Array.isArray(s)) throw new TypeError(`${op}: shape must be an array of sizes, got ${String(s)}`);
+  if (!Array.isArray(s)) throw new TypeError(`${op}: shape must be an array of sizes, got ${shown(s)}`);
   for (const d of s) {
+    if (typeof d !== 'number') throw new TypeError(`${op}: sizes must be integers, got ${shown(s)}`);
     if (!Number.isInteger(d) || d < 0) throw new RangeError(`${op}: sizes must be non-negative integers, got ${fmtShape(s)}`);
   }
   return [...s];
@@ -33,7 +52,8 @@ export function checkShape(op: string, s: readonly number[]): number[] {
 /** Normalises a possibly negative dim for a tensor of rank `rank`. */
 export function normDim(op: string, dim: number, rank: number): number {
   const r = Math.max(rank, 1);
-  if (!Number.isInteger(dim) || dim < -r || dim >= r) {
+  checkInt(op, 'dim', dim);
+  if (dim < -r || dim >= r) {
     throw new RangeError(`${op}: dim ${dim} out of range for a tensor of rank ${rank} (expected in [${-r}, ${r - 1}])`);
   }
   return dim < 0 ? dim + r : dim;

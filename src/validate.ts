@@ -131,6 +131,12 @@ export function number(range: NumberRange = {}): Check<number> {
   };
 }
 
+/** Any number, NaN and infinities included (a fill value, a scalar operand). */
+export const anyNumber: Check<number> = (v, at) => {
+  if (typeof v !== 'number') throw invalid(at, 'a number', v, typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? `pass the number ${Number(v)}, not a string` : '');
+  return v;
+};
+
 /** An integer (a number with no fraction), optionally within a range. */
 export function integer(range: NumberRange = {}): Check<number> {
   const what = `an integer${rangeText(range)}`;
@@ -210,6 +216,9 @@ export const tensor: Check<Tensor> = (v, at) => {
   v.assertAlive(`${at.where} (${at.name})`);
   return v;
 };
+
+/** A live Tensor or any number (a scalar operand: where's values, maskedFill's value, lerp's weight). */
+export const tensorOrNumber: Check<Tensor | number> = (v, at) => (typeof v === 'number' ? v : tensor(v, at));
 
 /** A string (any). */
 export const string: Check<string> = (v, at) => {

@@ -36,7 +36,7 @@ export function gradientAlongLine(sg, model) {
  */
 export function autocorrelation(sg, values, maxLag = MAX_LAG) {
   return sg.scope(() => sg.noGrad(() => {
-    const g = sg.tensor(values, { dtype: 'float64' });
+    const g = sg.tensor(values);
     const n = values.length;
     const r0 = g.mul(g).mean().item();
     return Array.from({ length: maxLag + 1 }, (_, k) => g.narrow(0, 0, n - k).mul(g.narrow(0, k, n - k)).mean().item() / r0);

@@ -5,22 +5,21 @@ import { checkShape, contiguousStrides, fmtShape, numel, type Shape } from '../s
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { forBlocks } from './launch';
-import { boolean, integer, intList, invalid, isPlainObject, nullable, number, options, param, parseArgs, required, tensor as tensorArg, type Check } from '../validate';
+import { anyNumber, boolean, integer, intList, isPlainObject, nullable, number, onlyDefault, options, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 /** Options of every function that creates a tensor. */
 export interface CreateOptions {
   /** Record operations on the new tensor for autograd (default false). */
   requiresGrad?: boolean;
+  /** 'float32', the one dtype simdgrad stores (accepted for PyTorch's signature; any other is refused). */
+  dtype?: 'float32';
 }
 
 export type NestedArray = number | readonly NestedArray[];
 
-const CREATE_ARGS = { requiresGrad: param(boolean, false) };
-
-/** Any number, NaN and infinities included (a fill value). */
-const anyNumber: Check<number> = (v, at) => {
-  if (typeof v !== 'number') throw invalid(at, 'a number', v, typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? `pass the number ${Number(v)}, not a string` : '');
-  return v;
+const CREATE_ARGS = {
+  requiresGrad: param(boolean, false),
+  dtype: param(onlyDefault('float32', 'simdgrad stores and computes float32 only'), 'float32'),
 };
 
 function finish(t: Tensor, requiresGrad: boolean): Tensor {

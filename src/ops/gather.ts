@@ -13,6 +13,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize, tensor, zeros } from './create';
 import { narrow } from './views';
+import { tensor as tensorArg } from '../validate';
 
 /**
  * Internal: the first element of the contiguous tensor t that is not an
@@ -47,7 +48,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
 }
 
 function indexSelectBody(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
-  x.assertAlive('indexSelect');
+  tensorArg(x, { where: 'indexSelect', name: 'input' });
   const d = normDim('indexSelect', dim, x.ndim);
   if (index instanceof Tensor && index.ndim > 1) throw new RangeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
   const size = x.ndim === 0 ? 1 : x.shape[d];
@@ -88,9 +89,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 function gatherBody(x: Tensor, dim: number, index: Tensor): Tensor {
-  x.assertAlive('gather');
-  if (!(index instanceof Tensor)) throw new TypeError('gather: index must be a Tensor');
-  index.assertAlive('gather');
+  tensorArg(x, { where: 'gather', name: 'input' });
+  tensorArg(index, { where: 'gather', name: 'index' });
   const d = normDim('gather', dim, x.ndim);
   if (index.ndim !== x.ndim) throw new RangeError(`gather: index ${fmtShape(index.shape)} must have the same rank as input ${fmtShape(x.shape)}`);
   for (let i = 0; i < x.ndim; i++) {

@@ -16,7 +16,7 @@ import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel, sameShape
 import { needsGrad, record } from '../autograd/graph';
 import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
-import { boolean, either, integer, number, param, parseArgs, required, tensor, type Check } from '../validate';
+import { boolean, integer, param, parseArgs, required, tensor, tensorOrNumber } from '../validate';
 import { arange, clone, copyInto, full, materialize, zeros } from './create';
 import { launchBinary } from './binary';
 import { badIndex, gather } from './gather';
@@ -24,8 +24,6 @@ import { forBlocks } from './launch';
 import { narrow, unsqueeze } from './views';
 import { reduceRaw } from './reduce';
 import { where } from './where';
-
-const tensorOrNumber: Check<Tensor | number> = either<Tensor, number>(tensor, number({ infinite: true }), 'a Tensor or a number');
 
 /**
  * x with `value` where mask is nonzero (mask broadcast to x's shape; value a

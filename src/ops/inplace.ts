@@ -4,6 +4,7 @@ import { broadcastShapes, fmtShape, sameShape } from '../shape';
 import { isGradEnabled } from '../autograd/graph';
 import { copyInto, full } from './create';
 import { expand } from './views';
+import { invalid, tensor as tensorArg } from '../validate';
 
 /** Refuses in-place writes that would corrupt autograd (PyTorch's rule for leaves). */
 export function checkInPlace(op: string, t: Tensor): void {
@@ -15,7 +16,7 @@ export function checkInPlace(op: string, t: Tensor): void {
 
 export function fill_(t: Tensor, v: number): void {
   checkInPlace('fill_', t);
-  if (typeof v !== 'number') throw new TypeError(`fill_: value must be a number, got ${typeof v}`);
+  if (typeof v !== 'number') throw invalid({ where: 'fill_', name: 'value' }, 'a number', v);
   const s = full([], v);
   const e = expand(s, [...t.shape]);
   copyInto(t, e);
@@ -26,7 +27,7 @@ export function fill_(t: Tensor, v: number): void {
 /** Copies src (broadcastable to t's shape) into t. */
 export function copy_(t: Tensor, src: Tensor): void {
   checkInPlace('copy_', t);
-  src.assertAlive('copy_');
+  tensorArg(src, { where: 'copy_', name: 'src' });
   const shape = broadcastShapes('copy_', t.shape, src.shape);
   if (!sameShape(shape, t.shape)) throw new RangeError(`copy_: source ${fmtShape(src.shape)} does not broadcast to ${fmtShape(t.shape)}`);
   if (src.storage === t.storage) {

@@ -12,7 +12,7 @@ import { Tensor, type TensorLike } from '../tensor';
 import { needsGrad, record } from '../autograd/graph';
 import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
-import { integer, number, param, parseArgs, required, tensor, either, type Check } from '../validate';
+import { integer, number, param, parseArgs, required, tensor, tensorOrNumber } from '../validate';
 import { launchUnary, launchGrad, clamp } from './unary';
 import { add, sub, mul, lt } from './binary';
 import { zerosLike } from './create';
@@ -142,8 +142,6 @@ export function clampMax(...args: unknown[]): Tensor {
   const { input, max } = parseArgs('clampMax', args, { ...INPUT, max: param(number({ infinite: true }), required) });
   return clamp(input, null, max);
 }
-
-const tensorOrNumber: Check<TensorLike> = either<Tensor, number>(tensor, number({ infinite: true }), 'a Tensor or a number');
 
 const LERP_ARGS = { ...INPUT, end: param(tensor, required), weight: param(tensorOrNumber, required) } as const;
 

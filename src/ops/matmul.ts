@@ -25,6 +25,7 @@ import { traced } from '../autograd/trace';
 import { reshape, transpose, unsqueeze } from './views';
 import { sumTo } from './reduce';
 import { add } from './binary';
+import { nullable, tensor as tensorArg } from '../validate';
 
 /**
  * Tile height and cache blocks of the GEMM (assembly/gemm.ts): mr, the rows
@@ -149,9 +150,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 function matmulBody(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError('matmul: both operands must be Tensors');
-  a.assertAlive('matmul');
-  b.assertAlive('matmul');
+  tensorArg(a, { where: 'matmul', name: 'input' });
+  tensorArg(b, { where: 'matmul', name: 'other' });
   if (a.ndim === 0 || b.ndim === 0) throw new RangeError(`matmul: both arguments need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   const ka = a.shape[a.ndim - 1], kb = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
   if (ka !== kb) throw new RangeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${ka} != ${kb})`);
@@ -189,12 +189,9 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor
 }
 
 function linearBody(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor {
-  if (!(x instanceof Tensor) || !(w instanceof Tensor) || (bias !== null && !(bias instanceof Tensor))) {
-    throw new TypeError('linear: input and weight must be Tensors, bias a Tensor or null');
-  }
-  x.assertAlive('linear');
-  w.assertAlive('linear');
-  bias?.assertAlive('linear');
+  tensorArg(x, { where: 'linear', name: 'input' });
+  tensorArg(w, { where: 'linear', name: 'weight' });
+  nullable(tensorArg)(bias, { where: 'linear', name: 'bias' });
   const shapes = `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}${bias ? `, bias ${fmtShape(bias.shape)}` : ''}`;
   if (x.ndim < 1 || w.ndim !== 2) throw new RangeError(`linear: ${shapes}: weight must be 2-D [out, in] and input at least 1-D`);
   const inF = w.shape[1], outF = w.shape[0];
@@ -257,8 +254,9 @@ export function addmm(input: Tensor, a: Tensor, b: Tensor): Tensor {
 }
 
 function addmmBody(input: Tensor, a: Tensor, b: Tensor): Tensor {
-  if (!(input instanceof Tensor) || !(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError('addmm: input, mat1 and mat2 must be Tensors');
-  for (const t of [input, a, b]) t.assertAlive('addmm');
+  tensorArg(input, { where: 'addmm', name: 'input' });
+  tensorArg(a, { where: 'addmm', name: 'mat1' });
+  tensorArg(b, { where: 'addmm', name: 'mat2' });
   const shapes = `input ${fmtShape(input.shape)}, mat1 ${fmtShape(a.shape)}, mat2 ${fmtShape(b.shape)}`;
   if (a.ndim !== 2 || b.ndim !== 2) throw new RangeError(`addmm: ${shapes}: mat1 and mat2 must be 2-D`);
   const [m, k] = a.shape, n = b.shape[1];

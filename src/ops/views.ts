@@ -6,7 +6,7 @@
  * narrow/slice/select scatter g into zeros of the input's shape.
  */
 import { Tensor } from '../tensor';
-import { checkShape, contiguousStrides, fmtShape, normDim, numel, type Shape } from '../shape';
+import { checkInt, checkShape, contiguousStrides, fmtShape, normDim, numel, shown, type Shape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { clone, copyInto, zeros } from './create';
@@ -39,6 +39,7 @@ function viewStrides(shape: Shape, strides: Shape, newShape: Shape): number[] | 
 
 /** Resolves one -1 and checks the element count. */
 function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d))) checkShape(op, shape);
   const s = [...shape];
   const free = s.indexOf(-1);
   if (free !== s.lastIndexOf(-1)) throw new RangeError(`${op}: only one dimension can be inferred (-1) in ${fmtShape(shape)}`);
@@ -113,6 +114,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 /** The dims reordered (a view). @example x.permute(0, 2, 3, 1)   // NCHW -> NHWC */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   x.assertAlive('permute');
+  if (!Array.isArray(dims)) throw new TypeError(`permute: dims must be an array of integers, got ${shown(dims)}`);
   if (dims.length !== x.ndim) throw new RangeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
   const p = dims.map((d) => normDim('permute', d, x.ndim));
   if (new Set(p).size !== p.length) throw new RangeError(`permute: dims ${fmtShape(dims)} repeat a dim`);
@@ -139,6 +141,7 @@ export function t(x: Tensor): Tensor {
 /** Broadcasts size-1 dims (and new leading dims) to `shape`; -1 keeps a size. No copy. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   x.assertAlive('expand');
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number')) throw new TypeError(`expand: shape must be an array of integers, got ${shown(shape)}`);
   if (shape.length < x.ndim) throw new RangeError(`expand: target ${fmtShape(shape)} has fewer dims than the tensor's ${fmtShape(x.shape)}`);
   const lead = shape.length - x.ndim;
   const outShape: number[] = [], outStrides: number[] = [];
@@ -177,6 +180,8 @@ function embed(g: Tensor, inShape: Shape, take: (z: Tensor) => Tensor): Tensor {
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   x.assertAlive('narrow');
   const d = normDim('narrow', dim, x.ndim);
+  checkInt('narrow', 'start', start);
+  checkInt('narrow', 'length', length);
   const size = x.shape[d];
   const s = start < 0 ? start + size : start;
   if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
@@ -189,12 +194,13 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
   x.assertAlive('slice');
   const d = normDim('slice', dim, x.ndim);
-  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
-  for (const v of [start, end]) if (v !== undefined && !Number.isInteger(v)) throw new RangeError(`slice: bounds must be integers, got ${v}`);
+  if (checkInt('slice', 'step', step) <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  if (start != null) checkInt('slice', 'start', start);
+  if (end != null) checkInt('slice', 'end', end);
   const size = x.shape[d];
   const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
-  const a = start === undefined ? 0 : clampIdx(start);
-  const b = end === undefined ? size : clampIdx(end);
+  const a = start == null ? 0 : clampIdx(start);
+  const b = end == null ? size : clampIdx(end);
   const len = Math.max(0, Math.ceil((b - a) / step));
   const shape = [...x.shape], strides = [...x.strides];
   shape[d] = len;
@@ -210,6 +216,7 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
 export function select(x: Tensor, dim: number, index: number): Tensor {
   x.assertAlive('select');
   const d = normDim('select', dim, x.ndim);
+  checkInt('select', 'index', index);
   const size = x.shape[d];
   const i = index < 0 ? index + size : index;
   if (!Number.isInteger(i) || i < 0 || i >= size) throw new RangeError(`select: index ${index} out of range for dim ${d} of size ${size}`);

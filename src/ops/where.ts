@@ -10,6 +10,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { copyInto, full, zerosLike } from './create';
 import { expand } from './views';
+import { tensor as tensorArg, tensorOrNumber } from '../validate';
 
 /** A contiguous copy of x broadcast to `shape`. */
 function spreadTo(x: Tensor, shape: number[]): Tensor {
@@ -26,8 +27,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 }
 
 function whereBody(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(cond instanceof Tensor)) throw new TypeError('where: condition must be a Tensor');
-  cond.assertAlive('where');
+  tensorArg(cond, { where: 'where', name: 'condition' });
+  tensorOrNumber(a, { where: 'where', name: 'input' });
+  tensorOrNumber(b, { where: 'where', name: 'other' });
   const ta = a instanceof Tensor ? a : full([], a);
   const tb = b instanceof Tensor ? b : full([], b);
   ta.assertAlive('where');

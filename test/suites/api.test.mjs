@@ -265,12 +265,14 @@ test('tensor creation: PyTorch sizes and options; snake_case and wrong types ref
   assert.is(sg.arange(3, { requiresGrad: true }).requiresGrad, true);
   assert.equal(values(sg.eye(2, 3)), [1, 0, 0, 0, 1, 0]);
   assert.equal(sg.tensor([1, 2, 3, 4], { shape: [2, 2] }).shape, [2, 2]);
+  assert.equal(sg.zeros([2], { dtype: 'float32' }).dtype, 'float32');
   const x = sg.ones([2]);
   const rows = [
     [() => sg.zeros([2], { requires_grad: true }), TypeError, /zeros: unknown option 'requires_grad'/, /did you mean 'requiresGrad'/],
     [() => sg.tensor([1, 2], { requires_grad: true }), TypeError, /tensor: unknown option 'requires_grad'/, /did you mean 'requiresGrad'/],
     [() => sg.tensor([1, 2], { requiresGrad: 'yes' }), TypeError, /requiresGrad must be a boolean/],
-    [() => sg.tensor([1, 2], { dtype: 'float64' }), TypeError, /unknown option 'dtype'/],
+    [() => sg.tensor([1, 2], { dtype: 'float64' }), RangeError, /tensor: dtype must be 'float32' \(the only value supported\), got 'float64' \(a string\)/, /float32 only/],
+    [() => sg.zeros(2, { dtype: 'int64' }), RangeError, /zeros: dtype must be 'float32'/],
     [() => sg.randn(2, 3, { requiresgrad: true }), TypeError, /did you mean 'requiresGrad'/],
     [() => sg.ones(2, '3'), TypeError, /ones: size must be an array of integers >= 0/],
     [() => sg.zeros(), TypeError, /zeros: missing the size/],
@@ -336,6 +338,41 @@ test('ops with options: clamp, reductions, softmax, activations the PyTorch way'
     [() => sg.F.gelu(x, { approximate: 'erf' }), RangeError, /approximate must be one of 'none', 'tanh'/],
     [() => sg.F.leakyRelu(x, { negative_slope: 0.2 }), TypeError, /did you mean 'negativeSlope'/],
     [() => x.pow('2'), TypeError, /pow: exponent must be a number/],
+  ];
+  for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
+});
+
+test('views, cat/stack, indexing and products: PyTorch order or options; a wrong type refused with its value quoted', () => {
+  const x = sg.tensor([[1, 2, 3], [4, 5, 6]]);
+  assert.equal(values(sg.cat([x, x], { dim: 1 })), values(sg.cat([x, x], 1)));
+  assert.equal(sg.stack([x, x], { dim: -1 }).shape, [2, 3, 2]);
+  assert.equal(values(sg.where(sg.gt(x, 3), x, NaN)).map(Number.isNaN), [true, true, true, false, false, false]);
+  assert.equal(values(sg.slice(x, 1, null, null, 2)), [1, 3, 4, 6]);
+  const w = sg.ones([2, 3]);
+  const rows = [
+    [() => x.unsqueeze('1'), TypeError, /unsqueeze: dim must be an integer, got '1' \(a string\)/],
+    [() => x.transpose(0, 0.5), TypeError, /transpose: dim must be an integer, got 0\.5/],
+    [() => sg.flatten(x, '1'), TypeError, /flatten: dim must be an integer, got '1'/],
+    [() => sg.permute(x, 'ab'), TypeError, /permute: dims must be an array of integers, got 'ab' \(a string\)/],
+    [() => sg.expand(x, 'ab'), TypeError, /expand: shape must be an array of integers/],
+    [() => x.reshape(3, '2'), TypeError, /reshape: sizes must be integers, got \[3, '2'\]/],
+    [() => sg.narrow(x, 0, '0', 1), TypeError, /narrow: start must be an integer, got '0' \(a string\)/],
+    [() => sg.select(x, 0, '1'), TypeError, /select: index must be an integer, got '1'/],
+    [() => sg.slice(x, 0, 0, 2, 0), RangeError, /slice: step must be a positive integer/],
+    [() => sg.cat(x, x), TypeError, /cat: tensors must be an array of Tensors, got a Tensor of shape \[2,3\]/, /cat\(\[a, b\], dim\)/],
+    [() => sg.cat([]), RangeError, /cat: tensors must be a non-empty array/],
+    [() => sg.cat([x, [1, 2, 3]]), TypeError, /cat: tensors\[1\] must be a Tensor/, /wrap it with tensor/],
+    [() => sg.cat([x, x], { axis: 1 }), TypeError, /cat: unknown option 'axis'/],
+    [() => sg.stack([x, x], '0'), TypeError, /stack: dim must be an integer/],
+    [() => sg.indexSelect([1, 2], 0, [0]), TypeError, /indexSelect: input must be a Tensor/],
+    [() => sg.gather(x, 1, [[0]]), TypeError, /gather: index must be a Tensor, got \[\.\.\.\] \(an array\)/],
+    [() => sg.where([1, 0], x, x), TypeError, /where: condition must be a Tensor/],
+    [() => sg.where(x, x, '0'), TypeError, /where: other must be a Tensor, got '0' \(a string\)/],
+    [() => sg.matmul(x, [1, 2, 3]), TypeError, /matmul: other must be a Tensor/, /wrap it with tensor/],
+    [() => sg.F.linear(x, w, 'b'), TypeError, /linear: bias must be a Tensor, got 'b'/],
+    [() => sg.addmm(x, 'a', x), TypeError, /addmm: mat1 must be a Tensor/],
+    [() => sg.noGrad(() => x.fill_('1')), TypeError, /fill_: value must be a number, got '1' \(a string\)/],
+    [() => sg.noGrad(() => x.copy_([1])), TypeError, /copy_: src must be a Tensor/],
   ];
   for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
 });

@@ -5,10 +5,10 @@
  * defaults to kernelSize. The window settings are checked at construction.
  */
 import type { Tensor } from '../tensor';
-import { maxPool1d, avgPool1d, adaptiveAvgPool1d, poolWindow1d, type MaxPool1dOptions, type AvgPool1dOptions } from '../ops/conv1d';
+import { maxPool1d, avgPool1d, adaptiveAvgPool1d, poolWindow1d, AVG_POOL1D_ARGS, type MaxPool1dOptions, type AvgPool1dOptions } from '../ops/conv1d';
 import { Module } from './module';
 import { NO_INDICES } from './pool';
-import { boolean, integer, nullable, param, parseArgs, required, single } from '../validate';
+import { boolean, nullable, param, parseArgs, required, single } from '../validate';
 
 /** MaxPool1d's arguments in PyTorch's positional order (torch.nn.MaxPool1d). */
 const MAX_POOL1D_ARGS = {
@@ -54,16 +54,6 @@ export class MaxPool1d extends Module {
     return `kernelSize=${o.kernelSize}, stride=${o.stride ?? o.kernelSize}, padding=${o.padding ?? 0}, dilation=${o.dilation ?? 1}, ceilMode=${o.ceilMode ?? false}`;
   }
 }
-
-/** AvgPool1d's arguments in PyTorch's positional order (torch.nn.AvgPool1d), then divisorOverride (an option only). */
-const AVG_POOL1D_ARGS = {
-  kernelSize: param(single({ min: 1 }), required),
-  stride: param(nullable(single({ min: 1 })), null),
-  padding: param(single({ min: 0 }), 0),
-  ceilMode: param(boolean, false),
-  countIncludePad: param(boolean, true),
-  divisorOverride: param(nullable(integer({ min: 1 })), null),
-};
 
 /**
  * 1-d average pooling: the mean over each window (padding counted in the

@@ -156,7 +156,8 @@ const MAX_POOL1D_ARGS = {
   dilation: param(single({ min: 1 }), 1),
   ceilMode: param(boolean, false),
 };
-const AVG_POOL1D_ARGS = {
+/** Also nn.AvgPool1d's constructor arguments (the same order and defaults). */
+export const AVG_POOL1D_ARGS = {
   kernelSize: param(single({ min: 1 }), required),
   stride: param(nullable(single({ min: 1 })), null),
   padding: param(single({ min: 0 }), 0),

@@ -18,7 +18,7 @@
  */
 import { Tensor } from '../tensor';
 import { atomic } from '../autograd/scope';
-import { number, param, parseArgs } from '../validate';
+import { integer, intList, nullable, number, param, parseArgs, required, tensor as tensorArg } from '../validate';
 import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
@@ -27,15 +27,9 @@ import { materialize } from './create';
 
 function checkAffine(op: string, x: Tensor, name: string, t: Tensor | null, shape: readonly number[]): void {
   if (t === null) return;
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor or null`);
-  t.assertAlive(op);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new RangeError(`${op}: input ${fmtShape(x.shape)} and ${name} ${fmtShape(t.shape)}: expected ${name} of shape ${fmtShape(shape)}`);
   }
-}
-
-function checkEps(op: string, eps: number): void {
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${op}: eps must be a positive number, got ${eps}`);
 }
 
 /**
@@ -87,24 +81,34 @@ function rowNorm(name: string, x: Tensor, G: number, K: number, S: number, weigh
   return out;
 }
 
+/** The affine tensors and eps of layerNorm and groupNorm, as options. */
+export interface NormOptions {
+  /** Scale (shape: normalizedShape for layerNorm, [C] for groupNorm), or null. */
+  weight?: Tensor | null;
+  /** Shift, shaped as weight, or null. */
+  bias?: Tensor | null;
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+}
+
+const AFFINE_ARGS = { weight: param(nullable(tensorArg), null), bias: param(nullable(tensorArg), null), eps: param(number({ gt: 0 }), 1e-5) } as const;
+
 /**
  * F.layer_norm: normalises over the last normalizedShape.length dims of x
- * (which must equal normalizedShape); weight and bias (optional) have shape
- * normalizedShape.
+ * (which must equal normalizedShape): (x - mean) / sqrt(var + eps) * weight + bias,
+ * the biased variance; weight and bias (optional) have shape normalizedShape.
+ * @example layerNorm(x, [512]);  layerNorm(x, 512, w, b, 1e-6);  layerNorm(x, [512], { eps: 1e-6 })
  */
-export function layerNorm(
-  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps: number | { eps?: number } = 1e-5,
-): Tensor {
-  const e = parseArgs('layerNorm', [eps], { eps: param(number({ gt: 0 }), 1e-5) }).eps;
-  return atomic(() => layerNormBody(x, normalizedShape, weight, bias, e));
+export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null | NormOptions, bias?: Tensor | null, eps?: number): Tensor;
+export function layerNorm(...args: unknown[]): Tensor {
+  const a = parseArgs('layerNorm', args, { input: param(tensorArg, required), normalizedShape: param(intList(), required), ...AFFINE_ARGS });
+  return atomic(() => layerNormBody(a.input, a.normalizedShape, a.weight, a.bias, a.eps));
 }
 
 function layerNormBody(
   x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
 ): Tensor {
   const op = 'layerNorm';
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
-  x.assertAlive(op);
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   if (ns.length === 0 || ns.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new RangeError(`${op}: normalizedShape must be a non-empty list of positive integers, got ${fmtShape(ns)}`);
@@ -115,7 +119,6 @@ function layerNormBody(
   }
   checkAffine(op, x, 'weight', weight, ns);
   checkAffine(op, x, 'bias', bias, ns);
-  checkEps(op, eps);
   const L = ns.reduce((a, b) => a * b, 1);
   return traced(rowNorm('NativeLayerNormBackward', x, 1, L, 1, weight, bias, eps), 'layerNorm', [x, weight, bias], { axes: ns.length, eps });
 }
@@ -124,16 +127,16 @@ function layerNormBody(
  * F.group_norm over x (N, C, *): C / numGroups channels per group, statistics
  * per (sample, group) over those channels and every spatial position;
  * weight and bias (optional) have shape (C).
+ * @example groupNorm(x, 8);  groupNorm(x, 8, w, b);  groupNorm(x, 8, { eps: 1e-6 })
  */
-export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps: number | { eps?: number } = 1e-5): Tensor {
-  const e = parseArgs('groupNorm', [eps], { eps: param(number({ gt: 0 }), 1e-5) }).eps;
-  return atomic(() => groupNormBody(x, numGroups, weight, bias, e));
+export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null | NormOptions, bias?: Tensor | null, eps?: number): Tensor;
+export function groupNorm(...args: unknown[]): Tensor {
+  const a = parseArgs('groupNorm', args, { input: param(tensorArg, required), numGroups: param(integer({ min: 1 }), required), ...AFFINE_ARGS });
+  return atomic(() => groupNormBody(a.input, a.numGroups, a.weight, a.bias, a.eps));
 }
 
 function groupNormBody(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   const op = 'groupNorm';
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
-  x.assertAlive(op);
   if (x.ndim < 2) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected (N, C, *) with at least 2 dims`);
   const C = x.shape[1];
   if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0) {
@@ -141,7 +144,6 @@ function groupNormBody(x: Tensor, numGroups: number, weight: Tensor | null = nul
   }
   checkAffine(op, x, 'weight', weight, [C]);
   checkAffine(op, x, 'bias', bias, [C]);
-  checkEps(op, eps);
   const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
   return traced(rowNorm('NativeGroupNormBackward', x, numGroups, C / numGroups, S, weight, bias, eps), 'groupNorm', [x, weight, bias], { numGroups, eps });
 }

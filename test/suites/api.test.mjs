@@ -377,6 +377,46 @@ test('views, cat/stack, indexing and products: PyTorch order or options; a wrong
   for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
 });
 
+test('F convolutions, pools, norms and embedding: PyTorch positional order equals the options form; misuse refused', () => {
+  const same = (a, b) => assert.equal(values(a), values(b));
+  const x = sg.randn([2, 4, 7, 7]);
+  const w = sg.randn([6, 4, 3, 3]), b = sg.randn([6]);
+  same(sg.F.conv2d(x, w, b, 2, 1), sg.F.conv2d(x, w, b, { stride: 2, padding: 1 }));
+  same(sg.F.conv2d(x, w, { stride: 2, padding: 1 }), sg.F.conv2d(x, w, null, 2, 1));
+  same(sg.F.conv2d(x, w, b, 1, 'same'), sg.F.conv2d(x, w, b, { padding: 1 }));
+  const wt = sg.randn([4, 3, 3, 3]);
+  same(sg.F.convTranspose2d(x, wt, null, 2, 1, 1), sg.F.convTranspose2d(x, wt, null, { stride: 2, padding: 1, outputPadding: 1 }));
+  const x1 = sg.randn([2, 4, 9]), w1 = sg.randn([3, 4, 3]);
+  same(sg.F.conv1d(x1, w1, null, 2, 1), sg.F.conv1d(x1, w1, { stride: 2, padding: 1 }));
+  assert.equal(sg.F.conv1d(x1, w1, null, 1, 'same').shape, [2, 3, 9]);
+  same(sg.F.maxPool2d(x, 3, 2), sg.F.maxPool2d(x, { kernelSize: 3, stride: 2 }));
+  same(sg.F.avgPool2d(x, 2, 1, 1, true), sg.F.avgPool2d(x, 2, { stride: 1, padding: 1, ceilMode: true }));
+  same(sg.F.avgPool1d(x1, 3, 2), sg.F.avgPool1d(x1, { kernelSize: 3, stride: 2 }));
+  const rm = sg.zeros([4]), rv = sg.ones([4]);
+  same(sg.F.batchNorm(x, rm, rv, null, null, false, 0.1, 1e-3), sg.F.batchNorm(x, rm, rv, null, null, { training: false, eps: 1e-3 }));
+  const g = sg.randn([7]), beta = sg.randn([7]);
+  same(sg.F.layerNorm(x, 7, g, beta, 1e-3), sg.F.layerNorm(x, [7], { weight: g, bias: beta, eps: 1e-3 }));
+  same(sg.F.groupNorm(x, 2, null, null, 1e-3), sg.F.groupNorm(x, 2, { eps: 1e-3 }));
+  const table = sg.randn([5, 3]), ids = sg.tensor([[0, 4], [2, 0]]);
+  same(sg.F.embedding(ids, table, 0), sg.F.embedding(ids, table, { paddingIdx: 0 }));
+  const rows = [
+    [() => sg.F.conv2d(x, w, b, '2'), TypeError, /conv2d: stride must be an integer >= 1 or a pair of them, got '2' \(a string\)/],
+    [() => sg.F.conv2d(x, w, b, 2, { stride: 2 }), TypeError, /conv2d: stride was given twice/],
+    [() => sg.F.conv2d(x, w, b, { padding_mode: 'zeros' }), TypeError, /conv2d: unknown option 'padding_mode'/],
+    [() => sg.F.conv2d(x, w, b, 2, 'same'), RangeError, /conv2d: stride must be 1 with padding 'same'/],
+    [() => sg.F.conv2d(x, w, b, 1, 'full'), TypeError, /conv2d: padding must be an integer >= 0, a pair of them, or 'same' or 'valid', got 'full'/],
+    [() => sg.F.conv1d(x1, w1, null, 1, 1, 1, 1, 1), TypeError, /conv1d: takes 5 positional arguments/],
+    [() => sg.F.maxPool2d(x, 2, { ceil_mode: true }), TypeError, /maxPool2d: unknown option 'ceil_mode'/, /did you mean 'ceilMode'/],
+    [() => sg.F.batchNorm(x, rm, rv, null, null, 'true'), TypeError, /batchNorm: training must be a boolean/],
+    [() => sg.F.layerNorm(x, [7], { epsilon: 1e-3 }), TypeError, /layerNorm: unknown option 'epsilon'/, /the options are .*'eps'/],
+    [() => sg.F.layerNorm(x, [7], g, beta, 0), RangeError, /layerNorm: eps must be a finite number > 0/],
+    [() => sg.F.groupNorm(x, 2.5), TypeError, /groupNorm: numGroups must be an integer >= 1/],
+    [() => sg.F.embedding(ids, table, { padding_idx: 0 }), TypeError, /embedding: unknown option 'padding_idx'/, /did you mean 'paddingIdx'/],
+    [() => sg.F.embedding(ids, table, '0'), TypeError, /embedding: paddingIdx must be an integer/],
+  ];
+  for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
+});
+
 test('losses: PyTorch positional weight, camelCase options, snake_case refused', () => {
   const logits = sg.tensor([[2, 0.5, -1], [0.1, 0.2, 3]]);
   const target = sg.tensor([0, 2]);

@@ -49,7 +49,7 @@ const catalogue = [
   ['t of 3-d', () => sg.ones([2, 2, 2]).t(), ['t', 'rank <= 2']],
   ['squeeze dim', () => m23().squeeze(4), ['squeeze', 'dim 4']],
   ['cat shapes', () => sg.cat([m23(), sg.ones([2, 2])], 0), ['cat', '[2,3]', '[2,2]']],
-  ['cat non-tensor', () => sg.cat([m23(), 3]), ['cat', 'not a Tensor']],
+  ['cat non-tensor', () => sg.cat([m23(), 3]), ['cat', 'tensors[1] must be a Tensor, got 3 (a number)']],
   ['stack shapes', () => sg.stack([m23(), sg.ones([3, 2])]), ['stack', '[2,3]', '[3,2]']],
   ['indexSelect range', () => m23().indexSelect(1, [0, 3]), ['indexSelect', 'index 3', 'size 3']],
   ['indexSelect negative', () => m23().indexSelect(1, [-1]), ['indexSelect', 'index -1']],

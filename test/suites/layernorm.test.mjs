@@ -210,7 +210,7 @@ test('bad inputs are refused, naming the op and the shapes', () => {
   assertThrows(() => sg.layerNorm(x, [3, 5], null, sg.ones([5])), 'layerNorm', 'bias [5]', '[3,5]');
   assertThrows(() => sg.layerNorm(x, [5], null, null, 0), 'layerNorm', 'eps');
   assertThrows(() => sg.groupNorm(x, 2), 'groupNorm', '[4,3,5]', 'divisible by numGroups', 'numGroups=2');
-  assertThrows(() => sg.groupNorm(x, 0), 'groupNorm', 'numGroups=0');
+  assertThrows(() => sg.groupNorm(x, 0), 'groupNorm', 'numGroups must be an integer >= 1, got 0');
   assertThrows(() => sg.groupNorm(sg.zeros([6]), 2), 'groupNorm', '[6]');
   assertThrows(() => sg.groupNorm(x, 3, sg.ones([4])), 'groupNorm', '[4,3,5]', 'weight [4]', 'expected weight of shape [3]');
   assertThrows(() => sg.groupNorm(x, 1, null, sg.ones([1, 3])), 'groupNorm', 'bias [1,3]');

@@ -7,13 +7,16 @@
 //     for each nc-block of N: pack B[kc, nc] into 8-wide panels (kc x 8, zero-padded)
 //       for each mc-block of M: pack A[mc, kc] into MR-row strips (kc x MR, zero-padded)
 //         for each panel, for each strip: the MR x 8 microkernel
-// The tile height MR is the caller's choice (argument mr) in the relaxed
-// build: 6 (6x8 with relaxed_madd, 12 accumulators that hide the FMA latency)
-// or 4 (tile.ts's 4x8, which loads A once per k and broadcasts by shuffles).
-// The 6x8 tile is the faster where the engine checks memory bounds with guard
-// pages (Node, Chromium); the 4x8 one where it checks each access in software
-// (Deno, whose V8 runs without the trap handler): fewer loads, fewer checks.
-// The plain build always uses 4 (4x8 "loadsplat"; more rows spill without FMA).
+// Two kernels, named by their register tile (rows x columns of C held in
+// registers): gemm_4x8_f32 (tile.ts's 4x8, which loads A once per k and
+// broadcasts by shuffles in the relaxed build, "loadsplat" in the plain one)
+// and gemm_6x8_f32 (6x8, 12 accumulators that hide the FMA latency). In the
+// relaxed build (relaxed_madd) the 6x8 tile is the faster where the engine
+// checks memory bounds with guard pages (Node, Chromium), the 4x8 one where
+// it checks each access in software (Deno, whose V8 runs without the trap
+// handler): fewer loads, fewer checks. In the plain build (mul then add) six
+// rows spill registers, so 4x8 is the one to use there; 6x8 still computes
+// the same results. src/runtime/gemm-kernel.ts makes the choice.
 // Threads can later split the mc-blocks of one packed B block between them.
 //
 // Determinism: every C element is one accumulator that starts at
@@ -35,12 +38,6 @@ import { madd, tile4x8 } from './tile';
 /** Tile width (columns of B per panel). */
 // @ts-ignore: decorator
 @inline const NR: usize = 8;
-
-/** The tile height for a requested `mr`: 6 only in the relaxed build and when asked, else 4. */
-// @ts-ignore: decorator
-@inline function tileRows(mr: usize): usize {
-  return ASC_FEATURE_RELAXED_SIMD && mr == 6 ? 6 : 4;
-}
 
 /** Transposes the 4x4 block of rows r0..r3 and stores its columns at dst, dst+16, dst+32, dst+48 (stride `step` bytes). */
 // @ts-ignore: decorator
@@ -134,7 +131,7 @@ function packB(kc: usize, nc: usize, bp: usize, sb0: usize, sb1: usize, dst: usi
   }
 }
 
-/** The 6x8 microkernel of the relaxed build: as tile4x8 (tile.ts) with six rows and a bias per column. */
+/** The 6x8 microkernel: as tile4x8 (tile.ts) with six rows and a bias per column. */
 function tile6x8(kc: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, loadC: bool, biasp: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -215,19 +212,19 @@ function tile(MR: usize, rows: usize, cols: usize, kc: usize, pa: usize, pb: usi
  * C[i, j] = (accumulate ? C[i, j] : 0) + (biasp ? bias[j] : 0) + sum_k A[i, k] B[k, j]
  * with A[i, k] at ap + 4 (i sa0 + k sa1), B[k, j] at bp + 4 (k sb0 + j sb1),
  * C[i, j] at cp + 4 (i ldc + j), bias[j] at biasp + 4 j (biasp = 0: no bias).
- * mr is the tile height (6 or 4, see the top of this file; the plain build always uses 4);
+ * MR is the tile height (4 or 6, see the top of this file);
  * mc, kc, nc are the block sizes (mc is rounded down to a multiple of the tile height, nc must be one of 8; all >= 1);
  * packp is scratch of the size given at the top of this file.
  */
-export function gemm_f32(
-  M: usize, N: usize, K: usize,
+// @ts-ignore: decorator
+@inline function gemm(
+  MR: usize, M: usize, N: usize, K: usize,
   ap: usize, sa0: usize, sa1: usize,
   bp: usize, sb0: usize, sb1: usize,
   cp: usize, ldc: usize, biasp: usize, accumulate: i32,
-  packp: usize, mr: usize, mc: usize, kc: usize, nc: usize,
+  packp: usize, mc: usize, kc: usize, nc: usize,
 ): void {
   if (M == 0 || N == 0) return;
-  const MR = tileRows(mr);
   const ldcb = ldc << 2;
   // K in equal blocks of at most kc (784 = 4 x 196 rather than 3 x 256 + 16)
   if (K > kc) kc = (K + (K + kc - 1) / kc - 1) / ((K + kc - 1) / kc);
@@ -264,8 +261,30 @@ export function gemm_f32(
   } while (pc < K);
 }
 
+/** gemm with the 4x8 register tile (arguments as gemm's above, without MR). */
+export function gemm_4x8_f32(
+  M: usize, N: usize, K: usize,
+  ap: usize, sa0: usize, sa1: usize,
+  bp: usize, sb0: usize, sb1: usize,
+  cp: usize, ldc: usize, biasp: usize, accumulate: i32,
+  packp: usize, mc: usize, kc: usize, nc: usize,
+): void {
+  gemm(4, M, N, K, ap, sa0, sa1, bp, sb0, sb1, cp, ldc, biasp, accumulate, packp, mc, kc, nc);
+}
+
+/** gemm with the 6x8 register tile (arguments as gemm's above, without MR). */
+export function gemm_6x8_f32(
+  M: usize, N: usize, K: usize,
+  ap: usize, sa0: usize, sa1: usize,
+  bp: usize, sb0: usize, sb1: usize,
+  cp: usize, ldc: usize, biasp: usize, accumulate: i32,
+  packp: usize, mc: usize, kc: usize, nc: usize,
+): void {
+  gemm(6, M, N, K, ap, sa0, sa1, bp, sb0, sb1, cp, ldc, biasp, accumulate, packp, mc, kc, nc);
+}
+
 /**
- * Scalar reference of gemm_f32 (same arguments, no scratch): one accumulator
+ * Scalar reference of gemm_4x8_f32 and gemm_6x8_f32 (their arguments without the scratch and blocks): one accumulator
  * per element, init then increasing k, a product then a sum per step.
  */
 export function gemm_ref_f32(

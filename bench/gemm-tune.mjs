@@ -1,5 +1,5 @@
-// Kernel-level GEMM tuning: times gemm_f32 straight on the wasm module for a
-// few tile heights and block sizes and checks it against gemm_ref_f32.
+// Kernel-level GEMM tuning: times gemm_4x8_f32 and gemm_6x8_f32 straight on the wasm module for
+// a few block sizes and checks them against gemm_ref_f32.
 // Usage: node [--experimental-wasm-relaxed-simd] bench/gemm-tune.mjs [relaxed]
 //    or: deno run --allow-read bench/gemm-tune.mjs [relaxed]
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ function run(n, trans, blocks, reps) {
   for (let i = 0; i < n * n; i++) { f32[A / 4 + i] = Math.sin(i); f32[B / 4 + i] = Math.cos(i); }
   const [sa0, sa1] = trans[0] ? [1, n] : [n, 1];
   const [sb0, sb1] = trans[1] ? [1, n] : [n, 1];
-  const call = () => k.gemm_f32(n, n, n, A, sa0, sa1, B, sb0, sb1, C, n, 0, 0, P, mr, mc, kc, nc);
+  const call = () => k[`gemm_${mr}x8_f32`](n, n, n, A, sa0, sa1, B, sb0, sb1, C, n, 0, 0, P, mc, kc, nc);
   call();
   if (n <= 256) {
     k.gemm_ref_f32(n, n, n, A, sa0, sa1, B, sb0, sb1, R, n, 0, 0);
@@ -31,7 +31,7 @@ function run(n, trans, blocks, reps) {
 }
 
 for (let w = 0; w < 3; w++) run(256, [0, 0], [4, 64, 256, 512], 5);
-// tile height (the plain build always uses 4), mc, kc, nc
+// tile height (the kernel gemm_{mr}x8_f32), mc, kc, nc
 const configs = [[6, 72, 256, 1024], [4, 72, 256, 1024], [6, 48, 256, 512], [4, 64, 128, 1024], [6, 120, 384, 256]];
 for (const n of [128, 256, 512, 1024]) {
   for (const trans of [[0, 0], [0, 1], [1, 0]]) {

@@ -10,9 +10,9 @@
 import { Tensor } from '../tensor';
 import { fmtShape, sameShape, type Shape } from '../shape';
 import { runScoped, untracked } from './scope';
-import { add, addInPlace_ } from '../ops/binary';
-import { sumTo } from '../ops/reduce';
-import { clone, onesLike } from '../ops/create';
+import { addInto_, binary } from '../drivers/elementwise';
+import { sumTo } from '../drivers/reduce';
+import { contiguousCopy, filled } from '../drivers/copy';
 import { boolean, nullable, options, param, tensor } from '../validate';
 
 /** Gradients of the op's inputs, one per input (null where none flows), given the output's gradient. */
@@ -135,7 +135,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, opts?: Backw
 }
 
 function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
-  const g0 = seed === undefined ? onesLike(root) : clone(seed);
+  const g0 = seed === undefined ? filled(root.shape, 1) : contiguousCopy(seed);
   if (root.gradNode === null) {
     accumulateLeaf(root, g0);
     return;
@@ -184,7 +184,7 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
           if (acc === undefined) {
             grads.set(edge as Node, gi);
           } else {
-            grads.set(edge as Node, add(acc, gi));
+            grads.set(edge as Node, binary('add_f32', acc, gi));
             acc.dispose();
             gi.dispose();
           }
@@ -224,10 +224,10 @@ function topoOrder(root: Node): Node[] {
 /** leaf.grad += g (g is owned: stored as is when contiguous and unshared, else copied). */
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
   if (leaf.grad === null || leaf.grad.disposed) {
-    leaf.grad = g.isOwnedContiguous() ? g : clone(g);
+    leaf.grad = g.isOwnedContiguous() ? g : contiguousCopy(g);
     if (leaf.grad !== g) g.dispose();
   } else {
-    addInPlace_(leaf.grad, g);
+    addInto_(leaf.grad, g);
     g.dispose();
   }
 }

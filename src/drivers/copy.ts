@@ -5,7 +5,8 @@
  * ops and the autograd core call them on tensors they already checked.
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { heapF32, kernels } from '../runtime/engine';
+import { broadcastStrides, contiguousStrides } from '../shape';
 import { forBlocks } from './launch';
 
 /** Copies src's elements into dst's view, element by element in index order (same shape; dst must not overlap itself). */
@@ -28,7 +29,7 @@ export function contiguousCopy(x: Tensor): Tensor {
  * x as a contiguous tensor for a kernel: x itself when contiguous, else a
  * contiguous copy; `owned` says whether the caller must dispose it.
  */
-export function asContiguous(x: Tensor): { t: Tensor; owned: boolean } {
+export function materialize(x: Tensor): { t: Tensor; owned: boolean } {
   return x.isContiguous() ? { t: x, owned: false } : { t: contiguousCopy(x), owned: true };
 }
 
@@ -37,7 +38,7 @@ export function asContiguous(x: Tensor): { t: Tensor; owned: boolean } {
  * back into t's view afterwards), for in-place kernels over strided views.
  */
 export function updateContiguous(t: Tensor, update: (c: Tensor) => void): void {
-  const { t: c, owned } = asContiguous(t);
+  const { t: c, owned } = materialize(t);
   try {
     update(c);
     if (owned) copyInto(t, c);
@@ -55,5 +56,38 @@ export function fill(t: Tensor, value: number, n = t.numel()): void {
 export function filled(shape: readonly number[], value: number): Tensor {
   const t = Tensor.empty(shape);
   fill(t, value);
+  return t;
+}
+
+/** Writes `input` broadcast to out's shape into `out` (contiguous). */
+export function broadcastInto(out: Tensor, input: Tensor): void {
+  const k = kernels();
+  const ip = input.ptr, op = out.ptr;
+  forBlocks(out.shape, [broadcastStrides(input.shape, input.strides, out.shape), contiguousStrides(out.shape)], (d, o, st) => {
+    k.copy_strided_f32(d[0], d[1], d[2], d[3], ip + o[0] * 4, st[0][0], st[0][1], st[0][2], st[0][3], op + o[1] * 4, st[1][0], st[1][1], st[1][2], st[1][3]);
+  });
+}
+
+/** A new tensor of `shape` holding `values` (as many as the shape has elements), rounded to float32. */
+export function fromValues(shape: readonly number[], values: ArrayLike<number>): Tensor {
+  const t = Tensor.empty(shape);
+  heapF32().set(values, t.ptr >> 2);
+  return t;
+}
+
+/** A new 1-d tensor of n values start + i step, each computed in float64 and rounded once. */
+export function arangeValues(n: number, start: number, step: number): Tensor {
+  const t = Tensor.empty([n]);
+  kernels().arange_f32(n, t.ptr, start, step);
+  return t;
+}
+
+/** A new n x m matrix with ones on the diagonal and zeros elsewhere. */
+export function identity(n: number, m: number): Tensor {
+  const t = filled([n, m], 0);
+  const one = filled([], 1);
+  // the scalar (stride 0) copied along the diagonal (stride m + 1)
+  kernels().copy_strided_f32(1, 1, 1, Math.min(n, m), one.ptr, 0, 0, 0, 0, t.ptr, 0, 0, 0, m + 1);
+  one.dispose();
   return t;
 }

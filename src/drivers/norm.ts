@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
-import { asContiguous, fill } from './copy';
+import { materialize, fill } from './copy';
 
 /**
  * (sum over every element x of every tensor of |x|^p)^(1/p) as a float32 0-d
@@ -20,7 +20,7 @@ export function totalNorm(ts: readonly Tensor[], p: number): Tensor {
   try {
     fill(acc, 0);
     for (const x of ts) {
-      const { t, owned } = asContiguous(x);
+      const { t, owned } = materialize(x);
       k.norm_accumulate_f64(t.numel(), t.ptr, acc.ptr, p);
       if (owned) t.dispose();
     }

@@ -15,7 +15,7 @@ import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { noGrad } from '../autograd/graph';
 import { tensor } from '../ops/create';
-import { toTorchKey, fromTorchKey, type StateDict } from '../nn/module';
+import { toTorchKey, fromTorchKey, type StateDict } from './keys';
 import { boolean, invalid, isPlainObject, nullable, param, parseArgs, required, takesObject, type Check } from '../validate';
 
 /** Larger headers are refused (the reference implementation's limit). */

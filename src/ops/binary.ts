@@ -10,55 +10,17 @@
  */
 import { Tensor, type TensorLike } from '../tensor';
 import { invalid } from '../validate';
-import { kernels } from '../runtime/engine';
-import type { Kernels } from '../runtime/kernels.generated';
-import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
-import { forBlocks } from './launch';
-import { forElements } from '../runtime/parallel';
-
+import { binary, type BinaryKernel } from '../drivers/elementwise';
 import { full } from './create';
+import { neg } from './unary';
 
-type BinaryKernel = {
-  [K in keyof Kernels]: K extends `${string}_f32` ? (Parameters<Kernels[K]>['length'] extends 15 ? K : never) : never;
-}[keyof Kernels];
-
-/** Internal: out = kernel(a, b) broadcast, into a new contiguous tensor (no autograd). */
+/** Internal: out = kernel(a, b) broadcast, into a new contiguous tensor (no autograd); `op` names the caller in errors. */
 export function launchBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor): Tensor {
   a.assertAlive(op);
   b.assertAlive(op);
-  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
-  const out = Tensor.empty(shape);
-  try {
-    runBinary(kernel, shape, a, b, out);
-  } catch (e) {
-    out.dispose();
-    throw e;
-  }
-  return out;
-}
-
-/** Internal: writes kernel(a, b) into `out` (contiguous, of the broadcast shape). */
-export function runBinary(kernel: BinaryKernel, shape: readonly number[], a: Tensor, b: Tensor, out: Tensor): void {
-  const k = kernels()[kernel];
-  const ap = a.ptr, bp = b.ptr, op = out.ptr;
-  // fast path: contiguous operands that are full-size or a single element,
-  // in chunks across threads when large (a multiple of the SIMD width, so
-  // the split never changes a result)
-  if (a.isContiguous() && b.isContiguous()) {
-    const n = out.numel(), na = a.numel(), nb = b.numel();
-    if ((na === n || na === 1) && (nb === n || nb === 1)) {
-      const sa = na === n ? 1 : 0, sb = nb === n ? 1 : 0;
-      forElements(n, (kt, start, count) => kt[kernel](1, 1, 1, count, ap + start * 4 * sa, 0, 0, 0, sa, bp + start * 4 * sb, 0, 0, 0, sb, op + start * 4));
-      return;
-    }
-  }
-  const sa = broadcastStrides(a.shape, a.strides, shape);
-  const sb = broadcastStrides(b.shape, b.strides, shape);
-  forBlocks(shape, [sa, sb, contiguousStrides(shape)], (d, o, s) => {
-    k(d[0], d[1], d[2], d[3], ap + o[0] * 4, s[0][0], s[0][1], s[0][2], s[0][3], bp + o[1] * 4, s[1][0], s[1][1], s[1][2], s[1][3], op + o[2] * 4);
-  });
+  return binary(kernel, a, b, op);
 }
 
 /** Runs f with both operands as tensors; a number becomes a temporary 0-d tensor. */
@@ -175,19 +137,3 @@ export const le = compare('le', 'le_f32');
 export const eq = compare('eq', 'eq_f32');
 /** 1 where a != b, else 0. */
 export const ne = compare('ne', 'ne_f32');
-
-/** Internal: target += t in place (t broadcastable to target's shape, target contiguous). */
-export function addInPlace_(target: Tensor, t: Tensor): void {
-  const shape = broadcastShapes('addInPlace_', target.shape, t.shape);
-  if (!sameShape(shape, target.shape)) throw new RangeError(`addInPlace_: ${fmtShape(t.shape)} does not broadcast to ${fmtShape(target.shape)}`);
-  if (!target.isContiguous()) throw new Error('addInPlace_: target must be contiguous');
-  runBinary('add_f32', shape, target, t, target);
-}
-
-/** -x, here to keep sub's backward free of a cycle through unary.ts. */
-function neg(x: Tensor): Tensor {
-  const m1 = full([], -1);
-  const r = mul(x, m1);
-  m1.dispose();
-  return r;
-}

@@ -1,10 +1,9 @@
 /** Creating tensors: from data, constant fills, ranges, copies. */
 import { Tensor } from '../tensor';
-import { heapF32, kernels } from '../runtime/engine';
+import { arangeValues, contiguousCopy, filled, fromValues, identity } from '../drivers/copy';
 import { checkShape, contiguousStrides, fmtShape, numel, type Shape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
-import { forBlocks } from './launch';
 import { anyNumber, boolean, integer, intList, isPlainObject, nullable, number, onlyDefault, options, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 /** Options of every function that creates a tensor. */
@@ -80,18 +79,14 @@ export function tensor(data: NestedArray | ArrayLike<number>, options?: CreateOp
   const parsed = parseArgs('tensor', [options], { shape: param(nullable(intList({ min: 0 }, { single: false })), null), ...CREATE_ARGS }, 0);
   const opts = { shape: parsed.shape ?? undefined, requiresGrad: parsed.requiresGrad };
   if (typeof data === 'number') {
-    const t = Tensor.empty([]);
-    heapF32()[t.ptr >> 2] = data;
-    return finish(t, opts.requiresGrad);
+    return finish(fromValues([], [data]), opts.requiresGrad);
   }
   if (typeof data === 'string') throw new TypeError('tensor: expected a number, an array or a typed array, got a string');
   if (ArrayBuffer.isView(data) || (!Array.isArray(data) && typeof (data as ArrayLike<number>)?.length === 'number')) {
     const flat = data as ArrayLike<number>;
     const shape = opts.shape === undefined ? [flat.length] : checkShape('tensor', opts.shape);
     if (numel(shape) !== flat.length) throw new RangeError(`tensor: ${flat.length} values cannot fill shape ${fmtShape(shape)}`);
-    const t = Tensor.empty(shape);
-    heapF32().set(flat, t.ptr >> 2);
-    return finish(t, opts.requiresGrad);
+    return finish(fromValues(shape, flat), opts.requiresGrad);
   }
   if (!Array.isArray(data)) throw new TypeError(`tensor: expected a number, an array or a typed array, got ${data === null ? 'null' : typeof data}`);
   const shape = inferShape(data as NestedArray);
@@ -99,9 +94,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, options?: CreateOp
   flatten(data as NestedArray, shape, flat);
   const finalShape = opts.shape === undefined ? shape : checkShape('tensor', opts.shape);
   if (numel(finalShape) !== flat.length) throw new RangeError(`tensor: ${flat.length} values cannot fill shape ${fmtShape(finalShape)}`);
-  const t = Tensor.empty(finalShape);
-  heapF32().set(flat, t.ptr >> 2);
-  return finish(t, opts.requiresGrad);
+  return finish(fromValues(finalShape, flat), opts.requiresGrad);
 }
 
 /** Internal: a fresh tensor of `shape` (validated) with undefined content. */
@@ -110,11 +103,7 @@ export function empty(shape: Shape, op = 'empty'): Tensor {
 }
 
 /** A new tensor of `shape` filled with `value` (no checks: callers checked). */
-function filled(shape: readonly number[], value: number, requiresGrad: boolean): Tensor {
-  const t = Tensor.empty(shape);
-  kernels().fill_f32(t.numel(), t.ptr, value);
-  return finish(t, requiresGrad);
-}
+const filledTensor = (shape: readonly number[], value: number, requiresGrad: boolean): Tensor => finish(filled(shape, value), requiresGrad);
 
 const FULL_ARGS = { size: param(intList({ min: 0 }, { single: false }), required), fillValue: param(anyNumber, required), ...CREATE_ARGS };
 
@@ -125,7 +114,7 @@ const FULL_ARGS = { size: param(intList({ min: 0 }, { single: false }), required
 export function full(size: Shape, fillValue: number, opts?: CreateOptions): Tensor;
 export function full(...args: unknown[]): Tensor {
   const a = parseArgs('full', args, FULL_ARGS, 2);
-  return filled(a.size, a.fillValue, a.requiresGrad);
+  return filledTensor(a.size, a.fillValue, a.requiresGrad);
 }
 
 /**
@@ -134,13 +123,13 @@ export function full(...args: unknown[]): Tensor {
  */
 export function zeros(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
   const { shape, requiresGrad } = sizeAndOptions('zeros', sizeThenOptions);
-  return filled(shape, 0, requiresGrad);
+  return filledTensor(shape, 0, requiresGrad);
 }
 
 /** A tensor of ones: `ones([2, 3])` or `ones(2, 3)`, then options. */
 export function ones(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
   const { shape, requiresGrad } = sizeAndOptions('ones', sizeThenOptions);
-  return filled(shape, 1, requiresGrad);
+  return filledTensor(shape, 1, requiresGrad);
 }
 
 /** The shape of `like` and the options, checked (the *Like functions). */
@@ -152,19 +141,19 @@ function likeArgs(op: string, like: unknown, opts: unknown): { shape: readonly n
 /** Zeros of `t`'s shape. */
 export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
   const a = likeArgs('zerosLike', t, opts);
-  return filled(a.shape, 0, a.requiresGrad);
+  return filledTensor(a.shape, 0, a.requiresGrad);
 }
 
 /** Ones of `t`'s shape. */
 export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
   const a = likeArgs('onesLike', t, opts);
-  return filled(a.shape, 1, a.requiresGrad);
+  return filledTensor(a.shape, 1, a.requiresGrad);
 }
 
 /** `fillValue` in `t`'s shape. */
 export function fullLike(t: Tensor, fillValue: number, opts?: CreateOptions): Tensor {
   const a = likeArgs('fullLike', t, opts);
-  return filled(a.shape, anyNumber(fillValue, { where: 'fullLike', name: 'fillValue' }), a.requiresGrad);
+  return filledTensor(a.shape, anyNumber(fillValue, { where: 'fullLike', name: 'fillValue' }), a.requiresGrad);
 }
 
 const ARANGE_ARGS = { start: param(number(), required), end: param(nullable(number()), null), step: param(number(), 1), ...CREATE_ARGS };
@@ -184,9 +173,7 @@ export function arange(...args: unknown[]): Tensor {
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (${start}, ${end}, ${step})`);
   const n = Math.ceil((end - start) / step);
-  const t = empty([n], 'arange');
-  kernels().arange_f32(n, t.ptr, start, step);
-  return finish(t, a.requiresGrad);
+  return finish(arangeValues(checkShape('arange', [n])[0], start, step), a.requiresGrad);
 }
 
 /**
@@ -197,28 +184,13 @@ export function eye(n: number, m?: number | null | CreateOptions, opts?: CreateO
 export function eye(...args: unknown[]): Tensor {
   const a = parseArgs('eye', args, { n: param(integer({ min: 0 }), required), m: param(nullable(integer({ min: 0 })), null), ...CREATE_ARGS }, 2);
   const n = a.n, m = a.m ?? a.n;
-  const t = filled([n, m], 0, a.requiresGrad);
-  const one = full([], 1);
-  // copy the scalar (stride 0) along the diagonal (stride m + 1)
-  kernels().copy_strided_f32(1, 1, 1, Math.min(n, m), one.ptr, 0, 0, 0, 0, t.ptr, 0, 0, 0, m + 1);
-  one.dispose();
-  return t;
-}
-
-/** Internal: copies src's elements into dst's view (same shape; dst must not overlap itself). */
-export function copyInto(dst: Tensor, src: Tensor): void {
-  const k = kernels();
-  const db = dst.ptr, sb = src.ptr;
-  forBlocks(dst.shape, [src.strides, dst.strides], (d, off, st) => {
-    k.copy_strided_f32(d[0], d[1], d[2], d[3], sb + off[0] * 4, st[0][0], st[0][1], st[0][2], st[0][3], db + off[1] * 4, st[1][0], st[1][1], st[1][2], st[1][3]);
-  });
+  return finish(identity(n, m), a.requiresGrad);
 }
 
 /** A contiguous copy with the same history (differentiable: the gradient passes through). */
 export function clone(x: Tensor): Tensor {
   x.assertAlive('clone');
-  const out = Tensor.empty(x.shape);
-  copyInto(out, x);
+  const out = contiguousCopy(x);
   if (needsGrad(x)) record(out, 'CloneBackward', [x], [], (g) => [g]);
   return traced(out, 'identity', [x]);
 }
@@ -232,15 +204,6 @@ export function contiguous(x: Tensor): Tensor {
   return traced(out, 'identity', [x]);
 }
 
-/**
- * Internal: x as a contiguous tensor for a kernel, without autograd; `owned`
- * says whether the caller must dispose it.
- */
-export function materialize(x: Tensor): { t: Tensor; owned: boolean } {
-  if (x.isContiguous()) return { t: x, owned: false };
-  const out = Tensor.empty(x.shape);
-  copyInto(out, x);
-  return { t: out, owned: true };
-}
-
+/** Internal, for ops: the copy drivers (src/drivers/copy.ts). */
+export { copyInto, materialize } from '../drivers/copy';
 export { contiguousStrides };

@@ -11,8 +11,8 @@
  * scatter resolve the same way every run (the last write wins).
  */
 import { Tensor } from '../tensor';
-import { heap, heapF32, kernels } from '../runtime/engine';
-import { broadcastShapes, contiguousStrides, fmtShape, normDim, numel, sameShape } from '../shape';
+import { gatherAt, nonzeroIndices, scatterInto, sortIndices } from '../drivers/indexing';
+import { broadcastShapes, fmtShape, normDim, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
@@ -20,7 +20,6 @@ import { boolean, integer, param, parseArgs, required, tensor, tensorOrNumber } 
 import { arange, clone, copyInto, full, materialize, zeros } from './create';
 import { launchBinary } from './binary';
 import { badIndex, gather } from './gather';
-import { forBlocks } from './launch';
 import { narrow, unsqueeze } from './views';
 import { reduceRaw } from './reduce';
 import { where } from './where';
@@ -61,38 +60,6 @@ function checkedIndex(op: string, x: Tensor, d: number, index: Tensor, src: Tens
     throw new RangeError(`${op}: index ${bad.value} (at flat position ${bad.at} of index ${fmtShape(index.shape)}) is not an integer in [0, ${size}) for dim ${d} of the input ${fmtShape(x.shape)}`);
   }
   return m;
-}
-
-/** Strides of t along the index space, with the indexed dim's stride taken out (returned apart). */
-function splitStrides(t: Tensor, d: number): { strides: number[]; dimStride: number } {
-  if (t.ndim === 0) return { strides: [], dimStride: 0 };
-  const strides = [...t.strides];
-  const dimStride = strides[d];
-  strides[d] = 0;
-  return { strides, dimStride };
-}
-
-/** dst (contiguous, modified) [.., idx[p], ..] = (or +=) src[p] over the index space. */
-function scatterInto(dst: Tensor, d: number, idx: Tensor, src: Tensor, add: boolean): void {
-  const { strides: ts, dimStride } = splitStrides(dst, d);
-  const ss = src.ndim === 0 ? idx.shape.map(() => 0) : src.strides;
-  const k = kernels();
-  const ip = idx.ptr, sp = src.ptr, tp = dst.ptr;
-  forBlocks(idx.shape, [idx.strides, ss, ts], (b, o, s) => {
-    k.scatter_strided_f32(b[0], b[1], b[2], b[3], ip + o[0] * 4, s[0][0], s[0][1], s[0][2], s[0][3], sp + o[1] * 4, s[1][0], s[1][1], s[1][2], s[1][3], tp + o[2] * 4, s[2][0], s[2][1], s[2][2], s[2][3], dimStride, add ? 1 : 0);
-  });
-}
-
-/** out[p] = src[.., idx[p], ..] over the index space (a new tensor of idx's shape). */
-function gatherAt(src: Tensor, d: number, idx: Tensor): Tensor {
-  const out = Tensor.empty(idx.shape);
-  const { strides: ss, dimStride } = splitStrides(src, d);
-  const k = kernels();
-  const ip = idx.ptr, sp = src.ptr, op = out.ptr;
-  forBlocks(idx.shape, [idx.strides, ss, contiguousStrides(idx.shape)], (b, o, s) => {
-    k.gather_strided_f32(b[0], b[1], b[2], b[3], ip + o[0] * 4, s[0][0], s[0][1], s[0][2], s[0][3], sp + o[1] * 4, s[1][0], s[1][1], s[1][2], s[1][3], op + o[2] * 4, s[2][0], s[2][1], s[2][2], s[2][3], dimStride);
-  });
-  return out;
 }
 
 /** src's gradient: g gathered at the index, in the leading corner of zeros of src's shape (src may be larger than the index). */
@@ -216,22 +183,11 @@ export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor
 
 const valuesIndices = (values: Tensor, indices: Tensor): ValuesIndices => Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 
-/** The sorting permutation of x along dim d (indices as float32, stable, NaN largest). */
-function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
-  const { t, owned } = materialize(x);
-  const out = Tensor.empty(x.shape);
-  const r = x.ndim === 0 ? 1 : x.shape[d];
-  const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
-  const h = heap();
-  const scratch = h.alloc(Math.max(8, 8 * r));
-  try {
-    if (out.numel() > 0) kernels().sort_axis_f32(outer, r, inner, t.ptr, out.ptr, scratch, descending ? 1 : 0);
-  } finally {
-    h.release(scratch);
-    if (owned) t.dispose();
-  }
+/** The sorting permutation of x along dim d (indices as float32, stable, NaN largest), traced as a TopK over the whole dim. */
+function sortPermutation(x: Tensor, d: number, descending: boolean): Tensor {
+  const out = sortIndices(x, d, descending);
   // the order of the whole dim: ONNX's TopK with k the dim's size (ties keep the lower index first there too)
-  return traced(out, 'topk', [x], { dim: x.ndim === 0 ? 0 : d, k: r, largest: descending });
+  return traced(out, 'topk', [x], { dim: x.ndim === 0 ? 0 : d, k: x.ndim === 0 ? 1 : x.shape[d], largest: descending });
 }
 
 const SORT_ARGS = { input: param(tensor, required), dim: param(integer(), -1), descending: param(boolean, false), stable: param(boolean, false) } as const;
@@ -250,7 +206,7 @@ export function sort(...args: unknown[]): ValuesIndices {
   return atomic(() => {
     const { input: x, dim, descending } = parseArgs('sort', args, SORT_ARGS, 3);
     const d = normDim('sort', dim, x.ndim);
-    const indices = sortIndices(x, d, descending);
+    const indices = sortPermutation(x, d, descending);
     return valuesIndices(gather(x, d, indices), indices);
   });
 }
@@ -264,7 +220,7 @@ export function argsort(input: Tensor, opts: { dim?: number; descending?: boolea
 export function argsort(...args: unknown[]): Tensor {
   return atomic(() => {
     const { input: x, dim, descending } = parseArgs('argsort', args, SORT_ARGS, 3);
-    return sortIndices(x, normDim('argsort', dim, x.ndim), descending);
+    return sortPermutation(x, normDim('argsort', dim, x.ndim), descending);
   });
 }
 
@@ -285,7 +241,7 @@ export function topk(...args: unknown[]): ValuesIndices {
     const d = normDim('topk', dim, x.ndim);
     const size = x.ndim === 0 ? 1 : x.shape[d];
     if (k > size) throw new RangeError(`topk: k = ${k} is larger than dim ${d}'s size ${size} (input ${fmtShape(x.shape)})`);
-    const order = sortIndices(x, d, largest);
+    const order = sortPermutation(x, d, largest);
     const firstK = x.ndim === 0 ? order.alias() : narrow(order, d, 0, k);
     const indices = clone(firstK);
     firstK.dispose();
@@ -304,21 +260,8 @@ export function nonzero(input: Tensor, opts?: { asTuple?: boolean }): Tensor | T
 export function nonzero(...args: unknown[]): Tensor | Tensor[] {
   return atomic(() => {
     const { input: x, asTuple } = parseArgs('nonzero', args, { input: param(tensor, required), asTuple: param(boolean, false) }, 1);
-    const { t, owned } = materialize(x);
-    const k = kernels();
-    const info = Tensor.empty([1]);
-    k.count_nonzero_f32(t.numel(), t.ptr, info.ptr);
-    const count = heapF32()[info.ptr >> 2];
-    info.dispose();
-    const rank = x.ndim;
-    const out = Tensor.empty([count, rank]);
-    if (rank > 0 && count > 0) {
-      const sizes = Tensor.empty([rank]);
-      heapF32().set(x.shape, sizes.ptr >> 2);
-      k.nonzero_f32(t.numel(), t.ptr, rank, sizes.ptr, out.ptr);
-      sizes.dispose();
-    }
-    if (owned) t.dispose();
+    const out = nonzeroIndices(x);
+    const rank = x.ndim, count = out.shape[0];
     if (!asTuple) return out;
     // PyTorch's as_tuple of a 0-d input is one index tensor
     const cols = rank === 0 ? [zeros([count])] : Array.from({ length: rank }, (_, i) => {

@@ -13,7 +13,8 @@ import { needsGrad, record } from '../autograd/graph';
 import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { integer, number, param, parseArgs, required, tensor, tensorOrNumber } from '../validate';
-import { launchUnary, launchGrad, clamp } from './unary';
+import { launchUnary, clamp } from './unary';
+import { gradMap } from '../drivers/elementwise';
 import { add, sub, mul, lt } from './binary';
 import { zerosLike } from './create';
 import { where } from './where';
@@ -30,7 +31,7 @@ function smooth(name: Smooth, node: string, saveOutput: boolean) {
     const out = launchUnary(name, x, (k, n, xp, op) => k[`${name}_f32`](n, xp, op));
     if (needsGrad(x)) {
       const s = saveOutput ? out.keep() : x.keep();
-      record(out, node, [x], [s], (g) => [launchGrad(`${name}_bwd_f32`, s, g, [])]);
+      record(out, node, [x], [s], (g) => [gradMap(`${name}_bwd_f32`, s, g)]);
     }
     return traced(out, name, [x]);
   };

@@ -16,73 +16,15 @@
  */
 import { Tensor } from '../tensor';
 import { atomic } from '../autograd/scope';
-import { heap, kernels } from '../runtime/engine';
-import { parallelFor } from '../runtime/parallel';
-import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, numel } from '../shape';
-import { forBlocks } from './launch';
+import { gemm } from '../drivers/gemm';
+import { broadcastInto } from '../drivers/copy';
+import { sumTo } from '../drivers/reduce';
+import { broadcastShapes, fmtShape, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { reshape, transpose, unsqueeze } from './views';
-import { sumTo } from './reduce';
 import { add } from './binary';
 import { nullable, tensor as tensorArg } from '../validate';
-
-/**
- * Tile height and cache blocks of the GEMM (assembly/gemm.ts): mr, the rows
- * of the relaxed build's register tile (the plain build always uses 4): 6,
- * except 4 under Deno, whose V8 runs without the trap handler and so checks
- * every load in software, which the 4-row tile's fewer loads pay less for;
- * results do not depend on it. mc, rows of A per packed block (a multiple of
- * both tile heights); kc, depth; nc, columns of B per packed block.
- */
-export const GEMM_BLOCKS = { mr: (globalThis as { Deno?: unknown }).Deno === undefined ? 6 : 4, mc: 72, kc: 256, nc: 1024 };
-
-/**
- * Rows per unit of the thread split: whole strips of the plain tile (4). The
- * relaxed tile is 6 high, so a relaxed thread block may end in one partial
- * strip (at most a few % of its work); 12 would avoid that but stop small
- * products (M < 12) from splitting at all.
- */
-const SPLIT_ROWS = 4;
-
-const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
-
-/** Bytes of packing scratch gemm_f32 needs for an M x N x K product (see assembly/gemm.ts). */
-export function gemmScratchBytes(M: number, N: number, K: number): number {
-  const kc = Math.max(1, Math.min(GEMM_BLOCKS.kc, K));
-  const nc = Math.min(GEMM_BLOCKS.nc, N), mc = Math.min(GEMM_BLOCKS.mc, M);
-  return 4 * (kc * roundUp(nc, 8) + (mc + 8) * kc + 64);
-}
-
-/** A matrix operand: byte offset of [0, 0] and element strides of its two dims. */
-export interface MatrixRef {
-  ptr: number;
-  s0: number;
-  s1: number;
-}
-
-/**
- * Internal: C (M x N at cp, row stride ldc) = [C +] [bias +] A B with one
- * scratch block per thread from the heap, freed after. Threads split the rows
- * of C into blocks of whole SPLIT_ROWS-row units (each packs its own B panels); every
- * C element is still one accumulator over k in order, so the result does not
- * depend on the thread count.
- */
-export function gemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, cp: number, ldc: number, opts: { biasPtr?: number; accumulate?: boolean } = {}): void {
-  if (M === 0 || N === 0) return;
-  const h = heap();
-  const scratch: number[] = [];
-  try {
-    parallelFor(Math.ceil(M / SPLIT_ROWS), M * N * K, (k, lo, hi) => {
-      const r0 = lo * SPLIT_ROWS, rows = Math.min(M, hi * SPLIT_ROWS) - r0;
-      const s = h.alloc(gemmScratchBytes(rows, N, K));
-      scratch.push(s);
-      k.gemm_f32(rows, N, K, a.ptr + r0 * a.s0 * 4, a.s0, a.s1, b.ptr, b.s0, b.s1, cp + r0 * ldc * 4, ldc, opts.biasPtr ?? 0, opts.accumulate ? 1 : 0, s, GEMM_BLOCKS.mr, GEMM_BLOCKS.mc, GEMM_BLOCKS.kc, GEMM_BLOCKS.nc);
-    });
-  } finally {
-    for (const s of scratch) h.release(s);
-  }
-}
 
 /**
  * The dims [from, to) of t as one dim when they are uniformly strided
@@ -237,15 +179,6 @@ function linearBody(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor {
     });
   }
   return traced(out, 'linear', [x, w, bias]);
-}
-
-/** out = input broadcast to out's shape (no autograd). */
-function broadcastInto(out: Tensor, input: Tensor): void {
-  const k = kernels();
-  const ip = input.ptr, op = out.ptr;
-  forBlocks(out.shape, [broadcastStrides(input.shape, input.strides, out.shape), contiguousStrides(out.shape)], (d, o, st) => {
-    k.copy_strided_f32(d[0], d[1], d[2], d[3], ip + o[0] * 4, st[0][0], st[0][1], st[0][2], st[0][3], op + o[1] * 4, st[1][0], st[1][1], st[1][2], st[1][3]);
-  });
 }
 
 /** input + a b for 2-D a [m, k] and b [k, n], input broadcastable to [m, n] (PyTorch's addmm with beta = alpha = 1). */

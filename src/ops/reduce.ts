@@ -9,11 +9,10 @@
  *   norm(p): sign(x) |x|^(p-1) g / norm^(p-1), 0 where the norm is 0
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { argExtremeAxis, reduceAxes, reducedShape, type ReduceKind } from '../drivers/reduce';
 import { fmtShape, normDim, numel, type Shape } from '../shape';
 import { needsGrad, noGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
-import { materialize } from './create';
 import { launchBinary, add, mul, sub, div, eq } from './binary';
 import { where } from './where';
 import { abs, exp, log, pow, sqrt, sign } from './unary';
@@ -39,8 +38,6 @@ function reduction<S extends Spec>(op: string, x: unknown, args: readonly unknow
   return parseArgs(op, args, spec, positional);
 }
 
-type ReduceKind = 'sum' | 'max' | 'min';
-
 /** Sorted, unique, non-negative dims; all dims when `dim` is undefined. */
 export function reduceDims(op: string, dim: number | readonly number[] | undefined, rank: number): number[] {
   if (dim === undefined) return Array.from({ length: rank }, (_, i) => i);
@@ -50,70 +47,17 @@ export function reduceDims(op: string, dim: number | readonly number[] | undefin
   return rank === 0 ? [] : dims;
 }
 
-/** The result shape: reduced dims removed, or kept as 1. */
-export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (!dims.includes(i)) out.push(d);
-    else if (keepdim) out.push(1);
-  });
-  return out;
-}
-
 /**
- * Internal: reduction kernel over `dims` without autograd. Each maximal run
- * of adjacent reduced dims is one (outer, r, inner) kernel call, from the
- * last run to the first.
+ * Internal: the reduction driver over `dims` (sorted, unique) without
+ * autograd, after the checks an op owes its caller: a live input, and no
+ * max or min over an empty dim.
  */
 export function reduceRaw(op: string, kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
-  return atomic(() => reduceRawBody(op, kind, x, dims, keepdim));
-}
-
-function reduceRawBody(op: string, kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
   x.assertAlive(op);
   if (kind !== 'sum' && dims.some((d) => x.shape[d] === 0)) {
     throw new RangeError(`${op}: cannot reduce over a zero-size dim of a tensor of shape ${fmtShape(x.shape)} (no identity)`);
   }
-  const k = kernels();
-  const fn = kind === 'sum' ? k.sum_axis_f32 : kind === 'max' ? k.max_axis_f32 : k.min_axis_f32;
-  const { t, owned } = materialize(x);
-  let cur = t, curOwned = owned;
-  let shape = [...x.shape];
-  // runs of adjacent dims, last first
-  const runs: [number, number][] = [];
-  for (const d of dims) {
-    const last = runs[runs.length - 1];
-    if (last && last[1] === d - 1) last[1] = d;
-    else runs.push([d, d]);
-  }
-  for (let r = runs.length - 1; r >= 0; r--) {
-    const [a, b] = runs[r];
-    const outer = numel(shape.slice(0, a)), len = numel(shape.slice(a, b + 1)), inner = numel(shape.slice(b + 1));
-    shape = [...shape.slice(0, a), ...new Array<number>(b - a + 1).fill(1), ...shape.slice(b + 1)];
-    const next = Tensor.empty(shape);
-    if (len === 0) k.fill_f32(next.numel(), next.ptr, 0);
-    else fn(outer, len, inner, cur.ptr, next.ptr);
-    if (curOwned) cur.dispose();
-    cur = next;
-    curOwned = true;
-  }
-  const finalShape = reducedShape(x.shape, dims, keepdim);
-  if (!curOwned) {
-    // nothing reduced: a copy, so the result never aliases the input
-    const c = Tensor.empty(finalShape);
-    k.copy_strided_f32(1, 1, 1, c.numel(), cur.ptr, 0, 0, 0, 1, c.ptr, 0, 0, 0, 1);
-    return c;
-  }
-  const out = cur.viewOf(finalShape, contiguous(finalShape), 0);
-  cur.dispose();
-  return out;
-}
-
-function contiguous(shape: number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { st[i] = acc; acc *= shape[i]; }
-  return st;
+  return reduceAxes(kind, x, dims, keepdim);
 }
 
 /** g (reduced shape) viewed with size-1 dims and broadcast to the input's shape. */
@@ -250,18 +194,14 @@ function argExtremeBody(op: string, sign: number, x: Tensor, dim: number | undef
   if (dim !== undefined && x.ndim > 0 && x.shape[normDim(op, dim, x.ndim)] === 0) {
     throw new RangeError(`${op}: cannot reduce over a zero-size dim (dim ${dim} of a tensor of shape ${fmtShape(x.shape)}); there is no ${sign > 0 ? 'maximum' : 'minimum'}`);
   }
-  const { t, owned } = materialize(x);
   let out: Tensor;
   if (dim === undefined) {
-    out = Tensor.empty(keepdim ? x.shape.map(() => 1) : []);
-    kernels().argmax_axis_f32(1, t.numel(), 1, t.ptr, out.ptr, sign);
+    out = argExtremeAxis(x, [1, x.numel(), 1], sign, keepdim ? x.shape.map(() => 1) : []);
   } else {
     const d = normDim(op, dim, x.ndim);
     const r = x.ndim === 0 ? 1 : x.shape[d];
-    out = Tensor.empty(reducedShape(x.shape, x.ndim === 0 ? [] : [d], keepdim));
-    kernels().argmax_axis_f32(numel(x.shape.slice(0, d)), r, numel(x.shape.slice(d + 1)), t.ptr, out.ptr, sign);
+    out = argExtremeAxis(x, [numel(x.shape.slice(0, d)), r, numel(x.shape.slice(d + 1))], sign, reducedShape(x.shape, x.ndim === 0 ? [] : [d], keepdim));
   }
-  if (owned) t.dispose();
   return traced(out, sign > 0 ? 'argmax' : 'argmin', [x], { dim: dim === undefined || x.ndim === 0 ? null : normDim(op, dim, x.ndim), keepdim });
 }
 
@@ -416,20 +356,4 @@ export function logsumexp(x: Tensor, ...args: unknown[]): Tensor {
     const l = log(sum(exp(sub(x, m)), dims, keepdim));
     return add(l, keepdim ? m : reshape(m, reducedShape(x.shape, dims, false)));
   });
-}
-
-/** Internal: t summed down to `shape` (the reverse of broadcasting), for gradients. */
-export function sumTo(t: Tensor, shape: Shape): Tensor {
-  const lead = t.ndim - shape.length;
-  if (lead < 0) throw new RangeError(`sumTo: ${fmtShape(t.shape)} cannot be reduced to ${fmtShape(shape)}`);
-  const dims: number[] = [];
-  for (let i = 0; i < t.ndim; i++) {
-    if (i < lead) dims.push(i);
-    else if (shape[i - lead] === 1 && t.shape[i] !== 1) dims.push(i);
-    else if (shape[i - lead] !== t.shape[i]) throw new RangeError(`sumTo: ${fmtShape(t.shape)} cannot be reduced to ${fmtShape(shape)}`);
-  }
-  const r = reduceRaw('sumTo', 'sum', t, dims, true);
-  const out = r.viewOf([...shape], contiguous([...shape]), r.offset);
-  r.dispose();
-  return out;
 }

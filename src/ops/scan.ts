@@ -10,40 +10,22 @@
  * round once, as PyTorch's CPU kernels.
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { cumprodBackward, prodAxis, scanAxis, type AxisLayout } from '../drivers/scan';
+import { copyInto } from '../drivers/copy';
 import { needsGrad, record } from '../autograd/graph';
 import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { normDim, numel } from '../shape';
 import { boolean, integer, nullable, param, parseArgs, required, tensor } from '../validate';
-import { copyInto, full, materialize, zeros } from './create';
+import { full, zeros } from './create';
 import { launchBinary } from './binary';
 import { reduceDims, reduceRaw } from './reduce';
 import { narrow, reshape } from './views';
 
 /** (outer, r, inner) of x around dim d (a 0-d tensor is one element along its only "dim"). */
-function layout(shape: readonly number[], d: number): [number, number, number] {
+function layout(shape: readonly number[], d: number): AxisLayout {
   if (shape.length === 0) return [1, 1, 1];
   return [numel(shape.slice(0, d)), shape[d], numel(shape.slice(d + 1))];
-}
-
-/** dx for y = cumprod(x) along the middle of [outer, r, inner] given a contiguous gradient of that shape. */
-function cumprodGrad(x: Tensor, g: Tensor, [outer, r, inner]: [number, number, number]): Tensor {
-  const xc = materialize(x), gc = materialize(g);
-  const dx = Tensor.empty(x.shape);
-  kernels().cumprod_bwd_f32(outer, r, inner, xc.t.ptr, gc.t.ptr, dx.ptr);
-  if (xc.owned) xc.t.dispose();
-  if (gc.owned) gc.t.dispose();
-  return dx;
-}
-
-/** scan_axis_f32 into a new tensor of x's shape (no autograd). */
-function scanRaw(x: Tensor, lay: [number, number, number], product: boolean, reverse: boolean): Tensor {
-  const { t, owned } = materialize(x);
-  const out = Tensor.empty(x.shape);
-  kernels().scan_axis_f32(lay[0], lay[1], lay[2], t.ptr, out.ptr, product ? 1 : 0, reverse ? 1 : 0);
-  if (owned) t.dispose();
-  return out;
 }
 
 const SCAN_ARGS = { input: param(tensor, required), dim: param(integer(), required) } as const;
@@ -59,8 +41,8 @@ export function cumsum(...args: unknown[]): Tensor {
     const { input: x, dim } = parseArgs('cumsum', args, SCAN_ARGS);
     const d = normDim('cumsum', dim, x.ndim);
     const lay = layout(x.shape, d);
-    const out = scanRaw(x, lay, false, false);
-    if (needsGrad(x)) record(out, 'CumsumBackward', [x], [], (g) => [scanRaw(g, lay, false, true)]);
+    const out = scanAxis(x, lay, { product: false, reverse: false });
+    if (needsGrad(x)) record(out, 'CumsumBackward', [x], [], (g) => [scanAxis(g, lay, { product: false, reverse: true })]);
     return traced(out, 'cumsum', [x], { dim: d });
   });
 }
@@ -75,10 +57,10 @@ export function cumprod(...args: unknown[]): Tensor {
   return atomic(() => {
     const { input: x, dim } = parseArgs('cumprod', args, SCAN_ARGS);
     const lay = layout(x.shape, normDim('cumprod', dim, x.ndim));
-    const out = scanRaw(x, lay, true, false);
+    const out = scanAxis(x, lay, { product: true, reverse: false });
     if (needsGrad(x)) {
       const sx = x.keep();
-      record(out, 'CumprodBackward', [x], [sx], (g) => [cumprodGrad(sx, g, lay)]);
+      record(out, 'CumprodBackward', [x], [sx], (g) => [cumprodBackward(sx, g, lay)]);
     }
     return traced(out, 'cumprod', [x], { dim: x.ndim === 0 ? 0 : normDim('cumprod', dim, x.ndim) });
   });
@@ -98,12 +80,9 @@ export function prod(...args: unknown[]): Tensor {
   return atomic(() => {
     const { input: x, dim, keepdim } = parseArgs('prod', args, PROD_ARGS);
     const d = dim === null ? null : normDim('prod', dim, x.ndim);
-    const lay: [number, number, number] = d === null ? [1, x.numel(), 1] : layout(x.shape, d);
+    const lay: AxisLayout = d === null ? [1, x.numel(), 1] : layout(x.shape, d);
     const outShape = d === null || x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? 1 : s)).filter((_, i) => keepdim || i !== d);
-    const { t, owned } = materialize(x);
-    const out = Tensor.empty(outShape);
-    kernels().prod_axis_f32(lay[0], lay[1], lay[2], t.ptr, out.ptr);
-    if (owned) t.dispose();
+    const out = prodAxis(x, lay, outShape);
     if (needsGrad(x)) {
       const sx = x.keep();
       record(out, 'ProdBackward', [x], [sx], (g) => {
@@ -117,7 +96,7 @@ export function prod(...args: unknown[]): Tensor {
           last.dispose();
           gv.dispose();
         }
-        const dx = cumprodGrad(sx, gl, lay);
+        const dx = cumprodBackward(sx, gl, lay);
         gl.dispose();
         return [dx];
       });

@@ -6,13 +6,11 @@
  *   pow(p): g p x^(p-1)              clamp: g [lo <= x <= hi]
  */
 import { Tensor } from '../tensor';
-import type { Kernels } from '../runtime/kernels.generated';
-import { forElements } from '../runtime/parallel';
+import { gradMap, unaryMap, type GradKernel, type MapCall, type UnaryKernel } from '../drivers/elementwise';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
-import { materialize, full, zerosLike } from './create';
+import { full, zerosLike } from './create';
 import { launchBinary, mul, div } from './binary';
-import { atomic } from '../autograd/scope';
 import { nullable, number, oneOf, options, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
 type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'reciprocal';
@@ -22,16 +20,9 @@ type UnaryName = 'neg' | 'abs' | 'sqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | '
  * (no autograd). Large tensors split into chunks across threads; each
  * element's result depends only on its input, so any split gives the same bits.
  */
-export function launchUnary(op: string, x: Tensor, run: (k: Kernels, n: number, xp: number, outp: number) => void): Tensor {
+export function launchUnary(op: string, x: Tensor, run: MapCall): Tensor {
   tensorArg(x, { where: op, name: 'input' });
-  return atomic(() => {
-    const { t, owned } = materialize(x);
-    const out = Tensor.empty(x.shape);
-    const n = out.numel(), xp = t.ptr, outp = out.ptr;
-    forElements(n, (k, start, count) => run(k, count, xp + start * 4, outp + start * 4));
-    if (owned) t.dispose();
-    return out;
-  });
+  return unaryMap(x, run);
 }
 
 const simple = (name: UnaryName) => (x: Tensor): Tensor => launchUnary(name, x, (k, n, xp, op) => k[`${name}_f32`](n, xp, op));
@@ -73,16 +64,12 @@ export function sqrt(x: Tensor): Tensor {
   return traced(out, 'sqrt', [x]);
 }
 
-/** Internal: out = kernel(saved, g) for the fused backward kernels. */
-const fusedBackward = (kernel: 'relu_bwd_f32' | 'tanh_bwd_f32' | 'sigmoid_bwd_f32' | 'abs_bwd_f32', saved: Tensor, g: Tensor): Tensor =>
-  launchBinary(kernel, kernel, saved, g);
-
 function withFused(name: 'abs' | 'tanh' | 'sigmoid' | 'relu', node: string, saveInput: boolean) {
   return (x: Tensor): Tensor => {
     const out = simple(name)(x);
     if (needsGrad(x)) {
       const s = saveInput ? x.keep() : out.keep();
-      record(out, node, [x], [s], (g) => [fusedBackward(`${name}_bwd_f32`, s, g)]);
+      record(out, node, [x], [s], (g) => [gradMap(`${name}_bwd_f32`, s, g)]);
     }
     return traced(out, name, [x]);
   };
@@ -229,44 +216,19 @@ export function leakyRelu(x: Tensor, ...args: unknown[]): Tensor {
 // passes g through hardtanh and hardswish and gives 0 through hardsigmoid.
 // ---------------------------------------------------------------------------
 
-/** The fused backward kernels: (n, saved, gradient, out, params...). */
-type GradKernel =
-  | 'erf_bwd_f32' | 'elu_bwd_f32' | 'gelu_bwd_f32' | 'gelu_tanh_bwd_f32' | 'silu_bwd_f32' | 'mish_bwd_f32' | 'softplus_bwd_f32'
-  | 'hardtanh_bwd_f32' | 'hardsigmoid_bwd_f32' | 'hardswish_bwd_f32' | 'log_sigmoid_bwd_f32' | 'softsign_bwd_f32'
-  | 'sin_bwd_f32' | 'cos_bwd_f32' | 'square_bwd_f32' | 'rsqrt_bwd_f32' | 'reciprocal_bwd_f32';
-type ActivationKernel =
-  | 'erf_f32' | 'elu_f32' | 'gelu_f32' | 'gelu_tanh_f32' | 'silu_f32' | 'mish_f32' | 'softplus_f32' | 'clamp_f32'
-  | 'hardsigmoid_f32' | 'hardswish_f32' | 'log_sigmoid_f32' | 'softsign_f32';
 /** A kernel called with its pointers then its scalar parameters. */
 type KernelCall = (...args: number[]) => void;
-
-/**
- * Internal: kernel(saved, g, params...) elementwise into a new contiguous
- * tensor, split across threads like launchUnary. saved and g have the
- * output's shape (a backward's saved input and incoming gradient).
- */
-export function launchGrad(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[]): Tensor {
-  return atomic(() => {
-    const a = materialize(saved), b = materialize(g);
-    const out = Tensor.empty(saved.shape);
-    const ap = a.t.ptr, bp = b.t.ptr, op = out.ptr;
-    forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, op + start * 4, ...params));
-    if (a.owned) a.t.dispose();
-    if (b.owned) b.t.dispose();
-    return out;
-  });
-}
 
 /**
  * Internal: forward kernel `fwd` on x, recording `node` whose backward is
  * the fused kernel `bwd` on the saved input (params for both unless
  * bwdParams is given).
  */
-function activation(op: string, node: string, x: Tensor, fwd: ActivationKernel, bwd: GradKernel, params: readonly number[] = [], bwdParams = params): Tensor {
+function activation(op: string, node: string, x: Tensor, fwd: UnaryKernel, bwd: GradKernel, params: readonly number[] = [], bwdParams = params): Tensor {
   const out = launchUnary(op, x, (k, n, xp, o) => (k[fwd] as KernelCall)(n, xp, o, ...params));
   if (needsGrad(x)) {
     const sx = x.keep();
-    record(out, node, [x], [sx], (g) => [launchGrad(bwd, sx, g, bwdParams)]);
+    record(out, node, [x], [sx], (g) => [gradMap(bwd, sx, g, bwdParams)]);
   }
   return traced(out, op, [x], { kernel: fwd, params });
 }

@@ -74,7 +74,7 @@ function train50() {
 }
 
 // relaxed-simd: Deno's GEMM runs the 4-row tile and Chromium's the 6-row one
-// (src/ops/matmul.ts), so matching hashes also show the tile height is exact
+// (src/runtime/gemm-kernel.ts), so matching hashes also show the tile height is exact
 for (const variant of ['simd', 'relaxed-simd']) {
   test(`50 training steps hash identically across runtimes and thread counts (${variant})`, () => {
     let previous;

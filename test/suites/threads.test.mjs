@@ -197,6 +197,15 @@ test('optimizer steps (SGD, Adam, AdamW, RMSprop) and gradient clipping on a lar
   });
 });
 
+test('cumsum, cumprod and prod forward and backward (split over the blocks before the dim): bit-identical for 1, 2, 3 threads', () => {
+  sameBitsForThreadCounts('scans', () => {
+    const x = randT([37, 5, 29], 80, true);
+    const outs = [sg.cumsum(x, 1), sg.cumprod(x, 1), sg.prod(x, 1), sg.cumsum(x, 2)];
+    outs.map((o, i) => o.mul(randT([...o.shape], 81 + i)).sum()).reduce((s, t) => sg.add(s, t)).backward();
+    return [...outs.map((o) => o.toArray()), x.grad.toArray()];
+  });
+});
+
 test('pooling forward and backward (max, average, adaptive; dilation, ceilMode, divisorOverride): bit-identical for 1, 2, 3 threads', () => {
   sameBitsForThreadCounts('pooling', () => {
     const x = randT([3, 5, 9, 11], 17, true);

@@ -9,6 +9,17 @@ import { heapF32, kernels } from '../runtime/engine';
 import { broadcastStrides, contiguousStrides } from '../shape';
 import { forBlocks } from './launch';
 
+/** Runs `write` on the new tensor `out` and returns it; a throw (a kernel trap, out of memory) disposes out first. */
+export function produce(out: Tensor, write: (out: Tensor) => void): Tensor {
+  try {
+    write(out);
+    return out;
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
+}
+
 /** Copies src's elements into dst's view, element by element in index order (same shape; dst must not overlap itself). */
 export function copyInto(dst: Tensor, src: Tensor): void {
   const k = kernels();

@@ -12,7 +12,7 @@ import type { Kernels } from '../runtime/kernels.generated';
 import type { BinaryKernel, GradKernel } from '../runtime/elementwise-kernels.generated';
 import { forElements } from '../runtime/parallel';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, sameShape } from '../shape';
-import { materialize, filled, updateContiguous } from './copy';
+import { filled, materialize, produce, updateContiguous } from './copy';
 import { forBlocks } from './launch';
 
 export type { BinaryKernel, GradKernel, UnaryKernel } from '../runtime/elementwise-kernels.generated';
@@ -110,14 +110,7 @@ export function binaryInto(kernel: BinaryKernel, shape: readonly number[], a: Te
 /** kernel(a, b) broadcast into a new contiguous tensor (`op` names the caller in a shape error). */
 export function binary(kernel: BinaryKernel, a: Tensor, b: Tensor, op: string = kernel): Tensor {
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
-  const out = Tensor.empty(shape);
-  try {
-    binaryInto(kernel, shape, a, b, out);
-  } catch (e) {
-    out.dispose();
-    throw e;
-  }
-  return out;
+  return produce(Tensor.empty(shape), (out) => binaryInto(kernel, shape, a, b, out));
 }
 
 /** target += t in place (t broadcastable to target's shape, target contiguous). */
@@ -138,14 +131,9 @@ export type MapCall = (k: Kernels, n: number, xp: number, outp: number) => void;
  */
 export function unaryMap(x: Tensor, call: MapCall): Tensor {
   const { t, owned } = materialize(x);
-  const out = Tensor.empty(x.shape);
   try {
-    const xp = t.ptr, outp = out.ptr;
-    forElements(out.numel(), (k, start, count) => call(k, count, xp + start * 4, outp + start * 4));
-    return out;
-  } catch (e) {
-    out.dispose();
-    throw e;
+    const xp = t.ptr;
+    return produce(Tensor.empty(x.shape), (out) => forElements(out.numel(), (k, start, count) => call(k, count, xp + start * 4, out.ptr + start * 4)));
   } finally {
     if (owned) t.dispose();
   }
@@ -161,16 +149,19 @@ type KernelCall = (...args: number[]) => void;
  */
 export function gradMap(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[] = []): Tensor {
   const a = materialize(saved), b = materialize(g);
-  const out = Tensor.empty(saved.shape);
   try {
-    const ap = a.t.ptr, bp = b.t.ptr, op = out.ptr;
-    forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, op + start * 4, ...params));
-    return out;
-  } catch (e) {
-    out.dispose();
-    throw e;
+    const ap = a.t.ptr, bp = b.t.ptr;
+    return produce(Tensor.empty(saved.shape), (out) =>
+      forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, out.ptr + start * 4, ...params)));
   } finally {
     if (a.owned) a.t.dispose();
     if (b.owned) b.t.dispose();
   }
+}
+
+/** A new tensor: c != 0 ? a : b elementwise, for contiguous c, a and b of one shape. */
+export function selectWhere(c: Tensor, a: Tensor, b: Tensor): Tensor {
+  const out = Tensor.empty(a.shape);
+  kernels().where_f32(out.numel(), c.ptr, a.ptr, b.ptr, out.ptr);
+  return out;
 }

@@ -8,7 +8,7 @@
 import { Tensor } from '../tensor';
 import { heap, heapF32, kernels } from '../runtime/engine';
 import { contiguousStrides, numel } from '../shape';
-import { materialize } from './copy';
+import { filled, materialize } from './copy';
 import { forBlocks } from './launch';
 
 /** Strides of t along the index space, with the indexed dim's stride taken out (returned apart). */
@@ -78,6 +78,73 @@ export function nonzeroIndices(x: Tensor): Tensor {
       sizes.dispose();
     }
     return out;
+  } finally {
+    if (owned) t.dispose();
+  }
+}
+
+/**
+ * The first element of the contiguous tensor t that is not an integer in
+ * [0, size) (elements equal to `skip` pass; NaN skips nothing), as its flat
+ * position and value, or null.
+ */
+export function firstBadIndex(t: Tensor, size: number, skip = NaN): { at: number; value: number } | null {
+  const info = Tensor.empty([2]);
+  try {
+    kernels().check_indices_f32(t.numel(), size, t.ptr, skip, info.ptr);
+    const at = heapF32()[info.ptr >> 2];
+    return at < 0 ? null : { at, value: heapF32()[(t.ptr >> 2) + at] };
+  } finally {
+    info.dispose();
+  }
+}
+
+/** Sizes around an indexed dim: the product of the dims before it, its length, the product of the dims after it. */
+export type IndexLayout = readonly [outer: number, size: number, inner: number];
+
+/** A new tensor of `outShape`: out[o, j, i] = x[o, idx[j], i] for the k indices of a contiguous idx (checked by the caller). */
+export function selectRows(x: Tensor, [outer, size, inner]: IndexLayout, idx: Tensor, outShape: readonly number[]): Tensor {
+  const { t, owned } = materialize(x);
+  try {
+    const out = Tensor.empty(outShape);
+    kernels().index_select_f32(outer, size, inner, t.ptr, idx.numel(), idx.ptr, out.ptr);
+    return out;
+  } finally {
+    if (owned) t.dispose();
+  }
+}
+
+/** selectRows' gradient: a new zero tensor of `inShape` with dx[o, idx[j], i] += g[o, j, i]. */
+export function selectRowsBackward(g: Tensor, [outer, size, inner]: IndexLayout, idx: Tensor, inShape: readonly number[]): Tensor {
+  const { t, owned } = materialize(g);
+  try {
+    const dx = filled(inShape, 0);
+    kernels().index_add_f32(outer, size, inner, dx.ptr, idx.numel(), idx.ptr, t.ptr);
+    return dx;
+  } finally {
+    if (owned) t.dispose();
+  }
+}
+
+/** A new tensor of idx's shape: out[o, j, i] = x[o, idx[o, j, i], i] along the middle dim (k = idx's length there). */
+export function gatherAlong(x: Tensor, [outer, size, inner]: IndexLayout, idx: Tensor, k: number): Tensor {
+  const { t, owned } = materialize(x);
+  try {
+    const out = Tensor.empty(idx.shape);
+    kernels().gather_f32(outer, size, inner, t.ptr, k, idx.ptr, out.ptr);
+    return out;
+  } finally {
+    if (owned) t.dispose();
+  }
+}
+
+/** gatherAlong's gradient: a new zero tensor of `inShape` with dx[o, idx[o, j, i], i] += g[o, j, i]. */
+export function gatherAlongBackward(g: Tensor, [outer, size, inner]: IndexLayout, idx: Tensor, k: number, inShape: readonly number[]): Tensor {
+  const { t, owned } = materialize(g);
+  try {
+    const dx = filled(inShape, 0);
+    kernels().scatter_add_f32(outer, size, inner, dx.ptr, k, idx.ptr, t.ptr);
+    return dx;
   } finally {
     if (owned) t.dispose();
   }

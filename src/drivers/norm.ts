@@ -31,3 +31,13 @@ export function totalNorm(ts: readonly Tensor[], p: number): Tensor {
     acc.dispose();
   }
 }
+
+/**
+ * PyTorch's embedding_renorm_, in place on a contiguous 2-d weight: each row
+ * at the contiguous indices idx (checked by the caller) whose p-norm exceeds
+ * maxNorm is scaled by maxNorm / (norm + 1e-7); a repeated index finds its
+ * row already within maxNorm.
+ */
+export function renormRows_(weight: Tensor, idx: Tensor, maxNorm: number, p: number): void {
+  kernels().embedding_renorm_f32(idx.numel(), idx.ptr, weight.shape[1], weight.ptr, maxNorm, p);
+}

@@ -13,8 +13,7 @@
  *   dx = weight invstd g                                  (eval)
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
-import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+import { batchNormBackward, batchNormForward, ncl } from '../drivers/batchnorm';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -43,17 +42,8 @@ const BATCH_NORM_ARGS = {
   eps: param(number({ gt: 0 }), 1e-5),
 };
 
-/** (N, C, L) view sizes of a tensor laid out as (N, C, ...). */
-const ncl = (x: Tensor): [number, number, number] => [x.shape[0], x.shape[1], x.numel() / Math.max(1, x.shape[0] * x.shape[1]) || 0];
-
-/** Internal: out[c] = sum of x[n, c, ...] over every other dim (x contiguous, rank >= 2; no autograd). */
-export function channelSum(x: Tensor): Tensor {
-  const [N, C, L] = ncl(x);
-  const out = Tensor.empty([C]);
-  const xp = x.ptr, op = out.ptr;
-  parallelFor(C, N * C * L * ELEMENT_WORK, (k, lo, hi) => k.channel_sum_f32(N, C, L, lo, hi, xp, op));
-  return out;
-}
+/** Internal (convolution's bias gradient): the channel-sum driver. */
+export { channelSum } from '../drivers/batchnorm';
 
 function checkChannelVector(op: string, x: Tensor, name: string, t: Tensor | null): void {
   if (t === null) return;
@@ -89,52 +79,33 @@ function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor
   for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t !== null && !t.isContiguous()) throw new RangeError(`${op}: ${name} must be contiguous to be updated in place`);
   }
-  const [N, C, L] = ncl(x);
+  const [N, , L] = ncl(x);
   const M = N * L;
   if (training && M <= 1) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected more than 1 value per channel when training`);
   if (!training && (runningMean === null || runningVar === null)) {
     throw new RangeError(`${op}: runningMean and runningVar are required in evaluation mode (training: false)`);
   }
-  const k = kernels();
   const { t: xc, owned: xo } = materialize(x);
   const { t: wc, owned: wo } = weight === null ? { t: null, owned: false } : materialize(weight);
   const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
-  const mean = Tensor.empty([C]), invstd = Tensor.empty([C]), scale = Tensor.empty([C]), shift = Tensor.empty([C]);
-  if (training) {
-    const variance = Tensor.empty([C]);
-    // per-channel reductions: threads split the channels, never a sum
-    parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, xc.ptr, mean.ptr, variance.ptr));
-    k.bn_params_f32(C, mean.ptr, variance.ptr, wc?.ptr ?? 0, bc?.ptr ?? 0, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
-    if (runningMean !== null || runningVar !== null) {
-      k.bn_update_running_f32(C, mean.ptr, variance.ptr, runningMean?.ptr ?? 0, runningVar?.ptr ?? 0, momentum, M / (M - 1));
-    }
-    variance.dispose();
-  } else {
-    const { t: rm, owned: rmo } = materialize(runningMean!);
-    const { t: rv, owned: rvo } = materialize(runningVar!);
-    k.bn_params_f32(C, rm.ptr, rv.ptr, wc?.ptr ?? 0, bc?.ptr ?? 0, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
-    if (rmo) rm.dispose();
-    if (rvo) rv.dispose();
+  let rm: { t: Tensor; owned: boolean } | null = null, rv: { t: Tensor; owned: boolean } | null = null;
+  if (!training) {
+    rm = materialize(runningMean!);
+    rv = materialize(runningVar!);
   }
-  const out = Tensor.empty(x.shape);
-  // normalise + affine: samples are independent, so split them across threads (same bits for any split)
-  const sample = C * L;
-  parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => kt.channel_affine_f32(hi - lo, C, L, xc.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
-  scale.dispose();
-  shift.dispose();
+  const { out, mean, invstd } = batchNormForward({
+    x: xc, weight: wc, bias: bc, runningMean: rm?.t ?? runningMean, runningVar: rv?.t ?? runningVar, training, momentum, eps,
+  });
+  if (rm?.owned) rm.t.dispose();
+  if (rv?.owned) rv.t.dispose();
   if (needsGrad(x, weight, bias)) {
     const xs = xc.keep(), ms = mean.keep(), is = invstd.keep(), ws = wc?.keep() ?? null;
     const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
     const wantX = x.requiresGrad, wantW = weight?.requiresGrad ?? false, wantB = bias?.requiresGrad ?? false;
-    const hasW = weight !== null, hasB = bias !== null, shape = [...x.shape];
+    const hasW = weight !== null, hasB = bias !== null;
     record(out, 'NativeBatchNormBackward', inputs, ws === null ? [xs, ms, is] : [xs, ms, is, ws], (g) => {
       const { t: gc } = materialize(g);
-      const dx = wantX ? Tensor.empty(shape) : null;
-      const dw = wantW ? Tensor.empty([C]) : null;
-      const db = wantB ? Tensor.empty([C]) : null;
-      parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) =>
-        kt.bn_backward_f32(N, C, L, lo, hi, xs.ptr, gc.ptr, ms.ptr, is.ptr, ws?.ptr ?? 0, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0, training ? 1 : 0),
-      );
+      const { dx, dw, db } = batchNormBackward(xs, gc, ms, is, ws, training, { x: wantX, weight: wantW, bias: wantB });
       const grads: (Tensor | null)[] = [dx];
       if (hasW) grads.push(dw);
       if (hasB) grads.push(db);

@@ -16,7 +16,7 @@ import { fmtShape } from '../shape';
 import { needsGrad } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { checkedIndex, indexSelect } from './gather';
-import { kernels } from '../runtime/engine';
+import { renormRows_ } from '../drivers/norm';
 import { integer, nullable, number, param, parseArgs } from '../validate';
 import { ne } from './binary';
 import { reshape } from './views';
@@ -65,7 +65,7 @@ function renorm(op: string, indices: Tensor, flat: Tensor, weight: Tensor, maxNo
   } catch (e) {
     throw indexError(op, indices, weight.shape[0], e);
   }
-  kernels().embedding_renorm_f32(idx.t.numel(), idx.t.ptr, weight.shape[1], weight.ptr, maxNorm, normType);
+  renormRows_(weight, idx.t, maxNorm, normType);
   if (idx.owned) idx.t.dispose();
 }
 

@@ -7,7 +7,7 @@
  */
 import { Tensor } from '../tensor';
 import { atomic } from '../autograd/scope';
-import { heapF32, kernels } from '../runtime/engine';
+import { firstBadIndex, gatherAlong, gatherAlongBackward, selectRows, selectRowsBackward } from '../drivers/indexing';
 import { fmtShape, normDim, numel } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -20,11 +20,7 @@ import { tensor as tensorArg } from '../validate';
  * integer in [0, size), as its flat position and value, or null (the wasm check).
  */
 export function badIndex(t: Tensor, size: number): { at: number; value: number } | null {
-  const info = Tensor.empty([1]);
-  kernels().check_indices_f32(t.numel(), size, t.ptr, NaN, info.ptr);
-  const at = heapF32()[info.ptr >> 2];
-  info.dispose();
-  return at < 0 ? null : { at, value: heapF32()[(t.ptr >> 2) + at] };
+  return firstBadIndex(t, size);
 }
 
 /** The indices as a contiguous tensor, each checked to be an integer in [0, size). */
@@ -55,22 +51,13 @@ function indexSelectBody(x: Tensor, dim: number, index: Tensor | readonly number
   const { t: idx, owned } = checkedIndex('indexSelect', index, size);
   const k = idx.numel();
   const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
-  const { t: xc, owned: xo } = materialize(x);
   const shape = x.ndim === 0 ? [] : [...x.shape];
   if (x.ndim > 0) shape[d] = k;
-  const out = Tensor.empty(shape);
-  kernels().index_select_f32(outer, size, inner, xc.ptr, k, idx.ptr, out.ptr);
-  if (xo) xc.dispose();
+  const out = selectRows(x, [outer, size, inner], idx, shape);
   if (needsGrad(x)) {
     const si = idx.keep();
     const inShape = x.shape;
-    record(out, 'IndexSelectBackward', [x], [si], (g) => {
-      const dx = zeros(inShape);
-      const { t: gc, owned: go } = materialize(g);
-      kernels().index_add_f32(outer, size, inner, dx.ptr, k, si.ptr, gc.ptr);
-      if (go) gc.dispose();
-      return [dx];
-    });
+    record(out, 'IndexSelectBackward', [x], [si], (g) => [selectRowsBackward(g, [outer, size, inner], si, inShape)]);
   }
   traced(out, 'indexSelect', [x, idx], { dim: d });
   if (owned) idx.dispose();
@@ -117,20 +104,11 @@ function gatherBody(x: Tensor, dim: number, index: Tensor): Tensor {
   const { t: idx, owned } = checkedIndex('gather', index, size);
   const k = x.ndim === 0 ? 1 : index.shape[d];
   const outer = numel(x.shape.slice(0, d)), inner = numel(x.shape.slice(d + 1));
-  const { t: xc, owned: xo } = materialize(x);
-  const out = Tensor.empty(index.shape);
-  kernels().gather_f32(outer, size, inner, xc.ptr, k, idx.ptr, out.ptr);
-  if (xo) xc.dispose();
+  const out = gatherAlong(x, [outer, size, inner], idx, k);
   if (needsGrad(x)) {
     const si = idx.keep();
     const inShape = x.shape;
-    record(out, 'GatherBackward', [x], [si], (g) => {
-      const dx = zeros(inShape);
-      const { t: gc, owned: go } = materialize(g);
-      kernels().scatter_add_f32(outer, size, inner, dx.ptr, k, si.ptr, gc.ptr);
-      if (go) gc.dispose();
-      return [dx];
-    });
+    record(out, 'GatherBackward', [x], [si], (g) => [gatherAlongBackward(g, [outer, size, inner], si, k, inShape)]);
   }
   traced(out, 'gather', [x, idx], { dim: d });
   if (owned) idx.dispose();

@@ -19,7 +19,7 @@
 import { Tensor } from '../tensor';
 import { atomic } from '../autograd/scope';
 import { integer, intList, nullable, number, param, parseArgs, required, tensor as tensorArg } from '../validate';
-import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+import { rowNormBackward, rowNormForward } from '../drivers/layernorm';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -38,35 +38,23 @@ function checkAffine(op: string, x: Tensor, name: string, t: Tensor | null, shap
  * (see assembly/layernorm.ts). Arguments already checked.
  */
 function rowNorm(name: string, x: Tensor, G: number, K: number, S: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
-  const L = K * S, R = L === 0 ? 0 : x.numel() / L, W = G * K;
+  const lay = { G, K, S };
   const { t: xc, owned: xo } = materialize(x);
   const { t: wc, owned: wo } = weight === null ? { t: null, owned: false } : materialize(weight);
   const { t: bc, owned: bo } = bias === null ? { t: null, owned: false } : materialize(bias);
-  const out = Tensor.empty(x.shape), mean = Tensor.empty([R]), invstd = Tensor.empty([R]);
-  const xp = xc.ptr, wp = wc?.ptr ?? 0, bp = bc?.ptr ?? 0, op = out.ptr, mp = mean.ptr, ip = invstd.ptr;
-  parallelFor(R, 3 * R * L * ELEMENT_WORK, (k, lo, hi) => k.rownorm_forward_f32(G, K, S, lo, hi, xp, wp, bp, op, mp, ip, eps));
+  const { out, mean, invstd } = rowNormForward(xc, lay, wc, bc, eps);
   if (needsGrad(x, weight, bias)) {
     const xs = xc.keep(), ms = mean.keep(), is = invstd.keep(), ws = wc?.keep() ?? null;
     const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
-    const wantX = x.requiresGrad, wantW = weight?.requiresGrad ?? false, wantB = bias?.requiresGrad ?? false;
-    const hasW = weight !== null, hasB = bias !== null, shape = [...x.shape];
-    const wShape = weight === null ? [] : [...weight.shape], bShape = bias === null ? [] : [...bias.shape];
+    const want = {
+      x: x.requiresGrad,
+      weight: weight?.requiresGrad ? [...weight.shape] : null,
+      bias: bias?.requiresGrad ? [...bias.shape] : null,
+    };
+    const hasW = weight !== null, hasB = bias !== null;
     record(out, name, inputs, ws === null ? [xs, ms, is] : [xs, ms, is, ws], (g) => {
       const { t: gc } = materialize(g);
-      const gp = gc.ptr;
-      const dx = wantX ? Tensor.empty(shape) : null;
-      const dw = wantW ? Tensor.empty(wShape) : null;
-      const db = wantB ? Tensor.empty(bShape) : null;
-      if (dx !== null) {
-        const dxp = dx.ptr;
-        parallelFor(R, 3 * R * L * ELEMENT_WORK, (k, lo, hi) =>
-          k.rownorm_backward_f32(G, K, S, lo, hi, xs.ptr, gp, ms.ptr, is.ptr, ws?.ptr ?? 0, dxp));
-      }
-      if (dw !== null || db !== null) {
-        const dwp = dw?.ptr ?? 0, dbp = db?.ptr ?? 0;
-        parallelFor(W, R * L * ELEMENT_WORK, (k, lo, hi) =>
-          k.rownorm_param_grad_f32(R, G, K, S, lo, hi, xs.ptr, gp, ms.ptr, is.ptr, dwp, dbp));
-      }
+      const { dx, dw, db } = rowNormBackward(xs, gc, ms, is, ws, lay, want);
       const grads: (Tensor | null)[] = [dx];
       if (hasW) grads.push(dw);
       if (hasB) grads.push(db);

@@ -16,7 +16,8 @@
  * and 'mean' divides by the number of rows (composed of differentiable ops).
  */
 import { Tensor } from '../tensor';
-import { heapF32, kernels } from '../runtime/engine';
+import { classLossBackward, classLossReduce, classLossRows } from '../drivers/loss';
+import { firstBadIndex } from '../drivers/indexing';
 import { fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { atomic, scope } from '../autograd/scope';
@@ -55,39 +56,27 @@ const CROSS_ENTROPY_ARGS = { ...NLL_ARGS, labelSmoothing: param(number({ min: 0,
 /** The loss of rows x (M, C) at labels t (M): the kernels and the backward. */
 function rowLoss(op: string, fused: boolean, x: Tensor, target: Tensor, weight: Tensor | null, reduction: Reduction, ignoreIndex: number, eps: number): Tensor {
   const [N, C] = x.shape;
-  const k = kernels();
   const { t: tc, owned: to } = materialize(target);
-  const info = Tensor.empty([2]);
-  k.check_indices_f32(N, C, tc.ptr, ignoreIndex, info.ptr);
-  const bad = heapF32()[info.ptr >> 2];
-  if (bad >= 0) {
-    const label = heapF32()[(tc.ptr >> 2) + bad];
-    info.dispose();
+  const bad = firstBadIndex(tc, C, ignoreIndex);
+  if (bad !== null) {
     if (to) tc.dispose();
-    throw new RangeError(`${op}: target ${label} at row ${bad} is not a class index in [0, ${C}) (C = ${C}) nor ignoreIndex ${ignoreIndex}`);
+    throw new RangeError(`${op}: target ${bad.value} at row ${bad.at} is not a class index in [0, ${C}) (C = ${C}) nor ignoreIndex ${ignoreIndex}`);
   }
+  const settings = { fused, ignoreIndex, eps };
   const { t: xc, owned: xo } = materialize(x);
   const w = weight === null ? null : materialize(weight);
-  const wp = w === null ? 0 : w.t.ptr;
-  const rows = Tensor.empty([N]), lse = Tensor.empty([N]);
-  k.class_loss_fwd_f32(N, C, xc.ptr, tc.ptr, wp, rows.ptr, lse.ptr, ignoreIndex, eps, fused ? 1 : 0);
+  const { rows, lse } = classLossRows(xc, tc, w === null ? null : w.t, settings);
   let out = rows, count = 1;
   if (reduction !== 'none') {
-    k.class_loss_reduce_f32(N, rows.ptr, tc.ptr, wp, ignoreIndex, info.ptr, reduction === 'mean' ? 1 : 0);
-    count = heapF32()[(info.ptr >> 2) + 1];
-    out = Tensor.empty([]);
-    k.copy_strided_f32(1, 1, 1, 1, info.ptr, 0, 0, 0, 0, out.ptr, 0, 0, 0, 0);
+    ({ out, count } = classLossReduce(rows, tc, w === null ? null : w.t, ignoreIndex, reduction === 'mean'));
     rows.dispose();
   }
-  info.dispose();
   if (needsGrad(x)) {
     const xs = xc.keep(), ts = tc.keep(), ls = lse.keep(), ws = w === null ? null : w.t.keep();
     const perRow = reduction === 'none', scale = reduction === 'mean' ? 1 / count : 1;
     record(out, fused ? 'CrossEntropyBackward' : 'NllLossBackward', [x], ws === null ? [xs, ts, ls] : [xs, ts, ls, ws], (g) => {
       const { t: gc } = materialize(g);
-      const dx = Tensor.empty([N, C]);
-      k.class_loss_bwd_f32(N, C, xs.ptr, ts.ptr, ws === null ? 0 : ws.ptr, ls.ptr, gc.ptr, perRow ? 1 : 0, scale, dx.ptr, ignoreIndex, eps, fused ? 1 : 0);
-      return [dx];
+      return [classLossBackward(xs, ts, ws, ls, gc, perRow, scale, settings)];
     });
   }
   lse.dispose();

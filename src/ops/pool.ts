@@ -25,8 +25,7 @@
  *   adaptiveAvgPool2d: windows [floor(o H / OH), ceil((o + 1) H / OH)), an average each.
  */
 import { Tensor } from '../tensor';
-import type { Kernels } from '../runtime/kernels.generated';
-import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+import { adaptiveAvgPool2d as adaptiveAvgPlanes, adaptiveMaxPool2d as adaptiveMaxPlanes, avgPool2d as avgPlanes, maxPool2dBackward, maxPool2dForward } from '../drivers/pool';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -123,15 +122,6 @@ function poolGeometry(op: string, x: Tensor, opts: MaxPool2dOptions & AvgPool2dO
   return { ...base, ...w, OH, OW };
 }
 
-/**
- * Runs a per-plane pooling kernel over planes [0, P), split across threads by
- * whole planes (planes are independent, so any split gives the same bits);
- * `run` offsets its pointers by the first plane p0 of its n planes.
- */
-function overPlanes(P: number, workPerPlane: number, run: (k: Kernels, p0: number, n: number) => void): void {
-  parallelFor(P, P * workPerPlane * ELEMENT_WORK, (k, lo, hi) => run(k, lo, hi - lo));
-}
-
 const outShape = (g: { lead: number[]; OH: number; OW: number }): number[] => [...g.lead, g.OH, g.OW];
 
 /** F.max_pool2d's arguments after the input, in its positional order. */
@@ -168,21 +158,15 @@ export function maxPool2d(x: Tensor, ...args: unknown[]): Tensor {
 function maxPool2dBody(x: Tensor, opts: MaxPool2dOptions): Tensor {
   const g = poolGeometry('maxPool2d', x, opts, 'max');
   const { t: xc, owned } = materialize(x);
-  const out = Tensor.empty(outShape(g)), idx = Tensor.empty(outShape(g));
-  const HW = g.H * g.W, Q = g.OH * g.OW;
-  overPlanes(g.P, Q * g.kh * g.kw, (kt, p0, n) =>
-    kt.max_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, idx.ptr + p0 * Q * 4),
-  );
+  const { out, idx } = maxPool2dForward(xc, g, outShape(g));
   if (owned) xc.dispose();
   if (needsGrad(x)) {
     const ids = idx.keep(), shape = [...x.shape];
     record(out, 'MaxPool2DBackward', [x], [ids], (dy) => {
       const { t: gc } = materialize(dy);
-      const dx = Tensor.empty(shape);
       // the 2x2 stride-2 tiling (no padding, dilation or clipped windows) writes dx directly
       const pairs = g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1 && g.OH === g.H >> 1 && g.OW === g.W >> 1;
-      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.max_pool2d_bwd_f32(n, g.H, g.W, g.OH, g.OW, gc.ptr + p0 * Q * 4, ids.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4, pairs ? 1 : 0));
-      return [dx];
+      return [maxPool2dBackward(gc, ids, g, shape, pairs)];
     });
   }
   idx.dispose();
@@ -204,22 +188,13 @@ export function avgPool2d(x: Tensor, ...args: unknown[]): Tensor {
 function avgPool2dBody(x: Tensor, opts: AvgPool2dOptions): Tensor {
   const g = poolGeometry('avgPool2d', x, opts, 'avg');
   const { t: xc, owned } = materialize(x);
-  const out = Tensor.empty(outShape(g));
-  const HW = g.H * g.W, Q = g.OH * g.OW;
-  // forward reads planes of HW and writes planes of Q; backward the reverse
-  const run = (src: number, dst: number, backward: boolean): void =>
-    overPlanes(g.P, Q * g.kh * g.kw, (kt, p0, n) =>
-      kt.avg_pool2d_f32(n, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.OH, g.OW, src + p0 * (backward ? Q : HW) * 4, dst + p0 * (backward ? HW : Q) * 4, g.includePad ? 1 : 0, backward ? 1 : 0, g.divisorOverride),
-    );
-  run(xc.ptr, out.ptr, false);
+  const out = avgPlanes(xc, g, outShape(g), false);
   if (owned) xc.dispose();
   if (needsGrad(x)) {
     const shape = [...x.shape];
     record(out, 'AvgPool2DBackward', [x], [], (dy) => {
       const { t: gc } = materialize(dy);
-      const dx = Tensor.empty(shape);
-      run(gc.ptr, dx.ptr, true);
-      return [dx];
+      return [avgPlanes(gc, g, shape, true)];
     });
   }
   return traced(out, 'avgPool2d', [x], g);
@@ -240,17 +215,13 @@ function adaptiveAvgPool2dBody(x: Tensor, outputSize: Pair): Tensor {
   const [OH, OW] = pairOf(op, 'outputSize', outputSize, 1);
   const g = { ...base, OH, OW };
   const { t: xc, owned } = materialize(x);
-  const out = Tensor.empty(outShape(g));
-  const HW = g.H * g.W, Q = OH * OW;
-  overPlanes(g.P, HW + Q, (kt, p0, n) => kt.adaptive_avg_pool2d_f32(n, g.H, g.W, OH, OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, 0));
+  const out = adaptiveAvgPlanes(xc, g, outShape(g), false);
   if (owned) xc.dispose();
   if (needsGrad(x)) {
     const shape = [...x.shape];
     record(out, 'AdaptiveAvgPool2DBackward', [x], [], (dy) => {
       const { t: gc } = materialize(dy);
-      const dx = Tensor.empty(shape);
-      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.adaptive_avg_pool2d_f32(n, g.H, g.W, OH, OW, gc.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4, 1));
-      return [dx];
+      return [adaptiveAvgPlanes(gc, g, shape, true)];
     });
   }
   return traced(out, 'adaptiveAvgPool2d', [x], g);
@@ -276,16 +247,13 @@ export function adaptiveMaxPool2d(...args: unknown[]): Tensor | [Tensor, Tensor]
   const [OH, OW] = outputSize;
   const g = { ...base, OH, OW };
   const { t: xc, owned } = materialize(x);
-  const out = Tensor.empty(outShape(g)), idx = Tensor.empty(outShape(g));
-  const HW = g.H * g.W, Q = OH * OW;
-  overPlanes(g.P, HW + Q, (kt, p0, n) => kt.adaptive_max_pool2d_f32(n, g.H, g.W, OH, OW, xc.ptr + p0 * HW * 4, out.ptr + p0 * Q * 4, idx.ptr + p0 * Q * 4));
+  const { out, idx } = adaptiveMaxPlanes(xc, g, outShape(g));
   if (owned) xc.dispose();
   if (needsGrad(x)) {
     const shape = [...x.shape], si = idx.keep();
     record(out, 'AdaptiveMaxPool2DBackward', [x], [si], (dy) => {
       const { t: gc, owned: go } = materialize(dy);
-      const dx = Tensor.empty(shape);
-      overPlanes(g.P, HW + Q, (kt, p0, n) => kt.max_pool2d_bwd_f32(n, g.H, g.W, OH, OW, gc.ptr + p0 * Q * 4, si.ptr + p0 * Q * 4, dx.ptr + p0 * HW * 4, 0));
+      const dx = maxPool2dBackward(gc, si, g, shape, false);
       if (go) gc.dispose();
       return [dx];
     });

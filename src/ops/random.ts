@@ -4,7 +4,7 @@
  * so one seed gives the same numbers in every runtime.
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { drawInto, type Distribution } from '../drivers/random';
 import type { Shape } from '../shape';
 import type { CreateOptions } from './create';
 import { copyInto, sizeAndOptions } from './create';
@@ -35,13 +35,11 @@ export function setRngState(s: { key0: number; key1: number; counter: number }):
   ({ key0, key1, counter } = s);
 }
 
-type Draw = (n: number, out: number, k0: number, k1: number, clo: number, chi: number) => void;
-
 /** Fills t (any view) from the stream, advancing it by ceil(n / 4) blocks. */
-function draw(t: Tensor, fill: Draw): void {
+function draw(t: Tensor, dist: Distribution): void {
   const n = t.numel();
   const target = t.isContiguous() ? t : Tensor.empty(t.shape);
-  fill(n, target.ptr, key0, key1, counter >>> 0, Math.floor(counter / 2 ** 32) >>> 0);
+  drawInto(target, dist, { k0: key0, k1: key1, counter });
   counter += Math.ceil(n / 4);
   if (target !== t) {
     copyInto(t, target);
@@ -49,10 +47,10 @@ function draw(t: Tensor, fill: Draw): void {
   }
 }
 
-function fresh(op: string, args: readonly unknown[], fill: Draw): Tensor {
+function fresh(op: string, args: readonly unknown[], dist: Distribution): Tensor {
   const { shape, requiresGrad } = sizeAndOptions(op, args);
   const t = Tensor.empty(shape);
-  draw(t, fill);
+  draw(t, dist);
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }
@@ -66,8 +64,7 @@ const checkFinite = (op: string, ...v: number[]) => {
  * @example manualSeed(0); rand(4, 4)
  */
 export function rand(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
-  const k = kernels();
-  return fresh('rand', sizeThenOptions, (n, o, a, b, c, d) => k.uniform_f32(n, o, a, b, c, d, 0, 1));
+  return fresh('rand', sizeThenOptions, { kind: 'uniform', lo: 0, hi: 1 });
 }
 
 /**
@@ -75,8 +72,7 @@ export function rand(...sizeThenOptions: (number | Shape | CreateOptions)[]): Te
  * @example randn(64, 784, { requiresGrad: true })
  */
 export function randn(...sizeThenOptions: (number | Shape | CreateOptions)[]): Tensor {
-  const k = kernels();
-  return fresh('randn', sizeThenOptions, (n, o, a, b, c, d) => k.normal_f32(n, o, a, b, c, d, 0, 1));
+  return fresh('randn', sizeThenOptions, { kind: 'normal', mean: 0, std: 1 });
 }
 
 /** Fills t in place with uniform samples in [from, to). */
@@ -84,8 +80,7 @@ export function uniform_(t: Tensor, from = 0, to = 1): void {
   checkInPlace('uniform_', t);
   checkFinite('uniform_', from, to);
   if (from > to) throw new RangeError(`uniform_: expects from <= to, got from=${from}, to=${to}`);
-  const k = kernels();
-  draw(t, (n, o, a, b, c, d) => k.uniform_f32(n, o, a, b, c, d, from, to));
+  draw(t, { kind: 'uniform', lo: from, hi: to });
 }
 
 /** Fills t in place with normal samples of the given mean and std. */
@@ -93,20 +88,17 @@ export function normal_(t: Tensor, mean = 0, std = 1): void {
   checkInPlace('normal_', t);
   checkFinite('normal_', mean, std);
   if (std < 0) throw new RangeError(`normal_: std must be non-negative, got ${std}`);
-  const k = kernels();
-  draw(t, (n, o, a, b, c, d) => k.normal_f32(n, o, a, b, c, d, mean, std));
+  draw(t, { kind: 'normal', mean, std });
 }
 
 /** Each element 1 with probability p, else 0. */
 export function bernoulli_(t: Tensor, p = 0.5): void {
   checkInPlace('bernoulli_', t);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`bernoulli_: p must be in [0, 1], got ${p}`);
-  const k = kernels();
-  draw(t, (n, o, a, b, c, d) => k.bernoulli_f32(n, o, a, b, c, d, p, 1));
+  draw(t, { kind: 'bernoulli', p, value: 1 });
 }
 
 /** Internal: a mask of `value` with probability p, else 0 (dropout's scaled keep-mask in one pass). */
 export function bernoulliMask(shape: Shape, p: number, value: number): Tensor {
-  const k = kernels();
-  return fresh('bernoulli', [shape], (n, o, a, b, c, d) => k.bernoulli_f32(n, o, a, b, c, d, p, value));
+  return fresh('bernoulli', [shape], { kind: 'bernoulli', p, value });
 }

@@ -6,7 +6,7 @@
  *   logSoftmax: dx = g - e^y sum(g)
  */
 import { Tensor } from '../tensor';
-import { kernels } from '../runtime/engine';
+import { softmaxRows, softmaxRowsBackward } from '../drivers/softmax';
 import { normDim } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -15,19 +15,12 @@ import { transpose } from './views';
 import { atomic } from '../autograd/scope';
 import { integer, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
-/** Runs a row kernel along `dim`: directly when dim is last, else through a transposed copy. */
-function alongDim(x: Tensor, dim: number, rowKernel: (rows: number, n: number, xp: number, op: number) => void): Tensor {
+/** Runs a row driver along `dim`: directly when dim is last, else through a transposed copy. */
+function alongDim(x: Tensor, dim: number, rows: (t: Tensor) => Tensor): Tensor {
   const last = x.ndim - 1;
-  if (dim === last || x.ndim === 0) {
-    const { t, owned } = materialize(x);
-    const n = x.ndim === 0 ? 1 : x.shape[last];
-    const out = Tensor.empty(x.shape);
-    if (n > 0) rowKernel(out.numel() / n, n, t.ptr, out.ptr);
-    if (owned) t.dispose();
-    return out;
-  }
+  if (dim === last || x.ndim === 0) return rows(x);
   const xt = transpose(x, dim, last);
-  const rt = alongDim(xt, last, rowKernel);
+  const rt = rows(xt);
   const back = transpose(rt, dim, last);
   const { t: out } = materialize(back);
   for (const u of [xt, rt, back]) if (u !== out) u.dispose();
@@ -41,8 +34,7 @@ function softmaxOp(name: string, log: boolean, x: Tensor, dim: number): Tensor {
 
 function softmaxBody(name: string, log: boolean, x: Tensor, dim: number): Tensor {
   const d = normDim(name, dim, x.ndim);
-  const k = kernels();
-  const out = alongDim(x, d, log ? k.log_softmax_rows_f32 : k.softmax_rows_f32);
+  const out = alongDim(x, d, (t) => softmaxRows(t, log));
   if (needsGrad(x)) {
     const y = out.keep();
     record(out, log ? 'LogSoftmaxBackward' : 'SoftmaxBackward', [x], [y], (g) => {
@@ -50,13 +42,7 @@ function softmaxBody(name: string, log: boolean, x: Tensor, dim: number): Tensor
       const last = x.ndim - 1;
       const yt = d === last ? y : transpose(y, d, last);
       const gt = d === last ? g : transpose(g, d, last);
-      const { t: yc, owned: yo } = materialize(yt);
-      const { t: gc, owned: go } = materialize(gt);
-      const n = x.ndim === 0 ? 1 : yc.shape[yc.ndim - 1];
-      const dx = Tensor.empty(yc.shape);
-      if (n > 0) k.softmax_rows_bwd_f32(dx.numel() / n, n, yc.ptr, gc.ptr, dx.ptr, log ? 1 : 0);
-      if (yo) yc.dispose();
-      if (go) gc.dispose();
+      const dx = softmaxRowsBackward(yt, gt, log);
       return [d === last ? dx : transpose(dx, d, last)];
     });
   }

@@ -18,13 +18,13 @@
  *   i0 = floor(x), i1 = min(i0 + 1, in - 1), w1 = x - i0, w0 = 1 - w1.
  */
 import { Tensor } from '../tensor';
-import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+import { im2col, type Blocks } from '../drivers/im2col';
 import { broadcastShapes, fmtShape, normDim } from '../shape';
 import { needsGrad, noGrad, record } from '../autograd/graph';
 import { atomic } from '../autograd/scope';
 import { traced } from '../autograd/trace';
 import { boolean, either, integer, intList, invalid, nullable, number, oneOf, pair, param, parseArgs, required, tensor, type Check } from '../validate';
-import { materialize, tensor as fromData, zeros } from './create';
+import { tensor as fromData } from './create';
 import { add, div, eq, mul } from './binary';
 import { abs, pow, sign } from './unary';
 import { norm, sum } from './reduce';
@@ -207,10 +207,6 @@ export function pixelUnshuffle(...args: unknown[]): Tensor {
 // unfold, fold
 
 /** A sliding-window geometry: kernel, dilation, padding, stride per spatial dim, and the block grid. */
-interface Blocks {
-  kh: number; kw: number; dh: number; dw: number; ph: number; pw: number; sh: number; sw: number;
-  H: number; W: number; OH: number; OW: number;
-}
 
 function blocks(op: string, H: number, W: number, a: { kernelSize: [number, number]; dilation: [number, number]; padding: [number, number]; stride: [number, number] }): Blocks {
   const [kh, kw] = a.kernelSize, [dh, dw] = a.dilation, [ph, pw] = a.padding, [sh, sw] = a.stride;
@@ -227,20 +223,6 @@ const WINDOW_ARGS = {
   stride: param(pair({ min: 1 }), [1, 1]),
 } as const;
 
-/** im2col (unfold) or col2im (fold) of N images: cols [N, C kh kw, L] <-> images [N, C, H, W]. */
-function im2col(b: Blocks, C: number, N: number, src: Tensor, toCols: boolean): Tensor {
-  const L = b.OH * b.OW, K = C * b.kh * b.kw, HW = b.H * b.W;
-  const out = toCols ? Tensor.empty([N, K, L]) : zeros([N, C, b.H, b.W]);
-  const { t, owned } = materialize(src);
-  parallelFor(N, N * K * L * ELEMENT_WORK, (k, lo, hi) => {
-    for (let n = lo; n < hi; n++) {
-      if (toCols) k.conv_im2col_f32(C, b.H, b.W, b.kh, b.kw, b.sh, b.sw, b.ph, b.pw, b.dh, b.dw, b.OH, b.OW, t.ptr + n * C * HW * 4, out.ptr + n * K * L * 4, L);
-      else k.conv_col2im_add_f32(C, b.H, b.W, b.kh, b.kw, b.sh, b.sw, b.ph, b.pw, b.dh, b.dw, b.OH, b.OW, t.ptr + n * K * L * 4, L, out.ptr + n * C * HW * 4);
-    }
-  });
-  if (owned) t.dispose();
-  return out;
-}
 
 /**
  * Extracts sliding blocks (the convolution's im2col, torch.nn.functional.unfold):

@@ -4,7 +4,7 @@
  */
 import { Tensor, type TensorLike } from '../tensor';
 import { atomic } from '../autograd/scope';
-import { kernels } from '../runtime/engine';
+import { selectWhere } from '../drivers/elementwise';
 import { broadcastShapes } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
@@ -36,8 +36,7 @@ function whereBody(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   tb.assertAlive('where');
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
   const c = spreadTo(cond, shape), x = spreadTo(ta, shape), y = spreadTo(tb, shape);
-  const out = Tensor.empty(shape);
-  kernels().where_f32(out.numel(), c.ptr, x.ptr, y.ptr, out.ptr);
+  const out = selectWhere(c, x, y);
   x.dispose();
   y.dispose();
   if (needsGrad(ta, tb)) {

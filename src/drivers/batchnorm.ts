@@ -1,0 +1,91 @@
+/**
+ * Batch-normalisation drivers (assembly/batchnorm.ts) over an (N, C, L)
+ * layout: per-channel statistics (threads split the channels, never a sum),
+ * the per-channel affine map (threads split the samples), the running
+ * averages, and the backward. Results are bit-identical for any thread
+ * count. No autograd, no argument checks (src/ops/batchnorm.ts).
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { ELEMENT_WORK, parallelFor } from '../runtime/parallel';
+
+/** (N, C, L) sizes of a tensor laid out as (N, C, ...). */
+export const ncl = (x: Tensor): [number, number, number] => [x.shape[0], x.shape[1], x.numel() / Math.max(1, x.shape[0] * x.shape[1]) || 0];
+
+/** out[c] = sum of x[n, c, ...] over every other dim, a new [C] tensor (x contiguous, rank >= 2); also a convolution's bias gradient. */
+export function channelSum(x: Tensor): Tensor {
+  const [N, C, L] = ncl(x);
+  const out = Tensor.empty([C]);
+  const xp = x.ptr, op = out.ptr;
+  parallelFor(C, N * C * L * ELEMENT_WORK, (k, lo, hi) => k.channel_sum_f32(N, C, L, lo, hi, xp, op));
+  return out;
+}
+
+/** The forward's inputs: contiguous x (N, C, ...), optional contiguous weight and bias [C], running averages [C] (updated in place when training). */
+export interface BatchNormInputs {
+  x: Tensor;
+  weight: Tensor | null;
+  bias: Tensor | null;
+  runningMean: Tensor | null;
+  runningVar: Tensor | null;
+  training: boolean;
+  momentum: number;
+  eps: number;
+}
+
+/**
+ * y = (x - mean) invstd weight + bias per channel, with the batch's
+ * statistics when training (the running averages then move by momentum,
+ * the variance unbiased) or the running ones; returns y and the mean and
+ * invstd it used (what the backward needs).
+ */
+export function batchNormForward({ x, weight, bias, runningMean, runningVar, training, momentum, eps }: BatchNormInputs): { out: Tensor; mean: Tensor; invstd: Tensor } {
+  const [N, C, L] = ncl(x);
+  const k = kernels();
+  const wp = weight?.ptr ?? 0, bp = bias?.ptr ?? 0;
+  const mean = Tensor.empty([C]), invstd = Tensor.empty([C]), scale = Tensor.empty([C]), shift = Tensor.empty([C]);
+  try {
+    if (training) {
+      const variance = Tensor.empty([C]);
+      parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, x.ptr, mean.ptr, variance.ptr));
+      k.bn_params_f32(C, mean.ptr, variance.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
+      if (runningMean !== null || runningVar !== null) {
+        const M = N * L;
+        k.bn_update_running_f32(C, mean.ptr, variance.ptr, runningMean?.ptr ?? 0, runningVar?.ptr ?? 0, momentum, M / (M - 1));
+      }
+      variance.dispose();
+    } else {
+      k.bn_params_f32(C, runningMean!.ptr, runningVar!.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
+    }
+    const out = Tensor.empty(x.shape);
+    // normalise + affine: samples are independent, so split them across threads
+    const sample = C * L;
+    parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => kt.channel_affine_f32(hi - lo, C, L, x.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
+    return { out, mean, invstd };
+  } catch (e) {
+    mean.dispose();
+    invstd.dispose();
+    throw e;
+  } finally {
+    scale.dispose();
+    shift.dispose();
+  }
+}
+
+/**
+ * The gradients (those asked for, else null) of batchNormForward given
+ * contiguous x and g, the mean and invstd it used, and the weight (or null).
+ */
+export function batchNormBackward(
+  x: Tensor, g: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor | null, training: boolean,
+  want: { x: boolean; weight: boolean; bias: boolean },
+): { dx: Tensor | null; dw: Tensor | null; db: Tensor | null } {
+  const [N, C, L] = ncl(x);
+  const dx = want.x ? Tensor.empty(x.shape) : null;
+  const dw = want.weight ? Tensor.empty([C]) : null;
+  const db = want.bias ? Tensor.empty([C]) : null;
+  parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) =>
+    kt.bn_backward_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, invstd.ptr, weight?.ptr ?? 0, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0, training ? 1 : 0),
+  );
+  return { dx, dw, db };
+}

@@ -17,3 +17,4 @@ export * from './norm';
 export * from './layernorm';
 export * from './scan';
 export * from './indexing';
+export * from './attention';

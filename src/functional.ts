@@ -19,3 +19,4 @@ export { oneHot } from './ops/indexing';
 export { interpolate, pixelShuffle, pixelUnshuffle, unfold, fold, normalize, cosineSimilarity } from './ops/vision';
 export { adaptiveMaxPool2d } from './ops/pool';
 export { instanceNorm } from './ops/instancenorm';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention';

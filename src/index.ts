@@ -54,3 +54,4 @@ export { bmm, baddbmm, outer, dot, einsum } from './ops/products';
 export { interpolate, pixelShuffle, pixelUnshuffle, unfold, fold, normalize, cosineSimilarity, type InterpolateMode, type InterpolateOptions } from './ops/vision';
 export { adaptiveMaxPool2d } from './ops/pool';
 export { instanceNorm } from './ops/instancenorm';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention';

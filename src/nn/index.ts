@@ -29,3 +29,5 @@ export * as utils from './utils';
 
 /** In-place initialisers (nn.init.orthogonal_, ...) and model-level lsuv / looksLinear_. */
 export const init = { ...initBasic, ...initModel };
+export { MultiheadAttention, generateSquareSubsequentMask, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './attention';
+export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type TransformerEncoderForwardOptions } from './transformer';

@@ -19,7 +19,7 @@ import { fmtShape } from '../shape';
 import { Module } from './module';
 import { Linear } from './linear';
 import { xavierUniform_, zeros_ } from './init';
-import { dropout as dropoutFn } from './dropout';
+import { dropout as dropoutFn } from '../ops/dropout';
 import { boolean, integer, nullable, number, onlyDefault, param, parseArgs, required, tensor } from '../validate';
 
 /** Options of MultiheadAttention after embedDim and numHeads (PyTorch's names in camelCase). */

@@ -4,13 +4,12 @@
  * their maximum, exponentials, sum and the weighted sum of the values in one
  * pass over a row of scratch; the L x S score matrix is never stored. The
  * forward keeps the row log-sum-exp for the backward, which recomputes the
- * probabilities. Threads split the forward over blocks of query rows and the
- * backward over slices (dK, dV sum over the query rows of their own slice in
- * order), so results are the same bits for any thread count.
+ * probabilities (src/drivers/attention.ts runs the kernels on threads, with
+ * the same bits for any thread count).
  */
 import { Tensor } from '../tensor';
 import { broadcastShapes, fmtShape } from '../shape';
-import { parallelFor } from '../runtime/parallel';
+import { attentionBackward, attentionForward } from '../drivers/attention';
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize, zeros } from './create';
@@ -18,11 +17,6 @@ import { expand } from './views';
 import { where } from './where';
 import { bernoulliMask } from './random';
 import { boolean, nullable, number, param, parseArgs, required, tensor } from '../validate';
-
-/** Query rows per forward work item (threads split the items). */
-const ROW_BLOCK = 16;
-
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** A contiguous copy of x broadcast to `shape` (x itself when it is already that). */
 function spread(x: Tensor, shape: number[]): { t: Tensor; owned: boolean } {
@@ -76,74 +70,38 @@ function attentionShapes(op: string, q: Tensor, k: Tensor, v: Tensor, mask: Tens
 }
 
 /** The fused forward (and its backward) on checked arguments. */
-function fusedAttention(op: string, a: Attention, batch: number[], L: number, E: number, S: number, Ev: number): Tensor {
-  const BH = prod(batch);
+function fusedAttention(a: Attention, batch: number[], L: number, E: number, S: number, Ev: number): Tensor {
   const out = Tensor.empty([...batch, L, Ev]);
   if (out.numel() === 0 && !needsGrad(a.q, a.k, a.v, a.mask)) return out;
   const temps: Tensor[] = [];
   const own = (m: { t: Tensor; owned: boolean }): Tensor => (m.owned && temps.push(m.t), m.t);
   try {
-    const qc = own(spread(a.q, [...batch, L, E])), kc = own(spread(a.k, [...batch, S, E])), vc = own(spread(a.v, [...batch, S, Ev]));
     const full = [...batch, L, S];
-    const maskView = a.mask === null ? null : expand(a.mask, full);
-    if (maskView !== null && maskView !== a.mask) temps.push(maskView);
-    // byte offset of each slice's mask from the view's [0, ...], by the view's batch strides
-    const mstrides = maskView?.strides ?? [];
-    const maskOff = (bh: number): number => {
-      let off = 0, rest = bh;
-      for (let d = batch.length - 1; d >= 0; d--) {
-        off += (rest % batch[d]!) * mstrides[d]!;
-        rest = Math.floor(rest / batch[d]!);
-      }
-      return off * 4;
-    };
-    const mrs = mstrides[batch.length] ?? 0, mcs = mstrides[batch.length + 1] ?? 0;
+    const mask = a.mask === null ? null : expand(a.mask, full);
+    if (mask !== null && mask !== a.mask) temps.push(mask);
     const drop = a.dropoutP === 0 ? null : a.dropoutP === 1 ? zeros(full) : bernoulliMask(full, 1 - a.dropoutP, 1 / (1 - a.dropoutP));
     if (drop !== null) temps.push(drop);
-    const lse = Tensor.empty([BH, L]);
+    const x = { q: own(spread(a.q, [...batch, L, E])), k: own(spread(a.k, [...batch, S, E])), v: own(spread(a.v, [...batch, S, Ev])), mask, drop };
+    const shape = { batch, L, S, E, Ev, causal: a.isCausal, scale: a.scale };
+    const lse = Tensor.empty([...batch, L]);
     temps.push(lse);
-    const causal = a.isCausal ? 1 : 0, scale = a.scale;
-    const slice = (bh: number) => [qc.ptr + bh * L * E * 4, kc.ptr + bh * S * E * 4, vc.ptr + bh * S * Ev * 4] as const;
-    const maskArgs = (bh: number) => (maskView === null ? [0, 0, 0] : [maskView.ptr + maskOff(bh), mrs, mcs]) as [number, number, number];
-    const dropAt = (bh: number): number => (drop === null ? 0 : drop.ptr + bh * L * S * 4);
-    const work = BH * L * Math.max(S, 1) * (E + Ev + 8);
-    const nb = Math.ceil(L / ROW_BLOCK);
-    const lanes: Tensor[] = [];
-    parallelFor(BH * nb, work, (k, lo, hi) => {
-      const scratch = Tensor.empty([S + 4]);
-      lanes.push(scratch);
-      for (let item = lo; item < hi; item++) {
-        const bh = Math.floor(item / nb), r0 = (item % nb) * ROW_BLOCK;
-        k.attention_fwd_f32(L, S, E, Ev, r0, Math.min(L, r0 + ROW_BLOCK), ...slice(bh), ...maskArgs(bh), dropAt(bh), causal, scale,
-          out.ptr + bh * L * Ev * 4, lse.ptr + bh * L * 4, scratch.ptr);
-      }
-    });
-    for (const t of lanes) t.dispose();
+    attentionForward(shape, x, out, lse);
     const wantMask = a.mask !== null && a.mask.requiresGrad;
     if (needsGrad(a.q, a.k, a.v) || wantMask) {
       const inputs = wantMask ? [a.q, a.k, a.v, a.mask!] : [a.q, a.k, a.v];
       const want = inputs.map((t) => t.requiresGrad);
-      const saved = [qc.keep(), kc.keep(), vc.keep(), out.keep(), lse.keep(), ...(maskView ? [maskView.keep()] : []), ...(drop ? [drop.keep()] : [])];
-      const [sq, sk, sv, so, sl] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-      const sm = maskView === null ? null : saved[5]!, sd = drop === null ? null : saved[saved.length - 1]!;
+      const kept = { q: x.q.keep(), k: x.k.keep(), v: x.v.keep(), mask: mask?.keep() ?? null, drop: drop?.keep() ?? null };
+      const so = out.keep(), sl = lse.keep();
+      const saved = [kept.q, kept.k, kept.v, so, sl, ...(kept.mask ? [kept.mask] : []), ...(kept.drop ? [kept.drop] : [])];
       record(out, 'ScaledDotProductAttentionBackward', inputs, saved, (g) => {
         const { t: gc, owned } = materialize(g);
         const grads = [Tensor.empty([...batch, L, E]), Tensor.empty([...batch, S, E]), Tensor.empty([...batch, S, Ev])];
         if (wantMask) grads.push(Tensor.empty(full));
-        const dm = wantMask ? grads[3]! : null;
-        const scratches: Tensor[] = [];
-        parallelFor(BH, work * 2, (k, lo, hi) => {
-          const scratch = Tensor.empty([S + 4]);
-          scratches.push(scratch);
-          for (let bh = lo; bh < hi; bh++) {
-            k.attention_bwd_f32(L, S, E, Ev, sq.ptr + bh * L * E * 4, sk.ptr + bh * S * E * 4, sv.ptr + bh * S * Ev * 4,
-              ...(sm === null ? [0, 0, 0] : [sm.ptr + maskOff(bh), mrs, mcs]) as [number, number, number],
-              sd === null ? 0 : sd.ptr + bh * L * S * 4, causal, scale, so.ptr + bh * L * Ev * 4, gc.ptr + bh * L * Ev * 4, sl.ptr + bh * L * 4,
-              grads[0]!.ptr + bh * L * E * 4, grads[1]!.ptr + bh * S * E * 4, grads[2]!.ptr + bh * S * Ev * 4, dm === null ? 0 : dm.ptr + bh * L * S * 4, scratch.ptr);
-          }
-        });
-        for (const t of scratches) t.dispose();
-        if (owned) gc.dispose();
+        try {
+          attentionBackward(shape, kept, so, sl, gc, grads[0]!, grads[1]!, grads[2]!, wantMask ? grads[3]! : null);
+        } finally {
+          if (owned) gc.dispose();
+        }
         return grads.map((t, i) => {
           if (want[i]) return t;
           t.dispose();
@@ -234,7 +192,7 @@ export function attention(
   const s = scale ?? 1 / Math.sqrt(E);
   const m = mask !== null && boolMask ? where(mask, 0, -Infinity) : mask;
   try {
-    const out = fusedAttention(op, { q, k, v, mask: m, dropoutP, isCausal, scale: s }, batch, L, E, S, Ev);
+    const out = fusedAttention({ q, k, v, mask: m, dropoutP, isCausal, scale: s }, batch, L, E, S, Ev);
     return traced(out, 'scaledDotProductAttention', [q, k, v, m], { dropoutP, isCausal, scale: s });
   } finally {
     if (m !== mask) m!.dispose();

@@ -15,9 +15,9 @@
 // (0 where it broadcasts); drop is a contiguous L x S scaled keep-mask.
 // Sums run in a fixed order (j, then i), so results do not depend on threads:
 // the host splits the forward over rows and the backward over slices.
-import { vexp, vlog } from './vmath';
+import { vlog } from './vmath';
 import { madd } from './tile';
-import { LANE_TERMS, lane0, lanes64 } from './sum';
+import { expSum } from './softmax';
 
 /** a . b over n floats: four lanes, folded (0 + 2) + (1 + 3), then the tail. */
 // @ts-ignore: decorator
@@ -59,31 +59,6 @@ import { LANE_TERMS, lane0, lanes64 } from './sum';
   return m;
 }
 
-/** s[j] = exp(s[j] - shift) for j < n, in place; returns the sum of the results (float64 cascade of sum.ts). */
-// @ts-ignore: decorator
-@inline function expShift(sp: usize, n: usize, shift: f32): f64 {
-  const m = f32x4.splat(shift);
-  let total: f64 = 0;
-  let k: usize = 0;
-  while (k + 4 <= n) {
-    const end = min(n & ~(<usize>3), k + (LANE_TERMS << 2));
-    let acc = f32x4.splat(0);
-    for (; k < end; k += 4) {
-      const e = vexp(f32x4.sub(v128.load(sp + (k << 2)), m));
-      acc = f32x4.add(acc, e);
-      v128.store(sp + (k << 2), e);
-    }
-    total += lanes64(acc);
-  }
-  let acc = f32x4.splat(0);
-  for (; k < n; k++) {
-    const e = lane0(f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(sp + (k << 2))), m)), 0));
-    acc = f32x4.add(acc, e);
-    store<f32>(sp + (k << 2), f32x4.extract_lane(e, 0));
-  }
-  return total + lanes64(acc);
-}
-
 /**
  * Forward of query rows [i0, i1) of one slice: out (L x Ev) and lse (L).
  * mask: 0 or the slice's [0, 0] with row / column strides mrs, mcs (elements);
@@ -102,7 +77,7 @@ export function attention_fwd_f32(
       store<f32>(lsep + (i << 2), -Infinity);
       continue;
     }
-    const total = expShift(sp, jEnd, m);
+    const total = expSum(sp, sp, jEnd, f32x4.splat(m), true);
     const drow = dropp == 0 ? <usize>0 : dropp + ((i * S) << 2);
     for (let j: usize = 0; j < jEnd; j++) {
       let p = load<f32>(sp + (j << 2));
@@ -138,7 +113,7 @@ export function attention_bwd_f32(
     const jEnd = causal ? min(S, i + 1) : S;
     const qi = qp + ((i * E) << 2), gi = gp + ((i * Ev) << 2), dqi = dqp + ((i * E) << 2);
     scores(jEnd, E, qi, kp, maskp == 0 ? <usize>0 : maskp + ((i * mrs) << 2), mcs, scale, sp);
-    expShift(sp, jEnd, lse);
+    expSum(sp, sp, jEnd, f32x4.splat(lse), true);
     const D = dot(gi, outp + ((i * Ev) << 2), Ev);
     const drow = dropp == 0 ? <usize>0 : dropp + ((i * S) << 2);
     for (let j: usize = 0; j < jEnd; j++) {

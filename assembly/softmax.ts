@@ -15,6 +15,33 @@ import { LANE_TERMS, lane0, lanes64 } from './sum';
   return f32x4.extract_lane(m, 0);
 }
 
+/**
+ * e_k = exp(x_k - m) for k < n, stored to o when `write` (o may equal x);
+ * returns sum e_k, accurate for any length (sum.ts's float64 cascade).
+ */
+// @ts-ignore: decorator
+@inline export function expSum(x: usize, o: usize, n: usize, m: v128, write: bool): f64 {
+  let total: f64 = 0;
+  let k: usize = 0;
+  while (k + 4 <= n) {
+    const end = min(n & ~(<usize>3), k + (LANE_TERMS << 2));
+    let acc = f32x4.splat(0);
+    for (; k < end; k += 4) {
+      const e = vexp(f32x4.sub(v128.load(x + (k << 2)), m));
+      acc = f32x4.add(acc, e);
+      if (write) v128.store(o + (k << 2), e);
+    }
+    total += lanes64(acc);
+  }
+  let acc = f32x4.splat(0);
+  for (; k < n; k++) {
+    const e = lane0(f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(x + (k << 2))), m)), 0));
+    acc = f32x4.add(acc, e);
+    if (write) store<f32>(o + (k << 2), f32x4.extract_lane(e, 0));
+  }
+  return total + lanes64(acc);
+}
+
 /** out[r, :] = exp(x - max) / sum exp(x - max); if log, out = x - max - log(sum). out may equal x. */
 // @ts-ignore: decorator
 @inline function softmaxRows(rows: usize, n: usize, xp: usize, outp: usize, log: bool): void {
@@ -22,33 +49,14 @@ import { LANE_TERMS, lane0, lanes64 } from './sum';
     const x = xp + ((r * n) << 2);
     const o = outp + ((r * n) << 2);
     const m = f32x4.splat(rowMax(x, n));
-    let total: f64 = 0;
+    const s = <f32>expSum(x, o, n, m, !log);
     let k: usize = 0;
-    while (k + 4 <= n) {
-      const end = min(n & ~(<usize>3), k + (LANE_TERMS << 2));
-      let acc = f32x4.splat(0);
-      for (; k < end; k += 4) {
-        const e = vexp(f32x4.sub(v128.load(x + (k << 2)), m));
-        acc = f32x4.add(acc, e);
-        if (!log) v128.store(o + (k << 2), e);
-      }
-      total += lanes64(acc);
-    }
-    let acc = f32x4.splat(0);
-    for (; k < n; k++) {
-      const e = lane0(f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(x + (k << 2))), m)), 0));
-      acc = f32x4.add(acc, e);
-      if (!log) store<f32>(o + (k << 2), f32x4.extract_lane(e, 0));
-    }
-    const s = <f32>(total + lanes64(acc));
     if (log) {
       const shift = f32x4.add(m, vlog(f32x4.splat(s)));
-      k = 0;
       for (; k + 4 <= n; k += 4) v128.store(o + (k << 2), f32x4.sub(v128.load(x + (k << 2)), shift));
       for (; k < n; k++) store<f32>(o + (k << 2), load<f32>(x + (k << 2)) - f32x4.extract_lane(shift, 0));
     } else {
       const inv = f32x4.splat(<f32>1 / s);
-      k = 0;
       for (; k + 4 <= n; k += 4) v128.store(o + (k << 2), f32x4.mul(v128.load(o + (k << 2)), inv));
       for (; k < n; k++) store<f32>(o + (k << 2), load<f32>(o + (k << 2)) * f32x4.extract_lane(inv, 0));
     }

@@ -479,6 +479,33 @@ const diag: OpConverter = (g, [xv], a, out) => {
   return g.op('ScatterND', [g.constFloats(new Array<number>(s * s).fill(0), [s, s]), positions, x.name]);
 };
 
+/**
+ * scaledDotProductAttention, composed: P = softmax(scale Q K^T + M) over the
+ * keys, out = P V, with M the float mask (a bool mask arrives converted to
+ * 0 / -inf) and, with isCausal, -inf above the diagonal (top-left aligned).
+ * A query row whose keys are all masked gives zeros, as the fused kernel
+ * (Softmax would give NaN there). Dropout on the weights draws random
+ * numbers, so dropoutP > 0 is refused.
+ */
+const attention: OpConverter = (g, [qv, kv, vv, mv], a, out) => {
+  const q = req(qv), k = req(kv), v = req(vv);
+  const p = a.dropoutP as number;
+  if (p > 0) throw new Error(`scaledDotProductAttention with dropoutP ${p} drops random weights, which a file cannot hold; pass dropoutP 0 for the export (MultiheadAttention does when in eval mode)`);
+  const rank = k.shape.length;
+  const kt = g.op('Transpose', [k.name], { perm: [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2] });
+  let scores = g.op('Mul', [g.op('MatMul', [q.name, kt]), g.constFloats([a.scale as number], [])]);
+  if (mv !== null) scores = g.op('Add', [scores, mv.name]);
+  const masked = mv !== null || (a.isCausal as boolean);
+  if (a.isCausal) {
+    const L = q.shape[q.shape.length - 2], S = k.shape[rank - 2];
+    const causal = Array.from({ length: L * S }, (_, i) => (i % S > Math.floor(i / S) ? -Infinity : 0));
+    scores = g.op('Add', [scores, g.constFloats(causal, [L, S])]);
+  }
+  let weights = g.op('Softmax', [scores], { axis: -1 });
+  if (masked) weights = g.op('Where', [g.op('IsNaN', [weights]), g.constFloats([0], []), weights]);
+  return { name: g.op('MatMul', [weights, v.name]), batch: broadcastBatch([q, k, v], out) };
+};
+
 /** Every op src/ops reports while tracing, by its `traced` name. */
 export const OPS: Readonly<Record<string, OpConverter>> = {
   identity: (_, [x]) => ({ name: req(x).name, batch: req(x).batch }),
@@ -644,6 +671,7 @@ export const OPS: Readonly<Record<string, OpConverter>> = {
   unfold,
   fold,
   diag,
+  scaledDotProductAttention: attention,
   gather: (g, [xv, idx], a) => {
     const x = req(xv);
     return g.op('GatherElements', [x.name, g.op('Cast', [req(idx).name], { to: DType.INT64 })], { axis: a.dim as number });

@@ -115,6 +115,7 @@ const MODULES = new Map<unknown, 'ops' | ModuleConverter>([
     nn.Embedding, nn.ResNetCifar, nn.Residual,
     nn.Softmax, nn.LogSoftmax, nn.ZeroPad2d, nn.ConstantPad2d, nn.ReflectionPad2d, nn.ReplicationPad2d,
     nn.Upsample, nn.PixelShuffle, nn.PixelUnshuffle, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.AdaptiveMaxPool2d, nn.Unflatten,
+    nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder,
   ].map((c) => [c, 'ops'] as [unknown, 'ops']),
   [BasicBlock, basicBlock],
   [nn.LSTM, rnn('LSTM')],

@@ -123,7 +123,10 @@ export class TransformerEncoderLayer extends Module {
   copy(): TransformerEncoderLayer {
     const a = this.#args;
     const c = new TransformerEncoderLayer(a.dModel, a.nhead, a.dimFeedforward, a.dropout, a.activation, a.layerNormEps, a.batchFirst, a.normFirst, a.bias);
-    c.loadStateDict(this.stateDict());
+    const state = this.stateDict();
+    c.loadStateDict(state);
+    // stateDict's entries are handles of their own (detached views): release them
+    for (const t of state.values()) t.dispose();
     c.train(this.training);
     return c;
   }

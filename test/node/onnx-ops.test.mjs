@@ -279,6 +279,63 @@ test('unfold (im2col) as a grouped Conv, fold (col2im) as a ConvTranspose', asyn
   ]);
 });
 
+test('F.scaledDotProductAttention composed (MatMul, Softmax): self and cross attention, scale, float and 0/1 masks, causal, fully masked rows', async () => {
+  sg.manualSeed(46);
+  const heads = (t) => t.reshape([t.shape[0], t.shape[1], 2, 3]).permute([0, 2, 1, 3]); // [N, L, 6] -> [N, 2 heads, L, 3]
+  const memory = (m) => { m.mem = m.registerParameter('mem', sg.randn([1, 2, 5, 3])); };
+  const masks = (m) => {
+    m.bias = m.registerParameter('bias', sg.randn([4, 4]));
+    m.keep = m.registerBuffer('keep', sg.tensor([[1, 1, 0, 1], [0, 0, 0, 0], [1, 0, 1, 1], [1, 1, 1, 0]]));
+  };
+  await cases([
+    ['self-attention', fn((x) => { const q = heads(x); return sg.F.scaledDotProductAttention(q, q, q); }), [4, 6]],
+    ['cross-attention to a parameter memory, scale', fn((x, m) => { const q = heads(x); return sg.F.scaledDotProductAttention(q, m.mem, m.mem.mul(2), { scale: 0.7 }); }, memory), [4, 6]],
+    ['float mask', fn((x, m) => { const q = heads(x); return sg.F.scaledDotProductAttention(q, q, q, m.bias); }, masks), [4, 6]],
+    ['0/1 mask with a fully masked row', fn((x, m) => { const q = heads(x); return sg.F.scaledDotProductAttention(q, q, q, m.keep, { boolMask: true }); }, masks), [4, 6]],
+    ['causal', fn((x) => { const q = heads(x); return sg.F.scaledDotProductAttention(q, q.mul(0.5), q, { isCausal: true }); }), [4, 6]],
+    ['causal, more queries than keys', fn((x, m) => sg.F.scaledDotProductAttention(heads(x), m.mem, m.mem, { isCausal: true }), memory), [7, 6]],
+  ]);
+  const q = sg.randn([2, 2, 4, 3]);
+  const dropped = fn((x) => sg.F.scaledDotProductAttention(x, x, x, null, 0.1));
+  sg.scope(() => assert.throws(() => sg.exportOnnx(dropped, q), /scaledDotProductAttention with dropoutP 0.1 drops random weights, which a file cannot hold/));
+  q.dispose();
+});
+
+test('nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder (traced op by op: projections, heads, attention, norms)', async () => {
+  sg.manualSeed(47);
+  /** A model whose forward is call(attn, x). */
+  class Attend extends nn.Module {
+    constructor(attn, call) {
+      super();
+      this.attn = this.registerModule('attn', attn);
+      this.call_ = call;
+    }
+
+    forward(x) {
+      return sg.scope(() => this.call_(this.attn, x));
+    }
+  }
+  const both = ([y, w]) => sg.cat([y.flatten(1), w.flatten(1)], 1);
+  await cases([
+    ['MHA batchFirst, fused (no weights)', new Attend(new nn.MultiheadAttention(8, 2, { batchFirst: true }), (a, x) => a.call(x, x, x, { needWeights: false })[0]), [5, 8]],
+    ['MHA batchFirst, with averaged weights', new Attend(new nn.MultiheadAttention(8, 2, { batchFirst: true }), (a, x) => both(a.call(x, x, x))), [5, 8]],
+    ['MHA per-head weights, float key padding mask from the input', new Attend(new nn.MultiheadAttention(8, 4, { batchFirst: true }), (a, x) => both(a.call(x, x, x, { keyPaddingMask: x.select(2, 0).mul(0.5), averageAttnWeights: false }))), [5, 8]],
+    ['MHA sequence first (dim 0 varies the length)', new Attend(new nn.MultiheadAttention(8, 2), (a, x) => a.call(x, x, x, { needWeights: false })[0]), [3, 8]],
+    ['MHA batchFirst, causal mask', new Attend(new nn.MultiheadAttention(8, 2, { batchFirst: true }), (a, x) => a.call(x, x, x, { attnMask: nn.generateSquareSubsequentMask(x.shape[1]), isCausal: true, needWeights: false })[0]), [5, 8]],
+    ['MHA cross-attention, kdim and vdim, no bias', new Attend(new nn.MultiheadAttention(8, 2, { kdim: 5, vdim: 5, bias: false, batchFirst: true }), (a, x) => { const mem = x.narrow(1, 0, 3).narrow(2, 0, 5).mul(2); return a.call(x, mem, mem)[0]; }), [4, 8]],
+  ]);
+  const post = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, dropout: 0.1 });
+  const pre = new nn.TransformerEncoderLayer(8, 4, { dimFeedforward: 12, activation: 'gelu', normFirst: true, batchFirst: true });
+  const template = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+  const stack = new nn.TransformerEncoder(template, 2, { norm: new nn.LayerNorm(8) });
+  template.dispose();
+  await cases([
+    ['TransformerEncoderLayer post-norm, relu, dropout (off in eval)', post, [5, 8]],
+    ['TransformerEncoderLayer pre-norm, gelu', pre, [5, 8]],
+    ['TransformerEncoder, 2 layers, final norm, causal', new Attend(stack, (a, x) => a.call(x, { mask: nn.generateSquareSubsequentMask(5), isCausal: true })), [5, 8]],
+  ]);
+});
+
 // ---------------------------------------------------------------------------
 // refusals
 

@@ -13,7 +13,7 @@ import { runScoped, untracked } from './scope';
 import { addInto_, binary } from '../drivers/elementwise';
 import { sumTo } from '../drivers/reduce';
 import { contiguousCopy, filled } from '../drivers/copy';
-import { boolean, nullable, options, param, tensor } from '../validate';
+import { boolean, func, nullable, options, param, tensor } from '../validate';
 
 /** Gradients of the op's inputs, one per input (null where none flows), given the output's gradient. */
 export type Backward = (grad: Tensor) => (Tensor | null)[];
@@ -60,6 +60,7 @@ export const isGradEnabled = (): boolean => gradEnabled;
 
 /** Runs fn with graph recording switched on or off, restoring the previous mode after. */
 function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  func(fn, { where: enabled ? 'enableGrad' : 'noGrad', name: 'fn' });
   const previous = gradEnabled;
   gradEnabled = enabled;
   try {

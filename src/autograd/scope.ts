@@ -34,6 +34,7 @@ function collect(value: unknown, into: Set<Tensor>, depth = 0): void {
  * `fn` must be synchronous: a returned Promise is refused.
  */
 export function scope<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`scope: expects a function, as in scope(() => { ... }), got ${fn === null ? 'null' : typeof fn}`);
   return runScoped(fn, current);
 }
 

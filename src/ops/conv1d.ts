@@ -194,6 +194,7 @@ export function avgPool1d(x: Tensor, ...args: unknown[]): Tensor {
 
 export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
   const op = 'adaptiveAvgPool1d';
+  tensorArg(x, { where: op, name: 'input' });
   const L = intOf(op, 'outputSize', outputSize, 1);
   return as1d(op, inputShape(x), () => viaHeightOne(op, x, (x4) => adaptiveAvgPool2d(x4, [1, L])));
 }

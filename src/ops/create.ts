@@ -189,7 +189,7 @@ export function eye(...args: unknown[]): Tensor {
 
 /** A contiguous copy with the same history (differentiable: the gradient passes through). */
 export function clone(x: Tensor): Tensor {
-  x.assertAlive('clone');
+  tensorArg(x, { where: 'clone', name: 'input' });
   const out = contiguousCopy(x);
   if (needsGrad(x)) record(out, 'CloneBackward', [x], [], (g) => [g]);
   return traced(out, 'identity', [x]);
@@ -197,7 +197,7 @@ export function clone(x: Tensor): Tensor {
 
 /** The tensor itself if contiguous (a new handle on it), else a contiguous copy. */
 export function contiguous(x: Tensor): Tensor {
-  x.assertAlive('contiguous');
+  tensorArg(x, { where: 'contiguous', name: 'input' });
   if (!x.isContiguous()) return clone(x);
   const out = x.viewOf(x.shape, contiguousStrides(x.shape), x.offset);
   if (needsGrad(x)) record(out, 'ContiguousBackward', [x], [], (g) => [g]);

@@ -9,6 +9,7 @@ import type { Shape } from '../shape';
 import type { CreateOptions } from './create';
 import { copyInto, sizeAndOptions } from './create';
 import { checkInPlace } from './inplace';
+import { integer, options, param, required } from '../validate';
 
 /** PyTorch's default seed, so an unseeded run is still reproducible. */
 const DEFAULT_SEED = 67280421310721;
@@ -32,7 +33,8 @@ export function getRngState(): { key0: number; key1: number; counter: number } {
 }
 /** Restores the engine's random stream saved by getRngState(). */
 export function setRngState(s: { key0: number; key1: number; counter: number }): void {
-  ({ key0, key1, counter } = s);
+  const word = param(integer({ min: 0, max: 2 ** 32 - 1 }), required);
+  ({ key0, key1, counter } = options('setRngState', s, { key0: word, key1: word, counter: param(integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), required) }));
 }
 
 /** Fills t (any view) from the stream, advancing it by ceil(n / 4) blocks. */

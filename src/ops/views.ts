@@ -10,6 +10,7 @@ import { checkInt, checkShape, contiguousStrides, fmtShape, normDim, numel, show
 import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { clone, copyInto, zeros } from './create';
+import { tensor as tensorArg } from '../validate';
 
 /** Strides that let (shape, strides) be viewed as newShape, or null (PyTorch's computeStride). */
 function viewStrides(shape: Shape, strides: Shape, newShape: Shape): number[] | null {
@@ -61,7 +62,7 @@ function viewWithGrad(x: Tensor, shape: number[], strides: number[], offset: num
 
 /** A view with the new shape; refuses (like PyTorch's view) when strides make that impossible. */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertAlive('view');
+  tensorArg(x, { where: 'view', name: 'input' });
   const s = inferShape('view', x, shape);
   const st = viewStrides(x.shape, x.strides, s);
   if (st === null) throw new Error(`view: size ${fmtShape(s)} is not compatible with the input's strides (shape ${fmtShape(x.shape)}); use reshape`);
@@ -71,7 +72,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 
 /** The tensor with a new shape: a view when possible, else a copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertAlive('reshape');
+  tensorArg(x, { where: 'reshape', name: 'input' });
   const s = inferShape('reshape', x, shape);
   const st = viewStrides(x.shape, x.strides, s);
   const inShape = x.shape;
@@ -84,6 +85,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Dims startDim..endDim merged into one (a view when possible). @example x.flatten(1)   // [N, C, H, W] -> [N, C*H*W] */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  tensorArg(x, { where: 'flatten', name: 'input' });
   if (x.ndim === 0) return reshape(x, [1]);
   const a = normDim('flatten', startDim, x.ndim), b = normDim('flatten', endDim, x.ndim);
   if (a > b) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
@@ -92,7 +94,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Removes size-1 dims (all, or just `dim` if it has size 1). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  x.assertAlive('squeeze');
+  tensorArg(x, { where: 'squeeze', name: 'input' });
   const d = dim === undefined ? -1 : normDim('squeeze', dim, x.ndim);
   const keep = x.shape.map((s, i) => (dim === undefined ? s !== 1 : i !== d || s !== 1));
   const inShape = x.shape;
@@ -102,7 +104,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 
 /** Inserts a size-1 dim at `dim` (in [-ndim-1, ndim]). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  x.assertAlive('unsqueeze');
+  tensorArg(x, { where: 'unsqueeze', name: 'input' });
   const d = normDim('unsqueeze', dim, x.ndim + 1);
   const shape = [...x.shape], strides = [...x.strides];
   shape.splice(d, 0, 1);
@@ -113,7 +115,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** The dims reordered (a view). @example x.permute(0, 2, 3, 1)   // NCHW -> NHWC */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  x.assertAlive('permute');
+  tensorArg(x, { where: 'permute', name: 'input' });
   if (!Array.isArray(dims)) throw new TypeError(`permute: dims must be an array of integers, got ${shown(dims)}`);
   if (dims.length !== x.ndim) throw new RangeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim}`);
   const p = dims.map((d) => normDim('permute', d, x.ndim));
@@ -125,6 +127,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 /** dim0 and dim1 swapped (a view). @example x.transpose(-1, -2) */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  tensorArg(x, { where: 'transpose', name: 'input' });
   const a = normDim('transpose', dim0, x.ndim), b = normDim('transpose', dim1, x.ndim);
   if (x.ndim < 2) return permute(x, x.shape.map((_, i) => i));
   const p = x.shape.map((_, i) => i);
@@ -134,13 +137,14 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Matrix transpose for rank <= 2 (PyTorch's t()). */
 export function t(x: Tensor): Tensor {
+  tensorArg(x, { where: 't', name: 'input' });
   if (x.ndim > 2) throw new RangeError(`t: expects a tensor of rank <= 2, got shape ${fmtShape(x.shape)}; use transpose`);
   return x.ndim < 2 ? permute(x, x.shape.map((_, i) => i)) : transpose(x, 0, 1);
 }
 
 /** Broadcasts size-1 dims (and new leading dims) to `shape`; -1 keeps a size. No copy. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertAlive('expand');
+  tensorArg(x, { where: 'expand', name: 'input' });
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number')) throw new TypeError(`expand: shape must be an array of integers, got ${shown(shape)}`);
   if (shape.length < x.ndim) throw new RangeError(`expand: target ${fmtShape(shape)} has fewer dims than the tensor's ${fmtShape(x.shape)}`);
   const lead = shape.length - x.ndim;
@@ -178,7 +182,7 @@ function embed(g: Tensor, inShape: Shape, take: (z: Tensor) => Tensor): Tensor {
 
 /** Elements start..start+length-1 along dim. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  x.assertAlive('narrow');
+  tensorArg(x, { where: 'narrow', name: 'input' });
   const d = normDim('narrow', dim, x.ndim);
   checkInt('narrow', 'start', start);
   checkInt('narrow', 'length', length);
@@ -192,7 +196,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 /** Python-style slice along dim: start:end:step (negative indices count from the end, bounds clamp). */
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
-  x.assertAlive('slice');
+  tensorArg(x, { where: 'slice', name: 'input' });
   const d = normDim('slice', dim, x.ndim);
   if (checkInt('slice', 'step', step) <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
   if (start != null) checkInt('slice', 'start', start);
@@ -214,7 +218,7 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
 
 /** The sub-tensor at `index` along dim (that dim removed). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
-  x.assertAlive('select');
+  tensorArg(x, { where: 'select', name: 'input' });
   const d = normDim('select', dim, x.ndim);
   checkInt('select', 'index', index);
   const size = x.shape[d];

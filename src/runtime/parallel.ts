@@ -21,6 +21,7 @@ import { kernels } from './engine';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { availableLanes, runTask } from './pool';
 import type { Call } from './task';
+import { shown } from '../shape';
 
 /** The body of a parallelFor: issue the kernel calls for items [lo, hi) on `k`. */
 export type LaneBody = (k: Kernels, lo: number, hi: number, lane: number) => void;
@@ -38,7 +39,7 @@ export const ELEMENT_WORK = 16;
 
 /** Sets the least work per thread before a kernel is split across threads; returns the previous value. 0 splits everything (for tests). */
 export function setMinWorkPerThread(work: number): number {
-  if (!(work >= 0)) throw new RangeError(`setMinWorkPerThread: expected a number >= 0, got ${work}`);
+  if (typeof work !== 'number' || !(work >= 0)) throw new (typeof work === 'number' ? RangeError : TypeError)(`setMinWorkPerThread: work must be a number >= 0, got ${shown(work)}`);
   const previous = minWork;
   minWork = work;
   return previous;

@@ -417,6 +417,31 @@ test('F convolutions, pools, norms and embedding: PyTorch positional order equal
   for (const [fn, kind, ...patterns] of rows) refused(fn, kind, ...patterns);
 });
 
+test('every exported function and F: a string or a stray options object where the input belongs is refused, naming the function, the heap unchanged', () => {
+  // functions that take no argument, or report state, or are internal
+  const noInput = new Set(['init', 'memory', 'checkHeap', 'wasmVariant', 'getNumThreads', 'threadingStatus', 'threadsReady', 'terminateThreads', 'parallelFor', 'isGradEnabled', 'getRngState', 'saveOnnx']);
+  const named = { loadWithMetadata: 'load' };
+  let checked = 0;
+  for (const [where, ns] of [['sg', sg], ['F', sg.F]]) {
+    for (const [name, fn] of Object.entries(ns)) {
+      if (typeof fn !== 'function' || /^[A-Z]/.test(name) || noInput.has(name)) continue;
+      const own = new RegExp(`\\b${named[name] ?? name}\\b`);
+      for (const bad of ['x', { unknown_key: 1 }]) {
+        let e;
+        try {
+          e = refused(() => fn(bad), Error, own);
+        } catch (failure) {
+          throw new Error(`${where}.${name}(${JSON.stringify(bad)}): ${failure.message}`);
+        }
+        assert.ok(e instanceof TypeError || e instanceof RangeError, `${where}.${name}(${JSON.stringify(bad)}): ${e.constructor.name}: ${e.message}`);
+        assert.not.match(e.message, /is not a function|Cannot read|undefined \(reading/, `${where}.${name}: ${e.message}`);
+      }
+      checked++;
+    }
+  }
+  assert.ok(checked > 150, `only ${checked} functions checked`);
+});
+
 test('losses: PyTorch positional weight, camelCase options, snake_case refused', () => {
   const logits = sg.tensor([[2, 0.5, -1], [0.1, 0.2, 3]]);
   const target = sg.tensor([0, 2]);

@@ -7,7 +7,6 @@ import { Heap, type HeapStats } from './heap';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { checkVariant, preferredVariant, variantModule, variantSupported, VARIANTS, type WasmVariant } from './variant';
 import { detectThreadSupport, type ThreadSupport } from './thread-support';
-import { shown } from '../shape';
 
 const PAGE = 65536;
 /** 4 GiB: the most a 32-bit WebAssembly memory can address. */
@@ -168,7 +167,7 @@ export function memory(): MemoryInfo {
  * OutOfMemoryError that names the sizes. Returns the previous limit.
  */
 export function setMemoryLimit(bytes: number): number {
-  if (typeof bytes !== 'number') throw new TypeError(`setMemoryLimit: bytes must be a number, got ${shown(bytes)}`);
+  if (typeof bytes !== 'number') throw new TypeError(`setMemoryLimit: bytes must be a number, got ${typeof bytes === 'string' ? `'${bytes}'` : String(bytes)} (a ${typeof bytes})`);
   if (!(bytes > 0) || !Number.isFinite(bytes)) throw new RangeError(`setMemoryLimit: limit must be a positive number of bytes, got ${bytes}`);
   const h = heap();
   const previous = h.limit;
@@ -188,7 +187,7 @@ export function checkHeap(): void {
  * write past a tensor's end then throws). Returns the previous setting.
  */
 export function setHeapDebug(on: boolean): boolean {
-  if (typeof on !== 'boolean') throw new TypeError(`setHeapDebug: on must be a boolean (true or false), got ${shown(on)}`);
+  if (typeof on !== 'boolean') throw new TypeError(`setHeapDebug: on must be a boolean (true or false), got ${typeof on === 'string' ? `'${on}'` : String(on)} (a ${typeof on})`);
   const h = heap();
   const previous = h.debug;
   h.debug = on;

@@ -21,7 +21,6 @@ import { kernels } from './engine';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { availableLanes, runTask } from './pool';
 import type { Call } from './task';
-import { shown } from '../shape';
 
 /** The body of a parallelFor: issue the kernel calls for items [lo, hi) on `k`. */
 export type LaneBody = (k: Kernels, lo: number, hi: number, lane: number) => void;
@@ -39,7 +38,7 @@ export const ELEMENT_WORK = 16;
 
 /** Sets the least work per thread before a kernel is split across threads; returns the previous value. 0 splits everything (for tests). */
 export function setMinWorkPerThread(work: number): number {
-  if (typeof work !== 'number' || !(work >= 0)) throw new (typeof work === 'number' ? RangeError : TypeError)(`setMinWorkPerThread: work must be a number >= 0, got ${shown(work)}`);
+  if (typeof work !== 'number' || !(work >= 0)) throw new (typeof work === 'number' ? RangeError : TypeError)(`setMinWorkPerThread: work must be a number >= 0, got ${typeof work === 'string' ? `'${work}'` : String(work)} (a ${typeof work})`);
   const previous = minWork;
   minWork = work;
   return previous;

@@ -23,7 +23,6 @@
  * workers start makes each exit (code 70) on claiming its n-th lane.
  */
 import { heap, threadContext } from './engine';
-import { shown } from '../shape';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { WORKER_SOURCE } from './worker-code.generated';
 import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, failLane, readErrorText, type Call } from './task';
@@ -100,7 +99,7 @@ export function getNumThreads(): number {
  * bit-identical for every count.
  */
 export function setNumThreads(n: number): number {
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`setNumThreads: n must be an integer >= 1, got ${shown(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`setNumThreads: n must be an integer >= 1, got ${typeof n === 'string' ? `'${n}'` : String(n)} (a ${typeof n})`);
   if (n < 1) throw new RangeError(`setNumThreads: n must be an integer >= 1, got ${n}`);
   if (n > MAX_WORKERS + 1) throw new RangeError(`setNumThreads: at most ${MAX_WORKERS + 1} threads, got ${n}`);
   const previous = getNumThreads();

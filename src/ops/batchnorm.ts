@@ -42,8 +42,6 @@ const BATCH_NORM_ARGS = {
   eps: param(number({ gt: 0 }), 1e-5),
 };
 
-/** Internal (convolution's bias gradient): the channel-sum driver. */
-export { channelSum } from '../drivers/batchnorm';
 
 function checkChannelVector(op: string, x: Tensor, name: string, t: Tensor | null): void {
   if (t === null) return;

@@ -18,7 +18,7 @@ import { needsGrad, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { reshape, unsqueeze } from './views';
-import { channelSum } from './batchnorm';
+import { channelSum } from '../drivers/batchnorm';
 import { checkSameStride, isPaddingMode, paddingMode, withPaddingMode, type PaddingMode } from './conv-padding';
 import { either, integer, nullable, pair, param, parseArgs, tensor as tensorArg } from '../validate';
 

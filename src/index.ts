@@ -31,10 +31,14 @@ export { indexSelect, gather } from './ops/gather';
 export { matmul, addmm } from './ops/matmul';
 export { softmax, logSoftmax } from './ops/softmax';
 export { where } from './ops/where';
+/** Data: IDX files, labelled image datasets (MNIST, CIFAR-10), TensorDataset and a batching DataLoader. @example const loader = new data.DataLoader(ds, { batchSize: 64, shuffle: true }) */
 export * as data from './data/index';
 export { DataLoader, TensorDataset } from './data/index';
+/** Layers, losses and initialisers, PyTorch-style (torch.nn). @example const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10)) */
 export * as nn from './nn/index';
+/** Optimizers (SGD, Adam, AdamW, RMSprop) and learning-rate schedulers (torch.optim). @example const opt = new optim.Adam(model.parameters(), 1e-3) */
 export * as optim from './optim/index';
+/** Functional forms of the layers and losses (torch.nn.functional). @example const y = F.relu(F.conv2d(x, w, b, { padding: 1 })) */
 export * as F from './functional';
 export { save, load, loadWithMetadata } from './io/safetensors';
 export { conv2d, type Conv2dOptions } from './ops/conv';

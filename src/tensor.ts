@@ -43,15 +43,28 @@ const registry = new FinalizationRegistry<Held>((held) => {
 });
 
 export type Scalar = number;
+/**
+ * A tensor, or a number standing for a scalar tensor (broadcast against the other operand).
+ * @example add(x, 1)   // the same as add(x, tensor(1))
+ */
 export type TensorLike = Tensor | number;
 
+/**
+ * An n-d float32 array on the WebAssembly heap: `shape`, element `strides` and `offset` into a
+ * reference-counted storage (views share it), with autograd (`requiresGrad`, `grad`, `backward()`).
+ * Create one with tensor(), zeros(), randn(), ...; free it with dispose() or inside scope().
+ * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.mul(x).sum().backward(); x.grad // [[2, 4], [6, 8]]
+ */
 export class Tensor {
+  /** Size of each dim, e.g. [N, C, H, W]; [] for a scalar. */
   readonly shape: readonly number[];
+  /** Elements to step in the storage per unit of each dim (row-major [W*H*C, W*H, W, 1] when contiguous). */
   readonly strides: readonly number[];
   /** Offset of element [0, ..., 0] in the storage, in elements. */
   readonly offset: number;
   /** @internal The reference-counted block on the wasm heap. */
   readonly storage: Storage;
+  /** Always 'float32': simdgrad stores and computes float32 only. */
   readonly dtype = 'float32';
   /** Accumulated gradient of a leaf after backward(). */
   grad: Tensor | null = null;

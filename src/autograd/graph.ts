@@ -56,6 +56,10 @@ export function releaseNode(node: Node): void {
 
 let gradEnabled = true;
 
+/**
+ * Whether ops record the autograd graph now (false inside noGrad(), true by default and inside enableGrad()).
+ * @example noGrad(() => isGradEnabled())   // false
+ */
 export const isGradEnabled = (): boolean => gradEnabled;
 
 /** Runs fn with graph recording switched on or off, restoring the previous mode after. */
@@ -104,6 +108,10 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], sav
   return out;
 }
 
+/**
+ * Options of Tensor.backward(gradient?, opts).
+ * @example loss.backward(undefined, { retainGraph: true })
+ */
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through the graph again. */
   retainGraph?: boolean;

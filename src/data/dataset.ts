@@ -5,7 +5,12 @@
  */
 import type { IdxArray } from './idx';
 
+/**
+ * A labelled image set held as uint8 pixels (N, C, H, W) and N labels, as datasetFromIdx and parseCifar10 build it.
+ * @example new DataLoader(data.datasetFromIdx(images, labels, 'mnist train'), { batchSize: 64 })
+ */
 export interface ImageDataset {
+  /** Name used in messages (e.g. 'mnist train'). */
   name: string;
   /** Sample count N. */
   length: number;
@@ -15,6 +20,7 @@ export interface ImageDataset {
   pixels: Uint8Array;
   /** N class indices in [0, numClasses). */
   labels: Uint8Array;
+  /** Number of classes (labels are below it). */
   numClasses: number;
 }
 

@@ -16,12 +16,24 @@
  */
 import { gunzipChunks, isGzip } from './gzip';
 
+/**
+ * The element type named by an IDX header.
+ * @example encodeIdx({ dtype: 'uint8', shape: [2], data: new Uint8Array([1, 2]) })
+ */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+/** The typed array holding an IdxArray's values, matching its dtype. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/**
+ * An array read from or written to an IDX file (the MNIST format): dtype, shape and row-major data.
+ * @example const { shape, data } = await data.readIdx(bytes)   // shape [60000, 28, 28] for MNIST images
+ */
 export interface IdxArray {
+  /** Element type. */
   dtype: IdxDtype;
+  /** Size of each dim. */
   shape: number[];
+  /** The values, row-major; length = product of shape. */
   data: IdxData;
 }
 

@@ -29,6 +29,11 @@ import { boolean, integer, invalid, isPlainObject, nullable, number, param, pars
 /** Pixel normalisation of an ImageDataset after scaling to [0, 1]. */
 export type Normalize = 'dataset' | 'none' | { mean: number; std: number };
 
+/**
+ * Options of DataLoader: batchSize (default 1), shuffle (default false), seed (default 0), dropLast (default false),
+ * and for an ImageDataset normalize (default 'dataset') and flatten (default false).
+ * @example new DataLoader(ds, { batchSize: 64, shuffle: true, seed: 1 })
+ */
 export interface DataLoaderOptions {
   /** Samples per batch (default 1, as PyTorch). */
   batchSize?: number;

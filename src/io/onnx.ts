@@ -30,6 +30,10 @@ import { OPS, type Emitted } from './onnx-ops';
 import { recurrent } from './onnx-rnn';
 
 
+/**
+ * Options of exportOnnx/saveOnnx: graph input/output names and a symbolic batch dim.
+ * @example exportOnnx(model, [zeros([1, 3, 32, 32])], { inputNames: ['image'], dynamicBatch: true })
+ */
 export interface ExportOnnxOptions {
   /** Names of the graph inputs, one per example input (default ['input'], or input0, input1, ...). */
   inputNames?: string[];

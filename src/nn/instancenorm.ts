@@ -14,6 +14,10 @@ import { fill_ } from '../ops/inplace';
 import { instanceNorm } from '../ops/instancenorm';
 import { Module } from './module';
 
+/**
+ * Options of InstanceNorm1d/2d after numFeatures (defaults eps 1e-5, momentum 0.1, affine false, trackRunningStats false).
+ * @example new nn.InstanceNorm2d(16, { affine: true })
+ */
 export interface InstanceNormOptions {
   /** Added to the variance; default 1e-5. */
   eps?: number;

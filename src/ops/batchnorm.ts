@@ -21,6 +21,11 @@ import { materialize } from './create';
 import { atomic } from '../autograd/scope';
 import { boolean, nullable, number, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
+/**
+ * Options of batchNorm after input, runningMean, runningVar, weight and bias.
+ * Input (N, C, ...); statistics, weight and bias (C).
+ * @example F.batchNorm(x, mean, variance, gamma, beta, { training: true, momentum: 0.1 })
+ */
 export interface BatchNormOptions {
   /** Normalise with the batch's statistics and update the running ones (default false: use the running ones). */
   training?: boolean;

@@ -20,11 +20,21 @@ import { integer, nullable, pair, param, parseArgs, tensor as tensorArg } from '
 import { checkConvOperands, convLike, pairOf, type Pair } from './conv';
 import { forward, inputGrad, makeGeometry, weightGrad, type Geometry } from '../drivers/conv';
 
+/**
+ * Options of convTranspose2d after input, weight and bias (defaults stride 1, padding 0, outputPadding 0, groups 1, dilation 1).
+ * Input (N, C, H, W); weight (C, O / groups, kh, kw); H' = (H - 1) stride - 2 padding + dilation (kh - 1) + outputPadding + 1.
+ * @example F.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 })   // doubles H and W for k = 3
+ */
 export interface ConvTranspose2dOptions {
+  /** Step of the forward conv it transposes: a number or [h, w] (default 1). */
   stride?: Pair;
+  /** Implicit zero padding removed from each side of the output (default 0). */
   padding?: Pair;
+  /** Extra size added to one side of the output, < stride or dilation (default 0). */
   outputPadding?: Pair;
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: Pair;
 }
 

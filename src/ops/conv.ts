@@ -24,11 +24,19 @@ import { either, integer, nullable, pair, param, parseArgs, tensor as tensorArg 
 
 export type Pair = number | readonly [number, number];
 
+/**
+ * Options of conv2d after input, weight and bias (defaults stride 1, padding 0, dilation 1, groups 1).
+ * Input (N, C, H, W) or (C, H, W); weight (O, C / groups, kh, kw); output (N, O, H', W').
+ * @example F.conv2d(x, w, b, { stride: 2, padding: 1 })
+ */
 export interface Conv2dOptions {
+  /** Step of the window: a number or [h, w] (default 1). */
   stride?: Pair;
   /** A number, [h, w], or 'same' | 'valid' as PyTorch's (see conv-padding.ts; 'same' needs stride 1). */
   padding?: Pair | PaddingMode;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: Pair;
+  /** Channel groups: C and O must be divisible by it (default 1). */
   groups?: number;
 }
 

@@ -17,28 +17,55 @@ import { maxPool2d, avgPool2d, adaptiveAvgPool2d, poolWindow, type MaxPool2dOpti
 import { unsqueeze, squeeze } from './views';
 import { boolean, either, integer, nullable, param, parseArgs, required, single, tensor as tensorArg } from '../validate';
 
+/**
+ * Options of conv1d after input, weight and bias (defaults stride 1, padding 0, dilation 1, groups 1).
+ * Input (N, C, L) or (C, L); weight (O, C / groups, k); output (N, O, L').
+ * @example F.conv1d(x, w, b, { padding: 'same' })
+ */
 export interface Conv1dOptions {
+  /** Step of the window (default 1). */
   stride?: number;
   /** An integer, or 'same' | 'valid' as PyTorch's ('same' needs stride 1). */
   padding?: number | PaddingMode;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: number;
+  /** Channel groups: C and O must be divisible by it (default 1). */
   groups?: number;
 }
 
+/**
+ * The window of the 1-d poolings: kernelSize (required), stride (default kernelSize), padding (default 0), ceilMode (default false).
+ * Input (N, C, L) or (C, L).
+ * @example F.maxPool1d(x, { kernelSize: 2 })   // (N, C, 10) -> (N, C, 5)
+ */
 export interface Pool1dOptions {
+  /** Window length (required). */
   kernelSize: number;
   /** Defaults to kernelSize. */
   stride?: number | null;
+  /** Implicit padding on each side, at most half the window (default 0). */
   padding?: number;
+  /** Output length by ceil instead of floor (default false). */
   ceilMode?: boolean;
 }
 
+/**
+ * Options of maxPool1d: the window plus dilation (default 1).
+ * @example F.maxPool1d(x, { kernelSize: 3, stride: 1, dilation: 2 })
+ */
 export interface MaxPool1dOptions extends Pool1dOptions {
+  /** Spacing of the window's taps (default 1). */
   dilation?: number;
 }
 
+/**
+ * Options of avgPool1d: the window plus countIncludePad (default true) and divisorOverride (default none).
+ * @example F.avgPool1d(x, { kernelSize: 3, padding: 1, countIncludePad: false })
+ */
 export interface AvgPool1dOptions extends Pool1dOptions {
+  /** Count the padded zeros in the divisor (default true). */
   countIncludePad?: boolean;
+  /** Divides every window sum by this positive integer instead (default none). */
   divisorOverride?: number | null;
 }
 
@@ -192,6 +219,11 @@ export function avgPool1d(x: Tensor, ...args: unknown[]): Tensor {
   return as1d(op, inputShape(x), () => viaHeightOne(op, x, (x4) => avgPool2d(x4, w)));
 }
 
+/**
+ * Average pooling to a fixed length: output position i averages input positions
+ * [floor(i L / outputSize), ceil((i + 1) L / outputSize)). (N, C, L) or (C, L) -> (..., outputSize).
+ * @example F.adaptiveAvgPool1d(x, 1)   // (N, C, L) -> (N, C, 1)
+ */
 export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
   const op = 'adaptiveAvgPool1d';
   tensorArg(x, { where: op, name: 'input' });

@@ -14,6 +14,10 @@ export interface CreateOptions {
   dtype?: 'float32';
 }
 
+/**
+ * A number or nested arrays of numbers, rectangular (tensor() checks every row has the same length).
+ * @example tensor([[1, 2, 3], [4, 5, 6]])   // shape [2, 3]
+ */
 export type NestedArray = number | readonly NestedArray[];
 
 const CREATE_ARGS = {

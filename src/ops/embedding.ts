@@ -22,6 +22,10 @@ import { ne } from './binary';
 import { reshape } from './views';
 import { where } from './where';
 
+/**
+ * Options of embedding after indices and weight (V, D): paddingIdx, maxNorm (default none), normType (default 2).
+ * @example F.embedding(ids, weight, { paddingIdx: 0 })   // ids (...) -> (..., D)
+ */
 export interface EmbeddingOptions {
   /** Row whose gradient stays zero; negative values count from the end. */
   paddingIdx?: number | null;

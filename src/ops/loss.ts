@@ -29,8 +29,17 @@ import { sum, mean } from './reduce';
 import { logSoftmax } from './softmax';
 import { integer, nullable, number, oneOf, param, parseArgs, required, tensor as tensorArg } from '../validate';
 
+/**
+ * How a loss combines its per-element values: 'mean' (default), 'sum' or 'none' (no reduction).
+ * @example F.mseLoss(y, t, { reduction: 'sum' })
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/**
+ * Options of nllLoss: reduction (default 'mean'), ignoreIndex (default -100), weight (default none).
+ * Input (N, C) or (N, C, d1, ...) log-probabilities, target (N) or (N, d1, ...) class indices.
+ * @example F.nllLoss(logp, target, { ignoreIndex: 0 })
+ */
 export interface NllLossOptions {
   /** 'mean' (default: divided by the total weight of the counted rows), 'sum' or 'none' (one loss per row). */
   reduction?: Reduction;
@@ -40,6 +49,11 @@ export interface NllLossOptions {
   weight?: Tensor | null;
 }
 
+/**
+ * Options of crossEntropy: nllLoss's plus labelSmoothing (default 0).
+ * Input (N, C) or (N, C, d1, ...) logits; target class indices (N) or (N, d1, ...), or probabilities of the input's shape.
+ * @example F.crossEntropy(logits, target, { labelSmoothing: 0.1 })
+ */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mixes the target with the uniform distribution: (1 - eps) target + eps / C (default 0; in [0, 1]). */
   labelSmoothing?: number;

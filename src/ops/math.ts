@@ -99,6 +99,10 @@ export const ceil: (input: Tensor) => Tensor = rounding('ceil', 'CeilBackward');
  */
 export const trunc: (input: Tensor) => Tensor = rounding('trunc', 'TruncBackward');
 
+/**
+ * Options of round: decimals (default 0, an integer in [-38, 38]).
+ * @example round(x, { decimals: 2 })
+ */
 export interface RoundOptions {
   /** Decimal places to round to (negative: tens, hundreds, ...); default 0. */
   decimals?: number;

@@ -34,21 +34,37 @@ import { pairOf, type Pair } from './conv';
 import { atomic } from '../autograd/scope';
 import { boolean, integer, nullable, pair, param, parseArgs, required, tensor as tensorCheck } from '../validate';
 
+/**
+ * The window of the 2-d poolings: kernelSize (required), stride (default kernelSize), padding (default 0), ceilMode (default false).
+ * Input (N, C, H, W) or (C, H, W).
+ * @example F.maxPool2d(x, { kernelSize: 2 })   // (N, C, 32, 32) -> (N, C, 16, 16)
+ */
 export interface Pool2dOptions {
+  /** Window size: a number or [h, w] (required). */
   kernelSize: Pair;
   /** Defaults to kernelSize. */
   stride?: Pair | null;
+  /** Implicit padding on each side, at most half the window (default 0). */
   padding?: Pair;
   /** Output size by ceil instead of floor (see the rule above). */
   ceilMode?: boolean;
 }
 
+/**
+ * Options of maxPool2d: the window plus dilation (default 1).
+ * @example F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 })
+ */
 export interface MaxPool2dOptions extends Pool2dOptions {
   /** Spacing of the window's taps. */
   dilation?: Pair;
 }
 
+/**
+ * Options of avgPool2d: the window plus countIncludePad (default true) and divisorOverride (default none).
+ * @example F.avgPool2d(x, { kernelSize: 2, countIncludePad: false })
+ */
 export interface AvgPool2dOptions extends Pool2dOptions {
+  /** Count the padded zeros in the divisor (default true). */
   countIncludePad?: boolean;
   /** Divides every window sum by this positive integer instead. */
   divisorOverride?: number | null;

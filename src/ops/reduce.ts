@@ -224,6 +224,10 @@ export function argmin(x: Tensor, ...args: unknown[]): Tensor {
   return argExtreme('argmin', -1, x, dim ?? undefined, keepdim);
 }
 
+/**
+ * Options of var and std: dim (default all), correction (default 1; or unbiased), keepdim (default false).
+ * @example std(x, { dim: 1, correction: 0, keepdim: true })   // (N, C) -> (N, 1)
+ */
 export interface VarOptions {
   /** The dims (default all). */
   dim?: number | number[] | null;

@@ -36,8 +36,16 @@ function chain(x: Tensor, steps: ((t: Tensor) => Tensor)[]): Tensor {
 // ---------------------------------------------------------------------------
 // pad
 
+/**
+ * How pad fills the border: 'constant', 'reflect', 'replicate' or 'circular'.
+ * @example F.pad(x, [1, 1], { mode: 'reflect' })
+ */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
+/**
+ * Options of pad after input and pad widths: mode (default 'constant'), value (default 0).
+ * @example F.pad(x, [1, 1, 2, 2], { value: -1 })   // (N, C, H, W) -> (N, C, H + 4, W + 2)
+ */
 export interface PadOptions {
   /** 'constant' (default), 'reflect' (mirror without repeating the edge), 'replicate' (repeat the edge) or 'circular' (wrap around). */
   mode?: PadMode;

@@ -252,6 +252,10 @@ function eluFamily(op: string, node: string, x: Tensor, alpha: number, scale: nu
   return activation(op, node, x, 'elu_f32', 'elu_bwd_f32', coefs);
 }
 
+/**
+ * Options of elu (and celu): alpha.
+ * @example F.elu(x, { alpha: 0.5 })
+ */
 export interface EluOptions {
   /** The negative saturation value (default 1). */
   alpha?: number;
@@ -285,7 +289,15 @@ export function celu(x: Tensor, ...args: unknown[]): Tensor {
   return eluFamily('celu', 'CeluBackward', x, alpha, 1, 1 / alpha);
 }
 
+/**
+ * gelu's form: 'none' (exact, with erf) or 'tanh' (the tanh approximation).
+ * @example F.gelu(x, { approximate: 'tanh' })
+ */
 export type GeluApproximate = 'none' | 'tanh';
+/**
+ * Options of gelu: approximate ('none' by default).
+ * @example F.gelu(x, { approximate: 'tanh' })
+ */
 export interface GeluOptions {
   /** 'none' (default): the exact erf form; 'tanh': PyTorch's tanh approximation. */
   approximate?: GeluApproximate;
@@ -312,6 +324,10 @@ export function mish(x: Tensor): Tensor {
   return activation('mish', 'MishBackward', x, 'mish_f32', 'mish_bwd_f32');
 }
 
+/**
+ * Options of softplus: beta (default 1), threshold (default 20).
+ * @example F.softplus(x, { beta: 2, threshold: 10 })
+ */
 export interface SoftplusOptions {
   /** Sharpness (default 1). */
   beta?: number;
@@ -329,6 +345,10 @@ export function softplus(x: Tensor, ...args: unknown[]): Tensor {
   return activation('softplus', 'SoftplusBackward', x, 'softplus_f32', 'softplus_bwd_f32', [beta, threshold]);
 }
 
+/**
+ * Options of hardtanh: minVal (default -1), maxVal (default 1).
+ * @example F.hardtanh(x, { minVal: 0, maxVal: 6 })
+ */
 export interface HardtanhOptions {
   /** Lower bound (default -1). */
   minVal?: number;

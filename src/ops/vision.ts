@@ -36,8 +36,17 @@ import { clampMin } from './math';
 // ---------------------------------------------------------------------------
 // interpolate
 
+/**
+ * interpolate's sampling: 'nearest' (PyTorch's legacy rule), 'nearest-exact', or (bi/tri)linear for 3/4/5-d inputs.
+ * @example F.interpolate(x, { scaleFactor: 2, mode: 'bilinear' })
+ */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear';
 
+/**
+ * Options of interpolate: exactly one of size or scaleFactor; mode (default 'nearest'), alignCorners, recomputeScaleFactor.
+ * Input (N, C, ...spatial) with 1-3 spatial dims; output (N, C, ...new spatial).
+ * @example F.interpolate(x, { size: [64, 64], mode: 'bilinear', alignCorners: false })   // (N, C, H, W) -> (N, C, 64, 64)
+ */
 export interface InterpolateOptions {
   /** Output spatial size: one number for every spatial dim, or one per dim. */
   size?: number | number[] | null;

@@ -13,13 +13,22 @@ import { clone, zeros, materialize } from '../ops/create';
 import { fill_ } from '../ops/inplace';
 import { boolean, describe, invalid, isPlainObject, options, param, parseArgs, required, type Check, type Param, type Spec } from '../validate';
 
+/**
+ * One parameter group of an optimizer: its tensors and its hyperparameters H (lr, ...).
+ * @example opt.paramGroups[0].lr = 0.01
+ */
 export interface ParamGroup<H> {
+  /** The tensors this group updates. */
   params: Tensor[];
   /** Set by the optimizer: the learning rate the group started with (schedulers scale from it). */
   initialLr?: number;
   [key: string]: unknown;
 }
 
+/**
+ * An optimizer's first argument: an iterable of tensors, or parameter groups with their own hyperparameters.
+ * @example new optim.SGD([{ params: a.parameters() }, { params: b.parameters(), lr: 1e-3 }], 0.1)
+ */
 export type Params<H> = Iterable<Tensor> | (Partial<H> & { params: Iterable<Tensor> })[];
 
 /** Per-parameter state: the step count and named tensors (momentum buffers, moments). */
@@ -28,8 +37,14 @@ export interface ParamState {
   tensors: Map<string, Tensor>;
 }
 
+/**
+ * What Optimizer.stateDict() returns and loadStateDict() takes: per-parameter state by index and the groups' hyperparameters.
+ * @example opt2.loadStateDict(opt.stateDict())
+ */
 export interface OptimizerStateDict {
+  /** Per-parameter state keyed by the parameter's index over all groups: step count and buffers. */
   state: Map<number, { step: number; tensors: Map<string, Tensor> }>;
+  /** Each group's hyperparameters and its parameters' indices. */
   paramGroups: Record<string, unknown>[];
 }
 
@@ -49,6 +64,10 @@ const paramsArg: Check<unknown[]> = (v, at) => {
 /** An optimizer's hyperparameters in PyTorch's positional order (after params), with checks and defaults. */
 export type OptimizerArgs<H> = { [K in keyof H]: Param<H[K]> };
 
+/**
+ * Base of SGD, Adam, AdamW and RMSprop: parameter groups, per-parameter state, zeroGrad(), step(), stateDict().
+ * @example const opt = new optim.SGD(model.parameters(), 0.1); opt.zeroGrad(); loss.backward(); opt.step();
+ */
 export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & ParamGroup<H>)[] = [];
   /** The hyperparameters a group takes when it does not set its own. */

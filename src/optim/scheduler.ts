@@ -35,6 +35,10 @@ const metricArg: Check<number | Tensor> = (v, at) => {
 const numberOrList = (range: Parameters<typeof number>[0]): Check<number | number[]> =>
   either(number(range), arrayOf(number(range), 'numbers'), `a finite number${range?.min === 0 ? ' >= 0' : ''} or an array of them (one per parameter group)`);
 
+/**
+ * Base of the epoch-indexed lr schedulers: step() advances lastEpoch and sets each group's lr from its initial lr.
+ * @example const sched = new optim.StepLR(opt, 30); for (...) { train(); sched.step(); }
+ */
 export abstract class LRScheduler {
   /** Epochs stepped so far. */
   lastEpoch = 0;
@@ -219,19 +223,29 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/**
+ * Options of OneCycleLR: maxLr (required) and totalSteps or epochs x stepsPerEpoch; defaults pctStart 0.3, annealStrategy 'cos',
+ * cycleMomentum true, baseMomentum 0.85, maxMomentum 0.95, divFactor 25, finalDivFactor 1e4, threePhase false.
+ * @example new optim.OneCycleLR(opt, { maxLr: 0.1, epochs: 10, stepsPerEpoch: loader.length })
+ */
 export interface OneCycleLROptions {
   /** Peak lr, one for all groups or one per group. */
   maxLr: number | number[];
   /** Steps in the cycle; or give epochs and stepsPerEpoch. */
   totalSteps?: number;
+  /** With stepsPerEpoch: totalSteps = epochs stepsPerEpoch. */
   epochs?: number;
+  /** Batches per epoch (with epochs). */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the lr (default 0.3). */
   pctStart?: number;
+  /** Shape of the lr's rise and fall: 'cos' (default) or 'linear'. */
   annealStrategy?: 'cos' | 'linear';
   /** Cycle SGD's/RMSprop's momentum or Adam's beta1 inversely to the lr (default true, as PyTorch). */
   cycleMomentum?: boolean;
+  /** Momentum at the lr's peak (default 0.85). */
   baseMomentum?: number | number[];
+  /** Momentum at the lr's ends (default 0.95). */
   maxMomentum?: number | number[];
   /** initial lr = maxLr / divFactor (default 25). */
   divFactor?: number;
@@ -372,8 +386,14 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/** ReduceLROnPlateau's direction: 'min' (lower metric is better) or 'max'. */
 export type PlateauMode = 'min' | 'max';
 
+/**
+ * Options of ReduceLROnPlateau (defaults mode 'min', factor 0.1, patience 10, threshold 1e-4, thresholdMode 'rel',
+ * cooldown 0, minLr 0, eps 1e-8).
+ * @example new optim.ReduceLROnPlateau(opt, { mode: 'max', patience: 3 })
+ */
 export interface ReduceLROnPlateauOptions {
   /** 'min': the metric should fall (a loss); 'max': rise (an accuracy). */
   mode?: PlateauMode;
@@ -381,7 +401,9 @@ export interface ReduceLROnPlateauOptions {
   factor?: number;
   /** Epochs without improvement tolerated; the lr falls after patience + 1 bad epochs in a row. */
   patience?: number;
+  /** Least change that counts as an improvement (default 1e-4). */
   threshold?: number;
+  /** 'rel' (default): improvement relative to the best (best (1 -/+ threshold)); 'abs': best -/+ threshold. */
   thresholdMode?: 'rel' | 'abs';
   /** Epochs to wait after a reduction before counting bad epochs again. */
   cooldown?: number;
@@ -391,6 +413,10 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+/**
+ * ReduceLROnPlateau.stateDict(): its settings and progress (best metric, bad epochs, cooldown, last lrs).
+ * @example sched2.loadStateDict(sched.stateDict())
+ */
 export interface ReduceLROnPlateauState {
   mode: PlateauMode;
   factor: number;

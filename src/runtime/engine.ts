@@ -122,6 +122,10 @@ export function heapF32(): Float32Array {
   return view;
 }
 
+/**
+ * The heap statistics of memoryInfo() plus the count of live tensor handles.
+ * @example const { bytesInUse, liveTensors } = memoryInfo();
+ */
 export interface MemoryInfo extends HeapStats {
   /** Tensor handles created and not yet disposed or collected. */
   liveTensors: number;

@@ -18,6 +18,11 @@ const CANARY_WORD = 0xdeadbeef | 0;
 /** Debug mode: what new blocks are filled with (a quiet NaN). */
 const POISON_WORD = 0x7fc00000 | 0;
 
+/**
+ * Thrown when an allocation would pass the memory limit (setMemoryLimit) or the WebAssembly memory cannot grow;
+ * the message gives the size asked for, the bytes in use, the heap size and the limit.
+ * @example try { zeros([1e9]) } catch (e) { if (e instanceof OutOfMemoryError) setMemoryLimit(2 ** 31) }
+ */
 export class OutOfMemoryError extends Error {
   override name = 'OutOfMemoryError';
 }

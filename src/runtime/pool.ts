@@ -29,6 +29,10 @@ import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL
 import type { WorkerInit } from './worker-main';
 import type { ThreadSupport } from './thread-support';
 
+/**
+ * What threadingStatus() reports about the kernel worker pool.
+ * @example if (!threadingStatus().enabled) console.log(threadingStatus().reason)
+ */
 export interface ThreadingStatus {
   /** Whether kernels may run on several threads. */
   enabled: boolean;

@@ -19,6 +19,10 @@ import relaxedGz from '../../build/simdgrad-relaxed.wasm.gz';
 import simdSharedGz from '../../build/simdgrad-shared.wasm.gz';
 import relaxedSharedGz from '../../build/simdgrad-relaxed-shared.wasm.gz';
 
+/**
+ * A kernel build: 'simd' (WebAssembly SIMD) or 'relaxed-simd' (adds fused multiply-add where the runtime has it).
+ * @example useVariant('simd')
+ */
 export type WasmVariant = 'simd' | 'relaxed-simd';
 
 export const VARIANTS: readonly WasmVariant[] = ['simd', 'relaxed-simd'];

@@ -104,6 +104,7 @@ export class Tensor {
     return new Tensor(new Storage(numel(s)), s, contiguousStrides(s), 0);
   }
 
+  /** Number of dims (shape.length); 0 for a scalar. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -126,14 +127,17 @@ export class Tensor {
     return this.storage.ptr + this.offset * 4;
   }
 
+  /** Whether dispose() (or the end of its scope) freed this handle; a disposed tensor refuses every op. */
   get disposed(): boolean {
     return this.dead;
   }
 
+  /** Whether ops on this tensor record the graph so backward() reaches it. Set true on a leaf to train it: `w.requiresGrad = true`. */
   get requiresGrad(): boolean {
     return this.requires;
   }
 
+  /** Only leaves can be set back to false (use detach() for a non-leaf). */
   set requiresGrad(v: boolean) {
     if (!v && this.node !== null) throw new Error('requiresGrad: only leaf tensors can stop requiring grad; use detach()');
     this.requires = v;
@@ -149,6 +153,7 @@ export class Tensor {
     return this.node === null ? null : this.node.name;
   }
 
+  /** True for a tensor no recorded op produced (created directly, under noGrad, or from tensors not requiring grad); backward() fills .grad only on leaves. */
   get isLeaf(): boolean {
     return this.node === null;
   }
@@ -160,6 +165,7 @@ export class Tensor {
     if (this.held !== null) this.held.node = node;
   }
 
+  /** Whether the elements lie row-major without gaps (strides of a fresh tensor of this shape); see contiguous(). */
   isContiguous(): boolean {
     let expected = 1;
     for (let i = this.shape.length - 1; i >= 0; i--) {
@@ -215,6 +221,7 @@ export class Tensor {
     countTensor(-1);
   }
 
+  /** dispose() for `using x = ...` (explicit resource management). */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -277,6 +284,7 @@ export class Tensor {
     return heapF32()[this.ptr >> 2];
   }
 
+  /** The values as text, PyTorch-style, with the grad_fn or requires_grad when set; `tensor(<disposed>, shape=...)` once freed. */
   toString(): string {
     if (this.dead) return `tensor(<disposed>, shape=${fmtShape(this.shape)})`;
     return formatTensor(this.toArray(), this.shape, this.node !== null ? this.node.name : null, this.requires);
@@ -288,27 +296,49 @@ export class Tensor {
   }
 
   // ---- ops as methods (see src/ops for the math) ----
+  /** this + o, broadcast (see add()): `x.add(1)`, `x.add(y)`. */
   add(o: TensorLike): Tensor { return binary.add(this, o); }
+  /** this - o, broadcast (see sub()). */
   sub(o: TensorLike): Tensor { return binary.sub(this, o); }
+  /** this * o elementwise, broadcast (see mul()). */
   mul(o: TensorLike): Tensor { return binary.mul(this, o); }
+  /** this / o, broadcast (see div()). */
   div(o: TensorLike): Tensor { return binary.div(this, o); }
+  /** Elementwise larger of this and o, broadcast (see maximum()). */
   maximum(o: TensorLike): Tensor { return binary.maximum(this, o); }
+  /** Elementwise smaller of this and o, broadcast (see minimum()). */
   minimum(o: TensorLike): Tensor { return binary.minimum(this, o); }
+  /** 1 where this > o, else 0 (float32, no gradient); broadcast. */
   gt(o: TensorLike): Tensor { return binary.gt(this, o); }
+  /** 1 where this < o, else 0 (float32, no gradient); broadcast. */
   lt(o: TensorLike): Tensor { return binary.lt(this, o); }
+  /** 1 where this >= o, else 0 (float32, no gradient); broadcast. */
   ge(o: TensorLike): Tensor { return binary.ge(this, o); }
+  /** 1 where this <= o, else 0 (float32, no gradient); broadcast. */
   le(o: TensorLike): Tensor { return binary.le(this, o); }
+  /** 1 where this == o, else 0 (float32, no gradient); broadcast. */
   eq(o: TensorLike): Tensor { return binary.eq(this, o); }
+  /** 1 where this != o, else 0 (float32, no gradient); broadcast. */
   ne(o: TensorLike): Tensor { return binary.ne(this, o); }
+  /** -this elementwise. */
   neg(): Tensor { return unary.neg(this); }
+  /** e^x elementwise. */
   exp(): Tensor { return unary.exp(this); }
+  /** Natural log elementwise (-Infinity at 0, NaN below). */
   log(): Tensor { return unary.log(this); }
+  /** Square root elementwise. */
   sqrt(): Tensor { return unary.sqrt(this); }
+  /** |x| elementwise (gradient 0 at 0). */
   abs(): Tensor { return unary.abs(this); }
+  /** tanh(x) elementwise. */
   tanh(): Tensor { return unary.tanh(this); }
+  /** 1 / (1 + e^-x) elementwise. */
   sigmoid(): Tensor { return unary.sigmoid(this); }
+  /** The error function elementwise. */
   erf(): Tensor { return unary.erf(this); }
+  /** max(x, 0) elementwise (gradient 0 at 0). */
   relu(): Tensor { return unary.relu(this); }
+  /** x^p elementwise for a number p: `x.pow(2)`. */
   pow(p: number): Tensor { return unary.pow(this, p); }
   /** Clamps into [min, max] (either may be null): `x.clamp(0, 1)`, `x.clamp({ min: 0 })`. */
   clamp(min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor { return unary.clamp(this, min, max); }
@@ -338,77 +368,141 @@ export class Tensor {
   std(dim?: number | number[] | null | reduce.VarOptions, opts?: reduce.VarOptions): Tensor { return reduce.std(this, dim, opts); }
   /** p-norm over dims (p 2, all dims by default). */
   norm(p?: number | { p?: number; dim?: number | number[] | null; keepdim?: boolean }, dim?: number | number[] | null, keepdim?: boolean): Tensor { return reduce.norm(this, p, dim, keepdim); }
+  /** Matrix product with broadcast batch dims, as matmul(): (..., n, k) @ (..., k, m) -> (..., n, m). */
   matmul(o: Tensor): Tensor { return matmul(this, o); }
+  /** The same elements in a new shape (a view when possible, else a copy); one dim may be -1: `x.reshape(2, -1)`. */
   reshape(...shape: number[] | [number[]]): Tensor { return views.reshape(this, shapeArgs(shape)); }
+  /** A view with a new shape sharing the storage (throws where the strides do not allow it; use reshape): `x.view(-1)`. */
   view(...shape: number[] | [number[]]): Tensor { return views.view(this, shapeArgs(shape)); }
+  /** Dims startDim..endDim (default all) merged into one: `x.flatten(1)` turns (N, C, H, W) into (N, C H W). */
   flatten(startDim = 0, endDim = -1): Tensor { return views.flatten(this, startDim, endDim); }
+  /** Drops size-1 dims (all, or just `dim`): (1, 3, 1) -> (3). */
   squeeze(dim?: number): Tensor { return views.squeeze(this, dim); }
+  /** Inserts a size-1 dim at `dim`: `x.unsqueeze(0)` turns (3) into (1, 3). */
   unsqueeze(dim: number): Tensor { return views.unsqueeze(this, dim); }
+  /** A view with dims dim0 and dim1 swapped: `x.transpose(0, 1)`. */
   transpose(dim0: number, dim1: number): Tensor { return views.transpose(this, dim0, dim1); }
   /** Transpose of a matrix (rank <= 2), like PyTorch's .t(). */
   t(): Tensor { return views.t(this); }
+  /** A view with the dims reordered: `x.permute(0, 2, 3, 1)` turns (N, C, H, W) into (N, H, W, C). */
   permute(...dims: number[] | [number[]]): Tensor { return views.permute(this, shapeArgs(dims)); }
+  /** A view broadcasting size-1 dims to `shape` (-1 keeps a dim) without copying: `x.expand(4, -1)`. */
   expand(...shape: number[] | [number[]]): Tensor { return views.expand(this, shapeArgs(shape)); }
+  /** A view of `length` elements of `dim` from `start`: `x.narrow(1, 0, 2)`. */
   narrow(dim: number, start: number, length: number): Tensor { return views.narrow(this, dim, start, length); }
+  /** A view of dim `dim` from start to end (exclusive, negative from the end) by step, like x[:, start:end:step]. */
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return views.slice(this, dim, start, end, step); }
+  /** A view at `index` of `dim`, that dim removed: `x.select(0, 1)` is x[1]. */
   select(dim: number, index: number): Tensor { return views.select(this, dim, index); }
+  /** e^x / sum e^x along `dim` (see softmax()). */
   softmax(dim: number): Tensor { return softmax(this, dim); }
+  /** log(softmax(x)) along `dim`, computed stably (see logSoftmax()). */
   logSoftmax(dim: number): Tensor { return logSoftmax(this, dim); }
+  /** The entries at `index` (integer values) along `dim` (see indexSelect()). */
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { return indexSelect(this, dim, index); }
+  /** out[i][j] = x[index[i][j]][j] along `dim` (see gather()). */
   gather(dim: number, index: Tensor): Tensor { return gather(this, dim, index); }
+  /** A contiguous copy with its own storage; gradients flow back to this tensor. */
   clone(): Tensor { return create.clone(this); }
+  /** This tensor if already contiguous, else a row-major copy. */
   contiguous(): Tensor { return create.contiguous(this); }
+  /** Fills with 0 in place (records no history: use on leaves under noGrad); returns this. */
   zero_(): this { inplace.fill_(this, 0); return this; }
+  /** Fills with `v` in place (records no history); returns this. */
   fill_(v: number): this { inplace.fill_(this, v); return this; }
+  /** Copies src (broadcast to this shape) into this in place (records no history); returns this. */
   copy_(src: Tensor): this { inplace.copy_(this, src); return this; }
+  /** Fills in place with normal samples (defaults mean 0, std 1) from the seeded generator; returns this. */
   normal_(mean = 0, std = 1): this { random.normal_(this, mean, std); return this; }
+  /** Fills in place with uniform samples in [from, to) (defaults 0, 1) from the seeded generator; returns this. */
   uniform_(from = 0, to = 1): this { random.uniform_(this, from, to); return this; }
+  /** Fills in place with 1 with probability p (default 0.5), else 0, from the seeded generator; returns this. */
   bernoulli_(p = 0.5): this { random.bernoulli_(this, p); return this; }
   // math, scans and logical reductions (src/ops/math.ts, src/ops/scan.ts)
+  /** sin(x) elementwise. */
   sin(): Tensor { return math.sin(this); }
+  /** cos(x) elementwise. */
   cos(): Tensor { return math.cos(this); }
+  /** x * x elementwise. */
   square(): Tensor { return math.square(this); }
+  /** 1 / sqrt(x) elementwise. */
   rsqrt(): Tensor { return math.rsqrt(this); }
+  /** 1 / x elementwise. */
   reciprocal(): Tensor { return math.reciprocal(this); }
+  /** Rounds down elementwise (zero gradient). */
   floor(): Tensor { return math.floor(this); }
+  /** Rounds up elementwise (zero gradient). */
   ceil(): Tensor { return math.ceil(this); }
+  /** Rounds toward zero elementwise (zero gradient). */
   trunc(): Tensor { return math.trunc(this); }
+  /** Rounds halves to even, optionally to `decimals` places (see round()): `x.round({ decimals: 2 })`. */
   round(opts?: math.RoundOptions): Tensor { return math.round(this, opts); }
+  /** max(x, min) elementwise. */
   clampMin(min: number): Tensor { return math.clampMin(this, min); }
+  /** min(x, max) elementwise. */
   clampMax(max: number): Tensor { return math.clampMax(this, max); }
+  /** this + weight (end - this), broadcast (see lerp()). */
   lerp(end: Tensor, weight: TensorLike): Tensor { return math.lerp(this, end, weight); }
+  /** Product over `dim` (all by default), keepdim default false (see prod()). */
   prod(dim?: number | null, keepdim?: boolean): Tensor { return scan.prod(this, dim, keepdim); }
+  /** Running sum along `dim`. */
   cumsum(dim: number): Tensor { return scan.cumsum(this, dim); }
+  /** Running product along `dim`. */
   cumprod(dim: number): Tensor { return scan.cumprod(this, dim); }
+  /** 1 where any element (over `dim`, or all) is non-zero, else 0. */
   any(dim?: number | null, keepdim?: boolean): Tensor { return scan.any(this, dim, keepdim); }
+  /** 1 where every element (over `dim`, or all) is non-zero, else 0. */
   all(dim?: number | null, keepdim?: boolean): Tensor { return scan.all(this, dim, keepdim); }
   // shaping (src/ops/shaping.ts)
+  /** Pieces along `dim` (default 0) of the given size, or of the given sizes (see split()). */
   split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[] { return shaping.split(this, splitSizeOrSections, dim); }
+  /** At most `chunks` views of ceil(size / chunks) along `dim` (default 0) (see chunk()). */
   chunk(chunks: number, dim?: number): Tensor[] { return shaping.chunk(this, chunks, dim); }
+  /** The slices along `dim` (default 0), that dim removed. */
   unbind(dim?: number): Tensor[] { return shaping.unbind(this, dim); }
+  /** The elements in reverse order along `dims`: `x.flip(0)`. */
   flip(...dims: number[] | [number[]]): Tensor { return shaping.flip(this, shapeArgs(dims)); }
+  /** Elements shifted circularly by `shifts` along `dims` (flattened when no dims) (see roll()). */
   roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor { return shaping.roll(this, shifts, dims); }
   /** The tensor repeated along each dim: x.repeat(2, 3) or x.repeat([2, 3]) (PyTorch's Tensor.repeat). */
   repeat(...sizes: number[] | [number[]]): Tensor { return shaping.repeat(this, shapeArgs(sizes)); }
+  /** repeat() with fewer counts than dims read as leading 1s (PyTorch's Tensor.tile): `x.tile(2, 1)`. */
   tile(...dims: number[] | [number[]]): Tensor { return shaping.tile(this, shapeArgs(dims)); }
+  /** Each element repeated `repeats` times along `dim` (flattened when no dim) (see repeatInterleave()). */
   repeatInterleave(repeats: number | Tensor | readonly number[], dim?: number | null, opts?: { outputSize?: number | null }): Tensor { return shaping.repeatInterleave(this, repeats, dim, opts); }
+  /** expand() to `other`'s shape. */
   expandAs(other: Tensor): Tensor { return shaping.expandAs(this, other); }
+  /** Dim `dim` split into `sizes` (one may be -1): `x.unflatten(1, [C, H, W])`. */
   unflatten(dim: number, sizes: readonly number[]): Tensor { return shaping.unflatten(this, dim, sizes); }
+  /** The upper triangle (on and above `diagonal`, default 0) of the last two dims, the rest 0. */
   triu(diagonal?: number): Tensor { return shaping.triu(this, diagonal); }
+  /** The lower triangle (on and below `diagonal`, default 0) of the last two dims, the rest 0. */
   tril(diagonal?: number): Tensor { return shaping.tril(this, diagonal); }
+  /** Of a vector, the matrix with it on `diagonal` (default 0); of a matrix, that diagonal as a vector. */
   diag(diagonal?: number): Tensor { return shaping.diag(this, diagonal); }
   // indexing (src/ops/indexing.ts)
+  /** `value` where mask (broadcast) is non-zero, this elsewhere (see maskedFill()). */
   maskedFill(mask: Tensor, value: number | Tensor): Tensor { return indexing.maskedFill(this, mask, value); }
+  /** A copy with src written at `index` along `dim` (see scatter()). */
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return indexing.scatter(this, dim, index, src); }
+  /** A copy with src added at `index` along `dim` (see scatterAdd()). */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatterAdd(this, dim, index, src); }
+  /** [values, indices] sorted along `dim` (default -1), ascending unless `descending`; stable (see sort()). */
   sort(dim?: number, descending?: boolean): indexing.ValuesIndices { return indexing.sort(this, dim, descending); }
+  /** The indices that sort along `dim` (default -1), ascending unless `descending`. */
   argsort(dim?: number, descending?: boolean): Tensor { return indexing.argsort(this, dim, descending); }
+  /** [values, indices] of the k largest (or smallest) along `dim` (default -1) (see topk()). */
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): indexing.ValuesIndices { return indexing.topk(this, k, dim, largest, sorted); }
+  /** The indices of the non-zero elements as (count, ndim), or one tensor per dim with { asTuple: true }. */
   nonzero(opts?: { asTuple?: boolean }): Tensor | Tensor[] { return indexing.nonzero(this, opts); }
   // products (src/ops/products.ts)
+  /** Batched matrix product: (B, n, k) @ (B, k, m) -> (B, n, m). */
   bmm(mat2: Tensor): Tensor { return products.bmm(this, mat2); }
+  /** beta this + alpha (batch1 @ batch2) (defaults beta 1, alpha 1) (see baddbmm()). */
   baddbmm(batch1: Tensor, batch2: Tensor, opts?: { beta?: number; alpha?: number }): Tensor { return products.baddbmm(this, batch1, batch2, opts); }
+  /** Outer product of two vectors: (n) x (m) -> (n, m). */
   outer(vec2: Tensor): Tensor { return products.outer(this, vec2); }
+  /** Inner product of two 1-d tensors, as a scalar tensor. */
   dot(other: Tensor): Tensor { return products.dot(this, other); }
 }
 

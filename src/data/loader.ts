@@ -249,6 +249,7 @@ export class DataLoader<D extends ImageDataset | TensorDataset = ImageDataset> i
     if (this.owned) for (const t of this.stored) t.dispose();
   }
 
+  /** dispose() for `using loader = ...` (explicit resource management). */
   [Symbol.dispose](): void {
     this.dispose();
   }

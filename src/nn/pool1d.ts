@@ -41,6 +41,7 @@ export class MaxPool1d extends Module {
     this.opts = opts;
   }
 
+  /** The window length (the constructor's kernelSize). */
   get kernelSize(): number {
     return this.opts.kernelSize;
   }
@@ -75,6 +76,7 @@ export class AvgPool1d extends Module {
     this.opts = opts;
   }
 
+  /** The window length (the constructor's kernelSize). */
   get kernelSize(): number {
     return this.opts.kernelSize;
   }

@@ -231,6 +231,7 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.disposeState();
   }
 
+  /** dispose() for `using opt = ...` (explicit resource management). */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -71,10 +71,12 @@ export abstract class LRScheduler {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The schedule's progress (lastEpoch) and each group's initial lr: `sched2.loadStateDict(sched.stateDict())`. */
   stateDict(): { lastEpoch: number; baseLrs: number[] } {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
 
+  /** Restores what stateDict() returned (the optimizer's lrs are set by the next step()). */
   loadStateDict(sd: { lastEpoch: number; baseLrs: number[] }): void {
     this.lastEpoch = sd.lastEpoch;
     this.baseLrs.splice(0, this.baseLrs.length, ...sd.baseLrs);
@@ -498,10 +500,12 @@ export class ReduceLROnPlateau {
     this.lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** Whether a reduction happened within the last `cooldown` epochs (bad epochs are not counted then). */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
 
+  /** Whether metric `a` improves on `best` by more than threshold (relative or absolute, per mode and thresholdMode). */
   isBetter(a: number, best: number): boolean {
     if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - this.threshold) : a < best - this.threshold;
     return this.thresholdMode === 'rel' ? a > best * (this.threshold + 1) : a > best + this.threshold;
@@ -538,11 +542,13 @@ export class ReduceLROnPlateau {
     return [...this.lastLr];
   }
 
+  /** Settings and progress (best, bad epochs, cooldown, lrs): `sched2.loadStateDict(sched.stateDict())`. */
   stateDict(): ReduceLROnPlateauState {
     const { mode, factor, patience, threshold, thresholdMode, cooldown, eps, best, numBadEpochs, cooldownCounter, lastEpoch } = this;
     return { mode, factor, patience, threshold, thresholdMode, cooldown, minLrs: [...this.minLrs], eps, best, numBadEpochs, cooldownCounter, lastEpoch, lastLr: [...this.lastLr] };
   }
 
+  /** Restores what stateDict() returned; minLrs must have one entry per parameter group. */
   loadStateDict(sd: ReduceLROnPlateauState): void {
     if (!Array.isArray(sd.minLrs) || sd.minLrs.length !== this.optimizer.paramGroups.length) {
       throw new RangeError(`ReduceLROnPlateau.loadStateDict: the state dict has ${Array.isArray(sd.minLrs) ? sd.minLrs.length : '?'} minLrs, the optimizer ${this.optimizer.paramGroups.length} parameter groups`);

@@ -57,8 +57,11 @@ export type KeyMap = Record<string, string> | ((key: string) => string | null);
 
 /** What loadStateDict did: keys left out on either side, and every [module key, checkpoint key] it copied. */
 export interface LoadStateDictReport {
+  /** This module's keys the checkpoint did not supply. */
   missingKeys: string[];
+  /** The checkpoint's keys no module entry took. */
   unexpectedKeys: string[];
+  /** Every pair copied: [this module's key, the checkpoint's key]. */
   matched: [string, string][];
 }
 

@@ -420,18 +420,31 @@ export interface ReduceLROnPlateauOptions {
  * @example sched2.loadStateDict(sched.stateDict())
  */
 export interface ReduceLROnPlateauState {
+  /** The options' mode. */
   mode: PlateauMode;
+  /** The options' factor. */
   factor: number;
+  /** The options' patience. */
   patience: number;
+  /** The options' threshold. */
   threshold: number;
+  /** The options' thresholdMode. */
   thresholdMode: 'rel' | 'abs';
+  /** The options' cooldown. */
   cooldown: number;
+  /** The lower bound on the lr, one per parameter group. */
   minLrs: number[];
+  /** The options' eps. */
   eps: number;
+  /** The best metric seen so far (Infinity for mode min, -Infinity for max, before the first step). */
   best: number;
+  /** Epochs in a row without improvement. */
   numBadEpochs: number;
+  /** Epochs of cooldown still to run. */
   cooldownCounter: number;
+  /** Epochs stepped so far. */
   lastEpoch: number;
+  /** Each group's lr after the last step. */
   lastLr: number[];
 }
 

@@ -1,6 +1,6 @@
 // Documentation coverage: every export of src/index.ts, of its namespaces
-// (nn, optim, F, data, nn.utils), and every public method and accessor of
-// an exported class carries a doc comment (read with the
+// (nn, optim, F, data, nn.utils), every field of an exported interface, and
+// every public method and accessor of an exported class carries a doc comment (read with the
 // TypeScript compiler API from the sources, so the check needs no build).
 import * as assert from 'uvu/assert';
 import ts from 'typescript';
@@ -68,6 +68,19 @@ function undocumentedMembers() {
 test('every public method and accessor of an exported class has a doc comment', () => {
   const missing = undocumentedMembers();
   assert.equal(missing, [], `public methods without a doc comment:\n  ${missing.join('\n  ')}`);
+});
+
+test('every field of an exported interface (the options objects) has a doc comment', () => {
+  const missing = [];
+  for (const { name, sym, decl } of all) {
+    if (!(sym.flags & ts.SymbolFlags.Interface)) continue;
+    for (const m of decl.members) {
+      if (!ts.isPropertySignature(m)) continue;
+      const field = checker.getSymbolAtLocation(m.name);
+      if (field && !docOf(field)) missing.push(`${name}.${m.name.getText()} (${where(m)})`);
+    }
+  }
+  assert.equal([...new Set(missing)], [], `interface fields without a doc comment:\n  ${missing.join('\n  ')}`);
 });
 
 test.run();

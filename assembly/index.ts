@@ -18,3 +18,4 @@ export * from './layernorm';
 export * from './scan';
 export * from './indexing';
 export * from './attention';
+export * from './winograd-wgrad';

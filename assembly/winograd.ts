@@ -21,6 +21,7 @@
 
 import { tile4x8 } from './tile';
 import { conv_pad_f32 } from './conv';
+import { XI_PAD } from './winograd-layout';
 
 /**
  * U[xi][ob][c][i] = (G g G^T)[xi] for output channel o = 4 ob + i (zero rows
@@ -77,7 +78,8 @@ export function winograd_f2_weights_f32(O: usize, C: usize, wp: usize, so: isize
  * floats apart; OH x OW is the output size (any size; rows and columns the
  * image cannot reach read zeros). bt: tiles per block, a multiple of 8 (only
  * speed depends on it). biasp = 0: no bias. Scratch, in floats: the padded
- * image C (2 TH + 2) (2 TWp + 2), then V 16 C bt, then M 16 Op bt, with
+ * image C (2 TH + 2) (2 TWp + 2), then V 16 (C bt + XI_PAD), then M
+ * 16 (Op bt + XI_PAD), with
  * TH = ceil(OH / 2), TWp = ceil(OW / 2) rounded up to 4, Op = O rounded up to 4.
  */
 export function winograd_f2_conv_f32(
@@ -89,9 +91,9 @@ export function winograd_f2_conv_f32(
   const Op = (O + 3) & ~3;
   const pad = scratchp;
   const V = pad + ((C * plane) << 2);
-  const M = V + ((16 * C * bt) << 2);
+  const M = V + ((16 * (C * bt + XI_PAD)) << 2);
   const T1 = TH * TWp;
-  const vXi = (C * bt) << 2, mXi = (Op * bt) << 2;
+  const vXi = (C * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
   for (let n: usize = 0; n < N; n++) {
     conv_pad_f32(C, H, W, ph, pw, Hp, Wp, xp + ((n * xImg) << 2), pad);
     const yn = yp + ((n * yImg) << 2);

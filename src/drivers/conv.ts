@@ -40,6 +40,8 @@ export function makeGeometry(
 }
 
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+/** Floats after each position's slab of transformed tiles in the Winograd scratch (assembly/winograd.ts XI_PAD). */
+const XI_PAD = 16;
 /** Floats read past a B row's end by a tail tile. */
 const SLACK = 8;
 
@@ -145,7 +147,7 @@ function winograd(
   const TH = Math.ceil(OH / 2), TWp = roundUp(Math.ceil(OW / 2), 4);
   const bt = Math.min(roundUp(TH * TWp, 8), Math.max(8, Math.floor(2048 / Math.max(C, roundUp(O, 4)) / 8) * 8));
   // the padded image, the transformed inputs and the products (see winograd_f2_conv_f32)
-  const scratchFloats = C * (2 * TH + 2) * (2 * TWp + 2) + 16 * C * bt + 16 * roundUp(O, 4) * bt;
+  const scratchFloats = C * (2 * TH + 2) * (2 * TWp + 2) + 16 * (C * bt + XI_PAD) + 16 * (roundUp(O, 4) * bt + XI_PAD);
   const lanes: Tensor[] = [];
   parallelFor(N, N * G * O * C * 4 * OH * OW, (k, lo, hi) => {
     const scratch = Tensor.empty([scratchFloats]);
@@ -186,10 +188,42 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
   return out;
 }
 
+/**
+ * dW of a convolution Winograd serves (winogradServes(g, false)) by
+ * F(2x2, 3x3) (assembly/winograd-wgrad.ts): per group, the products of the
+ * transformed images and output gradients summed over every tile of every
+ * image in order, then transformed back. Threads split the output channels
+ * in blocks of 4; each transforms the whole image (the cheap side) itself.
+ */
+function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): void {
+  const C = g.Cg, O = g.Og, Cp = roundUp(C, 8);
+  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2);
+  // tiles per block: one position's operands (Cp + Op floats per tile) stay in L1; fixed by the shape alone
+  const bt = Math.min(256, Math.max(16, Math.floor(6144 / (Cp + roundUp(O, 4)) / 8) * 8));
+  const lanes: Tensor[] = [];
+  parallelFor(Math.ceil(O / 4), g.N * g.O * g.Kg * g.OH * g.OW, (k, lo, hi) => {
+    const o0 = lo * 4, oc = Math.min(O, hi * 4) - o0, Op = roundUp(oc, 4);
+    const dU = Tensor.empty([16 * Op * Cp]);
+    const scratch = Tensor.empty([(2 * TH + 2) * (2 * TW + 2) * Cp + 4 * TH * TW * Op + 16 * ((Cp + Op) * bt + 2 * XI_PAD)]);
+    lanes.push(dU, scratch);
+    for (let grp = 0; grp < g.G; grp++) {
+      k.winograd_f2_wgrad_f32(g.N, C, g.H, g.W, oc, g.ph, g.pw, g.OH, g.OW, x.ptr + grp * C * g.H * g.W * 4, g.C * g.H * g.W,
+        dy.ptr + (grp * O + o0) * g.OH * g.OW * 4, g.O * g.OH * g.OW, dU.ptr, 0, bt, scratch.ptr);
+      k.winograd_f2_wgrad_weights_f32(oc, C, dU.ptr, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
+    }
+  });
+  for (const t of lanes) t.dispose();
+}
+
 /** dW = sum over images of G col(x)^T, per group. */
 export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const k = kernels();
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
+  if (dw.numel() === 0) return dw;
+  if (winogradServes(g, false) && g.N > 0 && g.OH > 0 && g.OW > 0) {
+    winogradWeightGrad(g, x, dy, dw);
+    return dw;
+  }
   k.fill_f32(dw.numel(), dw.ptr, 0);
   const Q = g.OH * g.OW;
   // threads split each group's output channels in whole 8-row panels (every

@@ -1,11 +1,11 @@
 // The Winograd F(2x2, 3x3) path of conv2d (3x3 kernels, stride 1, dilation
-// 1, at least 4 channels per group on both sides): forward and input
-// gradient against float64 references over tile edges (output sizes 1-17,
+// 1, at least 4 channels per group on both sides): forward, input gradient
+// and weight gradient against float64 references over tile edges (output sizes 1-17,
 // odd and even, rows of tiles that are not a multiple of 4), padding 0-3,
 // groups, bias, batch 1; its float32 error is bounded in units of the
 // float32 rounding of the sum of |products| (the scale any float32 sum of
 // those products has); bit-identical for 1, 2 and 3 threads; each image of
-// a batch gives the bits it gives alone.
+// a batch gives the forward and input-gradient bits it gives alone.
 import * as assert from 'uvu/assert';
 import { suite, sg, rng } from '../helpers/harness.mjs';
 import { nd } from '../helpers/ref.mjs';
@@ -32,6 +32,22 @@ const abs = (a) => nd(a.shape, a.data.map(Math.abs));
 /** Measured: at most 4 units forward and 11 for an input gradient over these cases. */
 const BOUND = 32;
 
+/** Float64 weight gradient of a stride-1 3x3 convolution: dw[o, c, ky, kx] = sum over n, oy, ox of g[n, o, oy, ox] x[n, grp C/G + c, oy - p + ky, ox - p + kx]. */
+function refWeightGrad(x, g, O, groups, p) {
+  const [N, C, H, W] = x.shape, [, , OH, OW] = g.shape, Cg = C / groups, Og = O / groups;
+  const out = new Float64Array(O * Cg * 9);
+  for (let o = 0; o < O; o++) for (let c = 0; c < Cg; c++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+    const xc = Math.floor(o / Og) * Cg + c;
+    let s = 0;
+    for (let n = 0; n < N; n++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+      const iy = oy - p + ky, ix = ox - p + kx;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += g.data[((n * O + o) * OH + oy) * OW + ox] * x.data[((n * C + xc) * H + iy) * W + ix];
+    }
+    out[((o * Cg + c) * 3 + ky) * 3 + kx] = s;
+  }
+  return nd([O, Cg, 3, 3], out);
+}
+
 // [batch, channels, outputs, H, W, padding, groups, bias]
 const cases = [
   [1, 4, 4, 1, 1, 1, 1, false],
@@ -47,12 +63,12 @@ const cases = [
 ];
 
 for (const [N, C, O, H, W, p, groups, bias] of cases) {
-  test(`forward and input gradient: x [${N}, ${C}, ${H}, ${W}], w [${O}, ${C / groups}, 3, 3], padding ${p}${groups > 1 ? `, groups ${groups}` : ''}${bias ? ', bias' : ''}`, () => {
+  test(`forward, input and weight gradients: x [${N}, ${C}, ${H}, ${W}], w [${O}, ${C / groups}, 3, 3], padding ${p}${groups > 1 ? `, groups ${groups}` : ''}${bias ? ', bias' : ''}`, () => {
     const r = rng(N * 1000 + C * 100 + H * 10 + W);
     const xs = [N, C, H, W], ws = [O, C / groups, 3, 3];
     const xd = r.array(xs.reduce((a, b) => a * b)), wd = r.array(ws.reduce((a, b) => a * b)), bd = r.array(O);
     const x = sg.tensor(Float32Array.from(xd), { shape: xs, requiresGrad: true });
-    const w = sg.tensor(Float32Array.from(wd), { shape: ws });
+    const w = sg.tensor(Float32Array.from(wd), { shape: ws, requiresGrad: true });
     const b = bias ? sg.tensor(Float32Array.from(bd)) : null;
     const y = sg.conv2d(x, w, b, { padding: p, groups });
     const x64 = nd(xs, Float32Array.from(xd)), w64 = nd(ws, Float32Array.from(wd)), b64 = bias ? nd([O], Float32Array.from(bd)) : null;
@@ -69,11 +85,13 @@ for (const [N, C, O, H, W, p, groups, bias] of cases) {
     assert.equal(dref.shape, xs);
     const dxErr = errorUnits(x.grad.toArray(), dref, refConvTranspose(abs(g64), abs(w64), null, { padding: p, groups }));
     assert.ok(dxErr < BOUND, `input gradient error ${dxErr.toFixed(1)} units, bound ${BOUND}`);
+    const dwErr = errorUnits(w.grad.toArray(), refWeightGrad(x64, g64, O, groups, p), refWeightGrad(abs(x64), abs(g64), O, groups, p));
+    assert.ok(dwErr < BOUND, `weight gradient error ${dwErr.toFixed(1)} units, bound ${BOUND}`);
     for (const t of [x, w, y, b]) t?.dispose();
   });
 }
 
-test('the float32 error over the ResNet-20 shapes it serves stays within a few units (batch 2, 16-64 channels)', () => {
+test('the float32 error over the ResNet-20 shapes it serves stays within a few units (batch 2, 16-64 channels; weight gradient batch 4)', () => {
   const r = rng(7);
   for (const [C, O, H] of [[16, 16, 28], [32, 32, 14], [64, 64, 7]]) {
     const xs = [2, C, H, H], ws = [O, C, 3, 3];
@@ -83,6 +101,15 @@ test('the float32 error over the ResNet-20 shapes it serves stays within a few u
     const err = errorUnits(y.toArray(), refConv(x64, w64, null, { padding: 1 }), refConv(abs(x64), abs(w64), null, { padding: 1 }));
     assert.ok(err < BOUND, `${C}->${O} ${H}x${H}: ${err.toFixed(1)} units`);
     y.dispose();
+    // the weight gradient sums over every tile of every image: a longer float32 sum
+    const xs4 = [4, C, H, H], gs = [4, O, H, H];
+    const x4 = Float32Array.from(r.array(xs4.reduce((a, b) => a * b))), gd = Float32Array.from(r.array(gs.reduce((a, b) => a * b)));
+    const x = sg.tensor(x4, { shape: xs4 }), w = sg.tensor(wd, { shape: ws, requiresGrad: true });
+    sg.conv2d(x, w, null, { padding: 1 }).backward(sg.tensor(gd, { shape: gs }));
+    const xr = nd(xs4, x4), gr = nd(gs, gd);
+    const dwErr = errorUnits(w.grad.toArray(), refWeightGrad(xr, gr, O, 1, 1), refWeightGrad(abs(xr), abs(gr), O, 1, 1));
+    assert.ok(dwErr < BOUND, `${C}->${O} ${H}x${H} weight gradient: ${dwErr.toFixed(1)} units`);
+    for (const t of [x, w]) t.dispose();
   }
 });
 
@@ -109,17 +136,17 @@ function at(threads, fn) {
   }
 }
 
-test('bit-identical for 1, 2 and 3 threads; each image gives the bits it gives alone', () => {
+test('bit-identical for 1, 2 and 3 threads (forward, input and weight gradients); each image gives the forward and input-gradient bits it gives alone', () => {
   const r = rng(5);
   const xs = [5, 8, 9, 10], ws = [12, 8, 3, 3];
   const xd = Float32Array.from(r.array(5 * 8 * 90)), wd = Float32Array.from(r.array(12 * 8 * 9)), bd = Float32Array.from(r.array(12));
   const gd = Float32Array.from(r.array(5 * 12 * 90));
   const run = (n0 = 0, count = 5) => {
     const x = sg.tensor(xd.subarray(n0 * 720, (n0 + count) * 720), { shape: [count, 8, 9, 10], requiresGrad: true });
-    const w = sg.tensor(wd, { shape: ws }), b = sg.tensor(bd);
+    const w = sg.tensor(wd, { shape: ws, requiresGrad: true }), b = sg.tensor(bd);
     const y = sg.conv2d(x, w, b, { padding: 1 });
     y.backward(sg.tensor(gd.subarray(n0 * 1080, (n0 + count) * 1080), { shape: [count, 12, 9, 10] }));
-    const out = [y.toArray(), x.grad.toArray()];
+    const out = [y.toArray(), x.grad.toArray(), w.grad.toArray()];
     for (const t of [x, w, b, y]) t.dispose();
     return out;
   };

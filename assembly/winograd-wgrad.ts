@@ -1,0 +1,235 @@
+// The weight gradient of a 3x3, stride-1 convolution by Winograd F(2x2, 3x3),
+// the adjoint of the forward in winograd.ts. The forward computes each 2x2
+// output block of a 4x4 input tile d as
+//   Y = A^T [ sum_c U_c . V_c ] A,   U = G g G^T,   V = B^T d B
+// so for an output gradient dY the gradient of U at each of the 16
+// positions xi is a sum over every tile of every image,
+//   dU_xi[o, c] = sum_tiles (A dY_o A^T)_xi (B^T d_c B)_xi,
+// a GEMM per position (O x tiles times tiles x C) with 16 multiplications
+// per tile and channel pair instead of 36, and dg = G^T dU G.
+//
+// The transforms run over channels, not tiles: the image and the output
+// gradient are first laid out channel-fastest (pixel by pixel, channels
+// padded to 8 and 4), so one vector holds a tile's value for 4 channels and
+// the transformed tiles land directly in the GEMM's packed operands: dY's
+// as the 4-row strips and the image's as the 8-column panels of tile.ts's
+// tile4x8, with the tiles as the reduction index. Tiles are gathered into
+// blocks of bt (across images, in order); each block adds its products to
+// dU. Every dU element is one fixed sequence of sums over the tiles in
+// order, whatever output channels a call covers, so results depend only on
+// the shapes and bt.
+
+import { tile4x8 } from './tile';
+import { XI_PAD } from './winograd-layout';
+import { zeroF32 } from './mem';
+
+/**
+ * out[(y, x)][c] = src[c, y - pt, x - pl] for the part of src (C planes of
+ * H x W) inside the Hp x Wp frame, with rows of Cs floats per pixel. Other
+ * entries are left as they are (the caller zeroes the frame once).
+ */
+function toChannelsLast(C: usize, H: usize, W: usize, pt: usize, pl: usize, Hp: usize, Wp: usize, Cs: usize, src: usize, out: usize): void {
+  const y1 = min(H + pt, Hp), x1 = min(W + pl, Wp);
+  const n = x1 > pl ? x1 - pl : 0, pixel = Cs << 2, plane = (H * W) << 2;
+  let c: usize = 0;
+  // 4 channels by 4 pixels at a time: a 4x4 transpose
+  for (; c + 4 <= C; c += 4) {
+    for (let y = pt; y < y1; y++) {
+      const p0 = src + ((c * H * W + (y - pt) * W) << 2), p1 = p0 + plane, p2 = p1 + plane, p3 = p2 + plane;
+      let to = out + (((y * Wp + pl) * Cs + c) << 2);
+      let x: usize = 0;
+      for (; x + 4 <= n; x += 4) {
+        const a0 = v128.load(p0 + (x << 2)), a1 = v128.load(p1 + (x << 2)), a2 = v128.load(p2 + (x << 2)), a3 = v128.load(p3 + (x << 2));
+        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+        v128.store(to, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(to + pixel, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+        v128.store(to + 2 * pixel, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+        v128.store(to + 3 * pixel, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+        to += pixel << 2;
+      }
+      for (; x < n; x++) {
+        store<f32>(to, load<f32>(p0 + (x << 2)));
+        store<f32>(to, load<f32>(p1 + (x << 2)), 4);
+        store<f32>(to, load<f32>(p2 + (x << 2)), 8);
+        store<f32>(to, load<f32>(p3 + (x << 2)), 12);
+        to += pixel;
+      }
+    }
+  }
+  for (; c < C; c++) {
+    for (let y = pt; y < y1; y++) {
+      const from = src + ((c * H * W + (y - pt) * W) << 2);
+      let to = out + (((y * Wp + pl) * Cs + c) << 2);
+      for (let x: usize = 0; x < n; x++) {
+        store<f32>(to, load<f32>(from + (x << 2)));
+        to += pixel;
+      }
+    }
+  }
+}
+
+/**
+ * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
+ * for x (N images of C channels, H x W, xImg floats apart) padded by (ph, pw)
+ * and dy (N images of O channels, OH x OW, gImg floats apart): the products
+ * the F(2x2, 3x3) forward would make, adjointed. dU is at dup with rows
+ * (o) of Cp = C rounded up to 8 floats, positions xi Op Cp floats apart
+ * (Op = O rounded up to 4); accumulate = false starts it from zero.
+ * bt: tiles per block (only the rounding depends on it). Scratch, in floats:
+ * the image (2 TH + 2) (2 TW + 2) Cp, the gradient 4 TH TW Op, the
+ * transformed image 16 (Cp bt + XI_PAD) and gradient 16 (Op bt + XI_PAD),
+ * with TH = ceil(OH / 2), TW = ceil(OW / 2).
+ */
+export function winograd_f2_wgrad_f32(
+  N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
+  xp: usize, xImg: usize, gp: usize, gImg: usize, dup: usize, accumulate: bool, bt: usize, scratchp: usize,
+): void {
+  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1;
+  const Hp = (TH << 1) + 2, Wp = (TW << 1) + 2;
+  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3;
+  const px = scratchp;
+  const pg = px + ((Hp * Wp * Cp) << 2);
+  const V = pg + ((4 * TH * TW * Op) << 2);
+  const M = V + ((16 * (Cp * bt + XI_PAD)) << 2);
+  // the frames' zeros (padding, channels past C, outputs past OH x OW) stay: images overwrite the same places
+  zeroF32(px, Hp * Wp * Cp);
+  zeroF32(pg, 4 * TH * TW * Op);
+  if (!accumulate) zeroF32(dup, 16 * Op * Cp);
+  const T = TH * TW;
+  const vXi = (Cp * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
+  let fill: usize = 0;
+  for (let n: usize = 0; n < N; n++) {
+    toChannelsLast(C, H, W, ph, pw, Hp, Wp, Cp, xp + ((n * xImg) << 2), px);
+    toChannelsLast(O, OH, OW, 0, 0, TH << 1, TW << 1, Op, gp + ((n * gImg) << 2), pg);
+    for (let t: usize = 0; t < T; t++) {
+      const ty = t / TW, tx = t - ty * TW;
+      imageTile(Cp, Wp, bt, vXi, px + ((((ty * Wp + tx) << 1) * Cp) << 2), V + (fill << 5));
+      gradientTile(Op, TW << 1, bt, mXi, pg + ((((ty * (TW << 1) + tx) << 1) * Op) << 2), M + (fill << 4));
+      if (++fill == bt) {
+        products(Cp, Op, bt, vXi, mXi, fill, V, M, dup);
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) products(Cp, Op, bt, vXi, mXi, fill, V, M, dup);
+}
+
+/** dU[xi] += M_xi V_xi^T (slabs vXi, mXi bytes apart) over the block's `fill` tiles: 4 output channels by 8 input channels at a time. */
+function products(Cp: usize, Op: usize, bt: usize, vXi: usize, mXi: usize, fill: usize, V: usize, M: usize, dup: usize): void {
+  for (let xi: usize = 0; xi < 16; xi++) {
+    const vx = V + xi * vXi, mx = M + xi * mXi, ux = dup + ((xi * Op * Cp) << 2);
+    for (let cb: usize = 0; cb < Cp; cb += 8) {
+      const pb = vx + ((cb * bt) << 2);
+      for (let ob: usize = 0; ob < Op; ob += 4) {
+        tile4x8(fill, mx + ((ob * bt) << 2), pb, ux + ((ob * Cp + cb) << 2), Cp << 2, true, 0, 0);
+      }
+    }
+  }
+}
+
+/**
+ * V[xi][c / 8][slot][c % 8] = (B^T d B)[xi] for the 4x4 tile at p (pixels of
+ * Cp channels, rows Wp pixels apart; slabs xiStride bytes apart), 4 channels per vector; the caller
+ * offsets V to the slot. Same expressions as the forward's transform.
+ */
+function imageTile(Cp: usize, Wp: usize, bt: usize, xiStride: usize, p: usize, V: usize): void {
+  const px = Cp << 2, row = Wp * px;
+  for (let c: usize = 0; c < Cp; c += 4) {
+    const r0 = p + (c << 2), r1 = r0 + row, r2 = r1 + row, r3 = r2 + row;
+    const dst = V + (((c >> 3) * bt) << 5) + ((c & 4) << 2);
+    // u = B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), one row of u at a time
+    imageRow(dst, xiStride, px, r0, r2, false);
+    imageRow(dst + (xiStride << 2), xiStride, px, r1, r2, true);
+    imageRow(dst + (xiStride << 3), xiStride, px, r2, r1, false);
+    imageRow(dst + xiStride * 12, xiStride, px, r1, r3, false);
+  }
+}
+
+/** Row i of (B^T d) B from two rows of d (u = a - b, or a + b when add): (u0 - u2, u1 + u2, u2 - u1, u1 - u3) at dst + j xiStride. */
+// @ts-ignore: decorator
+@inline function imageRow(dst: usize, xiStride: usize, px: usize, a: usize, b: usize, add: bool): void {
+  let u0: v128, u1: v128, u2: v128, u3: v128;
+  if (add) {
+    u0 = f32x4.add(v128.load(a), v128.load(b));
+    u1 = f32x4.add(v128.load(a + px), v128.load(b + px));
+    u2 = f32x4.add(v128.load(a + 2 * px), v128.load(b + 2 * px));
+    u3 = f32x4.add(v128.load(a + 3 * px), v128.load(b + 3 * px));
+  } else {
+    u0 = f32x4.sub(v128.load(a), v128.load(b));
+    u1 = f32x4.sub(v128.load(a + px), v128.load(b + px));
+    u2 = f32x4.sub(v128.load(a + 2 * px), v128.load(b + 2 * px));
+    u3 = f32x4.sub(v128.load(a + 3 * px), v128.load(b + 3 * px));
+  }
+  v128.store(dst, f32x4.sub(u0, u2));
+  v128.store(dst + xiStride, f32x4.add(u1, u2));
+  v128.store(dst + 2 * xiStride, f32x4.sub(u2, u1));
+  v128.store(dst + 3 * xiStride, f32x4.sub(u1, u3));
+}
+
+/**
+ * M[xi][o / 4][slot][o % 4] = (A g A^T)[xi] for the 2x2 block of output
+ * gradients g at p (pixels of Op channels, rows Wg pixels apart), 4 output
+ * channels per vector: rows of A g are (g0, g0 + g1, g0 - g1, -g1) and
+ * each row (a, b) becomes (a, a + b, a - b, -b).
+ */
+function gradientTile(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize, M: usize): void {
+  const px = Op << 2, row = Wg * px;
+  for (let o: usize = 0; o < Op; o += 4) {
+    const q = p + (o << 2);
+    const g00 = v128.load(q), g01 = v128.load(q + px), g10 = v128.load(q + row), g11 = v128.load(q + row + px);
+    const dst = M + ((o * bt) << 2);
+    gradientRow(dst, xiStride, g00, g01);
+    gradientRow(dst + (xiStride << 2), xiStride, f32x4.add(g00, g10), f32x4.add(g01, g11));
+    gradientRow(dst + (xiStride << 3), xiStride, f32x4.sub(g00, g10), f32x4.sub(g01, g11));
+    gradientRow(dst + xiStride * 12, xiStride, f32x4.neg(g10), f32x4.neg(g11));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gradientRow(dst: usize, xiStride: usize, a: v128, b: v128): void {
+  v128.store(dst, a);
+  v128.store(dst + xiStride, f32x4.add(a, b));
+  v128.store(dst + 2 * xiStride, f32x4.sub(a, b));
+  v128.store(dst + 3 * xiStride, f32x4.neg(b));
+}
+
+/**
+ * dw[o, c, ky, kx] (at wp + 4 (o so + c sc + 3 ky + kx)) = (G^T dU[o][c] G)[ky, kx]
+ * for dU laid out as winograd_f2_wgrad_f32 writes it (rows of Cp floats,
+ * positions xi Op Cp floats apart), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+ */
+export function winograd_f2_wgrad_weights_f32(O: usize, C: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
+  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp) << 2;
+  for (let o: usize = 0; o < O; o++) {
+    for (let c: usize = 0; c < C; c++) {
+      const u = dup + ((o * Cp + c) << 2);
+      const out = wp + ((o * so + c * sc) << 2);
+      // t = G^T dU (3 x 4), column by column, then each row of t times G
+      let t00: f32 = 0, t01: f32 = 0, t02: f32 = 0, t03: f32 = 0, t10: f32 = 0, t11: f32 = 0;
+      let t12: f32 = 0, t13: f32 = 0, t20: f32 = 0, t21: f32 = 0, t22: f32 = 0, t23: f32 = 0;
+      for (let j: usize = 0; j < 4; j++) {
+        const d0 = load<f32>(u + j * xiStride), d1 = load<f32>(u + (4 + j) * xiStride);
+        const d2 = load<f32>(u + (8 + j) * xiStride), d3 = load<f32>(u + (12 + j) * xiStride);
+        const s = (d1 + d2) * 0.5;
+        const a = d0 + s, b = (d1 - d2) * 0.5, e = s + d3;
+        if (j == 0) { t00 = a; t10 = b; t20 = e; }
+        else if (j == 1) { t01 = a; t11 = b; t21 = e; }
+        else if (j == 2) { t02 = a; t12 = b; t22 = e; }
+        else { t03 = a; t13 = b; t23 = e; }
+      }
+      storeKernelRow(out, t00, t01, t02, t03);
+      storeKernelRow(out + 12, t10, t11, t12, t13);
+      storeKernelRow(out + 24, t20, t21, t22, t23);
+    }
+  }
+}
+
+/** Row (r0, r1, r2, r3) of G^T dU times G: (r0 + (r1 + r2) / 2, (r1 - r2) / 2, (r1 + r2) / 2 + r3). */
+// @ts-ignore: decorator
+@inline function storeKernelRow(p: usize, r0: f32, r1: f32, r2: f32, r3: f32): void {
+  const s = (r1 + r2) * 0.5;
+  store<f32>(p, r0 + s);
+  store<f32>(p, (r1 - r2) * 0.5, 4);
+  store<f32>(p, s + r3, 8);
+}

@@ -96,6 +96,10 @@ export function conv_im2col_f32(
     for (let ky: usize = 0; ky < kh; ky++) {
       for (let kx: usize = 0; kx < kw; kx++) {
         const row = colp + ((k * ldcol) << 2);
+        // the outputs ox in [lo, hi) read inside the row: ix = ox sw + kx dw - pw in [0, W)
+        const off = <isize>(kx * dw) - <isize>pw;
+        const lo = off >= 0 ? 0 : min<usize>(OW, (<usize>(-off) + sw - 1) / sw);
+        const hi = <isize>W - off <= 0 ? lo : max<usize>(lo, min<usize>(OW, (<usize>(<isize>W - off) + sw - 1) / sw));
         for (let oy: usize = 0; oy < OH; oy++) {
           const iy = <isize>(oy * sh + ky * dh) - <isize>ph;
           const dst = row + ((oy * OW) << 2);
@@ -103,16 +107,32 @@ export function conv_im2col_f32(
             zeroF32(dst, OW);
             continue;
           }
-          const src = plane + ((<usize>iy * W) << 2);
-          for (let ox: usize = 0; ox < OW; ox++) {
-            const ix = <isize>(ox * sw + kx * dw) - <isize>pw;
-            store<f32>(dst + (ox << 2), ix >= 0 && ix < <isize>W ? load<f32>(src + (<usize>ix << 2)) : 0);
-          }
+          zeroF32(dst, lo);
+          gatherRow(dst + (lo << 2), plane + ((<usize>iy * W) << 2), <usize>(<isize>(lo * sw) + off), sw, hi - lo, W);
+          zeroF32(dst + (hi << 2), OW - hi);
         }
         k++;
       }
     }
   }
+}
+
+/** dst[j] = src[i0 + j s] for j < n, reading only src[0..W): unit and double strides in vector steps. */
+// @ts-ignore: decorator
+@inline function gatherRow(dst: usize, src: usize, i0: usize, s: usize, n: usize, W: usize): void {
+  if (s == 1) {
+    copyF32(dst, src + (i0 << 2), n);
+    return;
+  }
+  let j: usize = 0;
+  if (s == 2) {
+    // 4 outputs from 8 consecutive inputs while those 8 lie inside the row
+    for (; j + 4 <= n && i0 + 2 * j + 8 <= W; j += 4) {
+      const p = src + ((i0 + 2 * j) << 2);
+      v128.store(dst + (j << 2), v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6));
+    }
+  }
+  for (; j < n; j++) store<f32>(dst + (j << 2), load<f32>(src + ((i0 + j * s) << 2)));
 }
 
 /** The adjoint of im2col: dx[c, iy, ix] += col[(c, ky, kx)][q] over every (ky, kx, q) that reads it, in that order. */
@@ -145,11 +165,14 @@ export function conv_col2im_add_f32(
   }
 }
 
-/** Packs G (O x Q, rows contiguous) into panels of 8 rows: out[ob][q][j] = G[8 ob + j, q], zeros for rows >= O. */
-export function conv_pack_panels_f32(O: usize, Q: usize, gp: usize, outp: usize): void {
+/**
+ * Packs G (O x Q, rows contiguous) into panels of 8 rows: out[ob][q][j] = G[8 ob + j, q]
+ * at outp + 4 (ob ldp + 8 q + j), zeros for rows >= O (ldp >= 8 Q: room for other images' columns).
+ */
+export function conv_pack_panels_f32(O: usize, Q: usize, gp: usize, outp: usize, ldp: usize): void {
   const panels = (O + 7) >> 3;
   for (let ob: usize = 0; ob < panels; ob++) {
-    const dst = outp + ((ob * Q) << 5);
+    const dst = outp + ((ob * ldp) << 2);
     for (let j: usize = 0; j < 8; j++) {
       const o = ob * 8 + j;
       const src = gp + ((o * Q) << 2);
@@ -243,14 +266,17 @@ export function conv_gemm_f32(
 }
 
 /**
- * Weight gradient: dW[o][k] += sum_q G[o, q] A[k][q] over the Q = rows rowLen
- * output pixels in order, with A[k][r, x] at ap + koff[k] + 4 (r aRow + x)
- * (a padded image or an im2col buffer) and G packed by conv_pack_panels_f32.
- * dW[o][k] is at dwp + 4 (o ldw + k). Tiles of 4 k by 8 o, one accumulator each.
+ * Weight gradient: dW[o][k] += sum over images i and pixels q of G_i[o, q] A_i[k][q],
+ * images in order, each image's Q = rows rowLen output pixels in order, with
+ * A_i[k][r, x] at ap + 4 (i aImg + koff[k] + r aRow + x) (padded images or
+ * im2col buffers) and G packed by conv_pack_panels_f32 with the images'
+ * columns side by side in each panel (ldp = 8 images Q). dW[o][k] is at
+ * dwp + 4 (o ldw + k). Tiles of 4 k by 8 o, one accumulator each over all
+ * the images, added to dW once.
  */
 export function conv_wgrad_f32(
-  K: usize, O: usize, rows: usize, rowLen: usize,
-  ap: usize, aRow: usize, koffp: usize, gpanels: usize, dwp: usize, ldw: usize,
+  K: usize, O: usize, images: usize, rows: usize, rowLen: usize,
+  ap: usize, aImg: usize, aRow: usize, koffp: usize, gpanels: usize, dwp: usize, ldw: usize,
 ): void {
   const Q = rows * rowLen;
   for (let kb: usize = 0; kb < K; kb += 4) {
@@ -262,23 +288,26 @@ export function conv_wgrad_f32(
     const o3 = <usize>load<i32>(koffp + (min(kb + 3, K - 1) << 2));
     for (let ob: usize = 0; ob < O; ob += 8) {
       let s0l = f32x4.splat(0), s0h = s0l, s1l = s0l, s1h = s0l, s2l = s0l, s2h = s0l, s3l = s0l, s3h = s0l;
-      let g = gpanels + ((ob * Q) << 2);
-      for (let r: usize = 0; r < rows; r++) {
-        const arow = ap + ((r * aRow) << 2);
-        const aend = arow + (rowLen << 2);
-        for (let a = arow; a < aend; a += 4) {
-          const gl = v128.load(g), gh = v128.load(g, 16);
-          const x0 = v128.load32_splat(a + o0), x1 = v128.load32_splat(a + o1);
-          s0l = madd(x0, gl, s0l);
-          s0h = madd(x0, gh, s0h);
-          s1l = madd(x1, gl, s1l);
-          s1h = madd(x1, gh, s1h);
-          const x2 = v128.load32_splat(a + o2), x3 = v128.load32_splat(a + o3);
-          s2l = madd(x2, gl, s2l);
-          s2h = madd(x2, gh, s2h);
-          s3l = madd(x3, gl, s3l);
-          s3h = madd(x3, gh, s3h);
-          g += 32;
+      let g = gpanels + ((ob * images * Q) << 2);
+      for (let i: usize = 0; i < images; i++) {
+        const image = ap + ((i * aImg) << 2);
+        for (let r: usize = 0; r < rows; r++) {
+          const arow = image + ((r * aRow) << 2);
+          const aend = arow + (rowLen << 2);
+          for (let a = arow; a < aend; a += 4) {
+            const gl = v128.load(g), gh = v128.load(g, 16);
+            const x0 = v128.load32_splat(a + o0), x1 = v128.load32_splat(a + o1);
+            s0l = madd(x0, gl, s0l);
+            s0h = madd(x0, gh, s0h);
+            s1l = madd(x1, gl, s1l);
+            s1h = madd(x1, gh, s1h);
+            const x2 = v128.load32_splat(a + o2), x3 = v128.load32_splat(a + o3);
+            s2l = madd(x2, gl, s2l);
+            s2h = madd(x2, gh, s2h);
+            s3l = madd(x3, gl, s3l);
+            s3h = madd(x3, gh, s3h);
+            g += 32;
+          }
         }
       }
       const oLive = min<usize>(8, O - ob);

@@ -46,8 +46,9 @@ const XI_PAD = 16;
 const SLACK = 8;
 
 /**
- * The source of the reduction operand for one image: a zero-padded image read
- * directly (stride 1) or an im2col buffer; `prepare(n)` fills it for image n.
+ * The source of the reduction operand for `images` images at a time: zero-padded
+ * images read directly (stride 1) or im2col buffers, imageStride floats apart;
+ * `prepare(xn, grp, k, slot)` fills slot `slot` from one image.
  */
 class ColumnSource {
   readonly direct: boolean;
@@ -58,39 +59,47 @@ class ColumnSource {
   readonly rowStride: number;
   /** Floats between the groups' first channels in buf. */
   readonly groupStride: number;
+  /** Floats between the images' slots in buf. */
+  readonly imageStride: number;
   private readonly Hp: number;
   private readonly Wp: number;
 
-  constructor(private readonly g: Geometry) {
+  constructor(private readonly g: Geometry, images = 1) {
     const k = kernels();
     this.direct = g.sh === 1 && g.sw === 1;
     this.koff = Tensor.empty([g.Kg]);
     if (this.direct) {
       this.Hp = g.H + 2 * g.ph;
       this.Wp = g.W + 2 * g.pw;
-      this.buf = Tensor.empty([g.C * this.Hp * this.Wp + SLACK]);
+      this.imageStride = g.C * this.Hp * this.Wp;
+      this.buf = Tensor.empty([images * this.imageStride + SLACK]);
       [this.rows, this.rowLen, this.rowStride] = [g.OH, g.OW, this.Wp];
       this.groupStride = g.Cg * this.Hp * this.Wp;
       k.conv_offsets_f32(g.Cg, g.kh, g.kw, this.Hp * this.Wp, this.Wp, g.dh, g.dw, this.koff.ptr);
     } else {
       this.Hp = this.Wp = 0;
       const Q = g.OH * g.OW;
-      this.buf = Tensor.empty([g.Kg * Q + SLACK]);
+      this.imageStride = g.Kg * Q;
+      this.buf = Tensor.empty([images * this.imageStride + SLACK]);
       [this.rows, this.rowLen, this.rowStride] = [1, Q, 0];
       this.groupStride = 0;
       k.conv_offsets_f32(g.Kg, 1, 1, Q, 0, 0, 0, this.koff.ptr);
     }
   }
 
-  /** Fills the buffer for image `xn` (byte offset) and group `grp` (kernels called through `k`); returns the group's base pointer. */
-  prepare(xn: number, grp: number, k: Kernels = kernels()): number {
+  /**
+   * Fills slot `slot` for image `xn` (byte offset) and group `grp` (kernels called through `k`;
+   * a padded image is made at grp 0 and serves every group); returns the group's base pointer in the slot.
+   */
+  prepare(xn: number, grp: number, k: Kernels = kernels(), slot = 0): number {
     const g = this.g;
+    const base = this.buf.ptr + slot * this.imageStride * 4;
     if (this.direct) {
-      if (grp === 0) k.conv_pad_f32(g.C, g.H, g.W, g.ph, g.pw, this.Hp, this.Wp, xn, this.buf.ptr);
-      return this.buf.ptr + grp * this.groupStride * 4;
+      if (grp === 0) k.conv_pad_f32(g.C, g.H, g.W, g.ph, g.pw, this.Hp, this.Wp, xn, base);
+      return base + grp * this.groupStride * 4;
     }
-    k.conv_im2col_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, xn + grp * g.Cg * g.H * g.W * 4, this.buf.ptr, g.OH * g.OW);
-    return this.buf.ptr;
+    k.conv_im2col_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, xn + grp * g.Cg * g.H * g.W * 4, base, g.OH * g.OW);
+    return base;
   }
 
   dispose(): void {
@@ -198,8 +207,9 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
 function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): void {
   const C = g.Cg, O = g.Og, Cp = roundUp(C, 8);
   const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2);
-  // tiles per block: one position's operands (Cp + Op floats per tile) stay in L1; fixed by the shape alone
-  const bt = Math.min(256, Math.max(16, Math.floor(6144 / (Cp + roundUp(O, 4)) / 8) * 8));
+  // tiles per block: one position's operands (Cp + Op floats per tile) take about 12 KiB, the
+  // block's all 16 about 200 KiB; fixed by the shape alone (the sums' rounding depends on it)
+  const bt = Math.min(128, Math.max(16, Math.floor(3072 / (Cp + roundUp(O, 4)) / 8) * 8));
   const lanes: Tensor[] = [];
   parallelFor(Math.ceil(O / 4), g.N * g.O * g.Kg * g.OH * g.OW, (k, lo, hi) => {
     const o0 = lo * 4, oc = Math.min(O, hi * 4) - o0, Op = roundUp(oc, 4);
@@ -215,7 +225,14 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
   for (const t of lanes) t.dispose();
 }
 
-/** dW = sum over images of G col(x)^T, per group. */
+/** Output pixels per chunk of the weight gradient: small maps run several images per kernel call. */
+const WGRAD_CHUNK = 400;
+
+/**
+ * dW = sum over images of G col(x)^T, per group, in chunks of images whose
+ * sums (over the chunk's images and pixels in order) are added to dW in
+ * order; the chunk size depends on the output size alone.
+ */
 export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const k = kernels();
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
@@ -226,17 +243,23 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   }
   k.fill_f32(dw.numel(), dw.ptr, 0);
   const Q = g.OH * g.OW;
+  const per = Math.max(1, Math.min(g.N, Math.floor(WGRAD_CHUNK / Q)));
   // threads split each group's output channels in whole 8-row panels (every
-  // dW element still sums the images in order); each has its own buffers
+  // dW element still sums the chunks in order); each has its own buffers
   const lanes: (ColumnSource | Tensor)[][] = [];
   parallelFor(Math.ceil(g.Og / 8), g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
     const o0 = lo * 8, og = Math.min(g.Og, hi * 8) - o0;
-    const [src, panels] = (lanes[lane] = [new ColumnSource(g), Tensor.empty([roundUp(og, 8) * Q])]) as [ColumnSource, Tensor];
-    for (let n = 0; n < g.N; n++) {
+    const [src, panels] = (lanes[lane] = [new ColumnSource(g, per), Tensor.empty([roundUp(og, 8) * Q * per])]) as [ColumnSource, Tensor];
+    for (let n0 = 0; n0 < g.N; n0 += per) {
+      const nb = Math.min(per, g.N - n0);
       for (let grp = 0; grp < g.G; grp++) {
-        const ap = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp, k);
-        k.conv_pack_panels_f32(og, Q, dy.ptr + (n * g.O + grp * g.Og + o0) * Q * 4, panels.ptr);
-        k.conv_wgrad_f32(g.Kg, og, src.rows, src.rowLen, ap, src.rowStride, src.koff.ptr, panels.ptr, dw.ptr + (grp * g.Og + o0) * g.Kg * 4, g.Kg);
+        let ap = 0;
+        for (let i = 0; i < nb; i++) {
+          const base = src.prepare(x.ptr + (n0 + i) * g.C * g.H * g.W * 4, grp, k, i);
+          if (i === 0) ap = base;
+          k.conv_pack_panels_f32(og, Q, dy.ptr + ((n0 + i) * g.O + grp * g.Og + o0) * Q * 4, panels.ptr + i * Q * 32, nb * Q * 8);
+        }
+        k.conv_wgrad_f32(g.Kg, og, nb, src.rows, src.rowLen, ap, src.imageStride, src.rowStride, src.koff.ptr, panels.ptr, dw.ptr + (grp * g.Og + o0) * g.Kg * 4, g.Kg);
       }
     }
   });

@@ -135,3 +135,24 @@ export function refConvTranspose(x, w, b, { stride = 1, padding = 0, outputPaddi
   }
   return nd([N, O, OH, OW], out);
 }
+
+/** Float64 gradients of refConv for an output gradient g: { dx, dw } (sums over every output that reads each input / weight). */
+export function refConvGrads(x, w, g, { stride = 1, padding = 0, dilation = 1, groups = 1 } = {}) {
+  const [N, C, H, W] = x.shape, [O, Cg, kh, kw] = w.shape, [, , OH, OW] = g.shape;
+  const [sh, sw] = pair(stride), [ph, pw] = pair(padding), [dh, dw] = pair(dilation);
+  const Og = O / groups, dx = new Float64Array(x.data.length), dwt = new Float64Array(w.data.length);
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) {
+    const grp = Math.floor(o / Og);
+    for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+      const gv = g.data[((n * O + o) * OH + oy) * OW + ox];
+      for (let c = 0; c < Cg; c++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+        const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+        if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+        const xi = ((n * C + grp * Cg + c) * H + iy) * W + ix, wi = ((o * Cg + c) * kh + ky) * kw + kx;
+        dx[xi] += gv * w.data[wi];
+        dwt[wi] += gv * x.data[xi];
+      }
+    }
+  }
+  return { dx: nd(x.shape, dx), dw: nd(w.shape, dwt) };
+}

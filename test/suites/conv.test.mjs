@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { suite, sg, assertClose, assertThrows, rng } from '../helpers/harness.mjs';
 import { gradcheck } from '../helpers/gradcheck.mjs';
 import { nd } from '../helpers/ref.mjs';
-import { refConv } from '../helpers/ref-nn.mjs';
+import { refConv, refConvGrads } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: conv2d');
 
@@ -44,6 +44,36 @@ test('larger shapes (tiles, tails and several row blocks) match the reference', 
     const e = refConv(nd(xs, xd), nd(ws, wd), nd([ws[0]], bd), opts);
     assert.equal([...y.shape], e.shape);
     assertClose(y.toArray(), e.data, { atol: 1e-5, rtol: 1e-4 });
+  }
+});
+
+test('deep-net shapes: forward, input and weight gradients against float64 (1-3 input channels, 7x7-16x16 maps, stride 2, 1x1, dilation, batches of small maps)', () => {
+  const r = rng(11);
+  // [input shape, weight shape, options]: the strided rows gather 4 outputs from 8 inputs while they fit in a row
+  const shapes = [
+    [[3, 1, 16, 16], [4, 1, 3, 3], { padding: 1 }],
+    [[2, 3, 14, 14], [5, 3, 3, 3], { stride: 2, padding: 1 }],
+    [[2, 2, 16, 15], [4, 2, 3, 3], { stride: 2, padding: 0 }],
+    [[9, 4, 7, 7], [8, 4, 3, 3], { stride: 2, padding: 1 }],
+    [[9, 6, 7, 7], [4, 6, 3, 3], { padding: 1 }],
+    [[2, 3, 14, 14], [6, 3, 1, 1], { stride: 2 }],
+    [[2, 4, 14, 14], [4, 4, 1, 1], {}],
+    [[1, 2, 17, 19], [3, 2, 3, 3], { stride: 2, padding: 2, dilation: 2 }],
+    [[2, 4, 12, 13], [4, 2, 3, 3], { stride: [2, 3], padding: [1, 2], groups: 2 }],
+  ];
+  for (const [xs, ws, opts] of shapes) {
+    const xd = Float32Array.from(r.array(xs.reduce((a, b) => a * b))), wd = Float32Array.from(r.array(ws.reduce((a, b) => a * b)));
+    const x = sg.tensor(xd, { shape: xs, requiresGrad: true }), w = sg.tensor(wd, { shape: ws, requiresGrad: true });
+    const y = sg.conv2d(x, w, null, opts);
+    const ref = refConv(nd(xs, xd), nd(ws, wd), null, opts);
+    assert.equal([...y.shape], ref.shape);
+    assertClose(y.toArray(), ref.data, { atol: 1e-5, rtol: 1e-4 });
+    const gd = Float32Array.from(r.array(ref.data.length));
+    y.backward(sg.tensor(gd, { shape: ref.shape }));
+    const { dx, dw } = refConvGrads(nd(xs, xd), nd(ws, wd), nd(ref.shape, gd), opts);
+    assertClose(x.grad.toArray(), dx.data, { atol: 1e-5, rtol: 1e-4 });
+    assertClose(w.grad.toArray(), dw.data, { atol: 1e-4, rtol: 1e-4 });
+    for (const t of [x, w, y]) t.dispose();
   }
 });
 

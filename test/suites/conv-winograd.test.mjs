@@ -9,7 +9,7 @@
 import * as assert from 'uvu/assert';
 import { suite, sg, rng } from '../helpers/harness.mjs';
 import { nd } from '../helpers/ref.mjs';
-import { refConv, refConvTranspose } from '../helpers/ref-nn.mjs';
+import { refConv, refConvGrads, refConvTranspose } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: conv2d winograd');
 
@@ -32,21 +32,8 @@ const abs = (a) => nd(a.shape, a.data.map(Math.abs));
 /** Measured: at most 4 units forward and 11 for an input gradient over these cases. */
 const BOUND = 32;
 
-/** Float64 weight gradient of a stride-1 3x3 convolution: dw[o, c, ky, kx] = sum over n, oy, ox of g[n, o, oy, ox] x[n, grp C/G + c, oy - p + ky, ox - p + kx]. */
-function refWeightGrad(x, g, O, groups, p) {
-  const [N, C, H, W] = x.shape, [, , OH, OW] = g.shape, Cg = C / groups, Og = O / groups;
-  const out = new Float64Array(O * Cg * 9);
-  for (let o = 0; o < O; o++) for (let c = 0; c < Cg; c++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
-    const xc = Math.floor(o / Og) * Cg + c;
-    let s = 0;
-    for (let n = 0; n < N; n++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-      const iy = oy - p + ky, ix = ox - p + kx;
-      if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += g.data[((n * O + o) * OH + oy) * OW + ox] * x.data[((n * C + xc) * H + iy) * W + ix];
-    }
-    out[((o * Cg + c) * 3 + ky) * 3 + kx] = s;
-  }
-  return nd([O, Cg, 3, 3], out);
-}
+/** Float64 weight gradient of refConv for output gradient g. */
+const refWeightGrad = (x, g, O, groups, padding) => refConvGrads(x, nd([O, x.shape[1] / groups, 3, 3]), g, { padding, groups }).dw;
 
 // [batch, channels, outputs, H, W, padding, groups, bias]
 const cases = [

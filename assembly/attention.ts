@@ -1,20 +1,18 @@
-// Fused scaled dot-product attention for one (batch, head) slice: query rows
-// Q (L x E), keys K (S x E), values V (S x Ev), all contiguous, and
+// Scaled dot-product attention, the row-wise pieces between the GEMMs of the
+// blocked formulation (src/drivers/attention.ts). For one (batch, head) slice
+// with queries Q (L x E), keys K (S x E), values V (S x Ev):
 //   s_ij = scale q_i . k_j + mask_ij   (j < jEnd(i); causal: jEnd = min(S, i + 1))
 //   p_ij = exp(s_ij - lse_i),  lse_i = log sum_j exp(s_ij)   (row-stable: max first)
-//   o_i  = sum_j p_ij drop_ij v_j
-// One query row at a time: its scores live in a row of scratch (S floats) and
-// are exponentiated in place, so the L x S score matrix is never written; the
-// forward keeps only lse (L floats) for the backward, which recomputes p:
-//   D_i   = g_i . o_i                     (= sum_j p_ij dp_ij)
-//   dp_ij = drop_ij (g_i . v_j),  ds_ij = p_ij (dp_ij - D_i)
-//   dQ_i  = scale sum_j ds_ij k_j,  dK_j = scale sum_i ds_ij q_i,  dV_j = sum_i p_ij drop_ij g_i
-//   dmask_ij = ds_ij
-// A row whose scores are all -inf (fully masked, or S = 0) gives o_i = 0,
-// lse_i = -inf and no gradient. The mask is read through element strides
-// (0 where it broadcasts); drop is a contiguous L x S scaled keep-mask.
-// Sums run in a fixed order (j, then i), so results do not depend on threads:
-// the host splits the forward over rows and the backward over slices.
+//   O    = (P o drop) V
+// and, given O's gradient G, with D_i = g_i . o_i (= sum_j p_ij dp_ij):
+//   dp_ij = drop_ij (g_i . v_j),  ds_ij = p_ij (dp_ij - D_i),  dmask_ij = ds_ij
+//   dQ = scale dS K,  dK = scale dS^T Q,  dV = (P o drop)^T G.
+// The driver computes the products (q_i . k_j, G V^T, ...) with the GEMM into
+// a block of query rows of scratch (rows x S, contiguous); these kernels turn
+// those rows into probabilities and score gradients in place. A row whose
+// scores are all -inf (fully masked, or S = 0) gets p = 0 (so o_i = 0, no
+// gradient) and lse_i = -inf. The mask is read through element strides (0
+// where it broadcasts); drop is a contiguous L x S scaled keep-mask.
 import { vlog } from './vmath';
 import { madd } from './tile';
 import { expSum } from './softmax';
@@ -31,27 +29,12 @@ import { expSum } from './softmax';
   return s;
 }
 
-/** y += a x over n floats. */
+/** Scores of row i in place: s[j] = scale s[j] + mask[j] for j < jEnd; returns their maximum (-inf when none is above it). */
 // @ts-ignore: decorator
-@inline function axpy(y: usize, a: f32, x: usize, n: usize): void {
-  const av = f32x4.splat(a);
-  let k: usize = 0;
-  for (; k + 4 <= n; k += 4) v128.store(y + (k << 2), madd(av, v128.load(x + (k << 2)), v128.load(y + (k << 2))));
-  for (; k < n; k++) store<f32>(y + (k << 2), load<f32>(y + (k << 2)) + a * load<f32>(x + (k << 2)));
-}
-
-/** n floats at p set to zero. */
-// @ts-ignore: decorator
-@inline function zero(p: usize, n: usize): void {
-  memory.fill(p, 0, n << 2);
-}
-
-/** Row i's scores s[j] (j < jEnd) into sp; returns their maximum (-inf when none is above it). */
-// @ts-ignore: decorator
-@inline function scores(jEnd: usize, E: usize, qi: usize, kp: usize, maskRow: usize, mcs: usize, scale: f32, sp: usize): f32 {
+@inline function scores(jEnd: usize, sp: usize, maskRow: usize, mcs: usize, scale: f32): f32 {
   let m: f32 = -Infinity;
   for (let j: usize = 0; j < jEnd; j++) {
-    let v = scale * dot(qi, kp + ((j * E) << 2), E);
+    let v = scale * load<f32>(sp + (j << 2));
     if (maskRow != 0) v += load<f32>(maskRow + ((j * mcs) << 2));
     store<f32>(sp + (j << 2), v);
     if (v > m) m = v;
@@ -60,71 +43,90 @@ import { expSum } from './softmax';
 }
 
 /**
- * Forward of query rows [i0, i1) of one slice: out (L x Ev) and lse (L).
- * mask: 0 or the slice's [0, 0] with row / column strides mrs, mcs (elements);
- * drop: 0 or the slice's L x S scaled keep-mask; scratch: S floats.
+ * Query rows [i0, i0 + rows) of one slice: sp holds their raw products
+ * q_i . k_j (rows x S), turned in place into p_ij (0 past jEnd and on fully
+ * masked rows). With findLse, each row's lse is computed and stored at lsep
+ * and p is multiplied by the keep-mask (dropp != 0): the forward's P o drop.
+ * Without, lse is read from lsep (the backward's recomputation; drop unused).
+ * mask: 0 or the slice's [0, 0] with row / column strides mrs, mcs (elements).
  */
-export function attention_fwd_f32(
-  L: usize, S: usize, E: usize, Ev: usize, i0: usize, i1: usize, qp: usize, kp: usize, vp: usize,
-  maskp: usize, mrs: usize, mcs: usize, dropp: usize, causal: bool, scale: f32, outp: usize, lsep: usize, sp: usize,
+export function attention_probs_f32(
+  rows: usize, S: usize, i0: usize, sp: usize, maskp: usize, mrs: usize, mcs: usize,
+  dropp: usize, causal: bool, scale: f32, lsep: usize, findLse: bool,
 ): void {
-  for (let i = i0; i < i1; i++) {
-    const o = outp + ((i * Ev) << 2);
-    zero(o, Ev);
+  for (let r: usize = 0; r < rows; r++) {
+    const i = i0 + r, row = sp + ((r * S) << 2);
     const jEnd = causal ? min(S, i + 1) : S;
-    const m = scores(jEnd, E, qp + ((i * E) << 2), kp, maskp == 0 ? <usize>0 : maskp + ((i * mrs) << 2), mcs, scale, sp);
-    if (m == -Infinity) {
-      store<f32>(lsep + (i << 2), -Infinity);
+    const m = scores(jEnd, row, maskp == 0 ? <usize>0 : maskp + ((i * mrs) << 2), mcs, scale);
+    const lse: f32 = findLse ? m : load<f32>(lsep + (i << 2));
+    if (m == -Infinity || lse == -Infinity) {
+      memory.fill(row, 0, S << 2);
+      if (findLse) store<f32>(lsep + (i << 2), -Infinity);
       continue;
     }
-    const total = expSum(sp, sp, jEnd, f32x4.splat(m), true);
-    const drow = dropp == 0 ? <usize>0 : dropp + ((i * S) << 2);
-    for (let j: usize = 0; j < jEnd; j++) {
-      let p = load<f32>(sp + (j << 2));
-      if (drow != 0) p *= load<f32>(drow + (j << 2));
-      axpy(o, p, vp + ((j * Ev) << 2), Ev);
-    }
-    const inv = <f32>(1 / total);
-    const iv = f32x4.splat(inv);
-    let k: usize = 0;
-    for (; k + 4 <= Ev; k += 4) v128.store(o + (k << 2), f32x4.mul(v128.load(o + (k << 2)), iv));
-    for (; k < Ev; k++) store<f32>(o + (k << 2), load<f32>(o + (k << 2)) * inv);
+    memory.fill(row + (jEnd << 2), 0, (S - jEnd) << 2);
+    const total = expSum(row, row, jEnd, f32x4.splat(lse), true);
+    if (!findLse) continue;
     store<f32>(lsep + (i << 2), m + f32x4.extract_lane(vlog(f32x4.splat(<f32>total)), 0));
+    const inv = <f32>(1 / total);
+    const drow = dropp == 0 ? <usize>0 : dropp + ((i * S) << 2);
+    const iv = f32x4.splat(inv);
+    let j: usize = 0;
+    for (; j + 4 <= jEnd; j += 4) {
+      let p = f32x4.mul(v128.load(row + (j << 2)), iv);
+      if (drow != 0) p = f32x4.mul(p, v128.load(drow + (j << 2)));
+      v128.store(row + (j << 2), p);
+    }
+    for (; j < jEnd; j++) {
+      let p = load<f32>(row + (j << 2)) * inv;
+      if (drow != 0) p *= load<f32>(drow + (j << 2));
+      store<f32>(row + (j << 2), p);
+    }
   }
 }
 
 /**
- * Backward of one slice given out, its gradient g (L x Ev) and lse: dq (L x E),
- * dk (S x E), dv (S x Ev) overwritten, and dmask (L x S, contiguous) when
- * dmaskp != 0. Other arguments as attention_fwd_f32's; scratch: S floats.
+ * Score gradients of query rows [i0, i0 + rows) of one slice, in place: from
+ * P (pp, rows x S, as attention_probs_f32 recomputed it) and G V^T (dpp,
+ * rows x S), with out and its gradient g (L x Ev) for D_i: dpp becomes
+ * scale ds, pp becomes P o drop (dropp != 0), and dmask's rows (L x S,
+ * contiguous) receive ds when dmaskp != 0.
  */
-export function attention_bwd_f32(
-  L: usize, S: usize, E: usize, Ev: usize, qp: usize, kp: usize, vp: usize,
-  maskp: usize, mrs: usize, mcs: usize, dropp: usize, causal: bool, scale: f32,
-  outp: usize, gp: usize, lsep: usize, dqp: usize, dkp: usize, dvp: usize, dmaskp: usize, sp: usize,
+export function attention_dscores_f32(
+  rows: usize, S: usize, Ev: usize, i0: usize, pp: usize, dpp: usize, dropp: usize,
+  outp: usize, gp: usize, scale: f32, dmaskp: usize,
 ): void {
-  zero(dqp, L * E);
-  zero(dkp, S * E);
-  zero(dvp, S * Ev);
-  if (dmaskp != 0) zero(dmaskp, L * S);
-  for (let i: usize = 0; i < L; i++) {
-    const lse = load<f32>(lsep + (i << 2));
-    if (lse == -Infinity) continue;
-    const jEnd = causal ? min(S, i + 1) : S;
-    const qi = qp + ((i * E) << 2), gi = gp + ((i * Ev) << 2), dqi = dqp + ((i * E) << 2);
-    scores(jEnd, E, qi, kp, maskp == 0 ? <usize>0 : maskp + ((i * mrs) << 2), mcs, scale, sp);
-    expSum(sp, sp, jEnd, f32x4.splat(lse), true);
-    const D = dot(gi, outp + ((i * Ev) << 2), Ev);
+  const sv = f32x4.splat(scale);
+  for (let r: usize = 0; r < rows; r++) {
+    const i = i0 + r;
+    const prow = pp + ((r * S) << 2), dprow = dpp + ((r * S) << 2);
     const drow = dropp == 0 ? <usize>0 : dropp + ((i * S) << 2);
-    for (let j: usize = 0; j < jEnd; j++) {
-      const p = load<f32>(sp + (j << 2));
-      const d: f32 = drow == 0 ? 1 : load<f32>(drow + (j << 2));
-      const vj = vp + ((j * Ev) << 2);
-      const ds = p * (d * dot(gi, vj, Ev) - D);
-      axpy(dvp + ((j * Ev) << 2), p * d, gi, Ev);
-      axpy(dqi, scale * ds, kp + ((j * E) << 2), E);
-      axpy(dkp + ((j * E) << 2), scale * ds, qi, E);
-      if (dmaskp != 0) store<f32>(dmaskp + ((i * S + j) << 2), ds);
+    const mrow = dmaskp == 0 ? <usize>0 : dmaskp + ((i * S) << 2);
+    const D = f32x4.splat(dot(gp + ((i * Ev) << 2), outp + ((i * Ev) << 2), Ev));
+    let j: usize = 0;
+    for (; j + 4 <= S; j += 4) {
+      const p = v128.load(prow + (j << 2));
+      let dp = v128.load(dprow + (j << 2));
+      if (drow != 0) {
+        const d = v128.load(drow + (j << 2));
+        dp = f32x4.mul(d, dp);
+        v128.store(prow + (j << 2), f32x4.mul(p, d));
+      }
+      const ds = f32x4.mul(p, f32x4.sub(dp, D));
+      if (mrow != 0) v128.store(mrow + (j << 2), ds);
+      v128.store(dprow + (j << 2), f32x4.mul(sv, ds));
+    }
+    for (; j < S; j++) {
+      const p = load<f32>(prow + (j << 2));
+      let dp = load<f32>(dprow + (j << 2));
+      if (drow != 0) {
+        const d = load<f32>(drow + (j << 2));
+        dp = d * dp;
+        store<f32>(prow + (j << 2), p * d);
+      }
+      const ds = p * (dp - f32x4.extract_lane(D, 0));
+      if (mrow != 0) store<f32>(mrow + (j << 2), ds);
+      store<f32>(dprow + (j << 2), scale * ds);
     }
   }
 }

@@ -1,17 +1,28 @@
 /**
- * Attention drivers: the fused scaled dot-product attention kernels
- * (assembly/attention.ts) over contiguous (batch..., L, E), (batch..., S, E),
- * (batch..., S, Ev) tensors, a float mask viewed as (batch..., L, S) through
- * any strides (0 where it broadcasts) and a contiguous scaled keep-mask.
- * Threads split the forward over blocks of query rows and the backward over
- * (batch, head) slices, whose dK and dV sum that slice's query rows in order:
- * the same bits for any thread count. No autograd, no argument checks.
+ * Attention drivers: scaled dot-product attention over contiguous
+ * (batch..., L, E), (batch..., S, E), (batch..., S, Ev) tensors, a float mask
+ * viewed as (batch..., L, S) through any strides (0 where it broadcasts) and a
+ * contiguous scaled keep-mask, in blocks of ROW_BLOCK query rows: per block
+ * the GEMM kernel writes the raw scores Q_blk K^T into a ROW_BLOCK x S
+ * scratch, assembly/attention.ts turns them into probabilities (keeping each
+ * row's log-sum-exp for the backward), and the GEMM kernel multiplies them by
+ * V. The backward recomputes each block's probabilities from lse and runs
+ *   dP = G_blk V^T,  dS = P o (dP - rowsum(G o O)),  dV += (P o drop)^T G_blk,
+ *   dQ_blk = scale dS K,  dK += scale dS^T Q_blk
+ * as GEMMs around one row kernel. The score matrix never exceeds a block.
+ * Threads split the forward over (slice, row block) items and the backward
+ * over (batch, head) slices, whose dK and dV sum the row blocks in order: the
+ * same bits for any thread count. No autograd, no argument checks.
  */
 import { Tensor } from '../tensor';
+import { heap } from '../runtime/engine';
 import { parallelFor } from '../runtime/parallel';
+import type { Kernels } from '../runtime/kernels.generated';
+import { GEMM_BLOCKS, gemmKernel } from '../runtime/gemm-kernel';
+import { gemmScratchBytes, type MatrixRef } from './gemm';
 
-/** Query rows per forward work item. */
-const ROW_BLOCK = 16;
+/** Query rows per block: the scores scratch is ROW_BLOCK x S floats per thread. */
+const ROW_BLOCK = 32;
 
 /** Sizes and settings of one attention call: batch dims, L queries, S keys, widths E and Ev. */
 export interface AttentionShape {
@@ -39,7 +50,9 @@ function slices(s: AttentionShape, x: AttentionInputs) {
     return [x.mask.ptr + off * 4, ms[nb]!, ms[nb + 1]!];
   };
   return {
-    qkv: (bh: number) => [x.q.ptr + bh * L * E * 4, x.k.ptr + bh * S * E * 4, x.v.ptr + bh * S * Ev * 4] as const,
+    q: (bh: number) => x.q.ptr + bh * L * E * 4,
+    k: (bh: number) => x.k.ptr + bh * S * E * 4,
+    v: (bh: number) => x.v.ptr + bh * S * Ev * 4,
     mask: maskAt,
     drop: (bh: number): number => (x.drop === null ? 0 : x.drop.ptr + bh * L * S * 4),
     work: L * Math.max(S, 1) * (E + Ev + 8),
@@ -48,24 +61,53 @@ function slices(s: AttentionShape, x: AttentionInputs) {
 
 const count = (batch: readonly number[]): number => batch.reduce((a, b) => a * b, 1);
 
+/** A row-major matrix at ptr with row stride ld, or its transpose. */
+const rows = (ptr: number, ld: number): MatrixRef => ({ ptr, s0: ld, s1: 1 });
+const cols = (ptr: number, ld: number): MatrixRef => ({ ptr, s0: 1, s1: ld });
+
+/**
+ * One thread's scratch (score blocks, GEMM packing) from the heap, freed by
+ * release(); gemm(k, ...) runs the GEMM kernel on this thread (C = [C +] A B).
+ */
+function lane(blocks: number, S: number, shapes: readonly (readonly [number, number, number])[]) {
+  const h = heap();
+  const kernel = gemmKernel();
+  const { mc, kc, nc } = GEMM_BLOCKS;
+  const score = h.alloc(4 * blocks * ROW_BLOCK * Math.max(S, 1));
+  const pack = h.alloc(Math.max(...shapes.map(([m, n, kk]) => gemmScratchBytes(m, n, kk))));
+  return {
+    score: (b: number) => score + 4 * b * ROW_BLOCK * S,
+    gemm(k: Kernels, M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, cp: number, ldc: number, accumulate = false): void {
+      if (M > 0 && N > 0) k[kernel](M, N, K, a.ptr, a.s0, a.s1, b.ptr, b.s0, b.s1, cp, ldc, 0, accumulate ? 1 : 0, pack, mc, kc, nc);
+    },
+    release(): void {
+      h.release(pack);
+      h.release(score);
+    },
+  };
+}
+
 /** out (batch..., L, Ev) and lse (batch..., L): the attention and each query row's log-sum-exp of its scores. */
 export function attentionForward(s: AttentionShape, x: AttentionInputs, out: Tensor, lse: Tensor): void {
   const { L, S, E, Ev } = s;
   const BH = count(s.batch), nb = Math.ceil(L / ROW_BLOCK);
   const at = slices(s, x);
-  const lanes: Tensor[] = [];
+  const lanes: ReturnType<typeof lane>[] = [];
+  const R = Math.min(ROW_BLOCK, L);
   try {
     parallelFor(BH * nb, BH * at.work, (k, lo, hi) => {
-      const scratch = Tensor.empty([S + 4]);
-      lanes.push(scratch);
+      const t = lane(1, S, [[R, S, E], [R, Ev, S]]);
+      lanes.push(t);
+      const sp = t.score(0);
       for (let item = lo; item < hi; item++) {
-        const bh = Math.floor(item / nb), r0 = (item % nb) * ROW_BLOCK;
-        k.attention_fwd_f32(L, S, E, Ev, r0, Math.min(L, r0 + ROW_BLOCK), ...at.qkv(bh), ...at.mask(bh), at.drop(bh), s.causal ? 1 : 0, s.scale,
-          out.ptr + bh * L * Ev * 4, lse.ptr + bh * L * 4, scratch.ptr);
+        const bh = Math.floor(item / nb), r0 = (item % nb) * ROW_BLOCK, n = Math.min(L, r0 + ROW_BLOCK) - r0;
+        t.gemm(k, n, S, E, rows(at.q(bh) + r0 * E * 4, E), cols(at.k(bh), E), sp, S);
+        k.attention_probs_f32(n, S, r0, sp, ...at.mask(bh), at.drop(bh), s.causal ? 1 : 0, s.scale, lse.ptr + bh * L * 4, 1);
+        t.gemm(k, n, Ev, S, rows(sp, S), rows(at.v(bh), Ev), out.ptr + (bh * L + r0) * Ev * 4, Ev);
       }
     });
   } finally {
-    for (const t of lanes) t.dispose();
+    for (const t of lanes) t.release();
   }
 }
 
@@ -80,18 +122,33 @@ export function attentionBackward(
   const { L, S, E, Ev } = s;
   const BH = count(s.batch);
   const at = slices(s, x);
-  const lanes: Tensor[] = [];
+  const lanes: ReturnType<typeof lane>[] = [];
+  const R = Math.min(ROW_BLOCK, L);
+  // L = 0 still runs one (empty) block: its dK and dV products write zeros
+  const nb = Math.max(1, Math.ceil(L / ROW_BLOCK));
   try {
     parallelFor(BH, 2 * BH * at.work, (k, lo, hi) => {
-      const scratch = Tensor.empty([S + 4]);
-      lanes.push(scratch);
+      const t = lane(2, S, [[R, S, E], [R, S, Ev], [S, Ev, R], [R, E, S], [S, E, R]]);
+      lanes.push(t);
+      const sp = t.score(0), dsp = t.score(1);
       for (let bh = lo; bh < hi; bh++) {
-        k.attention_bwd_f32(L, S, E, Ev, ...at.qkv(bh), ...at.mask(bh), at.drop(bh), s.causal ? 1 : 0, s.scale,
-          out.ptr + bh * L * Ev * 4, g.ptr + bh * L * Ev * 4, lse.ptr + bh * L * 4,
-          dq.ptr + bh * L * E * 4, dk.ptr + bh * S * E * 4, dv.ptr + bh * S * Ev * 4, dmask === null ? 0 : dmask.ptr + bh * L * S * 4, scratch.ptr);
+        const qp = at.q(bh), kp = at.k(bh), vp = at.v(bh);
+        const op = out.ptr + bh * L * Ev * 4, gp = g.ptr + bh * L * Ev * 4;
+        const dkp = dk.ptr + bh * S * E * 4, dvp = dv.ptr + bh * S * Ev * 4;
+        for (let b = 0; b < nb; b++) {
+          const r0 = b * ROW_BLOCK, n = Math.min(L, r0 + ROW_BLOCK) - r0;
+          const qb = qp + r0 * E * 4, gb = gp + r0 * Ev * 4;
+          t.gemm(k, n, S, E, rows(qb, E), cols(kp, E), sp, S);
+          k.attention_probs_f32(n, S, r0, sp, ...at.mask(bh), 0, s.causal ? 1 : 0, s.scale, lse.ptr + bh * L * 4, 0);
+          t.gemm(k, n, S, Ev, rows(gb, Ev), cols(vp, Ev), dsp, S);
+          k.attention_dscores_f32(n, S, Ev, r0, sp, dsp, at.drop(bh), op, gp, s.scale, dmask === null ? 0 : dmask.ptr + bh * L * S * 4);
+          t.gemm(k, S, Ev, n, cols(sp, S), rows(gb, Ev), dvp, Ev, b > 0);
+          t.gemm(k, n, E, S, rows(dsp, S), rows(kp, E), dq.ptr + (bh * L + r0) * E * 4, E);
+          t.gemm(k, S, E, n, cols(dsp, S), rows(qb, E), dkp, E, b > 0);
+        }
       }
     });
   } finally {
-    for (const t of lanes) t.dispose();
+    for (const t of lanes) t.release();
   }
 }

@@ -79,6 +79,12 @@ test('float masks (broadcast, with -inf) added to the scores; gradients of q, k,
   gradcheck({ inputs: [{ shape: [2, 2, L, 3] }, { shape: [2, 2, S, 3] }, { shape: [2, 2, S, 3] }, { shape: [2, 1, 1, S] }], ...sdpa(), seed: 6 });
 });
 
+test('more query rows than a row block (130 > 64 forward, > 128 backward): values and gradients, causal, and a float mask with its gradient', () => {
+  const L = 130, S = 5;
+  gradcheck({ inputs: [{ shape: [1, L, 3] }, { shape: [1, S, 3] }, { shape: [1, S, 2] }], ...sdpa({ isCausal: true }), seed: 8 });
+  gradcheck({ inputs: [{ shape: [2, L, 2] }, { shape: [2, S, 2] }, { shape: [2, S, 3] }, { shape: [L, S] }], ...sdpa({ scale: 0.4 }), seed: 9 });
+});
+
 test('bool masks (boolMask: nonzero takes part), broadcast over heads and rows; gradients', () => {
   const keep = [1, 1, 0, 1, 0, /* batch 2 */ 0, 1, 1, 1, 1];
   gradcheck({ inputs: [{ shape: [2, 2, 3, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 3] }, { shape: [2, 1, 1, 5], data: keep, grad: false }], ...sdpa({ boolMask: true }), seed: 7 });
@@ -161,7 +167,8 @@ test('dropout preserves the expectation: the mean over 400 independent draws is 
 test('bit-identical results for 1, 2 and 3 threads (forward split by rows, backward by slices)', () => {
   const r = rng(21);
   const data = (s) => sg.tensor(Float32Array.from(r.array(numel(s), -1, 1)), { shape: s });
-  const q0 = data([2, 2, 21, 8]), k0 = data([2, 2, 19, 8]), v0 = data([2, 2, 19, 6]), m0 = data([21, 19]);
+  // 150 query rows: several row blocks in the forward and the backward
+  const q0 = data([2, 2, 150, 8]), k0 = data([2, 2, 19, 8]), v0 = data([2, 2, 19, 6]), m0 = data([150, 19]);
   const run = (threads) => {
     const prevN = sg.setNumThreads(threads), prevWork = sg.setMinWorkPerThread(0);
     try {

@@ -1,11 +1,12 @@
 /**
- * Scaled dot-product attention (Vaswani et al., 2017), fused in wasm
- * (assembly/attention.ts): per (batch, head) slice and query row, the scores,
- * their maximum, exponentials, sum and the weighted sum of the values in one
- * pass over a row of scratch; the L x S score matrix is never stored. The
- * forward keeps the row log-sum-exp for the backward, which recomputes the
- * probabilities (src/drivers/attention.ts runs the kernels on threads, with
- * the same bits for any thread count).
+ * Scaled dot-product attention (Vaswani et al., 2017), fused: per (batch,
+ * head) slice and block of query rows, the scores by the library's GEMM into
+ * a block of scratch, their maximum, exponentials and sum in wasm
+ * (assembly/attention.ts), and the weighted sum of the values by the GEMM;
+ * the L x S score matrix is never stored. The forward keeps the row
+ * log-sum-exp for the backward, which recomputes the probabilities block by
+ * block (src/drivers/attention.ts runs it on threads, with the same bits for
+ * any thread count).
  */
 import { Tensor } from '../tensor';
 import { broadcastShapes, fmtShape } from '../shape';

@@ -16,7 +16,7 @@
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
-import { parallelFor } from '../runtime/parallel';
+import { forElements, parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
 
 /**
@@ -197,32 +197,66 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
   return out;
 }
 
+/** Most chunks of images the Winograd weight gradient sums separately (so up to this many lanes share the images). */
+const WGRAD_CHUNKS = 8;
+/** Bytes the chunks' partial sums may take together. */
+const WGRAD_PARTIAL_BYTES = 8 << 20;
+
 /**
  * dW of a convolution Winograd serves (winogradServes(g, false)) by
  * F(2x2, 3x3) (assembly/winograd-wgrad.ts): per group, the products of the
  * transformed images and output gradients summed over every tile of every
- * image in order, then transformed back. Threads split the output channels
- * in blocks of 4; each transforms the whole image (the cheap side) itself.
+ * image in order, then transformed back. The images are cut into chunks
+ * fixed by the shape alone; each chunk's sums (dU, in the transformed
+ * domain) are one kernel call's, and the chunks' dU are added in order
+ * before the transform back, so every thread count gives the same bits.
+ * Threads split the chunks (each transforms only its own images) and,
+ * when there are fewer chunks than WGRAD_CHUNKS (small batches), the output
+ * channels in blocks of 4 as well (which does not change any sum).
  */
 function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): void {
-  const C = g.Cg, O = g.Og, Cp = roundUp(C, 8);
+  const C = g.Cg, O = g.Og, Cp = roundUp(C, 8), Op = roundUp(O, 4), Q = g.OH * g.OW;
   const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2);
   // tiles per block: one position's operands (Cp + Op floats per tile) take about 12 KiB, the
   // block's all 16 about 200 KiB; fixed by the shape alone (the sums' rounding depends on it)
-  const bt = Math.min(128, Math.max(16, Math.floor(3072 / (Cp + roundUp(O, 4)) / 8) * 8));
-  const lanes: Tensor[] = [];
-  parallelFor(Math.ceil(O / 4), g.N * g.O * g.Kg * g.OH * g.OW, (k, lo, hi) => {
-    const o0 = lo * 4, oc = Math.min(O, hi * 4) - o0, Op = roundUp(oc, 4);
-    const dU = Tensor.empty([16 * Op * Cp]);
-    const scratch = Tensor.empty([(2 * TH + 2) * (2 * TW + 2) * Cp + 4 * TH * TW * Op + 16 * ((Cp + Op) * bt + 2 * XI_PAD)]);
-    lanes.push(dU, scratch);
-    for (let grp = 0; grp < g.G; grp++) {
-      k.winograd_f2_wgrad_f32(g.N, C, g.H, g.W, oc, g.ph, g.pw, g.OH, g.OW, x.ptr + grp * C * g.H * g.W * 4, g.C * g.H * g.W,
-        dy.ptr + (grp * O + o0) * g.OH * g.OW * 4, g.O * g.OH * g.OW, dU.ptr, 0, bt, scratch.ptr);
-      k.winograd_f2_wgrad_weights_f32(oc, C, dU.ptr, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
+  const bt = Math.min(128, Math.max(16, Math.floor(3072 / (Cp + Op) / 8) * 8));
+  const per = 16 * Op * Cp;
+  const chunks = Math.max(1, Math.min(g.N, WGRAD_CHUNKS, Math.floor(WGRAD_PARTIAL_BYTES / (4 * per * g.G))));
+  // output-channel blocks per chunk (multiples of 4 channels, so each block's dU is a slice of the chunk's)
+  const blocks = Math.min(Op / 4, Math.ceil(WGRAD_CHUNKS / chunks));
+  const span = 4 * Math.ceil(Op / 4 / blocks);
+  const dU = Tensor.empty([chunks * g.G * per]);
+  const lanes: Tensor[] = [dU];
+  try {
+    parallelFor(chunks * blocks, g.N * g.O * g.Kg * Q, (k, lo, hi) => {
+      const scratch = Tensor.empty([(2 * TH + 2) * (2 * TW + 2) * Cp + 4 * TH * TW * Op + 16 * ((Cp + Op) * bt + 2 * XI_PAD)]);
+      lanes.push(scratch);
+      for (let item = lo; item < hi; item++) {
+        const j = Math.floor(item / blocks), o0 = (item % blocks) * span, oc = Math.min(O, o0 + span) - o0;
+        if (oc <= 0) continue;
+        const n0 = Math.floor((j * g.N) / chunks), n1 = Math.floor(((j + 1) * g.N) / chunks);
+        for (let grp = 0; grp < g.G; grp++) {
+          k.winograd_f2_wgrad_f32(n1 - n0, C, g.H, g.W, oc, g.ph, g.pw, g.OH, g.OW, x.ptr + (n0 * g.C + grp * C) * g.H * g.W * 4, g.C * g.H * g.W,
+            dy.ptr + ((n0 * g.O + grp * O + o0) * Q) * 4, g.O * Q, dU.ptr + ((j * g.G + grp) * per + 16 * Cp * o0) * 4, 0, bt, scratch.ptr);
+        }
+      }
+    });
+    // the chunks' sums in order (element by element: any split of the elements gives the same bits)
+    const total = g.G * per;
+    if (chunks > 1) {
+      forElements(total, (k, start, count) => {
+        for (let j = 1; j < chunks; j++) k.add_f32(1, 1, 1, count, dU.ptr + start * 4, 0, 0, 0, 1, dU.ptr + (j * total + start) * 4, 0, 0, 0, 1, dU.ptr + start * 4);
+      });
     }
-  });
-  for (const t of lanes) t.dispose();
+    parallelFor(g.G * blocks, g.O * g.Kg * 64, (k, lo, hi) => {
+      for (let item = lo; item < hi; item++) {
+        const grp = Math.floor(item / blocks), o0 = (item % blocks) * span, oc = Math.min(O, o0 + span) - o0;
+        if (oc > 0) k.winograd_f2_wgrad_weights_f32(oc, C, dU.ptr + (grp * per + 16 * Cp * o0) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
+      }
+    });
+  } finally {
+    for (const t of lanes) t.dispose();
+  }
 }
 
 /** Output pixels per chunk of the weight gradient: small maps run several images per kernel call. */

@@ -47,6 +47,7 @@ const cases = [
   [1, 16, 16, 14, 14, 1, 1, true],
   [1, 9, 6, 17, 5, 1, 1, false],
   [2, 8, 8, 6, 6, 0, 2, true],
+  [11, 8, 12, 5, 6, 1, 1, false],
 ];
 
 for (const [N, C, O, H, W, p, groups, bias] of cases) {
@@ -146,6 +147,23 @@ test('bit-identical for 1, 2 and 3 threads (forward, input and weight gradients)
     const alone = run(n, 1);
     assert.equal(Array.from(alone[0]), Array.from(one[0].subarray(n * 1080, (n + 1) * 1080)), `image ${n} forward`);
     assert.equal(Array.from(alone[1]), Array.from(one[1].subarray(n * 720, (n + 1) * 720)), `image ${n} input gradient`);
+  }
+});
+
+test('weight gradient: bit-identical for 1, 2 and 3 threads at batches 1, 2, 9 and 11 (chunks of images, blocks of output channels)', () => {
+  const r = rng(9);
+  for (const N of [1, 2, 9, 11]) {
+    const xd = Float32Array.from(r.array(N * 8 * 42)), gd = Float32Array.from(r.array(N * 20 * 42)), wd = Float32Array.from(r.array(20 * 8 * 9));
+    const run = () => {
+      const x = sg.tensor(xd, { shape: [N, 8, 6, 7] });
+      const w = sg.tensor(wd, { shape: [20, 8, 3, 3], requiresGrad: true });
+      sg.conv2d(x, w, null, { padding: 1 }).backward(sg.tensor(gd, { shape: [N, 20, 6, 7] }));
+      const dw = w.grad.toArray();
+      for (const t of [x, w]) t.dispose();
+      return Array.from(dw);
+    };
+    const one = at(1, run);
+    for (const threads of [2, 3]) assert.equal(at(threads, run), one, `batch ${N}, ${threads} threads`);
   }
 });
 

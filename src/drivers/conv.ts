@@ -218,7 +218,7 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
   const C = g.Cg, O = g.Og, Cp = roundUp(C, 8), Op = roundUp(O, 4), Q = g.OH * g.OW;
   const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2);
   // tiles per block: one position's operands (Cp + Op floats per tile) take up to 32 KiB, the
-  // block's all 16 up to 512 KiB (half the L2 of the machines measured; 64->64 on 7x7 maps ran
+  // block's all 16 up to 512 KiB (one core's L2 on the Zen 3 machines measured; 64->64 on 7x7 maps ran
   // its weight gradient 7-12% faster than with 12 KiB, 16 and 32 channels the same); fixed by
   // the shape alone (the sums' rounding depends on it)
   const bt = Math.min(128, Math.max(16, Math.floor(8192 / (Cp + Op) / 8) * 8));

@@ -23,12 +23,14 @@ import { madd, tile4x8 } from './tile';
 import { copyF32, zeroF32 } from './mem';
 
 /**
- * Packs A (M x K, K = K1 K2) into row blocks of 4: out[mb][k][i] = A[4 mb + i, k]
- * with A[m, (k1, k2)] at ap + 4 (m sm + k1 sk1 + k2 sk2) (strides may be
+ * Packs A (M x K, K = K1 K2 K3) into row blocks of 4: out[mb][k][i] = A[4 mb + i, k]
+ * with A[m, (k1, k2, k3)] at ap + 4 (m sm + k1 sk1 + k2 sk2 + k3 sk3) (strides may be
  * negative, e.g. a flipped kernel), and zeros for rows m >= M.
  */
-export function conv_pack_a_f32(M: usize, K1: usize, K2: usize, ap: usize, sm: isize, sk1: isize, sk2: isize, outp: usize): void {
-  const K = K1 * K2;
+export function conv_pack_a_f32(
+  M: usize, K1: usize, K2: usize, K3: usize, ap: usize, sm: isize, sk1: isize, sk2: isize, sk3: isize, outp: usize,
+): void {
+  const K = K1 * K2 * K3;
   const blocks = (M + 3) >> 2;
   for (let mb: usize = 0; mb < blocks; mb++) {
     const dst = outp + ((mb * K) << 4);
@@ -37,22 +39,37 @@ export function conv_pack_a_f32(M: usize, K1: usize, K2: usize, ap: usize, sm: i
       let k: usize = 0;
       for (let k1: usize = 0; k1 < K1; k1++) {
         for (let k2: usize = 0; k2 < K2; k2++) {
-          const v: f32 = m < M ? load<f32>(ap + ((<isize>m * sm + <isize>k1 * sk1 + <isize>k2 * sk2) << 2)) : 0;
-          store<f32>(dst + (k << 4) + (i << 2), v);
-          k++;
+          for (let k3: usize = 0; k3 < K3; k3++) {
+            const v: f32 = m < M ? load<f32>(ap + ((<isize>m * sm + <isize>k1 * sk1 + <isize>k2 * sk2 + <isize>k3 * sk3) << 2)) : 0;
+            store<f32>(dst + (k << 4) + (i << 2), v);
+            k++;
+          }
         }
       }
     }
   }
 }
 
-/** Byte offsets of the reduction indices (c, ky, kx): koff = 4 (c plane + ky dh row + kx dw), as i32. */
-export function conv_offsets_f32(C: usize, kh: usize, kw: usize, plane: usize, row: usize, dh: usize, dw: usize, outp: usize): void {
+/**
+ * Byte offsets (i32) of the reduction indices (c, ky, kx) into an image split in
+ * sh x sw phases (conv_phases_f32): with t = ky dh = uy sh + py and
+ * s = kx dw = ux sw + px, koff = 4 ((py sw + px) phase + c plane + uy row + ux).
+ * With sh = sw = 1 (one phase) this is 4 (c plane + ky dh row + kx dw) for any
+ * signed dh, dw: also the offset table of any 3-level index (c, ky, kx).
+ */
+export function conv_offsets_f32(
+  C: usize, kh: usize, kw: usize, sh: usize, sw: usize, dh: isize, dw: isize, phase: usize, plane: usize, row: usize, outp: usize,
+): void {
   let k: usize = 0;
   for (let c: usize = 0; c < C; c++) {
     for (let ky: usize = 0; ky < kh; ky++) {
+      const t = <isize>ky * dh;
+      const py: isize = sh == 1 ? 0 : t % <isize>sh, uy: isize = sh == 1 ? t : t / <isize>sh;
       for (let kx: usize = 0; kx < kw; kx++) {
-        store<i32>(outp + (k << 2), <i32>((c * plane + ky * dh * row + kx * dw) << 2));
+        const u = <isize>kx * dw;
+        const px: isize = sw == 1 ? 0 : u % <isize>sw, ux: isize = sw == 1 ? u : u / <isize>sw;
+        const off = (py * <isize>sw + px) * <isize>phase + <isize>(c * plane) + uy * <isize>row + ux;
+        store<i32>(outp + (k << 2), <i32>(off << 2));
         k++;
       }
     }
@@ -78,6 +95,42 @@ export function conv_pad_f32(C: usize, H: usize, W: usize, pt: usize, pl: usize,
       zeroF32(drow, pl);
       copyF32(drow + (pl << 2), src + (((y - pt) * W) << 2), n);
       if (x1 < Wp) zeroF32(drow + (x1 << 2), Wp - x1);
+    }
+  }
+}
+
+/**
+ * Splits x (C, H, W), padded by ph rows and pw columns of zeros on each side,
+ * into sh x sw phases: out[py][px][c][a][b] = xpad[c][a sh + py][b sw + px]
+ * (zero outside x), each phase Hh x Wh. A stride-(sh, sw) convolution reads
+ * phase ((ky dh) mod sh, (kx dw) mod sw) at row oy + (ky dh) div sh, column
+ * ox + (kx dw) div sw: a stride-1 access (conv_offsets_f32 gives the offsets).
+ * With sh = sw = 1 this is conv_pad_f32.
+ */
+export function conv_phases_f32(
+  C: usize, H: usize, W: usize, ph: usize, pw: usize, sh: usize, sw: usize, Hh: usize, Wh: usize, xp: usize, outp: usize,
+): void {
+  let dst = outp;
+  for (let py: usize = 0; py < sh; py++) {
+    for (let px: usize = 0; px < sw; px++) {
+      // the columns b in [lo, hi) read inside the row: ix = b sw + px - pw in [0, W)
+      const off = <isize>px - <isize>pw;
+      const lo = off >= 0 ? 0 : min<usize>(Wh, (<usize>(-off) + sw - 1) / sw);
+      const hi = <isize>W - off <= 0 ? lo : max<usize>(lo, min<usize>(Wh, (<usize>(<isize>W - off) + sw - 1) / sw));
+      for (let c: usize = 0; c < C; c++) {
+        const plane = xp + ((c * H * W) << 2);
+        for (let a: usize = 0; a < Hh; a++) {
+          const iy = <isize>(a * sh + py) - <isize>ph;
+          if (iy < 0 || iy >= <isize>H) {
+            zeroF32(dst, Wh);
+          } else {
+            zeroF32(dst, lo);
+            gatherRow(dst + (lo << 2), plane + ((<usize>iy * W) << 2), <usize>(<isize>(lo * sw) + off), sw, hi - lo, W);
+            zeroF32(dst + (hi << 2), Wh - hi);
+          }
+          dst += Wh << 2;
+        }
+      }
     }
   }
 }
@@ -247,6 +300,93 @@ export function conv_gemm_f32(
   }
 }
 
+
+/**
+ * C[m][x] = bias[m] (biasp != 0, else 0) + sum_k A[m, k] B[k][x] for m < M,
+ * x < ncols, with A packed by conv_pack_a_f32, B[k][x] at bp + koff[k] + coff[x]
+ * and C[m][x] at cp + ooff[x] + m mStride (koff, coff, ooff: i32 byte offsets,
+ * ooff distinct per column). So the columns may be any pixels of any images
+ * (several images' pixels in one product, a phase of a strided map), read and
+ * written in place. For each tile of 8 columns the B values are gathered into a
+ * K x 8 panel (two vector loads per k where the 8 columns are consecutive in
+ * memory), then every block of 4 rows runs over it, stored straight to C where
+ * the tile's 8 outputs are consecutive, else through a scratch tile. A partial
+ * last tile repeats its last column (computed, not stored). Every output is
+ * one accumulator over k in increasing order, wherever its tile falls.
+ * Scratch: 8 K + 32 floats.
+ */
+export function conv_gemm_gather_f32(
+  M: usize, K: usize, ncols: usize, ap: usize, bp: usize, koffp: usize, coffp: usize,
+  cp: usize, ooffp: usize, mStride: usize, biasp: usize, scratchp: usize,
+): void {
+  const panel = scratchp, edge = scratchp + (K << 5);
+  for (let x0: usize = 0; x0 < ncols; x0 += 8) {
+    const n = min<usize>(8, ncols - x0);
+    const last = ncols - 1;
+    const c0 = <usize>load<i32>(coffp + (x0 << 2));
+    const c1 = <usize>load<i32>(coffp + (min(x0 + 1, last) << 2));
+    const c2 = <usize>load<i32>(coffp + (min(x0 + 2, last) << 2));
+    const c3 = <usize>load<i32>(coffp + (min(x0 + 3, last) << 2));
+    const c4 = <usize>load<i32>(coffp + (min(x0 + 4, last) << 2));
+    const c5 = <usize>load<i32>(coffp + (min(x0 + 5, last) << 2));
+    const c6 = <usize>load<i32>(coffp + (min(x0 + 6, last) << 2));
+    const c7 = <usize>load<i32>(coffp + (min(x0 + 7, last) << 2));
+    const bb = bp + c0;
+    if (n == 8 && consecutive(coffp + (x0 << 2))) {
+      for (let k: usize = 0; k < K; k++) {
+        const b = bb + <usize>load<i32>(koffp + (k << 2));
+        v128.store(panel + (k << 5), v128.load(b));
+        v128.store(panel + (k << 5), v128.load(b, 16), 16);
+      }
+    } else {
+      const d1 = c1 - c0, d2 = c2 - c0, d3 = c3 - c0, d4 = c4 - c0, d5 = c5 - c0, d6 = c6 - c0, d7 = c7 - c0;
+      for (let k: usize = 0; k < K; k++) {
+        const b = bb + <usize>load<i32>(koffp + (k << 2));
+        let lo = v128.load32_zero(b);
+        lo = v128.load32_lane(b + d1, lo, 1);
+        lo = v128.load32_lane(b + d2, lo, 2);
+        lo = v128.load32_lane(b + d3, lo, 3);
+        let hi = v128.load32_zero(b + d4);
+        hi = v128.load32_lane(b + d5, hi, 1);
+        hi = v128.load32_lane(b + d6, hi, 2);
+        hi = v128.load32_lane(b + d7, hi, 3);
+        v128.store(panel + (k << 5), lo);
+        v128.store(panel + (k << 5), hi, 16);
+      }
+    }
+    const o0 = <usize>load<i32>(ooffp + (x0 << 2));
+    const direct = n == 8 && consecutive(ooffp + (x0 << 2));
+    for (let mb: usize = 0; mb < M; mb += 4) {
+      const live = min<usize>(4, M - mb);
+      const ak = ap + ((mb * K) << 2);
+      const bias = biasp != 0 ? biasp + (mb << 2) : 0;
+      if (live == 4 && direct) {
+        tile4x8(K, ak, panel, cp + o0 + mb * mStride, mStride, false, 0, bias);
+        continue;
+      }
+      // edge: the bias into the scratch tile, run it there, scatter the valid part
+      for (let i: usize = 0; i < 4; i++) {
+        const v = f32x4.splat(bias != 0 && i < live ? load<f32>(bias + (i << 2)) : 0);
+        v128.store(edge + (i << 5), v);
+        v128.store(edge + (i << 5), v, 16);
+      }
+      tile4x8(K, ak, panel, edge, 32, true, 0, 0);
+      for (let i: usize = 0; i < live; i++) {
+        const row = cp + (mb + i) * mStride;
+        for (let j: usize = 0; j < n; j++) {
+          store<f32>(row + <usize>load<i32>(ooffp + ((x0 + j) << 2)), load<f32>(edge + ((i * 8 + j) << 2)));
+        }
+      }
+    }
+  }
+}
+
+/** Whether the 8 i32 byte offsets at p step by 4 (8 consecutive floats). */
+// @ts-ignore: decorator
+@inline function consecutive(p: usize): bool {
+  for (let j: usize = 1; j < 8; j++) if (load<i32>(p + (j << 2)) - load<i32>(p + ((j - 1) << 2)) != 4) return false;
+  return true;
+}
 
 /** dW[o][k..k+3] += the lanes of four accumulators (one per k) for the 4 rows o0..o0+3, `live` of them valid. */
 // @ts-ignore: decorator

@@ -46,60 +46,55 @@ const XI_PAD = 16;
 const SLACK = 8;
 
 /**
- * The source of the reduction operand for `images` images at a time: zero-padded
- * images read directly (stride 1) or im2col buffers, imageStride floats apart;
+ * The size of one phase of an image split by conv_phases_f32 for g (Hh x Wh:
+ * the output rows and columns plus those the kernel's extent reaches past
+ * them), its floats (C channels) and the floats of all sh sw phases.
+ */
+function phaseShape(g: Geometry): { Hh: number; Wh: number; phase: number; imageStride: number } {
+  const Hh = g.OH + Math.floor(((g.kh - 1) * g.dh) / g.sh), Wh = g.OW + Math.floor(((g.kw - 1) * g.dw) / g.sw);
+  return { Hh, Wh, phase: g.C * Hh * Wh, imageStride: g.sh * g.sw * g.C * Hh * Wh };
+}
+
+/**
+ * The source of the reduction operand for `images` images at a time: each
+ * image zero-padded and split into sh x sw phases (conv_phases_f32; one phase,
+ * the padded image, at stride 1), so that every (c, ky, kx) reads a stride-1
+ * window: A[(c, ky, kx)][oy, ox] at slot base + koff[(c, ky, kx)] + 4 (oy rowStride + ox)
+ * for oy < rows = OH, ox < rowLen = OW; slots are imageStride floats apart.
  * `prepare(xn, grp, k, slot)` fills slot `slot` from one image.
  */
 class ColumnSource {
-  readonly direct: boolean;
   readonly buf: Tensor;
   readonly koff: Tensor;
   readonly rows: number;
   readonly rowLen: number;
   readonly rowStride: number;
-  /** Floats between the groups' first channels in buf. */
+  /** Floats between the groups' first channels in a slot. */
   readonly groupStride: number;
   /** Floats between the images' slots in buf. */
   readonly imageStride: number;
-  private readonly Hp: number;
-  private readonly Wp: number;
+  private readonly Hh: number;
 
   constructor(private readonly g: Geometry, images = 1) {
-    const k = kernels();
-    this.direct = g.sh === 1 && g.sw === 1;
+    const { Hh, Wh, phase, imageStride } = phaseShape(g);
+    this.Hh = Hh;
+    this.imageStride = imageStride;
+    this.buf = Tensor.empty([images * this.imageStride + SLACK]);
+    [this.rows, this.rowLen, this.rowStride] = [g.OH, g.OW, Wh];
+    this.groupStride = g.Cg * this.Hh * Wh;
     this.koff = Tensor.empty([g.Kg]);
-    if (this.direct) {
-      this.Hp = g.H + 2 * g.ph;
-      this.Wp = g.W + 2 * g.pw;
-      this.imageStride = g.C * this.Hp * this.Wp;
-      this.buf = Tensor.empty([images * this.imageStride + SLACK]);
-      [this.rows, this.rowLen, this.rowStride] = [g.OH, g.OW, this.Wp];
-      this.groupStride = g.Cg * this.Hp * this.Wp;
-      k.conv_offsets_f32(g.Cg, g.kh, g.kw, this.Hp * this.Wp, this.Wp, g.dh, g.dw, this.koff.ptr);
-    } else {
-      this.Hp = this.Wp = 0;
-      const Q = g.OH * g.OW;
-      this.imageStride = g.Kg * Q;
-      this.buf = Tensor.empty([images * this.imageStride + SLACK]);
-      [this.rows, this.rowLen, this.rowStride] = [1, Q, 0];
-      this.groupStride = 0;
-      k.conv_offsets_f32(g.Kg, 1, 1, Q, 0, 0, 0, this.koff.ptr);
-    }
+    kernels().conv_offsets_f32(g.Cg, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, phase, this.Hh * Wh, Wh, this.koff.ptr);
   }
 
   /**
-   * Fills slot `slot` for image `xn` (byte offset) and group `grp` (kernels called through `k`;
-   * a padded image is made at grp 0 and serves every group); returns the group's base pointer in the slot.
+   * Fills slot `slot` for image `xn` (byte offset; the whole image, all groups, at grp 0;
+   * kernels called through `k`); returns group grp's base pointer in the slot.
    */
   prepare(xn: number, grp: number, k: Kernels = kernels(), slot = 0): number {
     const g = this.g;
     const base = this.buf.ptr + slot * this.imageStride * 4;
-    if (this.direct) {
-      if (grp === 0) k.conv_pad_f32(g.C, g.H, g.W, g.ph, g.pw, this.Hp, this.Wp, xn, base);
-      return base + grp * this.groupStride * 4;
-    }
-    k.conv_im2col_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, xn + grp * g.Cg * g.H * g.W * 4, base, g.OH * g.OW);
-    return base;
+    if (grp === 0) k.conv_phases_f32(g.C, g.H, g.W, g.ph, g.pw, g.sh, g.sw, this.Hh, this.rowStride, xn, base);
+    return base + grp * this.groupStride * 4;
   }
 
   dispose(): void {
@@ -107,6 +102,19 @@ class ColumnSource {
     this.koff.dispose();
   }
 }
+
+/**
+ * Byte offsets (i32) of `images` images' rows x cols pixels, in that order:
+ * 4 (i imageStride + r rowStride + c colStride); the column tables of conv_gemm_gather_f32.
+ */
+function pixelOffsets(images: number, rows: number, cols: number, imageStride: number, rowStride: number, colStride: number): Tensor {
+  const t = Tensor.empty([images * rows * cols]);
+  kernels().conv_offsets_f32(images, rows, cols, 1, 1, 1, colStride, 0, imageStride, rowStride, t.ptr);
+  return t;
+}
+
+/** Columns per product of conv_gemm_gather_f32: images are taken together until they make about this many. */
+const GATHER_COLUMNS = 384;
 
 /** Scratch of conv_gemm_f32 for a reduction of length K: a K x 8 panel and an edge tile. */
 const gemmScratch = (K: number): Tensor => Tensor.empty([8 * K + 32]);
@@ -116,7 +124,7 @@ function packWeights(g: Geometry, w: Tensor): Tensor {
   const per = roundUp(g.Og, 4) * g.Kg;
   const packed = Tensor.empty([g.G * per]);
   for (let grp = 0; grp < g.G; grp++) {
-    kernels().conv_pack_a_f32(g.Og, g.Kg, 1, w.ptr + grp * g.Og * g.Kg * 4, g.Kg, 1, 0, packed.ptr + grp * per * 4);
+    kernels().conv_pack_a_f32(g.Og, g.Kg, 1, 1, w.ptr + grp * g.Og * g.Kg * 4, g.Kg, 1, 0, 0, packed.ptr + grp * per * 4);
   }
   return packed;
 }
@@ -180,20 +188,41 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
   const Q = g.OH * g.OW;
   const packed = packWeights(g, w);
   const per = roundUp(g.Og, 4) * g.Kg;
-  // threads split the batch; each has its own column buffer and scratch
   const lanes: (ColumnSource | Tensor)[][] = [];
+  if (g.sh === 1 && g.sw === 1) {
+    // threads split the batch; each image is one product over its padded image
+    parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+      const [src, scratch] = (lanes[lane] = [new ColumnSource(g), gemmScratch(g.Kg)]) as [ColumnSource, Tensor];
+      for (let n = lo; n < hi; n++) {
+        for (let grp = 0; grp < g.G; grp++) {
+          const bp = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp, k);
+          const cp = out.ptr + (n * g.O + grp * g.Og) * Q * 4;
+          const biasp = bias === null ? 0 : bias.ptr + grp * g.Og * 4;
+          k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, g.OW, biasp, 0, scratch.ptr);
+        }
+      }
+    });
+    for (const t of [...lanes.flat(), packed]) t.dispose();
+    return out;
+  }
+  // strided: one product per chunk of `chunk` images, its columns every output
+  // pixel of the chunk, read from the images' phases and written in place
+  const chunk = Math.max(1, Math.min(g.N, Math.ceil(GATHER_COLUMNS / Q)));
+  const { Wh, imageStride } = phaseShape(g);
+  const coff = pixelOffsets(chunk, g.OH, g.OW, imageStride, Wh, 1);
+  const ooff = pixelOffsets(chunk, g.OH, g.OW, g.O * Q, g.OW, 1);
   parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
-    const [src, scratch] = (lanes[lane] = [new ColumnSource(g), gemmScratch(g.Kg)]) as [ColumnSource, Tensor];
-    for (let n = lo; n < hi; n++) {
+    const [src, scratch] = (lanes[lane] = [new ColumnSource(g, chunk), gemmScratch(g.Kg)]) as [ColumnSource, Tensor];
+    for (let n0 = lo; n0 < hi; n0 += chunk) {
+      const nb = Math.min(chunk, hi - n0);
+      for (let i = 0; i < nb; i++) src.prepare(x.ptr + (n0 + i) * g.C * g.H * g.W * 4, 0, k, i);
       for (let grp = 0; grp < g.G; grp++) {
-        const bp = src.prepare(x.ptr + n * g.C * g.H * g.W * 4, grp, k);
-        const cp = out.ptr + (n * g.O + grp * g.Og) * Q * 4;
-        const biasp = bias === null ? 0 : bias.ptr + grp * g.Og * 4;
-        k.conv_gemm_f32(g.Og, g.Kg, src.rows, src.rowLen, packed.ptr + grp * per * 4, bp, src.rowStride, src.koff.ptr, cp, Q, src.direct ? g.OW : 0, biasp, 0, scratch.ptr);
+        k.conv_gemm_gather_f32(g.Og, g.Kg, nb * Q, packed.ptr + grp * per * 4, src.buf.ptr + grp * src.groupStride * 4, src.koff.ptr, coff.ptr,
+          out.ptr + (n0 * g.O + grp * g.Og) * Q * 4, ooff.ptr, Q * 4, bias === null ? 0 : bias.ptr + grp * g.Og * 4, scratch.ptr);
       }
     }
   });
-  for (const t of [...lanes.flat(), packed]) t.dispose();
+  for (const t of [...lanes.flat(), packed, coff, ooff]) t.dispose();
   return out;
 }
 
@@ -261,13 +290,18 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
   }
 }
 
-/** Output pixels per chunk of the weight gradient: small maps run several images per kernel call. */
+/** Output pixels per call of the weight gradient kernel: small maps run several images per call. */
 const WGRAD_CHUNK = 400;
+/** Parts the weight gradient's images are split into (threads take whole parts), at most. */
+const WGRAD_PARTS = 8;
 
 /**
- * dW = sum over images of G col(x)^T, per group, in chunks of images whose
- * sums (over the chunk's images and pixels in order) are added to dW in
- * order; the chunk size depends on the output size alone.
+ * dW = sum over images of G col(x)^T, per group. The images are split into
+ * at most WGRAD_PARTS parts by the shape alone; a part's sum runs over calls
+ * of a few images each (each call's sums over its images and pixels in order,
+ * added in order), and the parts' sums are added in order: threads take whole
+ * parts, so each image's phases are made once and the result is the same
+ * for any thread count.
  */
 export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const k = kernels();
@@ -278,28 +312,36 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
     return dw;
   }
   k.fill_f32(dw.numel(), dw.ptr, 0);
-  const Q = g.OH * g.OW;
+  const Q = g.OH * g.OW, size = dw.numel();
+  if (g.N === 0 || Q === 0) return dw;
   const per = Math.max(1, Math.min(g.N, Math.floor(WGRAD_CHUNK / Q)));
-  // threads split each group's output channels in whole 8-row panels (every
-  // dW element still sums the chunks in order); each has its own buffers
+  const calls = Math.ceil(g.N / per), parts = Math.min(calls, WGRAD_PARTS);
+  // part 0 sums into dw itself, the others into their own buffers
+  const sums = [dw, ...Array.from({ length: parts - 1 }, () => Tensor.empty([size]))];
   const lanes: (ColumnSource | Tensor)[][] = [];
-  parallelFor(Math.ceil(g.Og / 8), g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
-    const o0 = lo * 8, og = Math.min(g.Og, hi * 8) - o0;
-    const [src, panels] = (lanes[lane] = [new ColumnSource(g, per), Tensor.empty([roundUp(og, 8) * Q * per])]) as [ColumnSource, Tensor];
-    for (let n0 = 0; n0 < g.N; n0 += per) {
-      const nb = Math.min(per, g.N - n0);
-      for (let grp = 0; grp < g.G; grp++) {
-        let ap = 0;
-        for (let i = 0; i < nb; i++) {
-          const base = src.prepare(x.ptr + (n0 + i) * g.C * g.H * g.W * 4, grp, k, i);
-          if (i === 0) ap = base;
-          k.conv_pack_panels_f32(og, Q, dy.ptr + ((n0 + i) * g.O + grp * g.Og + o0) * Q * 4, panels.ptr + i * Q * 32, nb * Q * 8);
+  try {
+    parallelFor(parts, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
+      const [src, panels] = (lanes[lane] = [new ColumnSource(g, per), Tensor.empty([roundUp(g.Og, 8) * Q * per])]) as [ColumnSource, Tensor];
+      for (let part = lo; part < hi; part++) {
+        const sum = sums[part];
+        if (part > 0) k.fill_f32(size, sum.ptr, 0);
+        for (let call = Math.floor((part * calls) / parts); call < Math.floor(((part + 1) * calls) / parts); call++) {
+          const n0 = call * per, nb = Math.min(per, g.N - n0);
+          for (let i = 0; i < nb; i++) src.prepare(x.ptr + (n0 + i) * g.C * g.H * g.W * 4, 0, k, i);
+          for (let grp = 0; grp < g.G; grp++) {
+            for (let i = 0; i < nb; i++) {
+              k.conv_pack_panels_f32(g.Og, Q, dy.ptr + ((n0 + i) * g.O + grp * g.Og) * Q * 4, panels.ptr + i * Q * 32, nb * Q * 8);
+            }
+            k.conv_wgrad_f32(g.Kg, g.Og, nb, src.rows, src.rowLen, src.buf.ptr + grp * src.groupStride * 4, src.imageStride, src.rowStride,
+              src.koff.ptr, panels.ptr, sum.ptr + grp * g.Og * g.Kg * 4, g.Kg);
+          }
         }
-        k.conv_wgrad_f32(g.Kg, og, nb, src.rows, src.rowLen, ap, src.imageStride, src.rowStride, src.koff.ptr, panels.ptr, dw.ptr + (grp * g.Og + o0) * g.Kg * 4, g.Kg);
       }
-    }
-  });
-  for (const t of lanes.flat()) t.dispose();
+    });
+    for (let part = 1; part < parts; part++) k.add_f32(1, 1, 1, size, dw.ptr, 0, 0, 0, 1, sums[part].ptr, 0, 0, 0, 1, dw.ptr);
+  } finally {
+    for (const t of [...lanes.flat(), ...sums.slice(1)]) t.dispose();
+  }
   return dw;
 }
 
@@ -325,10 +367,10 @@ export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | nul
     const per = roundUp(g.Cg, 4) * g.Og * khw;
     const packed = Tensor.empty([g.G * per]);
     for (let grp = 0; grp < g.G; grp++) {
-      k.conv_pack_a_f32(g.Cg, g.Og, khw, w.ptr + (grp * g.Og * g.Kg + khw - 1) * 4, khw, g.Kg, -1, packed.ptr + grp * per * 4);
+      k.conv_pack_a_f32(g.Cg, g.Og, khw, 1, w.ptr + (grp * g.Og * g.Kg + khw - 1) * 4, khw, g.Kg, -1, 0, packed.ptr + grp * per * 4);
     }
     const koff = Tensor.empty([g.Og * khw]);
-    k.conv_offsets_f32(g.Og, g.kh, g.kw, Hg * Wg, Wg, g.dh, g.dw, koff.ptr);
+    k.conv_offsets_f32(g.Og, g.kh, g.kw, 1, 1, g.dh, g.dw, 0, Hg * Wg, Wg, koff.ptr);
     // threads split the batch, each with its own padded gradient and scratch
     const lanes: Tensor[][] = [];
     parallelFor(g.N, g.N * g.C * HW * g.Og * khw, (k, lo, hi, lane) => {
@@ -344,31 +386,86 @@ export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | nul
     for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
     return dx;
   }
-  k.fill_f32(dx.numel(), dx.ptr, 0);
-  const per = roundUp(g.Kg, 4) * g.Og;
-  const packed = Tensor.empty([g.G * per]);
-  for (let grp = 0; grp < g.G; grp++) {
-    k.conv_pack_a_f32(g.Kg, g.Og, 1, w.ptr + grp * g.Og * g.Kg * 4, 1, g.Kg, 0, packed.ptr + grp * per * 4);
-  }
-  const koff = Tensor.empty([g.Og]);
-  k.conv_offsets_f32(g.Og, 1, 1, Q, 0, 0, 0, koff.ptr);
-  const ones = bias === null ? null : Tensor.empty([g.C]);
-  if (ones !== null) k.fill_f32(g.C, ones.ptr, 1);
-  // threads split the batch, each with its own buffers
-  const lanes: Tensor[][] = [];
-  parallelFor(g.N, g.N * g.O * Q * g.Kg, (k, lo, hi, lane) => {
-    const [gbuf, dcol, scratch] = (lanes[lane] = [Tensor.empty([g.O * Q + SLACK]), Tensor.empty([g.Kg * Q]), gemmScratch(g.Og)]);
-    for (let n = lo; n < hi; n++) {
-      k.conv_pad_f32(g.O, 1, Q, 0, 0, 1, Q, dy.ptr + n * g.O * Q * 4, gbuf.ptr);
-      for (let grp = 0; grp < g.G; grp++) {
-        k.conv_gemm_f32(g.Kg, g.Og, 1, Q, packed.ptr + grp * per * 4, gbuf.ptr + grp * g.Og * Q * 4, 0, koff.ptr, dcol.ptr, Q, 0, 0, 0, scratch.ptr);
-        k.conv_col2im_add_f32(g.Cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, dcol.ptr, Q, dx.ptr + (n * g.C + grp * g.Cg) * HW * 4);
-      }
-      if (bias !== null) k.channel_affine_f32(1, g.C, HW, dx.ptr + n * g.C * HW * 4, ones!.ptr, bias.ptr, dx.ptr + n * g.C * HW * 4);
-    }
-  });
-  for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
-  ones?.dispose();
-  return dx;
+  return phaseInputGrad(g, w, dy, dx, bias);
 }
 
+/** The taps ky < kh with ky d = u s + r (u >= 0) along one axis: the first, its u, the count, the step of ky and of u. */
+function phaseTaps(kh: number, s: number, d: number, r: number): { k0: number; u0: number; n: number; step: number; du: number } {
+  let k0 = 0;
+  while (k0 < kh && (k0 * d) % s !== r) k0++;
+  const step = s / gcd(s, d);
+  const n = k0 < kh ? Math.ceil((kh - k0) / step) : 0;
+  return { k0, u0: Math.floor((k0 * d) / s), n, step, du: (step * d) / s };
+}
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * dx for any stride, padding and dilation, by phases: an input pixel iy with
+ * iy + ph = a sh + ry (and likewise ix) receives from the taps ky with
+ * ky dh = u sh + ry, at output row a - u: so each phase (ry, rx) of dx is a
+ * stride-1 correlation of G (zero-padded by the largest u) with its
+ * sub-kernel, one conv_gemm_gather_f32 product per chunk of images with the
+ * phase's pixels as columns, each written straight to its place in dx (every
+ * pixel in exactly one phase; bias[c] added when given). Threads split the
+ * images.
+ */
+function phaseInputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tensor, bias: Tensor | null): Tensor {
+  const k = kernels();
+  const HW = g.H * g.W, khw = g.kh * g.kw;
+  const Uy = Math.floor(((g.kh - 1) * g.dh) / g.sh), Ux = Math.floor(((g.kw - 1) * g.dw) / g.sw);
+  // G padded by the largest u before, up to the last phase row any input pixel reads
+  const Hg = Math.floor((g.H - 1 + g.ph) / g.sh) + 1 + Uy, Wg = Math.floor((g.W - 1 + g.pw) / g.sw) + 1 + Ux;
+  const gImg = g.O * Hg * Wg;
+  const chunk = Math.max(1, Math.min(g.N, Math.ceil((GATHER_COLUMNS * g.sh * g.sw) / Math.max(1, HW))));
+  interface Phase { K: number; cols: number; packed: Tensor; koff: Tensor; coff: Tensor; ooff: Tensor; gBase: number; dxBase: number }
+  const phases: Phase[] = [];
+  const owned: Tensor[] = [];
+  const own = (t: Tensor): Tensor => (owned.push(t), t);
+  try {
+    for (let ry = 0; ry < g.sh; ry++) {
+      for (let rx = 0; rx < g.sw; rx++) {
+        // the phase's input pixels: a in [a0, a1] with iy = a sh + ry - ph in [0, H)
+        const a0 = Math.max(0, Math.ceil((g.ph - ry) / g.sh)), a1 = Math.floor((g.H - 1 + g.ph - ry) / g.sh);
+        const b0 = Math.max(0, Math.ceil((g.pw - rx) / g.sw)), b1 = Math.floor((g.W - 1 + g.pw - rx) / g.sw);
+        const na = a1 - a0 + 1, nb = b1 - b0 + 1;
+        if (na <= 0 || nb <= 0) continue;
+        const ty = phaseTaps(g.kh, g.sh, g.dh, ry), tx = phaseTaps(g.kw, g.sw, g.dw, rx);
+        const K = g.Og * ty.n * tx.n, per = roundUp(g.Cg, 4) * K;
+        // A[c, (o, j, l)] = w[o, c, ky0 + j stepy, kx0 + l stepx]
+        const packed = own(Tensor.empty([Math.max(1, g.G * per)]));
+        for (let grp = 0; grp < g.G; grp++) {
+          k.conv_pack_a_f32(g.Cg, g.Og, ty.n, tx.n, w.ptr + (grp * g.Og * g.Kg + ty.k0 * g.kw + tx.k0) * 4, khw, g.Kg, ty.step * g.kw, tx.step,
+            packed.ptr + grp * per * 4);
+        }
+        // tap (o, j, l) reads G[o, a - u0 - j du, b - v0 - l dv]
+        const koff = own(Tensor.empty([Math.max(1, K)]));
+        k.conv_offsets_f32(g.Og, ty.n, tx.n, 1, 1, -ty.du, -tx.du, 0, Hg * Wg, Wg, koff.ptr);
+        phases.push({
+          K, cols: na * nb, packed, koff,
+          coff: own(pixelOffsets(chunk, na, nb, gImg, Wg, 1)),
+          ooff: own(pixelOffsets(chunk, na, nb, g.C * HW, g.sh * g.W, g.sw)),
+          gBase: ((Uy - ty.u0 + a0) * Wg + Ux - tx.u0 + b0) * 4,
+          dxBase: ((a0 * g.sh + ry - g.ph) * g.W + b0 * g.sw + rx - g.pw) * 4,
+        });
+      }
+    }
+    const maxK = Math.max(1, ...phases.map((p) => p.K));
+    parallelFor(g.N, g.N * g.O * g.OH * g.OW * g.Kg, (k, lo, hi) => {
+      const gpad = own(Tensor.empty([chunk * gImg + SLACK])), scratch = own(gemmScratch(maxK));
+      for (let n0 = lo; n0 < hi; n0 += chunk) {
+        const nbImg = Math.min(chunk, hi - n0);
+        for (let i = 0; i < nbImg; i++) k.conv_pad_f32(g.O, g.OH, g.OW, Uy, Ux, Hg, Wg, dy.ptr + (n0 + i) * g.O * g.OH * g.OW * 4, gpad.ptr + i * gImg * 4);
+        for (let grp = 0; grp < g.G; grp++) {
+          for (const p of phases) {
+            k.conv_gemm_gather_f32(g.Cg, p.K, nbImg * p.cols, p.packed.ptr + grp * roundUp(g.Cg, 4) * p.K * 4,
+              gpad.ptr + grp * g.Og * Hg * Wg * 4 + p.gBase, p.koff.ptr, p.coff.ptr,
+              dx.ptr + (n0 * g.C + grp * g.Cg) * HW * 4 + p.dxBase, p.ooff.ptr, HW * 4, bias === null ? 0 : bias.ptr + grp * g.Cg * 4, scratch.ptr);
+          }
+        }
+      }
+    });
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+  return dx;
+}

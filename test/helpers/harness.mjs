@@ -101,3 +101,14 @@ export function assertThrows(fn, ...patterns) {
   }
   return err;
 }
+
+/** fn's result at `threads` threads with every kernel split however small (for thread bit-identity tests). */
+export function atThreads(threads, fn) {
+  const prevN = sg.setNumThreads(threads), prevWork = sg.setMinWorkPerThread(0);
+  try {
+    return fn();
+  } finally {
+    sg.setNumThreads(prevN);
+    sg.setMinWorkPerThread(prevWork);
+  }
+}

@@ -8,7 +8,7 @@
 // batches spanning several chunks and parts), and bit-identical for 1, 2 and
 // 3 threads.
 import * as assert from 'uvu/assert';
-import { suite, sg, assertClose, rng } from '../helpers/harness.mjs';
+import { suite, sg, assertClose, atThreads, rng } from '../helpers/harness.mjs';
 import { nd } from '../helpers/ref.mjs';
 import { refConv, refConvGrads } from '../helpers/ref-nn.mjs';
 
@@ -70,17 +70,6 @@ for (const [xs, ws, opts, bias] of shapes) {
   });
 }
 
-/** fn's result at `threads` threads with every kernel split however small. */
-function at(threads, fn) {
-  const prevN = sg.setNumThreads(threads), prevWork = sg.setMinWorkPerThread(0);
-  try {
-    return fn();
-  } finally {
-    sg.setNumThreads(prevN);
-    sg.setMinWorkPerThread(prevWork);
-  }
-}
-
 test('bit-identical for 1, 2 and 3 threads (forward, dx, dW over several chunks and parts); each image gives the forward and dx bits it gives alone', () => {
   const r = rng(21);
   for (const [xs, ws, opts] of [
@@ -93,9 +82,9 @@ test('bit-identical for 1, 2 and 3 threads (forward, dx, dW over several chunks 
     const ys = [...probe.shape];
     probe.dispose();
     const gd = Float32Array.from(r.array(size(ys)));
-    const one = at(1, () => run(xs, ws, opts, xd, wd, bd, gd));
+    const one = atThreads(1, () => run(xs, ws, opts, xd, wd, bd, gd));
     for (const threads of [2, 3]) {
-      const many = at(threads, () => run(xs, ws, opts, xd, wd, bd, gd));
+      const many = atThreads(threads, () => run(xs, ws, opts, xd, wd, bd, gd));
       for (const key of ['y', 'dx', 'dw', 'db']) assert.equal(Array.from(many[key]), Array.from(one[key]), `${JSON.stringify(opts)}: ${threads} threads, ${key}`);
     }
     const xImg = size(xs.slice(1)), yImg = size(ys.slice(1));

@@ -7,7 +7,7 @@
 // those products has); bit-identical for 1, 2 and 3 threads; each image of
 // a batch gives the forward and input-gradient bits it gives alone.
 import * as assert from 'uvu/assert';
-import { suite, sg, rng } from '../helpers/harness.mjs';
+import { suite, sg, rng, atThreads as at } from '../helpers/harness.mjs';
 import { nd } from '../helpers/ref.mjs';
 import { refConv, refConvGrads, refConvTranspose } from '../helpers/ref-nn.mjs';
 
@@ -112,17 +112,6 @@ test('transposed convolution (stride 1, 3x3) runs the same path: matches its flo
   assert.ok(errorUnits(y.toArray(), ref, refConvTranspose(abs(x64), abs(w64), abs(b64), { padding: 1 })) < BOUND);
   y.dispose();
 });
-
-/** fn's arrays at `threads` threads with every kernel split however small. */
-function at(threads, fn) {
-  const prevN = sg.setNumThreads(threads), prevWork = sg.setMinWorkPerThread(0);
-  try {
-    return fn();
-  } finally {
-    sg.setNumThreads(prevN);
-    sg.setMinWorkPerThread(prevWork);
-  }
-}
 
 test('bit-identical for 1, 2 and 3 threads (forward, input and weight gradients); each image gives the forward and input-gradient bits it gives alone', () => {
   const r = rng(5);

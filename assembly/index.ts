@@ -19,3 +19,4 @@ export * from './scan';
 export * from './indexing';
 export * from './attention';
 export * from './winograd-wgrad';
+export * from './winograd-wgrad-f4';

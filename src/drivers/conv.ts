@@ -232,26 +232,47 @@ const WGRAD_CHUNKS = 8;
 const WGRAD_PARTIAL_BYTES = 8 << 20;
 
 /**
+ * The output tile m of the Winograd weight gradient, F(m x m, 3x3): the one
+ * with fewer products, (m + 2)^2 per tile over the tiles that cover the
+ * output (4x4 tiles take 2.25 multiplications per output against 4, but may
+ * overhang small maps more); F(2x2) on a tie, being the more exact (the
+ * float32 error of F(4x4) measured 5-10 units of sum |terms| 2^-24 over the
+ * ResNet shapes, F(2x2)'s about 1).
+ */
+function wgradTile(g: Geometry): 2 | 4 {
+  const products = (m: number): number => (m + 2) ** 2 * Math.ceil(g.OH / m) * Math.ceil(g.OW / m);
+  return products(4) < products(2) ? 4 : 2;
+}
+
+/**
+ * Floats of one position's block operands (Cp + Op per tile) in the Winograd
+ * weight gradient, by output tile: measured on Zen 3 (CPU time, batch 128,
+ * 16-64 channels), F(2x2) 8192 (16 positions, 512 KiB for the block; 64->64
+ * on 7x7 maps 7-12% faster than 3072), F(4x4) 4096 (36 positions; 4-12%
+ * faster than 8192 or 16384 on 32->32 14x14 and 64->64 7x7).
+ */
+const WGRAD_BLOCK_FLOATS = { 2: 8192, 4: 4096 } as const;
+
+/**
  * dW of a convolution Winograd serves (winogradServes(g, false)) by
- * F(2x2, 3x3) (assembly/winograd-wgrad.ts): per group, the products of the
- * transformed images and output gradients summed over every tile of every
- * image in order, then transformed back. The images are cut into chunks
- * fixed by the shape alone; each chunk's sums (dU, in the transformed
- * domain) are one kernel call's, and the chunks' dU are added in order
- * before the transform back, so every thread count gives the same bits.
- * Threads split the chunks (each transforms only its own images) and,
+ * F(m x m, 3x3), m from wgradTile (assembly/winograd-wgrad.ts, m = 2, and
+ * winograd-wgrad-f4.ts, m = 4): per group, the products of the transformed
+ * images and output gradients at the (m + 2)^2 positions, summed over every
+ * tile of every image in order, then transformed back. The images are cut
+ * into chunks fixed by the shape alone; each chunk's sums (dU, in the
+ * transformed domain) are one kernel call's, and the chunks' dU are added in
+ * order before the transform back, so every thread count gives the same
+ * bits. Threads split the chunks (each transforms only its own images) and,
  * when there are fewer chunks than WGRAD_CHUNKS (small batches), the output
  * channels in blocks of 4 as well (which does not change any sum).
  */
 function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): void {
+  const m = wgradTile(g), P = (m + 2) * (m + 2);
   const C = g.Cg, O = g.Og, Cp = roundUp(C, 8), Op = roundUp(O, 4), Q = g.OH * g.OW;
-  const TH = Math.ceil(g.OH / 2), TW = Math.ceil(g.OW / 2);
-  // tiles per block: one position's operands (Cp + Op floats per tile) take up to 32 KiB, the
-  // block's all 16 up to 512 KiB (one core's L2 on the Zen 3 machines measured; 64->64 on 7x7 maps ran
-  // its weight gradient 7-12% faster than with 12 KiB, 16 and 32 channels the same); fixed by
-  // the shape alone (the sums' rounding depends on it)
-  const bt = Math.min(128, Math.max(16, Math.floor(8192 / (Cp + Op) / 8) * 8));
-  const per = 16 * Op * Cp;
+  const TH = Math.ceil(g.OH / m), TW = Math.ceil(g.OW / m);
+  // tiles per block: fixed by the shape alone (the sums' rounding depends on it)
+  const bt = Math.min(128, Math.max(16, Math.floor(WGRAD_BLOCK_FLOATS[m] / (Cp + Op) / 8) * 8));
+  const per = P * Op * Cp;
   const chunks = Math.max(1, Math.min(g.N, WGRAD_CHUNKS, Math.floor(WGRAD_PARTIAL_BYTES / (4 * per * g.G))));
   // output-channel blocks per chunk (multiples of 4 channels, so each block's dU is a slice of the chunk's)
   const blocks = Math.min(Op / 4, Math.ceil(WGRAD_CHUNKS / chunks));
@@ -260,15 +281,16 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
   const lanes: Tensor[] = [dU];
   try {
     parallelFor(chunks * blocks, g.N * g.O * g.Kg * Q, (k, lo, hi) => {
-      const scratch = Tensor.empty([(2 * TH + 2) * (2 * TW + 2) * Cp + 4 * TH * TW * Op + 16 * ((Cp + Op) * bt + 2 * XI_PAD)]);
+      const products = m === 4 ? k.winograd_f4_wgrad_f32 : k.winograd_f2_wgrad_f32;
+      const scratch = Tensor.empty([(m * TH + 2) * (m * TW + 2) * Cp + m * m * TH * TW * Op + P * ((Cp + Op) * bt + 2 * XI_PAD) + 144]);
       lanes.push(scratch);
       for (let item = lo; item < hi; item++) {
         const j = Math.floor(item / blocks), o0 = (item % blocks) * span, oc = Math.min(O, o0 + span) - o0;
         if (oc <= 0) continue;
         const n0 = Math.floor((j * g.N) / chunks), n1 = Math.floor(((j + 1) * g.N) / chunks);
         for (let grp = 0; grp < g.G; grp++) {
-          k.winograd_f2_wgrad_f32(n1 - n0, C, g.H, g.W, oc, g.ph, g.pw, g.OH, g.OW, x.ptr + (n0 * g.C + grp * C) * g.H * g.W * 4, g.C * g.H * g.W,
-            dy.ptr + ((n0 * g.O + grp * O + o0) * Q) * 4, g.O * Q, dU.ptr + ((j * g.G + grp) * per + 16 * Cp * o0) * 4, 0, bt, scratch.ptr);
+          products(n1 - n0, C, g.H, g.W, oc, g.ph, g.pw, g.OH, g.OW, x.ptr + (n0 * g.C + grp * C) * g.H * g.W * 4, g.C * g.H * g.W,
+            dy.ptr + ((n0 * g.O + grp * O + o0) * Q) * 4, g.O * Q, dU.ptr + ((j * g.G + grp) * per + P * Cp * o0) * 4, 0, bt, scratch.ptr);
         }
       }
     });
@@ -279,10 +301,11 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
         for (let j = 1; j < chunks; j++) k.add_f32(1, 1, 1, count, dU.ptr + start * 4, 0, 0, 0, 1, dU.ptr + (j * total + start) * 4, 0, 0, 0, 1, dU.ptr + start * 4);
       });
     }
-    parallelFor(g.G * blocks, g.O * g.Kg * 64, (k, lo, hi) => {
+    parallelFor(g.G * blocks, g.O * g.Kg * P * 4, (k, lo, hi) => {
+      const back = m === 4 ? k.winograd_f4_wgrad_weights_f32 : k.winograd_f2_wgrad_weights_f32;
       for (let item = lo; item < hi; item++) {
         const grp = Math.floor(item / blocks), o0 = (item % blocks) * span, oc = Math.min(O, o0 + span) - o0;
-        if (oc > 0) k.winograd_f2_wgrad_weights_f32(oc, C, dU.ptr + (grp * per + 16 * Cp * o0) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
+        if (oc > 0) back(oc, C, dU.ptr + (grp * per + P * Cp * o0) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
       }
     });
   } finally {

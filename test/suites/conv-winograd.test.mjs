@@ -1,6 +1,7 @@
-// The Winograd F(2x2, 3x3) path of conv2d (3x3 kernels, stride 1, dilation
-// 1, at least 4 channels per group on both sides): forward, input gradient
-// and weight gradient against float64 references over tile edges (output sizes 1-17,
+// The Winograd path of conv2d (3x3 kernels, stride 1, dilation 1, at least
+// 4 channels per group on both sides; F(2x2, 3x3), and F(4x4, 3x3) for the
+// weight gradient where it makes fewer products: output sizes 7 and up
+// here): forward, input gradient and weight gradient against float64 references over tile edges (output sizes 1-17,
 // odd and even, rows of tiles that are not a multiple of 4), padding 0-3,
 // groups, bias, batch 1; its float32 error is bounded in units of the
 // float32 rounding of the sum of |products| (the scale any float32 sum of
@@ -29,7 +30,7 @@ function errorUnits(y, ref, absRef) {
 }
 
 const abs = (a) => nd(a.shape, a.data.map(Math.abs));
-/** Measured: at most 4 units forward and 11 for an input gradient over these cases. */
+/** Measured: at most 4 units forward, 11 for an input gradient and 11 for an F(4x4) weight gradient (F(2x2): 2) over these cases. */
 const BOUND = 32;
 
 /** Float64 weight gradient of refConv for output gradient g. */

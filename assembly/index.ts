@@ -20,3 +20,4 @@ export * from './indexing';
 export * from './attention';
 export * from './winograd-wgrad';
 export * from './winograd-wgrad-f4';
+export * from './winograd-f4';

@@ -19,9 +19,8 @@
 // expression of its image alone, so results do not depend on how images or
 // tile blocks are split.
 
-import { tile4x8 } from './tile';
 import { conv_pad_f32 } from './conv';
-import { XI_PAD } from './winograd-layout';
+import { XI_PAD, positionProducts } from './winograd-layout';
 
 /**
  * U[xi][ob][c][i] = (G g G^T)[xi] for output channel o = 4 ob + i (zero rows
@@ -99,17 +98,8 @@ export function winograd_f2_conv_f32(
     const yn = yp + ((n * yImg) << 2);
     for (let t0: usize = 0; t0 < T1; t0 += bt) {
       const nt = min(bt, T1 - t0);
-      const panels = (nt + 7) >> 3;
       inputTransform(C, nt, t0, TWp, Wp, plane, pad, V, vXi, bt);
-      // the GEMMs: M_xi = U_xi V_xi, 4 output channels by 8 tiles at a time
-      for (let xi: usize = 0; xi < 16; xi++) {
-        for (let ob: usize = 0; ob < Op; ob += 4) {
-          const pa = up + ((xi * Op + ob) * C << 2);
-          for (let p: usize = 0; p < panels; p++) {
-            tile4x8(C, pa, V + xi * vXi + ((p * C) << 5), M + xi * mXi + ((ob * bt + (p << 3)) << 2), bt << 2, false, 0, 0);
-          }
-        }
-      }
+      positionProducts(16, C, Op, up, V, vXi, M, mXi, bt, nt);
       outputTransform(O, OH, OW, nt, t0, TWp, M, mXi, bt, biasp, yn);
     }
   }

@@ -146,10 +146,11 @@ const WINOGRAD_MIN_CHANNELS = 4;
 /**
  * y (N images of G groups of O channels, OH x OW) = the 3x3 stride-1
  * convolution of x (G groups of C channels, H x W) padded by (ph, pw), by
- * F(2x2, 3x3); kernelAt(grp) gives the group's 3x3 kernels as
- * winograd_f2_weights_f32 reads them: [byte offset, element strides of the
- * output channel, input channel, ky, kx]. Images are xImg / yImg floats
- * apart; threads split the images.
+ * F(4x4, 3x3) (assembly/winograd-f4.ts) where useF4 says it is faster, else
+ * F(2x2, 3x3) (assembly/winograd.ts); kernelAt(grp) gives the group's 3x3
+ * kernels as the weight transforms read them: [byte offset, element strides
+ * of the output channel, input channel, ky, kx]. Images are xImg / yImg
+ * floats apart; threads split the images.
  */
 function winograd(
   N: number, G: number, C: number, H: number, W: number, O: number, ph: number, pw: number, OH: number, OW: number,
@@ -157,24 +158,51 @@ function winograd(
   kernelAt: (grp: number) => [number, number, number, number, number],
 ): void {
   const k = kernels();
-  const per = 16 * roundUp(O, 4) * C;
+  const f4 = useF4(C, O);
+  const per = (f4 ? 36 : 16) * roundUp(O, 4) * C;
   const U = Tensor.empty([G * per]);
-  for (let grp = 0; grp < G; grp++) k.winograd_f2_weights_f32(O, C, ...kernelAt(grp), U.ptr + grp * per * 4);
-  // tiles per block: the block's transformed inputs for one of the 16 positions (C x bt) stay in L1
-  const TH = Math.ceil(OH / 2), TWp = roundUp(Math.ceil(OW / 2), 4);
-  const bt = Math.min(roundUp(TH * TWp, 8), Math.max(8, Math.floor(2048 / Math.max(C, roundUp(O, 4)) / 8) * 8));
-  // the padded image, the transformed inputs and the products (see winograd_f2_conv_f32)
-  const scratchFloats = C * (2 * TH + 2) * (2 * TWp + 2) + 16 * (C * bt + XI_PAD) + 16 * (roundUp(O, 4) * bt + XI_PAD);
+  for (let grp = 0; grp < G; grp++) (f4 ? k.winograd_f4_weights_f32 : k.winograd_f2_weights_f32)(O, C, ...kernelAt(grp), U.ptr + grp * per * 4);
+  let scratchFloats: number, run: (k: Kernels, n: number, x: number, u: number, y: number, bias: number, scratch: number) => void;
+  if (f4) {
+    // tiles per block: one position's transformed inputs (C x bt) take about 4 KiB; images per
+    // call: enough to fill a block when the maps are small (a 7x7 output has 4 tiles)
+    const TH = Math.ceil(OH / 4), TW = Math.ceil(OW / 4), tiles = TH * TW;
+    const bt = Math.max(8, Math.floor(F4_BLOCK_FLOATS / Math.max(C, roundUp(O, 4)) / 8) * 8);
+    const nb = Math.max(1, Math.min(N, Math.ceil(bt / tiles)));
+    scratchFloats = nb * C * (4 * TH + 2) * (4 * TW + 2) + 36 * (C * bt + XI_PAD) + 36 * (roundUp(O, 4) * bt + XI_PAD) + 160 + 2 * bt + 6;
+    run = (k, n, x, u, y, bias, scratch) => k.winograd_f4_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, nb, scratch);
+  } else {
+    // tiles per block: the block's transformed inputs for one of the 16 positions (C x bt) stay in L1
+    const TH = Math.ceil(OH / 2), TWp = roundUp(Math.ceil(OW / 2), 4);
+    const bt = Math.min(roundUp(TH * TWp, 8), Math.max(8, Math.floor(2048 / Math.max(C, roundUp(O, 4)) / 8) * 8));
+    // the padded image, the transformed inputs and the products (see winograd_f2_conv_f32)
+    scratchFloats = C * (2 * TH + 2) * (2 * TWp + 2) + 16 * (C * bt + XI_PAD) + 16 * (roundUp(O, 4) * bt + XI_PAD);
+    run = (k, n, x, u, y, bias, scratch) => k.winograd_f2_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, scratch);
+  }
   const lanes: Tensor[] = [];
   parallelFor(N, N * G * O * C * 4 * OH * OW, (k, lo, hi) => {
     const scratch = Tensor.empty([scratchFloats]);
     lanes.push(scratch);
     for (let grp = 0; grp < G; grp++) {
-      k.winograd_f2_conv_f32(hi - lo, C, H, W, O, ph, pw, OH, OW, x + (lo * xImg + grp * C * H * W) * 4, xImg, U.ptr + grp * per * 4,
-        y + (lo * yImg + grp * O * OH * OW) * 4, yImg, bias === 0 ? 0 : bias + grp * O * 4, bt, scratch.ptr);
+      run(k, hi - lo, x + (lo * xImg + grp * C * H * W) * 4, U.ptr + grp * per * 4, y + (lo * yImg + grp * O * OH * OW) * 4,
+        bias === 0 ? 0 : bias + grp * O * 4, scratch.ptr);
     }
   });
   for (const t of [U, ...lanes]) t.dispose();
+}
+
+/** Floats of one position's transformed inputs per F(4x4) block (C bt): the block's 36 take about 150 KiB. */
+const F4_BLOCK_FLOATS = 1024;
+
+/**
+ * Whether F(4x4, 3x3) beats F(2x2, 3x3) for C input and O output channels
+ * per group: its products are 1.78x fewer but its transforms cost more per
+ * channel, so with few channels F(2x2) stays faster (measured at batch 128,
+ * 1 thread, F(2x2) time / F(4x4) time: 4->4 28x28 0.8, 8->8 28x28 1.2,
+ * 16->16 28x28 1.2-1.6, 64->64 7x7 1.2-1.9).
+ */
+function useF4(C: number, O: number): boolean {
+  return C >= 8 && O >= 8;
 }
 
 export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {

@@ -1,14 +1,16 @@
 // The Winograd path of conv2d (3x3 kernels, stride 1, dilation 1, at least
-// 4 channels per group on both sides; F(2x2, 3x3), and F(4x4, 3x3) for the
-// weight gradient where it makes fewer products: output sizes 7 and up
-// here): forward, input gradient and weight gradient against float64 references over tile edges (output sizes 1-17,
+// 4 channels per group on both sides; F(2x2, 3x3), F(4x4, 3x3) for the
+// forward and input gradient with 8 or more channels on both sides (tested
+// in conv-winograd-f4.test.mjs), and F(4x4, 3x3) for the weight gradient
+// where it makes fewer products: output sizes 7 and up here): forward, input
+// gradient and weight gradient against float64 references over tile edges (output sizes 1-17,
 // odd and even, rows of tiles that are not a multiple of 4), padding 0-3,
 // groups, bias, batch 1; its float32 error is bounded in units of the
 // float32 rounding of the sum of |products| (the scale any float32 sum of
 // those products has); bit-identical for 1, 2 and 3 threads; each image of
 // a batch gives the forward and input-gradient bits it gives alone.
 import * as assert from 'uvu/assert';
-import { suite, sg, rng, atThreads as at } from '../helpers/harness.mjs';
+import { suite, sg, rng, atThreads } from '../helpers/harness.mjs';
 import { nd } from '../helpers/ref.mjs';
 import { refConv, refConvGrads, refConvTranspose } from '../helpers/ref-nn.mjs';
 
@@ -45,7 +47,7 @@ const cases = [
   [3, 4, 8, 9, 16, 1, 1, true],
   [1, 8, 4, 13, 17, 2, 1, false],
   [2, 8, 12, 5, 11, 3, 2, true],
-  [1, 16, 16, 14, 14, 1, 1, true],
+  [1, 16, 6, 14, 14, 1, 1, true],
   [1, 9, 6, 17, 5, 1, 1, false],
   [2, 8, 8, 6, 6, 0, 2, true],
   [11, 8, 12, 5, 6, 1, 1, false],
@@ -80,16 +82,11 @@ for (const [N, C, O, H, W, p, groups, bias] of cases) {
   });
 }
 
-test('the float32 error over the ResNet-20 shapes it serves stays within a few units (batch 2, 16-64 channels; weight gradient batch 4)', () => {
+test('the float32 error of the weight gradient over the ResNet-20 shapes it serves stays within a few units (batch 4, 16-64 channels; their forward is F(4x4)\'s)', () => {
   const r = rng(7);
   for (const [C, O, H] of [[16, 16, 28], [32, 32, 14], [64, 64, 7]]) {
-    const xs = [2, C, H, H], ws = [O, C, 3, 3];
-    const xd = Float32Array.from(r.array(xs.reduce((a, b) => a * b))), wd = Float32Array.from(r.array(ws.reduce((a, b) => a * b)).map((v) => v * 0.1));
-    const y = sg.noGrad(() => sg.conv2d(sg.tensor(xd, { shape: xs }), sg.tensor(wd, { shape: ws }), null, { padding: 1 }));
-    const x64 = nd(xs, xd), w64 = nd(ws, wd);
-    const err = errorUnits(y.toArray(), refConv(x64, w64, null, { padding: 1 }), refConv(abs(x64), abs(w64), null, { padding: 1 }));
-    assert.ok(err < BOUND, `${C}->${O} ${H}x${H}: ${err.toFixed(1)} units`);
-    y.dispose();
+    const ws = [O, C, 3, 3];
+    const wd = Float32Array.from(r.array(ws.reduce((a, b) => a * b)).map((v) => v * 0.1));
     // the weight gradient sums over every tile of every image: a longer float32 sum
     const xs4 = [4, C, H, H], gs = [4, O, H, H];
     const x4 = Float32Array.from(r.array(xs4.reduce((a, b) => a * b))), gd = Float32Array.from(r.array(gs.reduce((a, b) => a * b)));
@@ -128,9 +125,9 @@ test('bit-identical for 1, 2 and 3 threads (forward, input and weight gradients)
     for (const t of [x, w, b, y]) t.dispose();
     return out;
   };
-  const one = at(1, () => run());
+  const one = atThreads(1, () => run());
   for (const threads of [2, 3]) {
-    const many = at(threads, () => run());
+    const many = atThreads(threads, () => run());
     for (let i = 0; i < one.length; i++) assert.equal(Array.from(many[i]), Array.from(one[i]), `${threads} threads, output ${i}`);
   }
   for (let n = 0; n < 5; n++) {
@@ -152,8 +149,8 @@ test('weight gradient: bit-identical for 1, 2 and 3 threads at batches 1, 2, 9 a
       for (const t of [x, w]) t.dispose();
       return Array.from(dw);
     };
-    const one = at(1, run);
-    for (const threads of [2, 3]) assert.equal(at(threads, run), one, `batch ${N}, ${threads} threads`);
+    const one = atThreads(1, run);
+    for (const threads of [2, 3]) assert.equal(atThreads(threads, run), one, `batch ${N}, ${threads} threads`);
   }
 });
 

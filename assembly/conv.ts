@@ -1,14 +1,16 @@
 // Convolution kernels: one 4x8 register-tiled product (f32-conv-gemm-4x8-
-// wasmsimd-loadsplat) fed either directly from a zero-padded image (stride 1:
-// the 8 output pixels of a tile read 8 consecutive input pixels for every
-// (channel, ky, kx)) or from an im2col buffer (any stride), plus the packing,
-// padding, im2col/col2im and weight-gradient kernels around it.
+// wasmsimd-loadsplat) fed from zero-padded images split into stride phases
+// (conv_phases_f32: at stride 1 the padded image itself; at stride s every
+// tap (ky, kx) reads one phase through a stride-1 window), plus the packing,
+// padding, im2col/col2im (unfold/fold) and weight-gradient kernels around it.
 //
 // B operands are addressed through a table of byte offsets, one per reduction
-// index k: B[k][r, x] = bp + koff[k] + 4 (r rowStride + x). For a padded image
-// koff[(c, ky, kx)] = 4 (c plane + ky dh Wp + kx dw); for an im2col buffer
-// koff[k] = 4 k ldcol and rows = 1. conv_gemm_f32 gathers the 8 columns of a
-// tile into a contiguous K x 8 panel once and runs every 4-row block over it.
+// index k: B[k][r, x] = bp + koff[k] + 4 (r rowStride + x) (conv_gemm_f32: the
+// 8 output pixels of a tile read 8 consecutive floats), or through a second
+// table, one per column: B[k][x] = bp + koff[k] + coff[x] (conv_gemm_gather_f32:
+// columns spanning several images, or one phase of a strided map). Both
+// gather the 8 columns of a tile into a contiguous K x 8 panel once and run
+// every 4-row block over it.
 //
 // The microkernel is a small separate function on purpose: inlined into its
 // loops, or unrolled, V8 hoists its loads and spills accumulators.
@@ -408,8 +410,8 @@ export function conv_gemm_gather_f32(
 /**
  * Weight gradient: dW[o][k] += sum over images i and pixels q of G_i[o, q] A_i[k][q],
  * images in order, each image's Q = rows rowLen output pixels in order, with
- * A_i[k][r, x] at ap + 4 (i aImg + koff[k] + r aRow + x) (padded images or
- * im2col buffers) and G packed by conv_pack_panels_f32 with the images'
+ * A_i[k][r, x] at ap + 4 (i aImg + koff[k] + r aRow + x) (images split into
+ * phases, conv_phases_f32) and G packed by conv_pack_panels_f32 with the images'
  * columns side by side in each panel (ldp = 8 images Q). dW[o][k] is at
  * dwp + 4 (o ldw + k). Tiles of 4 k by 8 o, one accumulator each over all
  * the images, added to dW once.

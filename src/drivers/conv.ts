@@ -10,9 +10,13 @@
  *   weight    dW = sum over images of G col(x)^T           (G = dY)
  *   input     dx = col^T(W^T G)  (col2im of W^T G); for stride 1 and ph <= (kh-1) dh
  *             a stride-1 convolution of G padded by (kh-1) dh - ph with the
- *             flipped, transposed kernel w'[c, o, ky, kx] = w[o, c, kh-1-ky, kw-1-kx]
- * Results are bit-identical for any thread count: threads split images,
- * output channels or input channels, never a sum.
+ *             flipped, transposed kernel w'[c, o, ky, kx] = w[o, c, kh-1-ky, kw-1-kx];
+ *             otherwise, per phase (iy + ph mod sh, ix + pw mod sw) of dx, a
+ *             stride-1 correlation of G with the taps that reach that phase
+ * No pass builds an im2col buffer: the strided ones read images split into
+ * stride phases (conv_phases_f32), in which every tap is a stride-1 window.
+ * Results are bit-identical for any thread count: threads split images or
+ * output channels, or sum fixed parts of the images added in a fixed order.
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
@@ -397,9 +401,9 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
 }
 
 /**
- * dx: a stride-1 convolution of the padded G with the flipped kernel when
- * possible, else col2im(W^T G); plus bias[c] when a bias (C) is given (the
- * forward of a transposed convolution).
+ * dx: Winograd or a stride-1 convolution of the padded G with the flipped
+ * kernel when possible, else by phases (phaseInputGrad); plus bias[c] when a
+ * bias (C) is given (the forward of a transposed convolution).
  */
 export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null): Tensor {
   const k = kernels();

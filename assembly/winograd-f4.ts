@@ -207,35 +207,38 @@ function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, t0: usize, t
         v128.store(t, f32x4.add(f32x4.add(b, f32x4.mul(d, eight)), m5), 288);
         q += mXi;
       }
-      // the same over the columns plus the bias, then a 4x4 transpose: rows[4 l + r] = row r of tile l
+      // the same over the columns plus the bias, then a 4x4 transpose: row r of each tile, stored in
+      // place when the four tiles are whole, else to rows[4 l + r] for the clipped copy below
+      const tj = tab + (j << 3);
+      const full = (load<u32>(tj, 4) & load<u32>(tj, 12) & load<u32>(tj, 20) & load<u32>(tj, 28)) == FULL_TILE;
+      let y0 = yo + load<u32>(tj), y1 = yo + load<u32>(tj, 8), y2 = yo + load<u32>(tj, 16), y3 = yo + load<u32>(tj, 24);
       for (let r: usize = 0; r < 4; r++) {
         const t = tmp + r * 96;
         const s0 = v128.load(t), s1 = v128.load(t, 16), s2 = v128.load(t, 32), s3 = v128.load(t, 48), s4 = v128.load(t, 64), s5 = v128.load(t, 80);
         const a = f32x4.add(s1, s2), b = f32x4.sub(s1, s2), c = f32x4.add(s3, s4), d = f32x4.sub(s3, s4);
-        const y0 = f32x4.add(f32x4.add(f32x4.add(s0, a), c), bias);
-        const y1 = f32x4.add(f32x4.add(b, f32x4.add(d, d)), bias);
-        const y2 = f32x4.add(f32x4.add(a, f32x4.mul(c, four)), bias);
-        const y3 = f32x4.add(f32x4.add(f32x4.add(b, f32x4.mul(d, eight)), s5), bias);
-        const l01 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), l23 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
-        const h01 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), h23 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
-        const w = rows + (r << 4);
-        v128.store(w, v128.shuffle<f32>(l01, l23, 0, 1, 4, 5));
-        v128.store(w, v128.shuffle<f32>(l01, l23, 2, 3, 6, 7), 64);
-        v128.store(w, v128.shuffle<f32>(h01, h23, 0, 1, 4, 5), 128);
-        v128.store(w, v128.shuffle<f32>(h01, h23, 2, 3, 6, 7), 192);
-      }
-      // each tile's rows to their place: whole tiles directly, edge tiles clipped
-      const tj = tab + (j << 3);
-      const f0 = load<u32>(tj, 4), f1 = load<u32>(tj, 12), f2 = load<u32>(tj, 20), f3 = load<u32>(tj, 28);
-      if ((f0 & f1 & f2 & f3) == FULL_TILE) {
-        for (let l: usize = 0; l < 4; l++) {
-          const src = rows + (l << 6), dst = yo + load<u32>(tj + (l << 3));
-          v128.store(dst, v128.load(src));
-          v128.store(dst + rowB, v128.load(src, 16));
-          v128.store(dst + rowB * 2, v128.load(src, 32));
-          v128.store(dst + rowB * 3, v128.load(src, 48));
+        const u0 = f32x4.add(f32x4.add(f32x4.add(s0, a), c), bias);
+        const u1 = f32x4.add(f32x4.add(b, f32x4.add(d, d)), bias);
+        const u2 = f32x4.add(f32x4.add(a, f32x4.mul(c, four)), bias);
+        const u3 = f32x4.add(f32x4.add(f32x4.add(b, f32x4.mul(d, eight)), s5), bias);
+        const l01 = v128.shuffle<f32>(u0, u1, 0, 4, 1, 5), l23 = v128.shuffle<f32>(u2, u3, 0, 4, 1, 5);
+        const h01 = v128.shuffle<f32>(u0, u1, 2, 6, 3, 7), h23 = v128.shuffle<f32>(u2, u3, 2, 6, 3, 7);
+        const t0 = v128.shuffle<f32>(l01, l23, 0, 1, 4, 5), t1 = v128.shuffle<f32>(l01, l23, 2, 3, 6, 7);
+        const t2 = v128.shuffle<f32>(h01, h23, 0, 1, 4, 5), t3 = v128.shuffle<f32>(h01, h23, 2, 3, 6, 7);
+        if (full) {
+          v128.store(y0, t0);
+          v128.store(y1, t1);
+          v128.store(y2, t2);
+          v128.store(y3, t3);
+          y0 += rowB; y1 += rowB; y2 += rowB; y3 += rowB;
+        } else {
+          const w = rows + (r << 4);
+          v128.store(w, t0);
+          v128.store(w, t1, 64);
+          v128.store(w, t2, 128);
+          v128.store(w, t3, 192);
         }
-      } else {
+      }
+      if (!full) {
         for (let l: usize = 0; l < 4; l++) {
           const f = load<u32>(tj + (l << 3), 4), cols = f & 255;
           let dst = yo + load<u32>(tj + (l << 3));

@@ -174,18 +174,20 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
         const edge = node.edges[i];
         let gi = inputGrads[i] ?? null;
         if (gi === null) continue;
+        // a handle the backward returns again for a later input is left to that input
+        const original = gi, later = inputGrads.indexOf(gi, i + 1) > i;
         if (edge === null) {
-          if (!seen.has(gi)) gi.dispose();
+          if (!seen.has(gi) && !later) gi.dispose();
           continue;
         }
-        // a handle returned twice (or the incoming gradient itself) gets its own alias
+        // a handle passed on already (or the incoming gradient itself) gets its own alias
         if (seen.has(gi)) gi = gi.alias();
-        seen.add(gi);
         if (!sameShape(gi.shape, node.shapes[i])) {
           const r = sumTo(gi, node.shapes[i]);
-          gi.dispose();
+          if (gi !== original || !later) gi.dispose();
           gi = r;
         }
+        seen.add(gi);
         if (edge instanceof Tensor) {
           accumulateLeaf(edge, gi);
         } else {

@@ -79,8 +79,7 @@ export function addRelu(...args: unknown[]): Tensor {
       const saved = out.keep();
       record(out, 'AddReluBackward', [x, y], [saved], (g) => {
         const m = gradMap('relu_bwd_f32', saved, g);
-        // two handles: the walk may sum one down to a broadcast input's shape and free it
-        return [m, m.alias()];
+        return [m, m];
       });
     }
     return out;

@@ -4,7 +4,7 @@
 // the row sums are added in float64, so per-channel sums keep about 1e-7
 // relative accuracy for any size and the order depends only on the shape.
 
-import { PLAIN, SHIFTED, SHIFTED_SQUARE, rowSum, rowDot } from './sum';
+import { PLAIN, RELU_MASKED, SHIFTED, SHIFTED_SQUARE, reluMask, rowSum, rowDot } from './sum';
 
 /**
  * out[c] = sum_{n, l} x[n, c, l] for channels c0 <= c < c1 (also a
@@ -23,7 +23,7 @@ export function channel_sum_f32(N: usize, C: usize, L: usize, c0: usize, c1: usi
  * subtracts the rounded mean and corrects with the residual sum:
  * var = (sum d^2 - (sum d)^2 / M) / M.
  */
-// bn_stats_f32 and bn_backward_f32 cover channels c0 <= c < c1 (threads split channels).
+// bn_stats_f32 and the backward kernels cover channels c0 <= c < c1 (threads split channels).
 export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, meanp: usize, varp: usize): void {
   const M = <f64>(N * L);
   for (let c = c0; c < c1; c++) {
@@ -58,8 +58,10 @@ export function bn_params_f32(C: usize, meanp: usize, varp: usize, wp: usize, bp
   }
 }
 
-/** out[n, c, l] = x[n, c, l] scale[c] + shift[c] (shiftp 0: no shift). out may equal x. */
-export function channel_affine_f32(N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, outp: usize): void {
+/** out[n, c, l] = x[n, c, l] scale[c] + shift[c] (shiftp 0: no shift), then max(0, .) with `relu`. out may equal x. */
+// @ts-ignore: decorator
+@inline function affineRows(relu: bool, N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, outp: usize): void {
+  const zero = f32x4.splat(0);
   for (let n: usize = 0; n < N; n++) {
     for (let c: usize = 0; c < C; c++) {
       const off = ((n * C + c) * L) << 2;
@@ -67,12 +69,30 @@ export function channel_affine_f32(N: usize, C: usize, L: usize, xp: usize, scal
       const b = f32x4.splat(shiftp != 0 ? load<f32>(shiftp + (c << 2)) : 0);
       const x = xp + off, o = outp + off;
       let l: usize = 0;
-      for (; l + 4 <= L; l += 4) v128.store(o + (l << 2), f32x4.add(f32x4.mul(v128.load(x + (l << 2)), a), b));
+      for (; l + 4 <= L; l += 4) {
+        const z = f32x4.add(f32x4.mul(v128.load(x + (l << 2)), a), b);
+        v128.store(o + (l << 2), relu ? f32x4.max(z, zero) : z);
+      }
       for (; l < L; l++) {
-        store<f32>(o + (l << 2), f32x4.extract_lane(f32x4.add(f32x4.mul(f32x4.splat(load<f32>(x + (l << 2))), a), b), 0));
+        const z = f32x4.add(f32x4.mul(f32x4.splat(load<f32>(x + (l << 2))), a), b);
+        store<f32>(o + (l << 2), f32x4.extract_lane(relu ? f32x4.max(z, zero) : z, 0));
       }
     }
   }
+}
+
+/** out[n, c, l] = x[n, c, l] scale[c] + shift[c] (shiftp 0: no shift). out may equal x. */
+export function channel_affine_f32(N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, outp: usize): void {
+  affineRows(false, N, C, L, xp, scalep, shiftp, outp);
+}
+
+/**
+ * out[n, c, l] = max(0, x[n, c, l] scale[c] + shift[c]): a batch norm's
+ * affine map and the ReLU after it in one pass, the same bits as
+ * channel_affine_f32 then relu_f32. out may equal x.
+ */
+export function channel_affine_relu_f32(N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, outp: usize): void {
+  affineRows(true, N, C, L, xp, scalep, shiftp, outp);
 }
 
 /** running = (1 - momentum) running + momentum batch, with the variance scaled by `unbias` = M / (M - 1). */
@@ -94,22 +114,27 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
  *   dbias = sum g,  dweight = invstd sum g (x - mean)
  *   training: dx = a (g - sum g / M) - a invstd^2 (x - mean) sum g (x - mean) / M
  *   eval (fixed statistics): dx = a g
- * Pointers dxp, dwp, dbp may be 0 (not wanted); wp 0 means w = 1.
+ * Pointers dxp, dwp, dbp may be 0 (not wanted); wp 0 means w = 1. With
+ * `relu` (the backward of relu(batch norm), channel_affine_relu_f32), g is
+ * first masked where x scale + shift is not > 0 (reluMask), in registers:
+ * the same bits as relu_bwd_f32 into a buffer, then this backward of it.
  */
-export function bn_backward_f32(
-  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
-  dxp: usize, dwp: usize, dbp: usize, training: bool,
+// @ts-ignore: decorator
+@inline function backward(
+  relu: bool, N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
+  scalep: usize, shiftp: usize, dxp: usize, dwp: usize, dbp: usize, training: bool,
 ): void {
   const M = <f64>(N * L);
   for (let c = c0; c < c1; c++) {
     const mean = load<f32>(meanp + (c << 2));
     const invstd = <f64>load<f32>(invstdp + (c << 2));
+    const scale: f32 = relu ? load<f32>(scalep + (c << 2)) : 0, shift: f32 = relu ? load<f32>(shiftp + (c << 2)) : 0;
     let sg: f64 = 0, sgx: f64 = 0;
     if (dwp != 0 || dbp != 0 || (dxp != 0 && training)) {
       for (let n: usize = 0; n < N; n++) {
         const off = ((n * C + c) * L) << 2;
-        sg += rowSum(PLAIN, gp + off, L, 0);
-        sgx += rowDot(xp + off, gp + off, L, mean);
+        sg += relu ? rowSum(RELU_MASKED, gp + off, L, 0, xp + off, scale, shift) : rowSum(PLAIN, gp + off, L, 0);
+        sgx += rowDot(xp + off, gp + off, L, mean, relu, scale, shift);
       }
     }
     if (dbp != 0) store<f32>(dbp + (c << 2), <f32>sg);
@@ -120,20 +145,41 @@ export function bn_backward_f32(
     const av = f32x4.splat(<f32>a);
     const kv = f32x4.splat(training ? <f32>(-a * sg / M) : 0);
     const bv = f32x4.splat(training ? <f32>(-a * invstd * invstd * sgx / M) : 0);
-    const mv = f32x4.splat(mean);
+    const mv = f32x4.splat(mean), sv = f32x4.splat(scale), hv = f32x4.splat(shift);
     for (let n: usize = 0; n < N; n++) {
       const off = ((n * C + c) * L) << 2;
       const x = xp + off, g = gp + off, d = dxp + off;
       let l: usize = 0;
       for (; l + 4 <= L; l += 4) {
         const q = l << 2;
-        v128.store(d + q, f32x4.add(f32x4.add(f32x4.mul(v128.load(g + q), av), kv), f32x4.mul(f32x4.sub(v128.load(x + q), mv), bv)));
+        const xv = v128.load(x + q), gv = relu ? reluMask(v128.load(g + q), xv, sv, hv) : v128.load(g + q);
+        v128.store(d + q, f32x4.add(f32x4.add(f32x4.mul(gv, av), kv), f32x4.mul(f32x4.sub(xv, mv), bv)));
       }
       for (; l < L; l++) {
         const q = l << 2;
-        const gv = f32x4.splat(load<f32>(g + q)), xv = f32x4.splat(load<f32>(x + q));
+        const xv = f32x4.splat(load<f32>(x + q)), gv0 = f32x4.splat(load<f32>(g + q));
+        const gv = relu ? reluMask(gv0, xv, sv, hv) : gv0;
         store<f32>(d + q, f32x4.extract_lane(f32x4.add(f32x4.add(f32x4.mul(gv, av), kv), f32x4.mul(f32x4.sub(xv, mv), bv)), 0));
       }
     }
   }
+}
+
+/** The batch norm backward (see backward) for channels c0 <= c < c1. */
+export function bn_backward_f32(
+  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
+  dxp: usize, dwp: usize, dbp: usize, training: bool,
+): void {
+  backward(false, N, C, L, c0, c1, xp, gp, meanp, invstdp, wp, 0, 0, dxp, dwp, dbp, training);
+}
+
+/**
+ * The backward of relu(batch norm) (see backward) for channels c0 <= c < c1,
+ * given the forward's per-channel scale and shift (channel_affine_relu_f32).
+ */
+export function bn_relu_backward_f32(
+  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
+  scalep: usize, shiftp: usize, dxp: usize, dwp: usize, dbp: usize, training: bool,
+): void {
+  backward(true, N, C, L, c0, c1, xp, gp, meanp, invstdp, wp, scalep, shiftp, dxp, dwp, dbp, training);
 }

@@ -41,10 +41,24 @@
 @inline export const SHIFTED = 1; // x - s
 // @ts-ignore: decorator
 @inline export const SHIFTED_SQUARE = 2; // (x - s)^2
-
 // @ts-ignore: decorator
-@inline function term(kind: i32, x: v128, s: v128): v128 {
+@inline export const RELU_MASKED = 3; // x where the other row's z = m scale + shift > 0, else 0
+
+/**
+ * g with the lanes cleared where z = x scale + shift is not > 0: the gradient
+ * through relu(z) of a fused batch norm + ReLU, z computed exactly as the
+ * forward computes it (so the mask matches the forward's output bit for bit).
+ */
+// @ts-ignore: decorator
+@inline export function reluMask(g: v128, x: v128, scale: v128, shift: v128): v128 {
+  return v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(x, scale), shift), f32x4.splat(0)));
+}
+
+// m, scale, shift: the mask's row and affine map (RELU_MASKED only)
+// @ts-ignore: decorator
+@inline function term(kind: i32, x: v128, s: v128, m: v128, scale: v128, shift: v128): v128 {
   if (kind == PLAIN) return x;
+  if (kind == RELU_MASKED) return reluMask(x, m, scale, shift);
   const d = f32x4.sub(x, s);
   return kind == SHIFTED ? d : f32x4.mul(d, d);
 }
@@ -53,11 +67,13 @@
  * sum_k term(x[k]) over n contiguous float32 values at p, accumulated as the
  * header describes: blocks of 4 LANE_TERMS vectors into four float32
  * accumulators, each block flushed into float64; the tail (< 16 values) in
- * one more flushed vector. The order depends only on n.
+ * one more flushed vector. The order depends only on n. RELU_MASKED reads
+ * the mask's row m[k] at mp (with scale and shift); other kinds ignore them.
  */
 // @ts-ignore: decorator
-@inline export function rowSum(kind: i32, p: usize, n: usize, s: f32): f64 {
-  const sv = f32x4.splat(s);
+@inline export function rowSum(kind: i32, p: usize, n: usize, s: f32, mp: usize = 0, scale: f32 = 0, shift: f32 = 0): f64 {
+  const sv = f32x4.splat(s), av = f32x4.splat(scale), bv = f32x4.splat(shift);
+  const masked = kind == RELU_MASKED;
   let total: f64 = 0;
   let k: usize = 0;
   const whole = n & ~(<usize>15);
@@ -65,27 +81,33 @@
     const end = min(whole, k + (LANE_TERMS << 4));
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
     for (; k < end; k += 16) {
-      const q = p + (k << 2);
-      a0 = f32x4.add(a0, term(kind, v128.load(q), sv));
-      a1 = f32x4.add(a1, term(kind, v128.load(q, 16), sv));
-      a2 = f32x4.add(a2, term(kind, v128.load(q, 32), sv));
-      a3 = f32x4.add(a3, term(kind, v128.load(q, 48), sv));
+      const q = p + (k << 2), m = mp + (k << 2);
+      a0 = f32x4.add(a0, term(kind, v128.load(q), sv, masked ? v128.load(m) : sv, av, bv));
+      a1 = f32x4.add(a1, term(kind, v128.load(q, 16), sv, masked ? v128.load(m, 16) : sv, av, bv));
+      a2 = f32x4.add(a2, term(kind, v128.load(q, 32), sv, masked ? v128.load(m, 32) : sv, av, bv));
+      a3 = f32x4.add(a3, term(kind, v128.load(q, 48), sv, masked ? v128.load(m, 48) : sv, av, bv));
     }
     total += lanes64x4(a0, a1, a2, a3);
   }
   if (k < n) {
     let a = f32x4.splat(0);
-    for (; k + 4 <= n; k += 4) a = f32x4.add(a, term(kind, v128.load(p + (k << 2)), sv));
-    for (; k < n; k++) a = f32x4.add(a, lane0(f32x4.extract_lane(term(kind, f32x4.splat(load<f32>(p + (k << 2))), sv), 0)));
+    for (; k + 4 <= n; k += 4) a = f32x4.add(a, term(kind, v128.load(p + (k << 2)), sv, masked ? v128.load(mp + (k << 2)) : sv, av, bv));
+    for (; k < n; k++) {
+      const m = masked ? f32x4.splat(load<f32>(mp + (k << 2))) : sv;
+      a = f32x4.add(a, lane0(f32x4.extract_lane(term(kind, f32x4.splat(load<f32>(p + (k << 2))), sv, m, av, bv), 0)));
+    }
     total += lanes64(a);
   }
   return total;
 }
 
-/** sum_k g[k] (x[k] - s) over n contiguous values, blocked as rowSum. */
+/**
+ * sum_k g[k] (x[k] - s) over n contiguous values, blocked as rowSum; with
+ * `masked`, g[k] is first cleared where x[k] scale + shift is not > 0 (reluMask).
+ */
 // @ts-ignore: decorator
-@inline export function rowDot(xp: usize, gp: usize, n: usize, s: f32): f64 {
-  const sv = f32x4.splat(s);
+@inline export function rowDot(xp: usize, gp: usize, n: usize, s: f32, masked: bool = false, scale: f32 = 0, shift: f32 = 0): f64 {
+  const sv = f32x4.splat(s), av = f32x4.splat(scale), bv = f32x4.splat(shift);
   let total: f64 = 0;
   let k: usize = 0;
   const whole = n & ~(<usize>7);
@@ -94,15 +116,23 @@
     let a0 = f32x4.splat(0), a1 = a0;
     for (; k < end; k += 8) {
       const px = xp + (k << 2), pg = gp + (k << 2);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(pg), f32x4.sub(v128.load(px), sv)));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(pg, 16), f32x4.sub(v128.load(px, 16), sv)));
+      const x0 = v128.load(px), x1 = v128.load(px, 16);
+      const g0 = v128.load(pg), g1 = v128.load(pg, 16);
+      a0 = f32x4.add(a0, f32x4.mul(masked ? reluMask(g0, x0, av, bv) : g0, f32x4.sub(x0, sv)));
+      a1 = f32x4.add(a1, f32x4.mul(masked ? reluMask(g1, x1, av, bv) : g1, f32x4.sub(x1, sv)));
     }
     total += lanes64(f32x4.add(a0, a1));
   }
   if (k < n) {
     let a = f32x4.splat(0);
-    for (; k + 4 <= n; k += 4) a = f32x4.add(a, f32x4.mul(v128.load(gp + (k << 2)), f32x4.sub(v128.load(xp + (k << 2)), sv)));
-    for (; k < n; k++) a = f32x4.add(a, lane0(load<f32>(gp + (k << 2)) * (load<f32>(xp + (k << 2)) - s)));
+    for (; k + 4 <= n; k += 4) {
+      const x = v128.load(xp + (k << 2)), g = v128.load(gp + (k << 2));
+      a = f32x4.add(a, f32x4.mul(masked ? reluMask(g, x, av, bv) : g, f32x4.sub(x, sv)));
+    }
+    for (; k < n; k++) {
+      const x = f32x4.splat(load<f32>(xp + (k << 2))), g = f32x4.splat(load<f32>(gp + (k << 2)));
+      a = f32x4.add(a, lane0(f32x4.extract_lane(f32x4.mul(masked ? reluMask(g, x, av, bv) : g, f32x4.sub(x, sv)), 0)));
+    }
     total += lanes64(a);
   }
   return total;

@@ -152,6 +152,8 @@ const grad = {
 /** Binary ops with 4-d broadcasting: out[i] = f(a[...], b[...]). */
 const binary = {
   add: 'f32x4.add(a, b)',
+  // max(0, a + b): an addition and the ReLU after it in one pass (a residual block's output)
+  add_relu: 'f32x4.max(f32x4.add(a, b), f32x4.splat(0))',
   sub: 'f32x4.sub(a, b)',
   mul: 'f32x4.mul(a, b)',
   div: 'f32x4.div(a, b)',

@@ -31,15 +31,26 @@ export interface BatchNormInputs {
   training: boolean;
   momentum: number;
   eps: number;
+  /** Apply max(0, .) in the same pass (batch norm + ReLU fused; default false). */
+  relu?: boolean;
+}
+
+/** The forward's results: y, the statistics it used, and (with relu) the per-channel affine map the backward's ReLU mask needs. */
+export interface BatchNormResult {
+  out: Tensor;
+  mean: Tensor;
+  invstd: Tensor;
+  /** y = x scale + shift per channel before the ReLU ([C] each); null without relu. */
+  affine: { scale: Tensor; shift: Tensor } | null;
 }
 
 /**
  * y = (x - mean) invstd weight + bias per channel, with the batch's
  * statistics when training (the running averages then move by momentum,
- * the variance unbiased) or the running ones; returns y and the mean and
- * invstd it used (what the backward needs).
+ * the variance unbiased) or the running ones, and with relu y = max(0, y)
+ * in the same pass; returns y and what the backward needs.
  */
-export function batchNormForward({ x, weight, bias, runningMean, runningVar, training, momentum, eps }: BatchNormInputs): { out: Tensor; mean: Tensor; invstd: Tensor } {
+export function batchNormForward({ x, weight, bias, runningMean, runningVar, training, momentum, eps, relu = false }: BatchNormInputs): BatchNormResult {
   const [N, C, L] = ncl(x);
   const k = kernels();
   const wp = weight?.ptr ?? 0, bp = bias?.ptr ?? 0;
@@ -58,34 +69,38 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
       k.bn_params_f32(C, runningMean!.ptr, runningVar!.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
     }
     const out = Tensor.empty(x.shape);
-    // normalise + affine: samples are independent, so split them across threads
+    // normalise + affine (+ ReLU): samples are independent, so split them across threads
     const sample = C * L;
-    parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => kt.channel_affine_f32(hi - lo, C, L, x.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
-    return { out, mean, invstd };
-  } catch (e) {
-    mean.dispose();
-    invstd.dispose();
-    throw e;
-  } finally {
+    const kernel = relu ? 'channel_affine_relu_f32' : 'channel_affine_f32';
+    parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => kt[kernel](hi - lo, C, L, x.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
+    if (relu) return { out, mean, invstd, affine: { scale, shift } };
     scale.dispose();
     shift.dispose();
+    return { out, mean, invstd, affine: null };
+  } catch (e) {
+    for (const t of [mean, invstd, scale, shift]) t.dispose();
+    throw e;
   }
 }
 
 /**
  * The gradients (those asked for, else null) of batchNormForward given
- * contiguous x and g, the mean and invstd it used, and the weight (or null).
+ * contiguous x and g, the mean and invstd it used, the weight (or null) and,
+ * for the fused ReLU, its affine map (g is then masked where x scale + shift
+ * is not > 0, inside the kernel's passes).
  */
 export function batchNormBackward(
   x: Tensor, g: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor | null, training: boolean,
-  want: { x: boolean; weight: boolean; bias: boolean },
+  want: { x: boolean; weight: boolean; bias: boolean }, affine: { scale: Tensor; shift: Tensor } | null = null,
 ): { dx: Tensor | null; dw: Tensor | null; db: Tensor | null } {
   const [N, C, L] = ncl(x);
   const dx = want.x ? Tensor.empty(x.shape) : null;
   const dw = want.weight ? Tensor.empty([C]) : null;
   const db = want.bias ? Tensor.empty([C]) : null;
-  parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) =>
-    kt.bn_backward_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, invstd.ptr, weight?.ptr ?? 0, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0, training ? 1 : 0),
-  );
+  const wp = weight?.ptr ?? 0, dxp = dx?.ptr ?? 0, dwp = dw?.ptr ?? 0, dbp = db?.ptr ?? 0, t = training ? 1 : 0;
+  parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => {
+    if (affine === null) kt.bn_backward_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, invstd.ptr, wp, dxp, dwp, dbp, t);
+    else kt.bn_relu_backward_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, invstd.ptr, wp, affine.scale.ptr, affine.shift.ptr, dxp, dwp, dbp, t);
+  });
   return { dx, dw, db };
 }

@@ -8,7 +8,7 @@ import { fmtShape } from '../shape';
 import { noGrad } from '../autograd/graph';
 import { ones, zeros, full } from '../ops/create';
 import { fill_ } from '../ops/inplace';
-import { batchNorm } from '../ops/batchnorm';
+import { batchNormInternal } from '../ops/batchnorm';
 import { Module } from './module';
 import { boolean, integer, nullable, number, param, parseArgs, required, tensor } from '../validate';
 
@@ -78,6 +78,19 @@ abstract class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /**
+   * @internal relu(this.forward(x)) as one fused op (batchNormRelu): the same
+   * values, gradients and buffer updates in fewer passes over memory. For a
+   * block that owns this layer (BasicBlock); forward hooks do not run.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, withRelu: boolean): Tensor {
     tensor(x, { where: this.constructor.name, name: 'input' });
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
@@ -92,11 +105,8 @@ abstract class BatchNormBase extends Module {
     // batch statistics in training, or in eval without running statistics
     const useBatch = this.training || this.runningMean === null;
     const updating = this.training && this.runningMean !== null;
-    return batchNorm(x, updating || !useBatch ? this.runningMean : null, updating || !useBatch ? this.runningVar : null, this.weight, this.bias, {
-      training: useBatch,
-      momentum,
-      eps: this.eps,
-    });
+    const rm = updating || !useBatch ? this.runningMean : null, rv = updating || !useBatch ? this.runningVar : null;
+    return batchNormInternal(x, rm, rv, this.weight, this.bias, useBatch, momentum, this.eps, withRelu);
   }
 
   override extraRepr(): string {

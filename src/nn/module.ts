@@ -167,6 +167,11 @@ export abstract class Module {
     return out;
   }
 
+  /** @internal Whether forward hooks are registered (a block fusing this module's forward into another op must then call() it instead). */
+  hasForwardHooks(): boolean {
+    return this.hooks.size > 0;
+  }
+
   /**
    * Runs `hook(module, inputs, output)` after every call() of this module
    * (PyTorch's register_forward_hook); a tensor it returns replaces the

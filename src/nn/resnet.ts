@@ -3,7 +3,7 @@ import { Tensor } from '../tensor';
 import { fmtShape } from '../shape';
 import { scope } from '../autograd/scope';
 import { zeros } from '../ops/create';
-import { add } from '../ops/binary';
+import { add, addRelu } from '../ops/binary';
 import { relu } from '../ops/unary';
 import { mean } from '../ops/reduce';
 import { slice } from '../ops/views';
@@ -12,6 +12,7 @@ import { Module, Sequential } from './module';
 import { Conv2d } from './conv';
 import { BatchNorm2d } from './batchnorm';
 import { Linear } from './linear';
+import { tracer } from '../autograd/trace';
 import { boolean, instanceOf, integer, oneOf, param, parseArgs, required, tensor } from '../validate';
 
 /** How a block's shortcut matches a changed shape: 'A' zero-pads channels (no parameters), 'B' projects (1x1 conv + BN). */
@@ -37,6 +38,17 @@ const BASIC_BLOCK_ARGS = {
   shortcut: param(shortcutKind, 'B'),
   residual: param(boolean, true),
 };
+
+/**
+ * relu(bn.call(x)), fused into one op (batchNormRelu) when bn is the
+ * library's own BatchNorm2d with no forward hooks and no export is tracing
+ * (a subclass or another norm module, hooks, or exportOnnx take the
+ * two-call path, which the fused op equals bit for bit).
+ */
+function normRelu(bn: Module, x: Tensor): Tensor {
+  if (tracer === null && Object.getPrototypeOf(bn) === BatchNorm2d.prototype && !bn.hasForwardHooks()) return (bn as BatchNorm2d).forwardRelu(x);
+  return scope(() => relu(bn.call(x)));
+}
 
 /** Option A: x[:, :, ::s, ::s] with outC - inC zero channels appended. */
 function padShortcut(x: Tensor, stride: number, outC: number): Tensor {
@@ -100,11 +112,11 @@ export class BasicBlock extends Module {
     tensor(x, { where: 'BasicBlock', name: 'input' });
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) throw new RangeError(`BasicBlock: input ${fmtShape(x.shape)}: expected (N, ${this.inChannels}, H, W)`);
     return scope(() => {
-      const h = relu(this.bn1.call(this.conv1.call(x)));
+      const h = normRelu(this.bn1, this.conv1.call(x));
+      if (!this.residual) return normRelu(this.bn2, this.conv2.call(h));
       const y = this.bn2.call(this.conv2.call(h));
-      if (!this.residual) return relu(y);
       const s = this.shortcut !== null ? this.shortcut.call(x) : this.shortcutKind === 'A' ? padShortcut(x, this.stride, this.outChannels) : x;
-      return relu(add(y, s));
+      return addRelu(y, s);
     });
   }
 
@@ -173,7 +185,7 @@ export class ResNetCifar extends Module {
 
   forward(x: Tensor): Tensor {
     return scope(() => {
-      const h = relu(this.bn1.call(this.conv1.call(x)));
+      const h = normRelu(this.bn1, this.conv1.call(x));
       const f = this.layer3.call(this.layer2.call(this.layer1.call(h)));
       // global average pooling over H and W
       return this.fc.call(mean(f, [2, 3]));

@@ -11,12 +11,16 @@
  *   dbias = sum g, dweight = sum g xhat,
  *   dx = weight invstd (g - mean(g) - xhat mean(g xhat))  (training)
  *   dx = weight invstd g                                  (eval)
+ * batchNormRelu fuses max(0, y) into the same passes: its backward is this
+ * one with g replaced by g [y > 0], the mask recomputed from x inside the
+ * kernels, so neither y before the ReLU nor the masked gradient is stored.
  */
 import { Tensor } from '../tensor';
 import { batchNormBackward, batchNormForward, ncl } from '../drivers/batchnorm';
 import { fmtShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
-import { traced } from '../autograd/trace';
+import { traced, tracer } from '../autograd/trace';
+import { relu } from './unary';
 import { materialize } from './create';
 import { atomic } from '../autograd/scope';
 import { boolean, nullable, number, param, parseArgs, required, tensor as tensorArg } from '../validate';
@@ -69,11 +73,44 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
 export function batchNorm(...args: unknown[]): Tensor {
   const a = parseArgs('batchNorm', args, BATCH_NORM_ARGS);
-  return atomic(() => batchNormBody(a.input, a.runningMean, a.runningVar, a.weight, a.bias, a.training, a.momentum, a.eps));
+  return atomic(() => batchNormBody(a.input, a.runningMean, a.runningVar, a.weight, a.bias, a.training, a.momentum, a.eps, false));
 }
 
-function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number): Tensor {
-  const op = 'batchNorm';
+/**
+ * relu(batchNorm(...)) as one op: y = max(0, (x - mean) / sqrt(var + eps)
+ * weight + bias) per channel, the same arguments, values, gradients and
+ * running-statistics updates as batchNorm followed by relu (bit for bit),
+ * in fewer passes over memory: one write of y in the forward, and the
+ * backward masks g by [y > 0] inside batch norm's own two passes.
+ * `batchNormRelu(x, runningMean, runningVar, weight?, bias?, training?, momentum?, eps?)`
+ * or the last three as options. While exportOnnx traces, it runs as
+ * batchNorm then relu (a BatchNormalization and a Relu node).
+ * @example F.batchNormRelu(x, rm, rv, gamma, beta, { training: true })   // = F.relu(F.batchNorm(x, rm, rv, gamma, beta, { training: true }))
+ */
+export function batchNormRelu(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor;
+export function batchNormRelu(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
+export function batchNormRelu(...args: unknown[]): Tensor {
+  const a = parseArgs('batchNormRelu', args, BATCH_NORM_ARGS);
+  return atomic(() => batchNormBody(a.input, a.runningMean, a.runningVar, a.weight, a.bias, a.training, a.momentum, a.eps, true));
+}
+
+/**
+ * Internal (arguments already checked by a module): batchNorm, or
+ * batchNormRelu when `withRelu`, without parseArgs.
+ */
+export function batchNormInternal(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number, withRelu: boolean): Tensor {
+  return atomic(() => batchNormBody(x, runningMean, runningVar, weight, bias, training, momentum, eps, withRelu));
+}
+
+function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number, withRelu: boolean): Tensor {
+  const op = withRelu ? 'batchNormRelu' : 'batchNorm';
+  if (withRelu && tracer !== null) {
+    // traced as the two ops ONNX has
+    const y = batchNormBody(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    const out = relu(y);
+    y.dispose();
+    return out;
+  }
   if (x.ndim < 2 || x.ndim > 4) throw new RangeError(`${op}: input ${fmtShape(x.shape)}: expected (N, C), (N, C, L) or (N, C, H, W)`);
   checkChannelVector(op, x, 'runningMean', runningMean);
   checkChannelVector(op, x, 'runningVar', runningVar);
@@ -96,19 +133,21 @@ function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor
     rm = materialize(runningMean!);
     rv = materialize(runningVar!);
   }
-  const { out, mean, invstd } = batchNormForward({
-    x: xc, weight: wc, bias: bc, runningMean: rm?.t ?? runningMean, runningVar: rv?.t ?? runningVar, training, momentum, eps,
+  const { out, mean, invstd, affine } = batchNormForward({
+    x: xc, weight: wc, bias: bc, runningMean: rm?.t ?? runningMean, runningVar: rv?.t ?? runningVar, training, momentum, eps, relu: withRelu,
   });
   if (rm?.owned) rm.t.dispose();
   if (rv?.owned) rv.t.dispose();
   if (needsGrad(x, weight, bias)) {
     const xs = xc.keep(), ms = mean.keep(), is = invstd.keep(), ws = wc?.keep() ?? null;
+    const as = affine === null ? null : { scale: affine.scale.keep(), shift: affine.shift.keep() };
     const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
     const wantX = x.requiresGrad, wantW = weight?.requiresGrad ?? false, wantB = bias?.requiresGrad ?? false;
     const hasW = weight !== null, hasB = bias !== null;
-    record(out, 'NativeBatchNormBackward', inputs, ws === null ? [xs, ms, is] : [xs, ms, is, ws], (g) => {
+    const saved = [xs, ms, is, ws, as?.scale ?? null, as?.shift ?? null].filter((t): t is Tensor => t !== null);
+    record(out, withRelu ? 'BatchNormReluBackward' : 'NativeBatchNormBackward', inputs, saved, (g) => {
       const { t: gc } = materialize(g);
-      const { dx, dw, db } = batchNormBackward(xs, gc, ms, is, ws, training, { x: wantX, weight: wantW, bias: wantB });
+      const { dx, dw, db } = batchNormBackward(xs, gc, ms, is, ws, training, { x: wantX, weight: wantW, bias: wantB }, as);
       const grads: (Tensor | null)[] = [dx];
       if (hasW) grads.push(dw);
       if (hasB) grads.push(db);
@@ -117,6 +156,8 @@ function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor
   }
   mean.dispose();
   invstd.dispose();
+  affine?.scale.dispose();
+  affine?.shift.dispose();
   if (xo) xc.dispose();
   if (wo) wc!.dispose();
   if (bo) bc!.dispose();

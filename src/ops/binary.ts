@@ -3,6 +3,7 @@
  * is a 0-d tensor. Backward rules (g: gradient of the output; the autograd
  * walk sums each result down to its input's shape):
  *   add: (g, g)            sub: (g, -g)
+ *   addRelu: (m, m), m = g [y > 0] (relu(a + b) in one pass)
  *   mul: (g b, g a)        div: (g / b, -g a / b^2)
  *   maximum: g to the larger input, split in half on ties (as PyTorch)
  *   minimum: likewise for the smaller.
@@ -11,10 +12,10 @@
 import { Tensor, type TensorLike } from '../tensor';
 import { invalid } from '../validate';
 import { needsGrad, record } from '../autograd/graph';
-import { traced } from '../autograd/trace';
-import { binary, type BinaryKernel } from '../drivers/elementwise';
+import { traced, tracer } from '../autograd/trace';
+import { binary, gradMap, type BinaryKernel } from '../drivers/elementwise';
 import { full } from './create';
-import { neg } from './unary';
+import { neg, relu } from './unary';
 
 /** Internal: out = kernel(a, b) broadcast, into a new contiguous tensor (no autograd); `op` names the caller in errors. */
 export function launchBinary(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor): Tensor {
@@ -49,6 +50,35 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
     const out = launchBinary('add', 'add_f32', x, y);
     if (needsGrad(x, y)) record(out, 'AddBackward', [x, y], [], (g) => [g, g]);
     return traced(out, 'add', [x, y]);
+  });
+}
+
+/**
+ * relu(a + b) in one pass, with broadcasting (either may be a number):
+ * y = max(0, a + b), the same bits as relu(add(a, b)) without the
+ * intermediate sum; both gradients are the masked m = g [y > 0] (summed to
+ * each input's shape), made in one pass. A residual block's output
+ * (BasicBlock uses it). While exportOnnx traces, it runs as add then relu.
+ * @example F.addRelu(branch, shortcut)   // = F.relu(add(branch, shortcut))
+ */
+export function addRelu(input: TensorLike, other: TensorLike): Tensor {
+  if (tracer !== null) {
+    // traced as the two ops ONNX has
+    const s = add(input, other);
+    const out = relu(s);
+    s.dispose();
+    return out;
+  }
+  return withTensors('addRelu', input, other, (x, y) => {
+    const out = launchBinary('addRelu', 'add_relu_f32', x, y);
+    if (needsGrad(x, y)) {
+      const saved = out.keep();
+      record(out, 'AddReluBackward', [x, y], [saved], (g) => {
+        const m = gradMap('relu_bwd_f32', saved, g);
+        return [m, m];
+      });
+    }
+    return out;
   });
 }
 

@@ -10,7 +10,7 @@
  * Comparisons return 0/1 and are not differentiable.
  */
 import { Tensor, type TensorLike } from '../tensor';
-import { invalid } from '../validate';
+import { invalid, param, parseArgs, required, tensorOrNumber } from '../validate';
 import { needsGrad, record } from '../autograd/graph';
 import { traced, tracer } from '../autograd/trace';
 import { binary, gradMap, type BinaryKernel } from '../drivers/elementwise';
@@ -53,6 +53,8 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
+const ADD_RELU_ARGS = { input: param(tensorOrNumber, required), other: param(tensorOrNumber, required) };
+
 /**
  * relu(a + b) in one pass, with broadcasting (either may be a number):
  * y = max(0, a + b), the same bits as relu(add(a, b)) without the
@@ -61,7 +63,9 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
  * (BasicBlock uses it). While exportOnnx traces, it runs as add then relu.
  * @example F.addRelu(branch, shortcut)   // = F.relu(add(branch, shortcut))
  */
-export function addRelu(input: TensorLike, other: TensorLike): Tensor {
+export function addRelu(input: TensorLike, other: TensorLike): Tensor;
+export function addRelu(...args: unknown[]): Tensor {
+  const { input, other } = parseArgs('addRelu', args, ADD_RELU_ARGS);
   if (tracer !== null) {
     // traced as the two ops ONNX has
     const s = add(input, other);

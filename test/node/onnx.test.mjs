@@ -205,6 +205,37 @@ test("a user's own forward: the tensor ops (add, mul, matmul, reshape, transpose
   await roundTrip(new Custom(), [3, 4, 4]);
 });
 
+test('the fused pairs F.batchNormRelu and F.addRelu export as BatchNormalization + Relu and Add + Relu', async () => {
+  sg.manualSeed(22);
+  class Fused extends nn.Module {
+    constructor() {
+      super();
+      this.conv = this.registerModule('conv', new nn.Conv2d(3, 4, 3, { padding: 1 }));
+      this.gamma = this.registerParameter('gamma', sg.scope(() => sg.rand([4]).add(0.5)));
+      this.beta = this.registerParameter('beta', sg.scope(() => sg.randn([4]).mul(0.3)));
+      this.mean = this.registerBuffer('mean', sg.scope(() => sg.randn([4]).mul(0.2)));
+      this.variance = this.registerBuffer('variance', sg.scope(() => sg.rand([4]).add(0.5)));
+    }
+
+    forward(x) {
+      return sg.scope(() => {
+        const h = this.conv.call(x);
+        return sg.F.addRelu(sg.F.batchNormRelu(h, this.mean, this.variance, this.gamma, this.beta, { training: this.training }), h);
+      });
+    }
+  }
+  // nodes of an op type: NodeProto field 4 (op_type) is the byte 0x22, the length, the name
+  const count = (bytes, op) => new TextDecoder('latin1').decode(bytes).split(String.fromCharCode(0x22, op.length) + op).length - 1;
+  const bytes = await roundTrip(new Fused(), [3, 5, 5]);
+  assert.equal(['BatchNormalization', 'Relu', 'Add'].map((op) => count(bytes, op)), [1, 2, 1]);
+  // a BasicBlock traced through its own (unfused) path: one BatchNormalization per norm, a Relu after bn1 and after the Add
+  sg.manualSeed(23);
+  const block = new nn.BasicBlock(4, 4);
+  warmStats(block, [4, 6, 6]);
+  const blockBytes = await roundTrip(block, [4, 6, 6]);
+  assert.equal(['BatchNormalization', 'Relu', 'Add'].map((op) => count(blockBytes, op)), [2, 2, 1]);
+});
+
 test('the math ops in a forward: sin, cos, square, rsqrt, reciprocal, floor, ceil, trunc, round (with decimals), cumsum', async () => {
   sg.manualSeed(21);
   class Trig extends nn.Module {

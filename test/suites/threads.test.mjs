@@ -233,6 +233,19 @@ test('batch norm (training and eval) forward and backward: bit-identical for 1, 
   });
 });
 
+test('fused batch norm + ReLU and add + ReLU forward and backward: bit-identical for 1, 2, 3 threads', () => {
+  sameBitsForThreadCounts('batchNormRelu, addRelu', () => {
+    const x = randT([6, 4, 5, 7], 27, true), s = randT([6, 4, 5, 7], 28, true);
+    const w = randT([4], 29, true), b = randT([4], 30, true);
+    const rm = sg.zeros([4]), rv = sg.ones([4]);
+    const y = sg.F.batchNormRelu(x, rm, rv, w, b, { training: true });
+    const e = sg.F.batchNormRelu(x, rm, rv, w, b, { training: false });
+    const z = sg.F.addRelu(y, s);
+    sg.add(z.mul(randT([...z.shape], 31)).sum(), e.sum()).backward();
+    return [y.toArray(), e.toArray(), z.toArray(), rm.toArray(), rv.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray(), s.grad.toArray()];
+  });
+});
+
 test('layer norm and group norm forward, input and parameter gradients: bit-identical for 1, 2, 3 threads', () => {
   // layer norm over 1 and 2 dims (rows of 13 and 4x5), group norm with and without spatial dims
   for (const [kind, xs, arg, ws] of [['layer', [7, 13], [13], [13]], ['layer', [3, 5, 4, 5], [4, 5], [4, 5]], ['group', [5, 6, 3, 7], 3, [6]], ['group', [9, 12], 2, [12]]]) {

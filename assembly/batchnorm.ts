@@ -21,21 +21,37 @@ export function channel_sum_f32(N: usize, C: usize, L: usize, c0: usize, c1: usi
 /**
  * mean[c] and biased var[c] = mean of (x - mean)^2, two passes; the second
  * subtracts the rounded mean and corrects with the residual sum:
- * var = (sum d^2 - (sum d)^2 / M) / M.
+ * var = (sum d^2 - (sum d)^2 / M) / M. Each pass reads the lane's channels'
+ * rows in memory order, sample by sample, adding each channel's float64 row
+ * sums in sample order into acc (24 bytes per channel, scratch).
  */
-// bn_stats_f32 and the backward kernels cover channels c0 <= c < c1 (threads split channels).
-export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, meanp: usize, varp: usize): void {
+// bn_stats_f32 and the backward sums cover channels c0 <= c < c1 (threads split channels).
+export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, meanp: usize, varp: usize, accp: usize): void {
   const M = <f64>(N * L);
-  for (let c = c0; c < c1; c++) {
-    let s: f64 = 0;
-    for (let n: usize = 0; n < N; n++) s += rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L, 0);
-    const mean = <f32>(s / M);
-    let sd: f64 = 0, sdd: f64 = 0;
-    for (let n: usize = 0; n < N; n++) {
-      const row = xp + (((n * C + c) * L) << 2);
-      sd += rowSum(SHIFTED, row, L, mean);
-      sdd += rowSum(SHIFTED_SQUARE, row, L, mean);
+  for (let c = c0; c < c1; c++) store<f64>(accp + c * 24, 0);
+  for (let n: usize = 0; n < N; n++) {
+    for (let c = c0; c < c1; c++) {
+      const q = accp + c * 24;
+      store<f64>(q, load<f64>(q) + rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L, 0));
     }
+  }
+  for (let c = c0; c < c1; c++) {
+    const q = accp + c * 24;
+    store<f32>(meanp + (c << 2), <f32>(load<f64>(q) / M));
+    store<f64>(q, 0, 8);
+    store<f64>(q, 0, 16);
+  }
+  for (let n: usize = 0; n < N; n++) {
+    for (let c = c0; c < c1; c++) {
+      const row = xp + (((n * C + c) * L) << 2), q = accp + c * 24;
+      const mean = load<f32>(meanp + (c << 2));
+      store<f64>(q, load<f64>(q, 8) + rowSum(SHIFTED, row, L, mean), 8);
+      store<f64>(q, load<f64>(q, 16) + rowSum(SHIFTED_SQUARE, row, L, mean), 16);
+    }
+  }
+  for (let c = c0; c < c1; c++) {
+    const q = accp + c * 24;
+    const mean = load<f32>(meanp + (c << 2)), sd = load<f64>(q, 8), sdd = load<f64>(q, 16);
     store<f32>(meanp + (c << 2), <f32>(<f64>mean + sd / M));
     store<f32>(varp + (c << 2), <f32>max<f64>(0, (sdd - (sd * sd) / M) / M));
   }
@@ -114,72 +130,106 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
  *   dbias = sum g,  dweight = invstd sum g (x - mean)
  *   training: dx = a (g - sum g / M) - a invstd^2 (x - mean) sum g (x - mean) / M
  *   eval (fixed statistics): dx = a g
- * Pointers dxp, dwp, dbp may be 0 (not wanted); wp 0 means w = 1. With
- * `relu` (the backward of relu(batch norm), channel_affine_relu_f32), g is
- * first masked where x scale + shift is not > 0 (reluMask), in registers:
- * the same bits as relu_bwd_f32 into a buffer, then this backward of it.
+ * in three kernels: the sums (threads split channels; each lane reads its
+ * channels' rows in memory order, sample by sample, each channel's float64
+ * sums added in sample order), the per-channel coefficients, and dx (threads
+ * split samples, a contiguous stream). With `relu` (the backward of
+ * relu(batch norm), channel_affine_relu_f32), g is first masked where
+ * x scale + shift is not > 0 (reluMask), in registers: the same bits as
+ * relu_bwd_f32 into a buffer, then this backward of it.
  */
 // @ts-ignore: decorator
-@inline function backward(
-  relu: bool, N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
-  scalep: usize, shiftp: usize, dxp: usize, dwp: usize, dbp: usize, training: bool,
+@inline function backwardSums(
+  relu: bool, N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize,
+  scalep: usize, shiftp: usize, sumsp: usize,
 ): void {
-  const M = <f64>(N * L);
   for (let c = c0; c < c1; c++) {
-    const mean = load<f32>(meanp + (c << 2));
-    const invstd = <f64>load<f32>(invstdp + (c << 2));
-    const scale: f32 = relu ? load<f32>(scalep + (c << 2)) : 0, shift: f32 = relu ? load<f32>(shiftp + (c << 2)) : 0;
-    let sg: f64 = 0, sgx: f64 = 0;
-    if (dwp != 0 || dbp != 0 || (dxp != 0 && training)) {
-      for (let n: usize = 0; n < N; n++) {
-        const off = ((n * C + c) * L) << 2;
-        sg += relu ? rowSum(RELU_MASKED, gp + off, L, 0, xp + off, scale, shift) : rowSum(PLAIN, gp + off, L, 0);
-        sgx += rowDot(xp + off, gp + off, L, mean, relu, scale, shift);
-      }
+    store<f64>(sumsp + (c << 4), 0);
+    store<f64>(sumsp + (c << 4), 0, 8);
+  }
+  for (let n: usize = 0; n < N; n++) {
+    for (let c = c0; c < c1; c++) {
+      const off = ((n * C + c) * L) << 2;
+      const mean = load<f32>(meanp + (c << 2));
+      const scale: f32 = relu ? load<f32>(scalep + (c << 2)) : 0, shift: f32 = relu ? load<f32>(shiftp + (c << 2)) : 0;
+      const sg = relu ? rowSum(RELU_MASKED, gp + off, L, 0, xp + off, scale, shift) : rowSum(PLAIN, gp + off, L, 0);
+      const sgx = rowDot(xp + off, gp + off, L, mean, relu, scale, shift);
+      const q = sumsp + (c << 4);
+      store<f64>(q, load<f64>(q) + sg);
+      store<f64>(q, load<f64>(q, 8) + sgx, 8);
     }
+  }
+}
+
+/**
+ * sums[c] = (sum g, sum g (x - mean)) in float64 (16 bytes per channel) for
+ * channels c0 <= c < c1: the backward's reductions (see above).
+ */
+export function bn_backward_sums_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, sumsp: usize): void {
+  backwardSums(false, N, C, L, c0, c1, xp, gp, meanp, 0, 0, sumsp);
+}
+
+/** bn_backward_sums_f32 of relu(batch norm): g masked by the forward's scale and shift. */
+export function bn_relu_backward_sums_f32(
+  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, scalep: usize, shiftp: usize, sumsp: usize,
+): void {
+  backwardSums(true, N, C, L, c0, c1, xp, gp, meanp, scalep, shiftp, sumsp);
+}
+
+/**
+ * From the sums (sumsp 0: not computed, eval's dx needs none): dbias, dweight
+ * (pointers 0: not wanted) and dx's per-channel coefficients
+ * coef[c] = (a, -a sum g / M, -a invstd^2 sum g (x - mean) / M) as float32
+ * (the last two 0 in eval); wp 0 means w = 1.
+ */
+export function bn_backward_coefs_f32(C: usize, M: f64, sumsp: usize, invstdp: usize, wp: usize, training: bool, dwp: usize, dbp: usize, coefp: usize): void {
+  for (let c: usize = 0; c < C; c++) {
+    const sg: f64 = sumsp != 0 ? load<f64>(sumsp + (c << 4)) : 0, sgx: f64 = sumsp != 0 ? load<f64>(sumsp + (c << 4), 8) : 0;
+    const invstd = <f64>load<f32>(invstdp + (c << 2));
     if (dbp != 0) store<f32>(dbp + (c << 2), <f32>sg);
     if (dwp != 0) store<f32>(dwp + (c << 2), <f32>(sgx * invstd));
-    if (dxp == 0) continue;
-    const w: f64 = wp != 0 ? <f64>load<f32>(wp + (c << 2)) : 1;
-    const a = w * invstd;
-    const av = f32x4.splat(<f32>a);
-    const kv = f32x4.splat(training ? <f32>(-a * sg / M) : 0);
-    const bv = f32x4.splat(training ? <f32>(-a * invstd * invstd * sgx / M) : 0);
-    const mv = f32x4.splat(mean), sv = f32x4.splat(scale), hv = f32x4.splat(shift);
-    for (let n: usize = 0; n < N; n++) {
+    const a = (wp != 0 ? <f64>load<f32>(wp + (c << 2)) : 1) * invstd;
+    const q = coefp + c * 12;
+    store<f32>(q, <f32>a);
+    store<f32>(q, training ? <f32>(-a * sg / M) : 0, 4);
+    store<f32>(q, training ? <f32>(-a * invstd * invstd * sgx / M) : 0, 8);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function backwardApply(
+  relu: bool, N: usize, C: usize, L: usize, xp: usize, gp: usize, meanp: usize, coefp: usize, scalep: usize, shiftp: usize, dxp: usize,
+): void {
+  for (let n: usize = 0; n < N; n++) {
+    for (let c: usize = 0; c < C; c++) {
       const off = ((n * C + c) * L) << 2;
+      const q = coefp + c * 12;
+      const av = f32x4.splat(load<f32>(q)), kv = f32x4.splat(load<f32>(q, 4)), bv = f32x4.splat(load<f32>(q, 8));
+      const mv = f32x4.splat(load<f32>(meanp + (c << 2)));
+      const sv = f32x4.splat(relu ? load<f32>(scalep + (c << 2)) : 0), hv = f32x4.splat(relu ? load<f32>(shiftp + (c << 2)) : 0);
       const x = xp + off, g = gp + off, d = dxp + off;
       let l: usize = 0;
       for (; l + 4 <= L; l += 4) {
-        const q = l << 2;
-        const xv = v128.load(x + q), gv = relu ? reluMask(v128.load(g + q), xv, sv, hv) : v128.load(g + q);
-        v128.store(d + q, f32x4.add(f32x4.add(f32x4.mul(gv, av), kv), f32x4.mul(f32x4.sub(xv, mv), bv)));
+        const k = l << 2;
+        const xv = v128.load(x + k), gv = relu ? reluMask(v128.load(g + k), xv, sv, hv) : v128.load(g + k);
+        v128.store(d + k, f32x4.add(f32x4.add(f32x4.mul(gv, av), kv), f32x4.mul(f32x4.sub(xv, mv), bv)));
       }
       for (; l < L; l++) {
-        const q = l << 2;
-        const xv = f32x4.splat(load<f32>(x + q)), gv0 = f32x4.splat(load<f32>(g + q));
+        const k = l << 2;
+        const xv = f32x4.splat(load<f32>(x + k)), gv0 = f32x4.splat(load<f32>(g + k));
         const gv = relu ? reluMask(gv0, xv, sv, hv) : gv0;
-        store<f32>(d + q, f32x4.extract_lane(f32x4.add(f32x4.add(f32x4.mul(gv, av), kv), f32x4.mul(f32x4.sub(xv, mv), bv)), 0));
+        store<f32>(d + k, f32x4.extract_lane(f32x4.add(f32x4.add(f32x4.mul(gv, av), kv), f32x4.mul(f32x4.sub(xv, mv), bv)), 0));
       }
     }
   }
 }
 
-/** The batch norm backward (see backward) for channels c0 <= c < c1. */
-export function bn_backward_f32(
-  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
-  dxp: usize, dwp: usize, dbp: usize, training: bool,
-): void {
-  backward(false, N, C, L, c0, c1, xp, gp, meanp, invstdp, wp, 0, 0, dxp, dwp, dbp, training);
+/** dx = a g + k + (x - mean) b per channel (coef from bn_backward_coefs_f32) over N samples (pointers at the first). */
+export function bn_backward_apply_f32(N: usize, C: usize, L: usize, xp: usize, gp: usize, meanp: usize, coefp: usize, dxp: usize): void {
+  backwardApply(false, N, C, L, xp, gp, meanp, coefp, 0, 0, dxp);
 }
 
-/**
- * The backward of relu(batch norm) (see backward) for channels c0 <= c < c1,
- * given the forward's per-channel scale and shift (channel_affine_relu_f32).
- */
-export function bn_relu_backward_f32(
-  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, invstdp: usize, wp: usize,
-  scalep: usize, shiftp: usize, dxp: usize, dwp: usize, dbp: usize, training: bool,
-): void {
-  backward(true, N, C, L, c0, c1, xp, gp, meanp, invstdp, wp, scalep, shiftp, dxp, dwp, dbp, training);
+/** bn_backward_apply_f32 of relu(batch norm): g masked by the forward's scale and shift. */
+export function bn_relu_backward_apply_f32(N: usize, C: usize, L: usize, xp: usize, gp: usize, meanp: usize, coefp: usize, scalep: usize, shiftp: usize, dxp: usize): void {
+  backwardApply(true, N, C, L, xp, gp, meanp, coefp, scalep, shiftp, dxp);
 }

@@ -1,9 +1,11 @@
 /**
  * Batch-normalisation drivers (assembly/batchnorm.ts) over an (N, C, L)
- * layout: per-channel statistics (threads split the channels, never a sum),
- * the per-channel affine map (threads split the samples), the running
- * averages, and the backward. Results are bit-identical for any thread
- * count. No autograd, no argument checks (src/ops/batchnorm.ts).
+ * layout: per-channel statistics and the backward's sums (threads split the
+ * channels, never a sum; each lane reads its channels' rows sample by
+ * sample, in memory order), the per-channel affine map and the backward's dx
+ * (threads split the samples: contiguous streams), the running averages.
+ * Results are bit-identical for any thread count. No autograd, no argument
+ * checks (src/ops/batchnorm.ts).
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
@@ -57,14 +59,19 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
   const mean = Tensor.empty([C]), invstd = Tensor.empty([C]), scale = Tensor.empty([C]), shift = Tensor.empty([C]);
   try {
     if (training) {
-      const variance = Tensor.empty([C]);
-      parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, x.ptr, mean.ptr, variance.ptr));
-      k.bn_params_f32(C, mean.ptr, variance.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
-      if (runningMean !== null || runningVar !== null) {
-        const M = N * L;
-        k.bn_update_running_f32(C, mean.ptr, variance.ptr, runningMean?.ptr ?? 0, runningVar?.ptr ?? 0, momentum, M / (M - 1));
+      // the batch variance, and per channel three float64 sums (24 bytes, as 6 float32 slots) of scratch
+      const variance = Tensor.empty([C]), acc = Tensor.empty([6 * C]);
+      try {
+        parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, x.ptr, mean.ptr, variance.ptr, acc.ptr));
+        k.bn_params_f32(C, mean.ptr, variance.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
+        if (runningMean !== null || runningVar !== null) {
+          const M = N * L;
+          k.bn_update_running_f32(C, mean.ptr, variance.ptr, runningMean?.ptr ?? 0, runningVar?.ptr ?? 0, momentum, M / (M - 1));
+        }
+      } finally {
+        variance.dispose();
+        acc.dispose();
       }
-      variance.dispose();
     } else {
       k.bn_params_f32(C, runningMean!.ptr, runningVar!.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
     }
@@ -94,13 +101,39 @@ export function batchNormBackward(
   want: { x: boolean; weight: boolean; bias: boolean }, affine: { scale: Tensor; shift: Tensor } | null = null,
 ): { dx: Tensor | null; dw: Tensor | null; db: Tensor | null } {
   const [N, C, L] = ncl(x);
-  const dx = want.x ? Tensor.empty(x.shape) : null;
-  const dw = want.weight ? Tensor.empty([C]) : null;
-  const db = want.bias ? Tensor.empty([C]) : null;
-  const wp = weight?.ptr ?? 0, dxp = dx?.ptr ?? 0, dwp = dw?.ptr ?? 0, dbp = db?.ptr ?? 0, t = training ? 1 : 0;
-  parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => {
-    if (affine === null) kt.bn_backward_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, invstd.ptr, wp, dxp, dwp, dbp, t);
-    else kt.bn_relu_backward_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, invstd.ptr, wp, affine.scale.ptr, affine.shift.ptr, dxp, dwp, dbp, t);
-  });
+  const M = N * L;
+  const k = kernels();
+  const needSums = want.weight || want.bias || (want.x && training);
+  // per channel: the two float64 sums (16 bytes, as 4 float32 slots), dx's three coefficients
+  const sums = needSums ? Tensor.empty([4 * C]) : null, coef = want.x ? Tensor.empty([3 * C]) : null;
+  let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+  try {
+    dx = want.x ? Tensor.empty(x.shape) : null;
+    dw = want.weight ? Tensor.empty([C]) : null;
+    db = want.bias ? Tensor.empty([C]) : null;
+    if (sums !== null) {
+      // channels split across threads; each lane streams its channels' rows sample by sample
+      parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => {
+        if (affine === null) kt.bn_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, sums.ptr);
+        else kt.bn_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, affine.scale.ptr, affine.shift.ptr, sums.ptr);
+      });
+    }
+    k.bn_backward_coefs_f32(C, M, sums?.ptr ?? 0, invstd.ptr, weight?.ptr ?? 0, training ? 1 : 0, dw?.ptr ?? 0, db?.ptr ?? 0, coef?.ptr ?? 0);
+    if (dx !== null) {
+      const out = dx, cp = coef!.ptr, sample = C * L;
+      // dx: samples are independent, so split them across threads (a contiguous stream each)
+      parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => {
+        const o = lo * sample * 4;
+        if (affine === null) kt.bn_backward_apply_f32(hi - lo, C, L, x.ptr + o, g.ptr + o, mean.ptr, cp, out.ptr + o);
+        else kt.bn_relu_backward_apply_f32(hi - lo, C, L, x.ptr + o, g.ptr + o, mean.ptr, cp, affine.scale.ptr, affine.shift.ptr, out.ptr + o);
+      });
+    }
+  } catch (e) {
+    for (const t of [dx, dw, db]) t?.dispose();
+    throw e;
+  } finally {
+    sums?.dispose();
+    coef?.dispose();
+  }
   return { dx, dw, db };
 }

@@ -178,7 +178,7 @@ export function bn_relu_backward_sums_f32(
 
 /**
  * From the sums (sumsp 0: not computed, eval's dx needs none): dbias, dweight
- * (pointers 0: not wanted) and dx's per-channel coefficients
+ * (pointers 0: not wanted) and dx's per-channel coefficients (coefp 0: not wanted)
  * coef[c] = (a, -a sum g / M, -a invstd^2 sum g (x - mean) / M) as float32
  * (the last two 0 in eval); wp 0 means w = 1.
  */
@@ -189,6 +189,7 @@ export function bn_backward_coefs_f32(C: usize, M: f64, sumsp: usize, invstdp: u
     if (dbp != 0) store<f32>(dbp + (c << 2), <f32>sg);
     if (dwp != 0) store<f32>(dwp + (c << 2), <f32>(sgx * invstd));
     const a = (wp != 0 ? <f64>load<f32>(wp + (c << 2)) : 1) * invstd;
+    if (coefp == 0) continue;
     const q = coefp + c * 12;
     store<f32>(q, <f32>a);
     store<f32>(q, training ? <f32>(-a * sg / M) : 0, 4);

@@ -7,15 +7,17 @@ import { Heap, type HeapStats } from './heap';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { checkVariant, preferredVariant, variantModule, variantSupported, VARIANTS, type WasmVariant } from './variant';
 import { detectThreadSupport, type ThreadSupport } from './thread-support';
+import { CTL_BYTE, CTL_WORDS, NULL_GUARD_BYTES } from './task';
 
 const PAGE = 65536;
 /** 4 GiB: the most a 32-bit WebAssembly memory can address. */
 const MAX_PAGES = 65536;
 /**
- * The first 64 bytes are never a tensor (so offset 0 is never one); they hold
- * the worker pool's control block (src/runtime/task.ts) when threads are on.
+ * Below the heap: the null guard (no tensor is ever at offset 0, and stray
+ * writes through a 0 pointer land there), then the worker pool's control
+ * block (src/runtime/task.ts), used when threads are on.
  */
-const HEAP_BASE = 64;
+const HEAP_BASE = CTL_BYTE + 4 * CTL_WORDS;
 
 let kernelsRef: Kernels | undefined;
 let heapRef: Heap | undefined;
@@ -82,7 +84,7 @@ export function init(): Promise<void> {
     compiledRef = VARIANTS.map((v) => (supported.includes(v) ? compiled[supported.indexOf(v)] : null));
     threadSupportRef = support;
     memoryRef = memory;
-    heapRef = new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE);
+    heapRef = new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE, NULL_GUARD_BYTES);
     heapRef.outOfMemoryHint = memoryAdvice;
     variantRef = preferredVariant();
     kernelsRef = instances.get(variantRef);

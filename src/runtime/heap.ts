@@ -78,8 +78,9 @@ export class Heap {
    * @param memory the memory to carve up; it grows as needed
    * @param base first usable byte (below it: reserved)
    * @param limit most bytes the memory may reach
+   * @param nullGuard bytes [0, nullGuard) must stay zero: check() fails when one is not
    */
-  constructor(readonly memory: WebAssembly.Memory, private readonly base: number, public limit: number) {
+  constructor(readonly memory: WebAssembly.Memory, private readonly base: number, public limit: number, private readonly nullGuard = 0) {
     this.top = base;
   }
 
@@ -225,9 +226,15 @@ export class Heap {
   /**
    * Checks the allocator's invariants: every live and free block is aligned,
    * inside [base, top), of a valid class, and no two overlap; the byte counts
-   * agree with the blocks. Throws on the first violation.
+   * agree with the blocks; the null guard is all zeros. Throws on the first violation.
    */
   check(): void {
+    const guard = new Int32Array(this.memory.buffer, 0, this.nullGuard / 4);
+    const hit = guard.findIndex((w) => w !== 0);
+    if (hit >= 0) {
+      guard.fill(0); // report once: the next check looks for new writes
+      throw new Error(`heap check: a kernel wrote through a null pointer (byte ${4 * hit} of the null guard below the heap is nonzero): an absent operand's pointer 0 was written`);
+    }
     const blocks: [number, number, string][] = [];
     let liveSum = 0, freeSum = 0;
     for (const [p, s] of this.live) { blocks.push([p, s, 'live']); liveSum += s; }

@@ -25,7 +25,7 @@
 import { heap, threadContext } from './engine';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { WORKER_SOURCE } from './worker-code.generated';
-import { CTL_ASSIGNED, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, failLane, readErrorText, type Call } from './task';
+import { CTL_ASSIGNED, CTL_BYTE, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, failLane, readErrorText, type Call } from './task';
 import type { WorkerInit } from './worker-main';
 import type { ThreadSupport } from './thread-support';
 
@@ -62,9 +62,9 @@ let seenReady = 0;
 /** The ids 0 .. n-1 of readyWorkers() when all n wanted workers are ready. */
 let allReady: number[] = [];
 
-/** The control block: the first CTL_WORDS words of the shared memory (they never move). */
+/** The control block: CTL_WORDS words at CTL_BYTE of the shared memory (they never move). */
 function ctl(): Int32Array {
-  return (ctlRef ??= new Int32Array(threadContext().memory.buffer, 0, CTL_WORDS));
+  return (ctlRef ??= new Int32Array(threadContext().memory.buffer, CTL_BYTE, CTL_WORDS));
 }
 
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */

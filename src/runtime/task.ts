@@ -1,7 +1,8 @@
 /**
  * The layout shared by the calling thread and the pool's workers: a control
- * block at bytes [0, 64) of the shared memory (the heap starts above it) and
- * a task buffer in the heap that lists, per lane, the kernel calls to run.
+ * block at bytes [CTL_BYTE, CTL_BYTE + 64) of the shared memory, above the
+ * null guard (src/runtime/engine.ts; the heap starts above both), and a task
+ * buffer in the heap that lists, per lane, the kernel calls to run.
  *
  * Control block (Int32 words):
  *   GEN      bumped by the caller to start a task; workers sleep on it (Atomics.wait)
@@ -28,7 +29,15 @@ export const CTL_ERROR = 2;
 export const CTL_TASK = 3;
 export const CTL_READY = 4;
 export const CTL_ASSIGNED = 5;
-/** Words of the control block (bytes [0, 64)). */
+/**
+ * Bytes [0, NULL_GUARD_BYTES) of the memory are never written: a kernel given
+ * a pointer of 0 for an absent operand that writes it anyway lands there,
+ * not in the control block, and checkHeap() reports it.
+ */
+export const NULL_GUARD_BYTES = 1024;
+/** Where the control block starts (byte offset; it never moves). */
+export const CTL_BYTE = NULL_GUARD_BYTES;
+/** Words of the control block (bytes [CTL_BYTE, CTL_BYTE + 64)). */
 export const CTL_WORDS = 16;
 /** At most 31 workers (one READY bit each). */
 export const MAX_WORKERS = 31;

@@ -17,7 +17,7 @@
  * are plain functions, so nothing of the host-side loader is needed here.
  */
 import { KERNEL_NAMES } from './kernels.generated';
-import { CTL_ASSIGNED, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, failLane, runEncoded } from './task';
+import { CTL_ASSIGNED, CTL_BYTE, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, failLane, runEncoded } from './task';
 
 /** The one message a worker receives. */
 export interface WorkerInit {
@@ -40,8 +40,8 @@ function serve(init: WorkerInit): void {
     const exports = new WebAssembly.Instance(m, { env: { memory } }).exports as Record<string, Fn>;
     return KERNEL_NAMES.map((n) => exports[n]);
   });
-  // the control block sits at the start of the memory, which never moves
-  const ctl = new Int32Array(memory.buffer, 0, 16);
+  // the control block sits near the start of the memory, which never moves
+  const ctl = new Int32Array(memory.buffer, CTL_BYTE, CTL_WORDS);
   const bit = 1 << id;
   let seen = Atomics.load(ctl, CTL_GEN);
   let inLane = false;

@@ -140,12 +140,12 @@ function gradientTile(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize
 /**
  * dw[o, c, ky, kx] (at wp + 4 (o so + c sc + 3 ky + kx)) = (G^T dU[o][c] G)[ky, kx]
  * for dU laid out as winograd_f4_wgrad_f32 writes it (rows of Cp floats,
- * positions xi Op Cp floats apart), in float64:
+ * positions xi Op Cp floats apart), for the output channels o in [o0, o1), in float64:
  * G^T u = (u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24, (u2 - u1) / 6 + (u3 - u4) / 12, (u3 + u4 - u1 - u2) / 6 + u5).
  */
-export function winograd_f4_wgrad_weights_f32(O: usize, C: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
+export function winograd_f4_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp) << 2;
-  for (let o: usize = 0; o < O; o++) {
+  for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c++) {
       const u = dup + ((o * Cp + c) << 2);
       // t = G^T dU (3 x 6), column by column, then each row of t times G

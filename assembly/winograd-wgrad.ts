@@ -138,11 +138,11 @@ function gradientTile(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize
 /**
  * dw[o, c, ky, kx] (at wp + 4 (o so + c sc + 3 ky + kx)) = (G^T dU[o][c] G)[ky, kx]
  * for dU laid out as winograd_f2_wgrad_f32 writes it (rows of Cp floats,
- * positions xi Op Cp floats apart), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+ * positions xi Op Cp floats apart), for the output channels o in [o0, o1), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
  */
-export function winograd_f2_wgrad_weights_f32(O: usize, C: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
+export function winograd_f2_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp) << 2;
-  for (let o: usize = 0; o < O; o++) {
+  for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c++) {
       const u = dup + ((o * Cp + c) << 2);
       const out = wp + ((o * so + c * sc) << 2);

@@ -23,14 +23,14 @@ import { conv_pad_f32 } from './conv';
 import { XI_PAD, positionProducts } from './winograd-layout';
 
 /**
- * U[xi][ob][c][i] = (G g G^T)[xi] for output channel o = 4 ob + i (zero rows
- * up to a multiple of 4), g[o, c] the 3x3 kernel with element (ky, kx) at
+ * U[xi][ob][c][i] = (G g G^T)[xi] for output channel o = 4 ob + i in [o0, o1)
+ * (zero rows from O up to a multiple of 4; o0, o1 multiples of 4), g[o, c] the 3x3 kernel with element (ky, kx) at
  * wp + 4 (o so + c sc + ky sky + kx skx) (negative strides flip it). Layout:
  * outp + 4 ((((xi Op/4 + ob) C + c) 4) + i), Op = O rounded up to 4.
  */
-export function winograd_f2_weights_f32(O: usize, C: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize): void {
+export function winograd_f2_weights_f32(O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize): void {
   const Op = (O + 3) & ~3, blocks = Op >> 2;
-  for (let o: usize = 0; o < Op; o++) {
+  for (let o = o0; o < min(o1, Op); o++) {
     for (let c: usize = 0; c < C; c++) {
       const dst = outp + ((((o >> 2) * C + c) << 2) + (o & 3) << 2);
       const xiStride = (blocks * C) << 4;

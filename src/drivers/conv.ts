@@ -161,11 +161,18 @@ function winograd(
   x: number, xImg: number, y: number, yImg: number, bias: number,
   kernelAt: (grp: number) => [number, number, number, number, number],
 ): void {
-  const k = kernels();
   const f4 = useF4(C, O);
   const per = (f4 ? 36 : 16) * roundUp(O, 4) * C;
   const U = Tensor.empty([G * per]);
-  for (let grp = 0; grp < G; grp++) (f4 ? k.winograd_f4_weights_f32 : k.winograd_f2_weights_f32)(O, C, ...kernelAt(grp), U.ptr + grp * per * 4);
+  // the weights' transforms: threads split the blocks of 4 output channels
+  const blocks = roundUp(O, 4) / 4;
+  parallelFor(G * blocks, G * per * (f4 ? 8 : 4), (k, lo, hi) => {
+    const transform = f4 ? k.winograd_f4_weights_f32 : k.winograd_f2_weights_f32;
+    for (let grp = Math.floor(lo / blocks); grp * blocks < hi; grp++) {
+      const b0 = Math.max(lo - grp * blocks, 0), b1 = Math.min(hi - grp * blocks, blocks);
+      transform(O, C, 4 * b0, 4 * b1, ...kernelAt(grp), U.ptr + grp * per * 4);
+    }
+  });
   let scratchFloats: number, run: (k: Kernels, n: number, x: number, u: number, y: number, bias: number, scratch: number) => void;
   if (f4) {
     // tiles per block: one position's transformed inputs (C x bt) take about 4 KiB; images per
@@ -333,11 +340,13 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
         for (let j = 1; j < chunks; j++) k.add_f32(1, 1, 1, count, dU.ptr + start * 4, 0, 0, 0, 1, dU.ptr + (j * total + start) * 4, 0, 0, 0, 1, dU.ptr + start * 4);
       });
     }
-    parallelFor(g.G * blocks, g.O * g.Kg * P * 4, (k, lo, hi) => {
+    // the transform back of each block's dU slice: threads split the output channels by 4
+    const quads = Op / 4;
+    parallelFor(g.G * quads, g.O * g.Kg * P * 4, (k, lo, hi) => {
       const back = m === 4 ? k.winograd_f4_wgrad_weights_f32 : k.winograd_f2_wgrad_weights_f32;
       for (let item = lo; item < hi; item++) {
-        const grp = Math.floor(item / blocks), o0 = (item % blocks) * span, oc = Math.min(O, o0 + span) - o0;
-        if (oc > 0) back(oc, C, dU.ptr + (grp * per + P * Cp * o0) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
+        const grp = Math.floor(item / quads), o = (item % quads) * 4, o0 = Math.floor(o / span) * span, oc = Math.min(O, o0 + span) - o0;
+        back(oc, C, o - o0, o - o0 + 4, dU.ptr + (grp * per + P * Cp * o0) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
       }
     });
   } finally {

@@ -21,3 +21,4 @@ export * from './attention';
 export * from './winograd-wgrad';
 export * from './winograd-wgrad-f4';
 export * from './winograd-f4';
+export * from './winograd-s2';

@@ -1,4 +1,4 @@
-// Layout constants and the position-wise products shared by the Winograd
+// Layout constants, the position-wise products and the output row store shared by the Winograd
 // kernels (winograd.ts, winograd-f4.ts, winograd-wgrad.ts). Not exported from the module.
 
 import { tile4x8 } from './tile';
@@ -27,4 +27,24 @@ export function positionProducts(positions: usize, C: usize, Op: usize, up: usiz
       }
     }
   }
+}
+
+/** Stores the first min(8, n) floats of (lo, hi) at p. */
+// @ts-ignore: decorator
+@inline export function storeOutputRow(p: usize, n: usize, lo: v128, hi: v128): void {
+  if (n >= 8) {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+    return;
+  }
+  if (n >= 4) {
+    v128.store(p, lo);
+    if (n > 4) store<f32>(p, f32x4.extract_lane(hi, 0), 16);
+    if (n > 5) store<f32>(p, f32x4.extract_lane(hi, 1), 20);
+    if (n > 6) store<f32>(p, f32x4.extract_lane(hi, 2), 24);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(lo, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(lo, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(lo, 2), 8);
 }

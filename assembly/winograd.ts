@@ -20,7 +20,7 @@
 // tile blocks are split.
 
 import { conv_pad_f32 } from './conv';
-import { XI_PAD, positionProducts } from './winograd-layout';
+import { XI_PAD, positionProducts, storeOutputRow } from './winograd-layout';
 
 /**
  * U[xi][ob][c][i] = (G g G^T)[xi] for output channel o = 4 ob + i in [o0, o1)
@@ -195,24 +195,4 @@ function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, t0: usize, T
       if (oy + 1 < OH) storeOutputRow(row0 + (OW << 2), OW - ox, v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), v128.shuffle<f32>(y10, y11, 2, 6, 3, 7));
     }
   }
-}
-
-/** Stores the first min(8, n) floats of (lo, hi) at p. */
-// @ts-ignore: decorator
-@inline function storeOutputRow(p: usize, n: usize, lo: v128, hi: v128): void {
-  if (n >= 8) {
-    v128.store(p, lo);
-    v128.store(p, hi, 16);
-    return;
-  }
-  if (n >= 4) {
-    v128.store(p, lo);
-    if (n > 4) store<f32>(p, f32x4.extract_lane(hi, 0), 16);
-    if (n > 5) store<f32>(p, f32x4.extract_lane(hi, 1), 20);
-    if (n > 6) store<f32>(p, f32x4.extract_lane(hi, 2), 24);
-    return;
-  }
-  store<f32>(p, f32x4.extract_lane(lo, 0));
-  if (n > 1) store<f32>(p, f32x4.extract_lane(lo, 1), 4);
-  if (n > 2) store<f32>(p, f32x4.extract_lane(lo, 2), 8);
 }

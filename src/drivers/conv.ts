@@ -22,6 +22,7 @@ import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { forElements, parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
+import { winogradS2Forward, winogradS2Serves } from './conv-s2';
 
 /**
  * Sizes of one convolution: batch, channels, image, kernel, stride, padding,
@@ -242,6 +243,11 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
       }
     });
     for (const t of [...lanes.flat(), packed]) t.dispose();
+    return out;
+  }
+  if (winogradS2Serves(g)) {
+    packed.dispose();
+    winogradS2Forward(g, x, w, bias, out);
     return out;
   }
   // strided: one product per chunk of `chunk` images, its columns every output

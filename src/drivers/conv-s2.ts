@@ -1,0 +1,56 @@
+/**
+ * The stride-2 3x3 convolution by Winograd (assembly/winograd-s2.ts): each
+ * 2x2 block of outputs from its 5x5 input tile with 25 products per channel
+ * pair instead of 36. Threads split the images; every output is one fixed
+ * expression of its own image, so any thread count gives the same bits.
+ */
+import { Tensor } from '../tensor';
+import { kernels } from '../runtime/engine';
+import { parallelFor } from '../runtime/parallel';
+import type { Geometry } from './conv';
+
+/** Least channels per group on each side: with fewer the transforms (linear in C + O per tile) cost more than the products they save (C O per tile). */
+const MIN_CHANNELS = 4;
+/** Floats after each position's slab in the scratch (assembly/winograd-layout.ts XI_PAD). */
+const XI_PAD = 16;
+/** Floats of one position's operands per block (max(C, O) tiles): the 25 positions' transformed inputs stay in L2. */
+const BLOCK_FLOATS = 2048;
+
+const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+/** Whether the stride-2 Winograd forward computes this geometry: 3x3 kernels, stride 2, dilation 1, enough channels on both sides. */
+export function winogradS2Serves(g: Geometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 2 && g.sw === 2 && g.dh === 1 && g.dw === 1 &&
+    g.Cg >= MIN_CHANNELS && g.Og >= MIN_CHANNELS;
+}
+
+/**
+ * out (N, O, OH, OW) = the stride-2 convolution of x with w (+ bias) for a
+ * geometry winogradS2Serves accepts, per group; threads split the images.
+ */
+export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null, out: Tensor): void {
+  const k = kernels();
+  const C = g.Cg, O = g.Og, Op = roundUp(O, 4);
+  const per = 25 * Op * C;
+  const U = Tensor.empty([g.G * per]);
+  const lanes: Tensor[] = [U];
+  try {
+    for (let grp = 0; grp < g.G; grp++) k.winograd_s2_weights_f32(O, C, w.ptr + grp * O * g.Kg * 4, g.Kg, 9, 3, 1, U.ptr + grp * per * 4);
+    const TH = Math.ceil(g.OH / 2), TWp = roundUp(Math.ceil(g.OW / 2), 4), tiles = TH * TWp;
+    // tiles per block, and images padded per call: enough to fill a block when the maps are small
+    const bt = Math.max(8, Math.floor(BLOCK_FLOATS / Math.max(C, Op) / 8) * 8);
+    const nb = Math.max(1, Math.min(g.N, Math.ceil(bt / tiles)));
+    const scratchFloats = nb * C * (4 * TH + 1) * (4 * TWp + 4) + 25 * (C * bt + XI_PAD) + 25 * (Op * bt + XI_PAD);
+    const xImg = g.C * g.H * g.W, yImg = g.O * g.OH * g.OW;
+    parallelFor(g.N, g.N * g.O * g.Kg * g.OH * g.OW, (k, lo, hi) => {
+      const scratch = Tensor.empty([scratchFloats]);
+      lanes.push(scratch);
+      for (let grp = 0; grp < g.G; grp++) {
+        k.winograd_s2_conv_f32(hi - lo, C, g.H, g.W, O, g.ph, g.pw, g.OH, g.OW, x.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg,
+          U.ptr + grp * per * 4, out.ptr + (lo * yImg + grp * O * g.OH * g.OW) * 4, yImg, bias === null ? 0 : bias.ptr + grp * O * 4, bt, nb, scratch.ptr);
+      }
+    });
+  } finally {
+    for (const t of lanes) t.dispose();
+  }
+}

@@ -1,0 +1,118 @@
+// The stride-2 Winograd path of conv2d (3x3 kernels, stride 2, dilation 1,
+// at least 4 channels per group on both sides; assembly/winograd-s2.ts):
+// forward and input gradient against float64 references over tile edges
+// (sizes 1-15, odd and even, tiles straddling the image's edge), batches
+// whose tiles share a block across images, padding 0-3, groups, bias,
+// channel counts off the 4- and 8-blocks; bit-identical for 1, 2 and 3
+// threads and for each image alone.
+//
+// Its transform coefficients are 0 and +-1, so its float32 error stays near
+// the direct sum's. The bound is in units of EPS32 max |s|, s = |b| + sum
+// |w| |x| the absolute sum of each output (so it scales with the data, not
+// with cancellation in y).
+import * as assert from 'uvu/assert';
+import { suite, sg, rng, atThreads } from '../helpers/harness.mjs';
+import { nd } from '../helpers/ref.mjs';
+import { refConv, refConvGrads } from '../helpers/ref-nn.mjs';
+
+const test = suite('ops: conv2d winograd stride 2');
+
+const EPS32 = 2 ** -24;
+const size = (s) => s.reduce((a, b) => a * b, 1);
+/** max |y - ref| / (EPS32 max |absRef|): the error in units of the float32 rounding of the largest absolute sum. */
+function errorUnits(y, ref, absRef) {
+  let err = 0, scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(y[i] - ref[i]));
+    scale = Math.max(scale, absRef[i]);
+  }
+  return err / (EPS32 * Math.max(scale, 1e-30));
+}
+const abs = (a) => nd(a.shape, a.data.map(Math.abs));
+/** Measured: at most 1.4 units over these cases and the ResNet shapes (forward). */
+const BOUND = 8;
+
+// [batch, channels, outputs, H, W, padding, groups, bias]
+const cases = [
+  [1, 4, 4, 1, 1, 1, 1, false],
+  [1, 4, 5, 2, 3, 1, 1, true],
+  [3, 5, 4, 5, 5, 1, 1, true],
+  [2, 7, 9, 7, 7, 1, 1, false],
+  [1, 4, 4, 13, 6, 0, 1, true],
+  [2, 6, 10, 9, 11, 2, 1, true],
+  [2, 16, 16, 6, 10, 1, 2, true],
+  [4, 8, 16, 3, 4, 1, 1, false],
+  [1, 10, 8, 12, 12, 1, 1, false],
+  [5, 4, 8, 4, 4, 0, 1, true],
+  [1, 12, 12, 15, 9, 1, 1, true],
+  [2, 8, 4, 5, 6, 3, 1, true],
+  [3, 9, 13, 14, 14, 1, 1, false],
+  [2, 4, 6, 8, 15, 2, 1, false],
+];
+
+for (const [N, C, O, H, W, p, groups, bias] of cases) {
+  test(`forward and input gradient: x [${N}, ${C}, ${H}, ${W}], w [${O}, ${C / groups}, 3, 3], stride 2, padding ${p}${groups > 1 ? `, groups ${groups}` : ''}${bias ? ', bias' : ''}`, () => {
+    const r = rng(N * 1000 + C * 100 + H * 10 + W + p);
+    const xs = [N, C, H, W], ws = [O, C / groups, 3, 3], opts = { stride: 2, padding: p, groups };
+    const xd = Float32Array.from(r.array(size(xs))), wd = Float32Array.from(r.array(size(ws))), bd = Float32Array.from(r.array(O));
+    const x = sg.tensor(xd, { shape: xs, requiresGrad: true }), w = sg.tensor(wd, { shape: ws }), b = bias ? sg.tensor(bd) : null;
+    const y = sg.conv2d(x, w, b, opts);
+    const x64 = nd(xs, xd), w64 = nd(ws, wd), b64 = bias ? nd([O], bd) : null;
+    const ref = refConv(x64, w64, b64, opts);
+    assert.equal([...y.shape], ref.shape);
+    const fwdErr = errorUnits(y.toArray(), ref.data, refConv(abs(x64), abs(w64), b64 && abs(b64), opts).data);
+    assert.ok(fwdErr < BOUND, `forward error ${fwdErr.toFixed(1)} units, bound ${BOUND}`);
+    const gd = Float32Array.from(r.array(ref.data.length)), g64 = nd(ref.shape, gd);
+    y.backward(sg.tensor(gd, { shape: ref.shape }));
+    const dref = refConvGrads(x64, w64, g64, opts).dx, dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx;
+    const dxErr = errorUnits(x.grad.toArray(), dref, dabs);
+    assert.ok(dxErr < BOUND, `input gradient error ${dxErr.toFixed(1)} units, bound ${BOUND}`);
+    for (const t of [x, w, y, b]) t?.dispose();
+  });
+}
+
+test('the float32 error over the ResNet-20 stride-2 shapes (batch 2, 16->32 28x28, 32->64 14x14) stays within the bound', () => {
+  const r = rng(19);
+  for (const [C, O, H] of [[16, 32, 28], [32, 64, 14]]) {
+    const xs = [2, C, H, H], ws = [O, C, 3, 3], OH = H / 2, opts = { stride: 2, padding: 1 };
+    const xd = Float32Array.from(r.array(size(xs))), wd = Float32Array.from(r.array(size(ws)).map((v) => v * 0.1));
+    const gd = Float32Array.from(r.array(2 * O * OH * OH));
+    const x64 = nd(xs, xd), w64 = nd(ws, wd), g64 = nd([2, O, OH, OH], gd);
+    const x = sg.tensor(xd, { shape: xs, requiresGrad: true }), w = sg.tensor(wd, { shape: ws });
+    const y = sg.conv2d(x, w, null, opts);
+    const err = errorUnits(y.toArray(), refConv(x64, w64, null, opts).data, refConv(abs(x64), abs(w64), null, opts).data);
+    assert.ok(err < BOUND, `${C}->${O} ${H}x${H} forward: ${err.toFixed(1)} units`);
+    y.backward(sg.tensor(gd, { shape: [2, O, OH, OH] }));
+    const dErr = errorUnits(x.grad.toArray(), refConvGrads(x64, w64, g64, opts).dx, refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx);
+    assert.ok(dErr < BOUND, `${C}->${O} ${H}x${H} input gradient: ${dErr.toFixed(1)} units`);
+    for (const t of [x, w, y]) t.dispose();
+  }
+});
+
+test('bit-identical for 1, 2 and 3 threads; each image gives the bits it gives alone (small maps: blocks span images)', () => {
+  const r = rng(29);
+  const N = 7, C = 9, O = 10, H = 9, W = 7, OH = 5, OW = 4, img = C * H * W, out = O * OH * OW;
+  const xd = Float32Array.from(r.array(N * img)), wd = Float32Array.from(r.array(O * C * 9)), bd = Float32Array.from(r.array(O));
+  const gd = Float32Array.from(r.array(N * out));
+  const run = (n0 = 0, count = N) => {
+    const x = sg.tensor(xd.subarray(n0 * img, (n0 + count) * img), { shape: [count, C, H, W], requiresGrad: true });
+    const w = sg.tensor(wd, { shape: [O, C, 3, 3] }), b = sg.tensor(bd);
+    const y = sg.conv2d(x, w, b, { stride: 2, padding: 1 });
+    y.backward(sg.tensor(gd.subarray(n0 * out, (n0 + count) * out), { shape: [count, O, OH, OW] }));
+    const res = [y.toArray(), x.grad.toArray()];
+    for (const t of [x, w, b, y]) t.dispose();
+    return res;
+  };
+  const one = atThreads(1, () => run());
+  for (const threads of [2, 3]) {
+    const many = atThreads(threads, () => run());
+    for (let i = 0; i < one.length; i++) assert.equal(Array.from(many[i]), Array.from(one[i]), `${threads} threads, output ${i}`);
+  }
+  for (let n = 0; n < N; n++) {
+    const alone = run(n, 1);
+    assert.equal(Array.from(alone[0]), Array.from(one[0].subarray(n * out, (n + 1) * out)), `image ${n} forward`);
+    assert.equal(Array.from(alone[1]), Array.from(one[1].subarray(n * img, (n + 1) * img)), `image ${n} input gradient`);
+  }
+});
+
+test.run();

@@ -22,3 +22,4 @@ export * from './winograd-wgrad';
 export * from './winograd-wgrad-f4';
 export * from './winograd-f4';
 export * from './winograd-s2';
+export * from './winograd-s2-dx';

@@ -1,8 +1,10 @@
 /**
- * The stride-2 3x3 convolution by Winograd (assembly/winograd-s2.ts): each
- * 2x2 block of outputs from its 5x5 input tile with 25 products per channel
- * pair instead of 36. Threads split the images; every output is one fixed
- * expression of its own image, so any thread count gives the same bits.
+ * The stride-2 3x3 convolution by Winograd: the forward (assembly/winograd-s2.ts)
+ * each 2x2 block of outputs from its 5x5 input tile, the input gradient
+ * (assembly/winograd-s2-dx.ts) each 4x4 block of dx from a 3x3 tile of dy,
+ * both with 25 products per channel pair instead of 36. Threads split the
+ * images; every output is one fixed expression of its own image, so any
+ * thread count gives the same bits.
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
@@ -18,7 +20,7 @@ const BLOCK_FLOATS = 2048;
 
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
 
-/** Whether the stride-2 Winograd forward computes this geometry: 3x3 kernels, stride 2, dilation 1, enough channels on both sides. */
+/** Whether the stride-2 Winograd forward and input gradient compute this geometry: 3x3 kernels, stride 2, dilation 1, enough channels on both sides. */
 export function winogradS2Serves(g: Geometry): boolean {
   return g.kh === 3 && g.kw === 3 && g.sh === 2 && g.sw === 2 && g.dh === 1 && g.dw === 1 &&
     g.Cg >= MIN_CHANNELS && g.Og >= MIN_CHANNELS;
@@ -48,6 +50,40 @@ export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tenso
       for (let grp = 0; grp < g.G; grp++) {
         k.winograd_s2_conv_f32(hi - lo, C, g.H, g.W, O, g.ph, g.pw, g.OH, g.OW, x.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg,
           U.ptr + grp * per * 4, out.ptr + (lo * yImg + grp * O * g.OH * g.OW) * 4, yImg, bias === null ? 0 : bias.ptr + grp * O * 4, bt, nb, scratch.ptr);
+      }
+    });
+  } finally {
+    for (const t of lanes) t.dispose();
+  }
+}
+
+/**
+ * dx (N, C, H, W) = the input gradient of the stride-2 convolution for dy
+ * (N, O, OH, OW) (+ bias[c] when given: the forward of a transposed
+ * convolution), for a geometry winogradS2Serves accepts, per group; threads
+ * split the images.
+ */
+export function winogradS2InputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tensor, bias: Tensor | null): void {
+  const k = kernels();
+  const C = g.Cg, O = g.Og, Cp = roundUp(C, 4);
+  const per = 25 * Cp * O;
+  const U = Tensor.empty([g.G * per]);
+  const lanes: Tensor[] = [U];
+  try {
+    // C rows of O: w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx]
+    for (let grp = 0; grp < g.G; grp++) k.winograd_s2_weights_f32(C, O, w.ptr + (grp * O * g.Kg + 8) * 4, 9, g.Kg, -3, -1, U.ptr + grp * per * 4);
+    const TH = Math.ceil(g.H / 4), TWp = roundUp(Math.ceil(g.W / 4), 4), tiles = TH * TWp;
+    const bt = Math.max(8, Math.floor(BLOCK_FLOATS / Math.max(O, Cp) / 8) * 8);
+    const nb = Math.max(1, Math.min(g.N, Math.ceil(bt / tiles)));
+    const padFloats = O * (2 * TH + Math.ceil(g.ph / 2) + 1) * (2 * TWp + Math.ceil(g.pw / 2) + 2);
+    const scratchFloats = nb * padFloats + 25 * (O * bt + XI_PAD) + 25 * (Cp * bt + XI_PAD);
+    const xImg = g.C * g.H * g.W, gImg = g.O * g.OH * g.OW;
+    parallelFor(g.N, g.N * g.O * g.Kg * g.OH * g.OW, (k, lo, hi) => {
+      const scratch = Tensor.empty([scratchFloats]);
+      lanes.push(scratch);
+      for (let grp = 0; grp < g.G; grp++) {
+        k.winograd_s2_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W, dy.ptr + (lo * gImg + grp * O * g.OH * g.OW) * 4, gImg,
+          U.ptr + grp * per * 4, dx.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg, bias === null ? 0 : bias.ptr + grp * C * 4, bt, nb, scratch.ptr);
       }
     });
   } finally {

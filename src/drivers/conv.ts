@@ -22,7 +22,7 @@ import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { forElements, parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
-import { winogradS2Forward, winogradS2Serves } from './conv-s2';
+import { winogradS2Forward, winogradS2InputGrad, winogradS2Serves } from './conv-s2';
 
 /**
  * Sizes of one convolution: batch, channels, image, kernel, stride, padding,
@@ -417,7 +417,8 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
 
 /**
  * dx: Winograd or a stride-1 convolution of the padded G with the flipped
- * kernel when possible, else by phases (phaseInputGrad); plus bias[c] when a
+ * kernel when possible, the stride-2 Winograd (conv-s2.ts) for 3x3 stride-2
+ * kernels, else by phases (phaseInputGrad); plus bias[c] when a
  * bias (C) is given (the forward of a transposed convolution).
  */
 export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null): Tensor {
@@ -454,6 +455,10 @@ export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | nul
       }
     });
     for (const t of [packed, koff, ...lanes.flat()]) t.dispose();
+    return dx;
+  }
+  if (winogradS2Serves(g)) {
+    winogradS2InputGrad(g, w, dy, dx, bias);
     return dx;
   }
   return phaseInputGrad(g, w, dy, dx, bias);

@@ -1,6 +1,7 @@
 // The stride-2 Winograd path of conv2d (3x3 kernels, stride 2, dilation 1,
-// at least 4 channels per group on both sides; assembly/winograd-s2.ts):
-// forward and input gradient against float64 references over tile edges
+// at least 4 channels per group on both sides; assembly/winograd-s2.ts and
+// winograd-s2-dx.ts): forward and input gradient (and convTranspose2d, whose
+// forward is that input gradient) against float64 references over tile edges
 // (sizes 1-15, odd and even, tiles straddling the image's edge), batches
 // whose tiles share a block across images, padding 0-3, groups, bias,
 // channel counts off the 4- and 8-blocks; bit-identical for 1, 2 and 3
@@ -13,7 +14,7 @@
 import * as assert from 'uvu/assert';
 import { suite, sg, rng, atThreads } from '../helpers/harness.mjs';
 import { nd } from '../helpers/ref.mjs';
-import { refConv, refConvGrads } from '../helpers/ref-nn.mjs';
+import { refConv, refConvGrads, refConvTranspose } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: conv2d winograd stride 2');
 
@@ -21,6 +22,7 @@ const EPS32 = 2 ** -24;
 const size = (s) => s.reduce((a, b) => a * b, 1);
 /** max |y - ref| / (EPS32 max |absRef|): the error in units of the float32 rounding of the largest absolute sum. */
 function errorUnits(y, ref, absRef) {
+  assert.is(y.length, ref.length);
   let err = 0, scale = 0;
   for (let i = 0; i < ref.length; i++) {
     err = Math.max(err, Math.abs(y[i] - ref[i]));
@@ -29,7 +31,7 @@ function errorUnits(y, ref, absRef) {
   return err / (EPS32 * Math.max(scale, 1e-30));
 }
 const abs = (a) => nd(a.shape, a.data.map(Math.abs));
-/** Measured: at most 1.4 units over these cases and the ResNet shapes (forward). */
+/** Measured: at most 1.4 units (forward) and 2.3 (input gradient) over these cases and the ResNet shapes. */
 const BOUND = 8;
 
 // [batch, channels, outputs, H, W, padding, groups, bias]
@@ -64,7 +66,7 @@ for (const [N, C, O, H, W, p, groups, bias] of cases) {
     assert.ok(fwdErr < BOUND, `forward error ${fwdErr.toFixed(1)} units, bound ${BOUND}`);
     const gd = Float32Array.from(r.array(ref.data.length)), g64 = nd(ref.shape, gd);
     y.backward(sg.tensor(gd, { shape: ref.shape }));
-    const dref = refConvGrads(x64, w64, g64, opts).dx, dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx;
+    const dref = refConvGrads(x64, w64, g64, opts).dx.data, dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx.data;
     const dxErr = errorUnits(x.grad.toArray(), dref, dabs);
     assert.ok(dxErr < BOUND, `input gradient error ${dxErr.toFixed(1)} units, bound ${BOUND}`);
     for (const t of [x, w, y, b]) t?.dispose();
@@ -83,9 +85,24 @@ test('the float32 error over the ResNet-20 stride-2 shapes (batch 2, 16->32 28x2
     const err = errorUnits(y.toArray(), refConv(x64, w64, null, opts).data, refConv(abs(x64), abs(w64), null, opts).data);
     assert.ok(err < BOUND, `${C}->${O} ${H}x${H} forward: ${err.toFixed(1)} units`);
     y.backward(sg.tensor(gd, { shape: [2, O, OH, OH] }));
-    const dErr = errorUnits(x.grad.toArray(), refConvGrads(x64, w64, g64, opts).dx, refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx);
+    const dErr = errorUnits(x.grad.toArray(), refConvGrads(x64, w64, g64, opts).dx.data, refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx.data);
     assert.ok(dErr < BOUND, `${C}->${O} ${H}x${H} input gradient: ${dErr.toFixed(1)} units`);
     for (const t of [x, w, y]) t.dispose();
+  }
+});
+
+test('convTranspose2d at stride 2 (its forward is this input gradient, plus the bias): output padding 0 and 1, padding 0-2', () => {
+  const r = rng(31);
+  for (const [N, C, O, H, W, p, op] of [[2, 6, 5, 4, 5, 1, 1], [1, 8, 4, 3, 3, 0, 0], [3, 4, 9, 5, 2, 2, 1]]) {
+    const xs = [N, C, H, W], ws = [C, O, 3, 3], opts = { stride: 2, padding: p, outputPadding: op };
+    const xd = Float32Array.from(r.array(size(xs))), wd = Float32Array.from(r.array(size(ws))), bd = Float32Array.from(r.array(O));
+    const y = sg.noGrad(() => sg.convTranspose2d(sg.tensor(xd, { shape: xs }), sg.tensor(wd, { shape: ws }), sg.tensor(bd), opts));
+    const x64 = nd(xs, xd), w64 = nd(ws, wd), b64 = nd([O], bd);
+    const ref = refConvTranspose(x64, w64, b64, opts);
+    assert.equal([...y.shape], ref.shape);
+    const err = errorUnits(y.toArray(), ref.data, refConvTranspose(abs(x64), abs(w64), abs(b64), opts).data);
+    assert.ok(err < BOUND, `x ${xs} padding ${p} output padding ${op}: ${err.toFixed(1)} units`);
+    y.dispose();
   }
 });
 

@@ -16,9 +16,7 @@
 // its float32 error larger than F(2x2)'s (bounded in the tests); the
 // transform back runs in float64.
 
-import { XI_PAD } from './winograd-layout';
-import { zeroF32 } from './mem';
-import { products, toChannelsLast } from './winograd-wgrad-parts';
+import { accumulateTiles } from './winograd-wgrad-parts';
 
 /**
  * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
@@ -36,105 +34,7 @@ export function winograd_f4_wgrad_f32(
   N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
   xp: usize, xImg: usize, gp: usize, gImg: usize, dup: usize, accumulate: bool, bt: usize, scratchp: usize,
 ): void {
-  const TH = (OH + 3) >> 2, TW = (OW + 3) >> 2;
-  const Hp = (TH << 2) + 2, Wp = (TW << 2) + 2, Wg = TW << 2;
-  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3;
-  const px = scratchp;
-  const pg = px + ((Hp * Wp * Cp) << 2);
-  const V = pg + ((16 * TH * TW * Op) << 2);
-  const M = V + ((36 * (Cp * bt + XI_PAD)) << 2);
-  const rows = M + ((36 * (Op * bt + XI_PAD)) << 2);
-  // the frames' zeros (padding, channels past C, outputs past OH x OW) stay: images overwrite the same places
-  zeroF32(px, Hp * Wp * Cp);
-  zeroF32(pg, 16 * TH * TW * Op);
-  if (!accumulate) zeroF32(dup, 36 * Op * Cp);
-  const T = TH * TW;
-  const vXi = (Cp * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
-  let fill: usize = 0;
-  for (let n: usize = 0; n < N; n++) {
-    toChannelsLast(C, H, W, ph, pw, Hp, Wp, Cp, xp + ((n * xImg) << 2), px);
-    toChannelsLast(O, OH, OW, 0, 0, TH << 2, Wg, Op, gp + ((n * gImg) << 2), pg);
-    for (let t: usize = 0; t < T; t++) {
-      const ty = t / TW, tx = t - ty * TW;
-      imageTile(Cp, Wp, bt, vXi, px + ((((ty * Wp + tx) << 2) * Cp) << 2), V + (fill << 5), rows);
-      gradientTile(Op, Wg, bt, mXi, pg + ((((ty * Wg + tx) << 2) * Op) << 2), M + (fill << 4), rows);
-      if (++fill == bt) {
-        products(36, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
-        fill = 0;
-      }
-    }
-  }
-  if (fill > 0) products(36, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
-}
-
-/**
- * (B^T d)_i at dst + i ds for the six vectors d_k at p + k s:
- * (4 d0 - 5 d2 + d4, (d4 - 4 d2) + (d3 - 4 d1), (d4 - 4 d2) - (d3 - 4 d1),
- *  (d4 - d2) + 2 (d3 - d1), (d4 - d2) - 2 (d3 - d1), 4 d1 - 5 d3 + d5).
- */
-// @ts-ignore: decorator
-@inline function inputSix(p: usize, s: usize, dst: usize, ds: usize): void {
-  const d0 = v128.load(p), d1 = v128.load(p + s), d2 = v128.load(p + 2 * s);
-  const d3 = v128.load(p + 3 * s), d4 = v128.load(p + 4 * s), d5 = v128.load(p + 5 * s);
-  const four = f32x4.splat(4), five = f32x4.splat(5);
-  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
-  const a = f32x4.sub(d4, f32x4.mul(four, d2)), b = f32x4.sub(d3, f32x4.mul(four, d1));
-  v128.store(dst + ds, f32x4.add(a, b));
-  v128.store(dst + 2 * ds, f32x4.sub(a, b));
-  const e = f32x4.sub(d4, d2), f = f32x4.add(f32x4.sub(d3, d1), f32x4.sub(d3, d1));
-  v128.store(dst + 3 * ds, f32x4.add(e, f));
-  v128.store(dst + 4 * ds, f32x4.sub(e, f));
-  v128.store(dst + 5 * ds, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
-}
-
-/**
- * (A g)_i at dst + i ds for the four vectors g_k at p + k s:
- * (g0, (g0 + g2) + (g1 + g3), (g0 + g2) - (g1 + g3),
- *  (g0 + 4 g2) + (2 g1 + 8 g3), (g0 + 4 g2) - (2 g1 + 8 g3), g3).
- */
-// @ts-ignore: decorator
-@inline function gradientSix(p: usize, s: usize, dst: usize, ds: usize): void {
-  const g0 = v128.load(p), g1 = v128.load(p + s), g2 = v128.load(p + 2 * s), g3 = v128.load(p + 3 * s);
-  const four = f32x4.splat(4), two = f32x4.splat(2), eight = f32x4.splat(8);
-  v128.store(dst, g0);
-  const e = f32x4.add(g0, g2), o = f32x4.add(g1, g3);
-  v128.store(dst + ds, f32x4.add(e, o));
-  v128.store(dst + 2 * ds, f32x4.sub(e, o));
-  const e4 = f32x4.add(g0, f32x4.mul(four, g2)), o2 = f32x4.add(f32x4.mul(two, g1), f32x4.mul(eight, g3));
-  v128.store(dst + 3 * ds, f32x4.add(e4, o2));
-  v128.store(dst + 4 * ds, f32x4.sub(e4, o2));
-  v128.store(dst + 5 * ds, g3);
-}
-
-/**
- * V[xi][c / 8][slot][c % 8] = (B^T d B)[xi] (xi = 6 i + j) for the 6x6 tile
- * at p (pixels of Cp channels, rows Wp pixels apart; slabs xiStride bytes
- * apart), 4 channels per vector: each row's transform into `rows` (6 x 6
- * vectors), then each column of those. The caller offsets V to the slot.
- */
-function imageTile(Cp: usize, Wp: usize, bt: usize, xiStride: usize, p: usize, V: usize, rows: usize): void {
-  const px = Cp << 2, row = Wp * px;
-  for (let c: usize = 0; c < Cp; c += 4) {
-    const src = p + (c << 2);
-    for (let a: usize = 0; a < 6; a++) inputSix(src + a * row, px, rows + a * 96, 16);
-    const dst = V + (((c >> 3) * bt) << 5) + ((c & 4) << 2);
-    for (let j: usize = 0; j < 6; j++) inputSix(rows + (j << 4), 96, dst + j * xiStride, 6 * xiStride);
-  }
-}
-
-/**
- * M[xi][o / 4][slot][o % 4] = (A g A^T)[xi] (xi = 6 i + j) for the 4x4 block
- * of output gradients at p (pixels of Op channels, rows Wg pixels apart),
- * 4 output channels per vector, through `rows` as imageTile.
- */
-function gradientTile(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize, M: usize, rows: usize): void {
-  const px = Op << 2, row = Wg * px;
-  for (let o: usize = 0; o < Op; o += 4) {
-    const src = p + (o << 2);
-    for (let a: usize = 0; a < 4; a++) gradientSix(src + a * row, px, rows + a * 96, 16);
-    const dst = M + ((o * bt) << 2);
-    for (let j: usize = 0; j < 6; j++) gradientSix(rows + (j << 4), 96, dst + j * xiStride, 6 * xiStride);
-  }
+  accumulateTiles(4, N, C, H, W, O, ph, pw, OH, OW, xp, xImg, gp, gImg, dup, accumulate, bt, scratchp);
 }
 
 /**

@@ -1,9 +1,62 @@
 // Parts shared by the Winograd weight gradients F(2x2, 3x3)
-// (winograd-wgrad.ts) and F(4x4, 3x3) (winograd-wgrad-f4.ts): the
-// channels-last layout their transforms read, and the per-position products.
-// Not exported from the module.
+// (winograd-wgrad.ts) and F(4x4, 3x3) (winograd-wgrad-f4.ts): the loop over
+// images and tiles, the channels-last layout their transforms read, and the
+// per-position products. Not exported from the module.
 
 import { tile4x8 } from './tile';
+import { XI_PAD } from './winograd-layout';
+import { zeroF32 } from './mem';
+import { gradientTile2, gradientTile4, imageTile2, imageTile4 } from './winograd-wgrad-tiles';
+
+/**
+ * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
+ * by F(m x m, 3x3) (m = 2 or 4), P = (m + 2)^2 positions: each image and its output gradient go
+ * channels-last into frames (zero padding stays), their tiles into blocks of
+ * bt slots in order, and each full block's products are added to dU. Layouts
+ * and scratch as winograd_f2_wgrad_f32 / winograd_f4_wgrad_f32 say.
+ */
+// @ts-ignore: decorator
+@inline export function accumulateTiles(
+  m: usize, N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
+  xp: usize, xImg: usize, gp: usize, gImg: usize, dup: usize, accumulate: bool, bt: usize, scratchp: usize,
+): void {
+  const P = (m + 2) * (m + 2);
+  const TH = (OH + m - 1) / m, TW = (OW + m - 1) / m;
+  const Hp = TH * m + 2, Wp = TW * m + 2, Wg = TW * m;
+  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3;
+  const px = scratchp;
+  const pg = px + ((Hp * Wp * Cp) << 2);
+  const V = pg + ((m * m * TH * TW * Op) << 2);
+  const M = V + ((P * (Cp * bt + XI_PAD)) << 2);
+  const rows = M + ((P * (Op * bt + XI_PAD)) << 2);
+  // the frames' zeros (padding, channels past C, outputs past OH x OW) stay: images overwrite the same places
+  zeroF32(px, Hp * Wp * Cp);
+  zeroF32(pg, m * m * TH * TW * Op);
+  if (!accumulate) zeroF32(dup, P * Op * Cp);
+  const T = TH * TW;
+  const vXi = (Cp * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
+  let fill: usize = 0;
+  for (let n: usize = 0; n < N; n++) {
+    toChannelsLast(C, H, W, ph, pw, Hp, Wp, Cp, xp + ((n * xImg) << 2), px);
+    toChannelsLast(O, OH, OW, 0, 0, TH * m, Wg, Op, gp + ((n * gImg) << 2), pg);
+    for (let t: usize = 0; t < T; t++) {
+      const ty = t / TW, tx = t - ty * TW;
+      const image = px + (((ty * Wp + tx) * m * Cp) << 2), gradient = pg + (((ty * Wg + tx) * m * Op) << 2);
+      if (m == 4) {
+        imageTile4(Cp, Wp, bt, vXi, image, V + (fill << 5), rows);
+        gradientTile4(Op, Wg, bt, mXi, gradient, M + (fill << 4), rows);
+      } else {
+        imageTile2(Cp, Wp, bt, vXi, image, V + (fill << 5));
+        gradientTile2(Op, Wg, bt, mXi, gradient, M + (fill << 4));
+      }
+      if (++fill == bt) {
+        products(P, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) products(P, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
+}
 
 /**
  * out[(y, x)][c] = src[c, y - pt, x - pl] for the part of src (C planes of

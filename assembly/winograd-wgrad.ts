@@ -19,9 +19,7 @@
 // order, whatever output channels a call covers, so results depend only on
 // the shapes and bt.
 
-import { XI_PAD } from './winograd-layout';
-import { zeroF32 } from './mem';
-import { products, toChannelsLast } from './winograd-wgrad-parts';
+import { accumulateTiles } from './winograd-wgrad-parts';
 
 /**
  * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
@@ -39,100 +37,7 @@ export function winograd_f2_wgrad_f32(
   N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
   xp: usize, xImg: usize, gp: usize, gImg: usize, dup: usize, accumulate: bool, bt: usize, scratchp: usize,
 ): void {
-  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1;
-  const Hp = (TH << 1) + 2, Wp = (TW << 1) + 2;
-  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3;
-  const px = scratchp;
-  const pg = px + ((Hp * Wp * Cp) << 2);
-  const V = pg + ((4 * TH * TW * Op) << 2);
-  const M = V + ((16 * (Cp * bt + XI_PAD)) << 2);
-  // the frames' zeros (padding, channels past C, outputs past OH x OW) stay: images overwrite the same places
-  zeroF32(px, Hp * Wp * Cp);
-  zeroF32(pg, 4 * TH * TW * Op);
-  if (!accumulate) zeroF32(dup, 16 * Op * Cp);
-  const T = TH * TW;
-  const vXi = (Cp * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
-  let fill: usize = 0;
-  for (let n: usize = 0; n < N; n++) {
-    toChannelsLast(C, H, W, ph, pw, Hp, Wp, Cp, xp + ((n * xImg) << 2), px);
-    toChannelsLast(O, OH, OW, 0, 0, TH << 1, TW << 1, Op, gp + ((n * gImg) << 2), pg);
-    for (let t: usize = 0; t < T; t++) {
-      const ty = t / TW, tx = t - ty * TW;
-      imageTile(Cp, Wp, bt, vXi, px + ((((ty * Wp + tx) << 1) * Cp) << 2), V + (fill << 5));
-      gradientTile(Op, TW << 1, bt, mXi, pg + ((((ty * (TW << 1) + tx) << 1) * Op) << 2), M + (fill << 4));
-      if (++fill == bt) {
-        products(16, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
-        fill = 0;
-      }
-    }
-  }
-  if (fill > 0) products(16, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
-}
-
-/**
- * V[xi][c / 8][slot][c % 8] = (B^T d B)[xi] for the 4x4 tile at p (pixels of
- * Cp channels, rows Wp pixels apart; slabs xiStride bytes apart), 4 channels per vector; the caller
- * offsets V to the slot. Same expressions as the forward's transform.
- */
-function imageTile(Cp: usize, Wp: usize, bt: usize, xiStride: usize, p: usize, V: usize): void {
-  const px = Cp << 2, row = Wp * px;
-  for (let c: usize = 0; c < Cp; c += 4) {
-    const r0 = p + (c << 2), r1 = r0 + row, r2 = r1 + row, r3 = r2 + row;
-    const dst = V + (((c >> 3) * bt) << 5) + ((c & 4) << 2);
-    // u = B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), one row of u at a time
-    imageRow(dst, xiStride, px, r0, r2, false);
-    imageRow(dst + (xiStride << 2), xiStride, px, r1, r2, true);
-    imageRow(dst + (xiStride << 3), xiStride, px, r2, r1, false);
-    imageRow(dst + xiStride * 12, xiStride, px, r1, r3, false);
-  }
-}
-
-/** Row i of (B^T d) B from two rows of d (u = a - b, or a + b when add): (u0 - u2, u1 + u2, u2 - u1, u1 - u3) at dst + j xiStride. */
-// @ts-ignore: decorator
-@inline function imageRow(dst: usize, xiStride: usize, px: usize, a: usize, b: usize, add: bool): void {
-  let u0: v128, u1: v128, u2: v128, u3: v128;
-  if (add) {
-    u0 = f32x4.add(v128.load(a), v128.load(b));
-    u1 = f32x4.add(v128.load(a + px), v128.load(b + px));
-    u2 = f32x4.add(v128.load(a + 2 * px), v128.load(b + 2 * px));
-    u3 = f32x4.add(v128.load(a + 3 * px), v128.load(b + 3 * px));
-  } else {
-    u0 = f32x4.sub(v128.load(a), v128.load(b));
-    u1 = f32x4.sub(v128.load(a + px), v128.load(b + px));
-    u2 = f32x4.sub(v128.load(a + 2 * px), v128.load(b + 2 * px));
-    u3 = f32x4.sub(v128.load(a + 3 * px), v128.load(b + 3 * px));
-  }
-  v128.store(dst, f32x4.sub(u0, u2));
-  v128.store(dst + xiStride, f32x4.add(u1, u2));
-  v128.store(dst + 2 * xiStride, f32x4.sub(u2, u1));
-  v128.store(dst + 3 * xiStride, f32x4.sub(u1, u3));
-}
-
-/**
- * M[xi][o / 4][slot][o % 4] = (A g A^T)[xi] for the 2x2 block of output
- * gradients g at p (pixels of Op channels, rows Wg pixels apart), 4 output
- * channels per vector: rows of A g are (g0, g0 + g1, g0 - g1, -g1) and
- * each row (a, b) becomes (a, a + b, a - b, -b).
- */
-function gradientTile(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize, M: usize): void {
-  const px = Op << 2, row = Wg * px;
-  for (let o: usize = 0; o < Op; o += 4) {
-    const q = p + (o << 2);
-    const g00 = v128.load(q), g01 = v128.load(q + px), g10 = v128.load(q + row), g11 = v128.load(q + row + px);
-    const dst = M + ((o * bt) << 2);
-    gradientRow(dst, xiStride, g00, g01);
-    gradientRow(dst + (xiStride << 2), xiStride, f32x4.add(g00, g10), f32x4.add(g01, g11));
-    gradientRow(dst + (xiStride << 3), xiStride, f32x4.sub(g00, g10), f32x4.sub(g01, g11));
-    gradientRow(dst + xiStride * 12, xiStride, f32x4.neg(g10), f32x4.neg(g11));
-  }
-}
-
-// @ts-ignore: decorator
-@inline function gradientRow(dst: usize, xiStride: usize, a: v128, b: v128): void {
-  v128.store(dst, a);
-  v128.store(dst + xiStride, f32x4.add(a, b));
-  v128.store(dst + 2 * xiStride, f32x4.sub(a, b));
-  v128.store(dst + 3 * xiStride, f32x4.neg(b));
+  accumulateTiles(2, N, C, H, W, O, ph, pw, OH, OW, xp, xImg, gp, gImg, dup, accumulate, bt, scratchp);
 }
 
 /**

@@ -299,10 +299,29 @@ function wgradTile(g: Geometry): 2 | 4 {
 const WGRAD_BLOCK_FLOATS = { 2: 8192, 4: 4096 } as const;
 
 /**
+ * The variant of the Winograd weight gradient for g: F(m x m, 3x3) at stride
+ * 1 (m from wgradTile), or the stride-2 one (assembly/winograd-s2-wgrad.ts,
+ * 2x2 output tiles from 5x5 input tiles): its positions, output tile, input
+ * frame (pixels of the padded image the kernel lays out), block floats and
+ * kernels.
+ */
+function wgradVariant(g: Geometry, k: Kernels) {
+  const TH = (m: number): number => Math.ceil(g.OH / m), TW = (m: number): number => Math.ceil(g.OW / m);
+  if (g.sh === 2) {
+    return { P: 25, m: 2, frame: (4 * TH(2) + 1) * (4 * TW(2) + 1), blockFloats: WGRAD_BLOCK_FLOATS[2],
+      products: k.winograd_s2_wgrad_f32, back: k.winograd_s2_wgrad_weights_f32 };
+  }
+  const m = wgradTile(g);
+  return { P: (m + 2) ** 2, m, frame: (m * TH(m) + 2) * (m * TW(m) + 2), blockFloats: WGRAD_BLOCK_FLOATS[m],
+    products: m === 4 ? k.winograd_f4_wgrad_f32 : k.winograd_f2_wgrad_f32, back: m === 4 ? k.winograd_f4_wgrad_weights_f32 : k.winograd_f2_wgrad_weights_f32 };
+}
+
+/**
  * dW of a convolution Winograd serves (winogradServes(g, false)) by
  * F(m x m, 3x3), m from wgradTile (assembly/winograd-wgrad.ts, m = 2, and
- * winograd-wgrad-f4.ts, m = 4): per group, the products of the transformed
- * images and output gradients at the (m + 2)^2 positions, summed over every
+ * winograd-wgrad-f4.ts, m = 4), or of a stride-2 one (winogradS2Serves) by
+ * winograd-s2-wgrad.ts: per group, the products of the transformed
+ * images and output gradients at the P positions, summed over every
  * tile of every image in order, then transformed back. The images are cut
  * into chunks fixed by the shape alone; each chunk's sums (dU, in the
  * transformed domain) are one kernel call's, and the chunks' dU are added in
@@ -312,11 +331,11 @@ const WGRAD_BLOCK_FLOATS = { 2: 8192, 4: 4096 } as const;
  * channels in blocks of 4 as well (which does not change any sum).
  */
 function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): void {
-  const m = wgradTile(g), P = (m + 2) * (m + 2);
+  const { P, m, frame, blockFloats } = wgradVariant(g, kernels());
   const C = g.Cg, O = g.Og, Cp = roundUp(C, 8), Op = roundUp(O, 4), Q = g.OH * g.OW;
   const TH = Math.ceil(g.OH / m), TW = Math.ceil(g.OW / m);
   // tiles per block: fixed by the shape alone (the sums' rounding depends on it)
-  const bt = Math.min(128, Math.max(16, Math.floor(WGRAD_BLOCK_FLOATS[m] / (Cp + Op) / 8) * 8));
+  const bt = Math.min(128, Math.max(16, Math.floor(blockFloats / (Cp + Op) / 8) * 8));
   const per = P * Op * Cp;
   const chunks = Math.max(1, Math.min(g.N, WGRAD_CHUNKS, Math.floor(WGRAD_PARTIAL_BYTES / (4 * per * g.G))));
   // output-channel blocks per chunk (multiples of 4 channels, so each block's dU is a slice of the chunk's)
@@ -326,8 +345,8 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
   const lanes: Tensor[] = [dU];
   try {
     parallelFor(chunks * blocks, g.N * g.O * g.Kg * Q, (k, lo, hi) => {
-      const products = m === 4 ? k.winograd_f4_wgrad_f32 : k.winograd_f2_wgrad_f32;
-      const scratch = Tensor.empty([(m * TH + 2) * (m * TW + 2) * Cp + m * m * TH * TW * Op + P * ((Cp + Op) * bt + 2 * XI_PAD) + 144]);
+      const { products } = wgradVariant(g, k);
+      const scratch = Tensor.empty([frame * Cp + m * m * TH * TW * Op + P * ((Cp + Op) * bt + 2 * XI_PAD) + 144]);
       lanes.push(scratch);
       for (let item = lo; item < hi; item++) {
         const j = Math.floor(item / blocks), o0 = (item % blocks) * span, oc = Math.min(O, o0 + span) - o0;
@@ -349,7 +368,7 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
     // the transform back of each block's dU slice: threads split the output channels by 4
     const quads = Op / 4;
     parallelFor(g.G * quads, g.O * g.Kg * P * 4, (k, lo, hi) => {
-      const back = m === 4 ? k.winograd_f4_wgrad_weights_f32 : k.winograd_f2_wgrad_weights_f32;
+      const { back } = wgradVariant(g, k);
       for (let item = lo; item < hi; item++) {
         const grp = Math.floor(item / quads), o = (item % quads) * 4, o0 = Math.floor(o / span) * span, oc = Math.min(O, o0 + span) - o0;
         back(oc, C, o - o0, o - o0 + 4, dU.ptr + (grp * per + P * Cp * o0) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
@@ -377,7 +396,7 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const k = kernels();
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
   if (dw.numel() === 0) return dw;
-  if (winogradServes(g, false) && g.N > 0 && g.OH > 0 && g.OW > 0) {
+  if ((winogradServes(g, false) || winogradS2Serves(g)) && g.N > 0 && g.OH > 0 && g.OW > 0) {
     winogradWeightGrad(g, x, dy, dw);
     return dw;
   }

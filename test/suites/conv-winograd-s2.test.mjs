@@ -1,7 +1,8 @@
 // The stride-2 Winograd path of conv2d (3x3 kernels, stride 2, dilation 1,
-// at least 4 channels per group on both sides; assembly/winograd-s2.ts and
-// winograd-s2-dx.ts): forward and input gradient (and convTranspose2d, whose
-// forward is that input gradient) against float64 references over tile edges
+// at least 4 channels per group on both sides; assembly/winograd-s2.ts,
+// winograd-s2-dx.ts, winograd-s2-wgrad.ts): forward, input gradient (and
+// convTranspose2d, whose forward is that input gradient) and weight gradient
+// against float64 references over tile edges
 // (sizes 1-15, odd and even, tiles straddling the image's edge), batches
 // whose tiles share a block across images, padding 0-3, groups, bias,
 // channel counts off the 4- and 8-blocks; bit-identical for 1, 2 and 3
@@ -31,7 +32,7 @@ function errorUnits(y, ref, absRef) {
   return err / (EPS32 * Math.max(scale, 1e-30));
 }
 const abs = (a) => nd(a.shape, a.data.map(Math.abs));
-/** Measured: at most 1.4 units (forward) and 2.3 (input gradient) over these cases and the ResNet shapes. */
+/** Measured: at most 1.4 units (forward), 2.3 (input gradient) and 3.2 (weight gradient) over these cases and the ResNet shapes. */
 const BOUND = 8;
 
 // [batch, channels, outputs, H, W, padding, groups, bias]
@@ -57,7 +58,7 @@ for (const [N, C, O, H, W, p, groups, bias] of cases) {
     const r = rng(N * 1000 + C * 100 + H * 10 + W + p);
     const xs = [N, C, H, W], ws = [O, C / groups, 3, 3], opts = { stride: 2, padding: p, groups };
     const xd = Float32Array.from(r.array(size(xs))), wd = Float32Array.from(r.array(size(ws))), bd = Float32Array.from(r.array(O));
-    const x = sg.tensor(xd, { shape: xs, requiresGrad: true }), w = sg.tensor(wd, { shape: ws }), b = bias ? sg.tensor(bd) : null;
+    const x = sg.tensor(xd, { shape: xs, requiresGrad: true }), w = sg.tensor(wd, { shape: ws, requiresGrad: true }), b = bias ? sg.tensor(bd) : null;
     const y = sg.conv2d(x, w, b, opts);
     const x64 = nd(xs, xd), w64 = nd(ws, wd), b64 = bias ? nd([O], bd) : null;
     const ref = refConv(x64, w64, b64, opts);
@@ -66,9 +67,11 @@ for (const [N, C, O, H, W, p, groups, bias] of cases) {
     assert.ok(fwdErr < BOUND, `forward error ${fwdErr.toFixed(1)} units, bound ${BOUND}`);
     const gd = Float32Array.from(r.array(ref.data.length)), g64 = nd(ref.shape, gd);
     y.backward(sg.tensor(gd, { shape: ref.shape }));
-    const dref = refConvGrads(x64, w64, g64, opts).dx.data, dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx.data;
-    const dxErr = errorUnits(x.grad.toArray(), dref, dabs);
+    const dref = refConvGrads(x64, w64, g64, opts), dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts);
+    const dxErr = errorUnits(x.grad.toArray(), dref.dx.data, dabs.dx.data);
     assert.ok(dxErr < BOUND, `input gradient error ${dxErr.toFixed(1)} units, bound ${BOUND}`);
+    const dwErr = errorUnits(w.grad.toArray(), dref.dw.data, dabs.dw.data);
+    assert.ok(dwErr < BOUND, `weight gradient error ${dwErr.toFixed(1)} units, bound ${BOUND}`);
     for (const t of [x, w, y, b]) t?.dispose();
   });
 }
@@ -80,13 +83,16 @@ test('the float32 error over the ResNet-20 stride-2 shapes (batch 2, 16->32 28x2
     const xd = Float32Array.from(r.array(size(xs))), wd = Float32Array.from(r.array(size(ws)).map((v) => v * 0.1));
     const gd = Float32Array.from(r.array(2 * O * OH * OH));
     const x64 = nd(xs, xd), w64 = nd(ws, wd), g64 = nd([2, O, OH, OH], gd);
-    const x = sg.tensor(xd, { shape: xs, requiresGrad: true }), w = sg.tensor(wd, { shape: ws });
+    const x = sg.tensor(xd, { shape: xs, requiresGrad: true }), w = sg.tensor(wd, { shape: ws, requiresGrad: true });
     const y = sg.conv2d(x, w, null, opts);
     const err = errorUnits(y.toArray(), refConv(x64, w64, null, opts).data, refConv(abs(x64), abs(w64), null, opts).data);
     assert.ok(err < BOUND, `${C}->${O} ${H}x${H} forward: ${err.toFixed(1)} units`);
     y.backward(sg.tensor(gd, { shape: [2, O, OH, OH] }));
-    const dErr = errorUnits(x.grad.toArray(), refConvGrads(x64, w64, g64, opts).dx.data, refConvGrads(abs(x64), abs(w64), abs(g64), opts).dx.data);
+    const dref = refConvGrads(x64, w64, g64, opts), dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts);
+    const dErr = errorUnits(x.grad.toArray(), dref.dx.data, dabs.dx.data);
     assert.ok(dErr < BOUND, `${C}->${O} ${H}x${H} input gradient: ${dErr.toFixed(1)} units`);
+    const wErr = errorUnits(w.grad.toArray(), dref.dw.data, dabs.dw.data);
+    assert.ok(wErr < BOUND, `${C}->${O} ${H}x${H} weight gradient: ${wErr.toFixed(1)} units`);
     for (const t of [x, w, y]) t.dispose();
   }
 });
@@ -106,17 +112,17 @@ test('convTranspose2d at stride 2 (its forward is this input gradient, plus the 
   }
 });
 
-test('bit-identical for 1, 2 and 3 threads; each image gives the bits it gives alone (small maps: blocks span images)', () => {
+test('bit-identical for 1, 2 and 3 threads (the weight gradient too: its image chunks are fixed by the shape); each image\'s forward and input gradient are the bits it gives alone (small maps: blocks span images)', () => {
   const r = rng(29);
   const N = 7, C = 9, O = 10, H = 9, W = 7, OH = 5, OW = 4, img = C * H * W, out = O * OH * OW;
   const xd = Float32Array.from(r.array(N * img)), wd = Float32Array.from(r.array(O * C * 9)), bd = Float32Array.from(r.array(O));
   const gd = Float32Array.from(r.array(N * out));
   const run = (n0 = 0, count = N) => {
     const x = sg.tensor(xd.subarray(n0 * img, (n0 + count) * img), { shape: [count, C, H, W], requiresGrad: true });
-    const w = sg.tensor(wd, { shape: [O, C, 3, 3] }), b = sg.tensor(bd);
+    const w = sg.tensor(wd, { shape: [O, C, 3, 3], requiresGrad: true }), b = sg.tensor(bd);
     const y = sg.conv2d(x, w, b, { stride: 2, padding: 1 });
     y.backward(sg.tensor(gd.subarray(n0 * out, (n0 + count) * out), { shape: [count, O, OH, OW] }));
-    const res = [y.toArray(), x.grad.toArray()];
+    const res = [y.toArray(), x.grad.toArray(), w.grad.toArray()];
     for (const t of [x, w, b, y]) t.dispose();
     return res;
   };

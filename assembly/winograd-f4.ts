@@ -22,8 +22,13 @@
 // enough columns and the transforms run on 4 tiles per vector whatever the
 // row length. Each output is one fixed expression of its image alone, so
 // results do not depend on how images or tile blocks are split.
+//
+// The input transform reads the images where they are, with no zero-padded
+// copy: a table gives each tile's 6 window rows in x, and the tiles whose
+// window crosses the image's edge (put after the others in their block)
+// have the values outside zeroed by masks after loading, so every tile sees
+// exactly the zeros a padded image would hold.
 
-import { conv_pad_f32 } from './conv';
 import { XI_PAD, positionProducts } from './winograd-layout';
 
 /**
@@ -96,76 +101,166 @@ export function winograd_f4_weights_f32(O: usize, C: usize, o0: usize, o1: usize
  * (x zero outside its H x W) for N images, by F(4x4, 3x3) with the weights
  * transformed by winograd_f4_weights_f32 at up. Images are xImg / yImg
  * floats apart; OH x OW is the output size (any size; rows and columns the
- * image cannot reach read zeros). Images go nb at a time (zero-padded into
- * the scratch), their tiles in blocks of at most bt (a multiple of 8); only
- * speed depends on nb and bt. biasp = 0: no bias. Scratch, in floats:
- * nb C (4 TH + 2) (4 TW + 2) padded images, then V 36 (C bt + XI_PAD), then
- * M 36 (Op bt + XI_PAD), then 160 + 2 bt + 6 for the transforms' intermediates, with
- * TH = ceil(OH / 4), TW = ceil(OW / 4), Op = O rounded up to 4.
+ * image cannot reach read zeros). Images go nb at a time, their tiles in
+ * blocks of at most bt (a multiple of 8); only speed depends on nb and bt.
+ * biasp = 0: no bias. The input transform reads x where it is (no padded
+ * copy): it may read up to 20 bytes before a row's start and past its end,
+ * so the memory must extend 20 bytes past the last image (the heap keeps
+ * READ_SLACK bytes after every block). Scratch, in floats: V 36 (C bt + XI_PAD),
+ * then M 36 (Op bt + XI_PAD), then 160 for the transforms' intermediates,
+ * then 46 S for the tables of nb images' tiles, with Op = O rounded up to 4,
+ * S = nb TH TW rounded up to 8, plus 8, TH = ceil(OH / 4), TW = ceil(OW / 4).
  */
 export function winograd_f4_conv_f32(
   N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
   xp: usize, xImg: usize, up: usize, yp: usize, yImg: usize, biasp: usize, bt: usize, nb: usize, scratchp: usize,
 ): void {
   const TH = (OH + 3) >> 2, TW = (OW + 3) >> 2, tpi = TH * TW;
-  const Hp = (TH << 2) + 2, Wp = (TW << 2) + 2, plane = Hp * Wp;
   const Op = (O + 3) & ~3;
-  const imgBytes = (C * plane) << 2;
-  const pad = scratchp;
-  const V = pad + nb * imgBytes;
   const vXi = (C * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
+  const V = scratchp;
   const M = V + 36 * vXi;
   const tmp = M + 36 * mXi;
+  // after tmp's 40 vectors, per slot s of the batch's blocks (S of them): masks (36 vectors per 4 slots),
+  // tiles (order), row offsets (6), the output transform's entries (2) and the masked rows (a u32 per 4 slots)
+  const S = ((nb * tpi + 7) & ~7) + 8;
+  const masks = tmp + 640, order = masks + S * 144, rowsOf = order + (S << 2);
+  const outTab = rowsOf + S * 24, maskedRows = outTab + (S << 3);
+  let built: usize = 0;
   for (let n0: usize = 0; n0 < N; n0 += nb) {
     const images = min(nb, N - n0);
-    for (let i: usize = 0; i < images; i++) conv_pad_f32(C, H, W, ph, pw, Hp, Wp, xp + (((n0 + i) * xImg) << 2), pad + i * imgBytes);
-    // the images' tiles in equal blocks of whole 8-tile panels
+    // the images' tiles in equal blocks of whole 8-tile panels; the tables repeat from batch to batch
     const T = images * tpi, blocks = (T + bt - 1) / bt, bs = ((T + blocks - 1) / blocks + 7) & ~7;
+    if (images != built) {
+      for (let t0: usize = 0; t0 < T; t0 += bs) {
+        const nt = min(bs, T - t0), o = order + (t0 << 2);
+        orderTiles(H, W, ph, pw, TW, tpi, t0, nt, o);
+        sourceRows(H, W, ph, pw, TW, tpi, xImg, nt, o, rowsOf + t0 * 24, masks + t0 * 144, maskedRows + t0);
+        outputTable(OH, OW, nt, o, tpi, TW, yImg, outTab + (t0 << 3));
+      }
+      built = images;
+    }
+    const xn = xp + ((n0 * xImg) << 2), yn = yp + ((n0 * yImg) << 2);
     for (let t0: usize = 0; t0 < T; t0 += bs) {
       const nt = min(bs, T - t0);
-      inputTransform(C, nt, t0, tpi, TW, Wp, plane, imgBytes, pad, V, vXi, tmp, tmp + 640);
+      inputTransform(C, nt, (H * W) << 2, xn, rowsOf + t0 * 24, masks + t0 * 144, maskedRows + t0, V, vXi, tmp);
       positionProducts(36, C, Op, up, V, vXi, M, mXi, bt, nt);
-      outputTransform(O, OH, OW, nt, t0, tpi, TW, M, mXi, bt, biasp, yp + ((n0 * yImg) << 2), yImg, tmp, tmp + 640);
+      outputTransform(O, OH, OW, nt, M, mXi, bt, biasp, yn, tmp, outTab + (t0 << 3));
     }
   }
 }
 
-/** Byte offset of tile t's top-left input in the padded images. */
+/** The first input row of tile t (rows 4 ty - ph .. + 5; may be negative), ty = (t % tpi) / TW. */
 // @ts-ignore: decorator
-@inline function tileInput(t: usize, tpi: usize, TW: usize, Wp: usize, imgBytes: usize): usize {
-  const r = t % tpi;
-  return (t / tpi) * imgBytes + (((r / TW) * Wp + r % TW) << 4);
+@inline function tileTop(t: usize, tpi: usize, TW: usize, ph: usize): isize {
+  return (<isize>((t % tpi) / TW) << 2) - <isize>ph;
+}
+
+/** The first input column of tile t (columns 4 tx - pw .. + 5; may be negative), tx = t % tpi % TW. */
+// @ts-ignore: decorator
+@inline function tileLeft(t: usize, tpi: usize, TW: usize, pw: usize): isize {
+  return (<isize>((t % tpi) % TW) << 2) - <isize>pw;
+}
+
+/** Bit i (0..5) set when a + i lies in 0 .. n - 1: the window rows (or columns) inside the image. */
+// @ts-ignore: decorator
+@inline function inside(a: isize, n: usize): u32 {
+  const lo = <u32>min<isize>(6, max<isize>(0, -a)), hi = <u32>min<isize>(6, max<isize>(0, <isize>n - a));
+  return hi > lo ? ((1 << hi) - 1) & ~((1 << lo) - 1) : 0;
+}
+
+/** inside(..) when all six rows (columns) of a window are inside the image. */
+// @ts-ignore: decorator
+@inline const ALL_SIX: u32 = 0x3f;
+
+/**
+ * order[j] = the block's tiles t0 .. t0 + nt, those whose window lies inside
+ * the image first (so most groups of four need no masks), then the others,
+ * each in tile order; slots nt .. nt + 7 repeat the last. Every output is
+ * computed alone, so the order changes no result.
+ */
+function orderTiles(H: usize, W: usize, ph: usize, pw: usize, TW: usize, tpi: usize, t0: usize, nt: usize, order: usize): void {
+  let j: usize = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let t = t0; t < t0 + nt; t++) {
+      const whole = (inside(tileTop(t, tpi, TW, ph), H) & inside(tileLeft(t, tpi, TW, pw), W)) == ALL_SIX;
+      if (whole == (pass == 0)) store<u32>(order + (j++ << 2), <u32>t);
+    }
+  }
+  const last = load<u32>(order + ((nt - 1) << 2));
+  for (; j < nt + 8; j++) store<u32>(order + (j << 2), last);
 }
 
 /**
- * V[xi][p][c][lane] = (B^T d B)[xi] for tiles t0 .. t0 + nt (tile j of the
- * block in panel p = j / 8, lane j % 8), four tiles per vector; lanes past
- * nt, up to the panel's end, repeat the last tile (their columns are
- * computed and discarded). tmp: 36 vectors of (d B); tab: nt + 7 u32 of
- * tile offsets.
+ * rowsOf[6 j + i] = the byte offset from the first image's channel 0 of the
+ * 6 floats that slot j's window row i reads: its row and first column when
+ * the row is inside the image and some of its columns are (the load may
+ * start up to 5 floats before the row and end up to 5 past it), else the
+ * image's first row (the loaded values are masked). For each 4 slots (a
+ * vector of tiles) whose windows are not all inside, bit i of maskedRows
+ * marks a row with values outside, and masks[36 q + 6 i + k] keeps (lane
+ * all ones) or zeroes lane l's column k of window row i.
  */
-function inputTransform(C: usize, nt: usize, t0: usize, tpi: usize, TW: usize, Wp: usize, plane: usize, imgBytes: usize, pad: usize, V: usize, vXi: usize, tmp: usize, tab: usize): void {
-  const rowB = Wp << 2, planeB = plane << 2, last = t0 + nt - 1, end = (nt + 7) & ~7;
-  for (let j: usize = 0; j < end; j++) store<u32>(tab + (j << 2), <u32>tileInput(min(t0 + j, last), tpi, TW, Wp, imgBytes));
-  // channel by channel, so each plane of the padded images is read in order
+function sourceRows(H: usize, W: usize, ph: usize, pw: usize, TW: usize, tpi: usize, xImg: usize, nt: usize, order: usize, rowsOf: usize, masks: usize, maskedRows: usize): void {
+  const end = (nt + 7) & ~7;
+  for (let j: usize = 0; j < end; j++) {
+    const t = <usize>load<u32>(order + (j << 2));
+    const y = tileTop(t, tpi, TW, ph), x = tileLeft(t, tpi, TW, pw), cols = inside(x, W);
+    const base = <isize>(((t / tpi) * xImg) << 2);
+    for (let i: isize = 0; i < 6; i++) {
+      const inRow = y + i >= 0 && y + i < <isize>H && cols != 0;
+      const off = inRow ? base + ((((y + i) * <isize>W) + x) << 2) : base;
+      store<u32>(rowsOf + ((j * 6 + <usize>i) << 2), <u32>off);
+    }
+  }
+  for (let q: usize = 0; q < end; q += 4) {
+    let rowBits: u32 = 0;
+    const mq = masks + q * 144;
+    for (let l: usize = 0; l < 4; l++) {
+      const t = <usize>load<u32>(order + ((q + l) << 2));
+      const rows = inside(tileTop(t, tpi, TW, ph), H), cols = inside(tileLeft(t, tpi, TW, pw), W);
+      for (let i: u32 = 0; i < 6; i++) {
+        const rowIn = (rows >> i) & 1;
+        if (rowIn == 0 || cols != ALL_SIX) rowBits |= 1 << i;
+        for (let k: u32 = 0; k < 6; k++) store<u32>(mq + ((((i * 6 + k) << 2) + <u32>l) << 2), rowIn & (cols >> k) & 1 ? 0xffffffff : 0);
+      }
+    }
+    store<u32>(maskedRows + q, rowBits);
+  }
+}
+
+/**
+ * V[xi][p][c][lane] = (B^T d B)[xi] for the block's slots (slot j in panel
+ * p = j / 8, lane j % 8), four tiles per vector, d read from x at xn
+ * (channel planes planeB bytes apart) through rowsOf, with masks zeroing
+ * what lies outside the image (see sourceRows). tmp: 36 vectors of (d B).
+ */
+function inputTransform(C: usize, nt: usize, planeB: usize, xn: usize, rowsOf: usize, masks: usize, maskedRows: usize, V: usize, vXi: usize, tmp: usize): void {
+  const end = (nt + 7) & ~7;
+  // channel by channel, so each plane of the images is read in order
   for (let c: usize = 0; c < C; c++) {
-    const pc = pad + c * planeB;
+    const xc = xn + c * planeB;
     for (let j: usize = 0; j < end; j += 4) {
-      const tj = tab + (j << 2);
-      const p0 = pc + load<u32>(tj), p1 = pc + load<u32>(tj, 4), p2 = pc + load<u32>(tj, 8), p3 = pc + load<u32>(tj, 12);
+      const r0 = rowsOf + j * 24, masked = load<u32>(maskedRows + j), mq = masks + j * 144;
       const dst = V + ((((j >> 3) * C + c) << 3) + (j & 7) << 2);
       // rows of d, one column per vector (lane = tile), times B: tmp[6 i + k] = (d B)[i][k]
       for (let i: usize = 0; i < 6; i++) {
-        const r = i * rowB;
-        const a0 = v128.load(p0 + r), a1 = v128.load(p1 + r), a2 = v128.load(p2 + r), a3 = v128.load(p3 + r);
-        const b0 = v128.load64_zero(p0 + r, 16), b1 = v128.load64_zero(p1 + r, 16);
-        const b2 = v128.load64_zero(p2 + r, 16), b3 = v128.load64_zero(p3 + r, 16);
+        const ri = r0 + (i << 2);
+        const p0 = xc + load<u32>(ri), p1 = xc + load<u32>(ri, 24), p2 = xc + load<u32>(ri, 48), p3 = xc + load<u32>(ri, 72);
+        const a0 = v128.load(p0), a1 = v128.load(p1), a2 = v128.load(p2), a3 = v128.load(p3);
+        const b0 = v128.load64_zero(p0, 16), b1 = v128.load64_zero(p1, 16);
+        const b2 = v128.load64_zero(p2, 16), b3 = v128.load64_zero(p3, 16);
         const l01 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), l23 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
         const h01 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), h23 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
         const e01 = v128.shuffle<f32>(b0, b1, 0, 4, 1, 5), e23 = v128.shuffle<f32>(b2, b3, 0, 4, 1, 5);
-        const d0 = v128.shuffle<f32>(l01, l23, 0, 1, 4, 5), d1 = v128.shuffle<f32>(l01, l23, 2, 3, 6, 7);
-        const d2 = v128.shuffle<f32>(h01, h23, 0, 1, 4, 5), d3 = v128.shuffle<f32>(h01, h23, 2, 3, 6, 7);
-        const d4 = v128.shuffle<f32>(e01, e23, 0, 1, 4, 5), d5 = v128.shuffle<f32>(e01, e23, 2, 3, 6, 7);
+        let d0 = v128.shuffle<f32>(l01, l23, 0, 1, 4, 5), d1 = v128.shuffle<f32>(l01, l23, 2, 3, 6, 7);
+        let d2 = v128.shuffle<f32>(h01, h23, 0, 1, 4, 5), d3 = v128.shuffle<f32>(h01, h23, 2, 3, 6, 7);
+        let d4 = v128.shuffle<f32>(e01, e23, 0, 1, 4, 5), d5 = v128.shuffle<f32>(e01, e23, 2, 3, 6, 7);
+        if ((masked >> <u32>i) & 1) {
+          const m = mq + i * 96;
+          d0 = v128.and(d0, v128.load(m)); d1 = v128.and(d1, v128.load(m, 16)); d2 = v128.and(d2, v128.load(m, 32));
+          d3 = v128.and(d3, v128.load(m, 48)); d4 = v128.and(d4, v128.load(m, 64)); d5 = v128.and(d5, v128.load(m, 80));
+        }
         storeBt(tmp + i * 96, 16, d0, d1, d2, d3, d4, d5);
       }
       // B^T over the rows: V[6 k' + k] from column k of tmp
@@ -195,19 +290,26 @@ function inputTransform(C: usize, nt: usize, t0: usize, tpi: usize, TW: usize, W
 }
 
 /**
- * y[n, o, 4 ty + r, 4 tx + s] = bias[o] + (A^T M A)[r, s] for the block's
- * tiles (n relative to the block's first image at yn), four tiles per
- * vector; outputs past OH x OW are not written. tmp: 40 vectors of
- * intermediates; tab: 2 (nt + 3) u32 of tile positions.
+ * The output transform's table for a block of nt tiles (tiles in order, u32):
+ * per slot j < nt + 3, the byte offset of its first output (channel 0) from
+ * the first image's, and (rows << 8) | columns present (0 past nt).
  */
-function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, t0: usize, tpi: usize, TW: usize, M: usize, mXi: usize, bt: usize, biasp: usize, yn: usize, yImg: usize, tmp: usize, tab: usize): void {
-  const plane = (OH * OW) << 2, rowB = OW << 2;
-  // per tile: its first output's byte offset (channel 0) from yn, and (rows << 8) | columns present (no rows past nt)
+function outputTable(OH: usize, OW: usize, nt: usize, order: usize, tpi: usize, TW: usize, yImg: usize, tab: usize): void {
   for (let j: usize = 0; j < nt + 3; j++) {
-    const t = t0 + j, r = t % tpi, oy = (r / TW) << 2, ox = (r % TW) << 2;
+    const t = <usize>load<u32>(order + (j << 2)), r = t % tpi, oy = (r / TW) << 2, ox = (r % TW) << 2;
     store<u32>(tab + (j << 3), <u32>((t / tpi) * (yImg << 2) + ((oy * OW + ox) << 2)));
     store<u32>(tab + (j << 3), j < nt ? <u32>(min(4, OH - oy) << 8 | min(4, OW - ox)) : 0, 4);
   }
+}
+
+/**
+ * y[n, o, 4 ty + r, 4 tx + s] = bias[o] + (A^T M A)[r, s] for the block's
+ * tiles (placed by tab, see outputTable, from the first image's at yn),
+ * four tiles per vector; outputs past OH x OW are not written. tmp: 40
+ * vectors of intermediates.
+ */
+function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, M: usize, mXi: usize, bt: usize, biasp: usize, yn: usize, tmp: usize, tab: usize): void {
+  const plane = (OH * OW) << 2, rowB = OW << 2;
   // output channel by channel, so each position's products are read in order
   const S = mXi * 6, rows = tmp + 384, four = f32x4.splat(4), eight = f32x4.splat(8);
   for (let o: usize = 0; o < O; o++) {

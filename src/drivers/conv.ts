@@ -178,10 +178,11 @@ function winograd(
   if (f4) {
     // tiles per block: one position's transformed inputs (C x bt) take about 4 KiB; images per
     // call: enough to fill a block when the maps are small (a 7x7 output has 4 tiles)
-    const TH = Math.ceil(OH / 4), TW = Math.ceil(OW / 4), tiles = TH * TW;
+    const tiles = Math.ceil(OH / 4) * Math.ceil(OW / 4);
     const bt = Math.max(8, Math.floor(F4_BLOCK_FLOATS / Math.max(C, roundUp(O, 4)) / 8) * 8);
     const nb = Math.max(1, Math.min(N, Math.ceil(bt / tiles)));
-    scratchFloats = nb * C * (4 * TH + 2) * (4 * TW + 2) + 36 * (C * bt + XI_PAD) + 36 * (roundUp(O, 4) * bt + XI_PAD) + 160 + 2 * bt + 6;
+    // the transformed inputs, the products, then the transforms' intermediates and tables (see winograd_f4_conv_f32)
+    scratchFloats = 36 * (C * bt + XI_PAD) + 36 * (roundUp(O, 4) * bt + XI_PAD) + 160 + 46 * (roundUp(nb * tiles, 8) + 8);
     run = (k, n, x, u, y, bias, scratch) => k.winograd_f4_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, nb, scratch);
   } else {
     // tiles per block: the block's transformed inputs for one of the 16 positions (C x bt) stay in L1

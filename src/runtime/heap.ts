@@ -12,6 +12,13 @@
 export const ALIGN = 64;
 const PAGE = 65536;
 
+/**
+ * Bytes of memory kept after the last block: a kernel may read (never write)
+ * up to this many bytes past a block's end without leaving the memory (the
+ * Winograd input transform reads image rows where they are, window rows
+ * that overhang the last column included; see assembly/winograd-f4.ts).
+ */
+export const READ_SLACK = 64;
 /** Bytes of guard pattern after each block's requested bytes in debug mode. */
 const CANARY_BYTES = 64;
 const CANARY_WORD = 0xdeadbeef | 0;
@@ -150,11 +157,11 @@ export class Heap {
   private bump(size: number): number {
     const ptr = this.top;
     const end = ptr + size;
-    if (end > this.limit) return -1;
+    if (end + READ_SLACK > this.limit) return -1;
     const have = this.memory.buffer.byteLength;
-    if (end > have) {
+    if (end + READ_SLACK > have) {
       try {
-        this.memory.grow(Math.ceil((end - have) / PAGE));
+        this.memory.grow(Math.ceil((end + READ_SLACK - have) / PAGE));
       } catch {
         return -1;
       }

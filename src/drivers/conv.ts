@@ -165,9 +165,10 @@ function winograd(
   const f4 = useF4(C, O);
   const per = (f4 ? 36 : 16) * roundUp(O, 4) * C;
   const U = Tensor.empty([G * per]);
-  // the weights' transforms: threads split the blocks of 4 output channels
+  // the weights' transforms: threads split the blocks of 4 output channels (F(4x4)'s float64
+  // transform measured about 220 ns per channel pair, some 75 multiply-adds' time per position)
   const blocks = roundUp(O, 4) / 4;
-  parallelFor(G * blocks, G * per * (f4 ? 8 : 4), (k, lo, hi) => {
+  parallelFor(G * blocks, G * per * (f4 ? 64 : 16), (k, lo, hi) => {
     const transform = f4 ? k.winograd_f4_weights_f32 : k.winograd_f2_weights_f32;
     for (let grp = Math.floor(lo / blocks); grp * blocks < hi; grp++) {
       const b0 = Math.max(lo - grp * blocks, 0), b1 = Math.min(hi - grp * blocks, blocks);

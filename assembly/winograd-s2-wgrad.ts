@@ -12,15 +12,14 @@
 // a GEMM per position (O x tiles times tiles x C) with 25 multiplications
 // per tile and channel pair instead of 36, then dw is dU transformed back.
 //
-// As in winograd-wgrad.ts the transforms run over channels (channels-last
-// layouts, 4 channels per vector) and write the GEMM's packed operands
-// directly; tiles are gathered into blocks of bt (across images, in order)
-// whose products add to dU, so every dU element is one fixed sequence of
-// sums over the tiles in order: results depend only on the shapes and bt.
+// As in winograd-wgrad.ts (the same loop, accumulateTiles; the tile
+// transforms in winograd-wgrad-tiles.ts) the transforms run over channels
+// (channels-last layouts, 4 channels per vector) and write the GEMM's packed
+// operands directly; tiles are gathered into blocks of bt (across images, in
+// order) whose products add to dU, so every dU element is one fixed sequence
+// of sums over the tiles in order: results depend only on the shapes and bt.
 
-import { XI_PAD } from './winograd-layout';
-import { zeroF32 } from './mem';
-import { products, toChannelsLast } from './winograd-wgrad-parts';
+import { accumulateTiles } from './winograd-wgrad-parts';
 
 /**
  * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
@@ -37,101 +36,7 @@ export function winograd_s2_wgrad_f32(
   N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
   xp: usize, xImg: usize, gp: usize, gImg: usize, dup: usize, accumulate: bool, bt: usize, scratchp: usize,
 ): void {
-  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1;
-  const Hp = (TH << 2) + 1, Wp = (TW << 2) + 1;
-  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3;
-  const px = scratchp;
-  const pg = px + ((Hp * Wp * Cp) << 2);
-  const V = pg + ((4 * TH * TW * Op) << 2);
-  const M = V + ((25 * (Cp * bt + XI_PAD)) << 2);
-  // the frames' zeros (padding, channels past C, outputs past OH x OW) stay: images overwrite the same places
-  zeroF32(px, Hp * Wp * Cp);
-  zeroF32(pg, 4 * TH * TW * Op);
-  if (!accumulate) zeroF32(dup, 25 * Op * Cp);
-  const T = TH * TW;
-  const vXi = (Cp * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
-  let fill: usize = 0;
-  for (let n: usize = 0; n < N; n++) {
-    toChannelsLast(C, H, W, ph, pw, Hp, Wp, Cp, xp + ((n * xImg) << 2), px);
-    toChannelsLast(O, OH, OW, 0, 0, TH << 1, TW << 1, Op, gp + ((n * gImg) << 2), pg);
-    for (let t: usize = 0; t < T; t++) {
-      const ty = t / TW, tx = t - ty * TW;
-      imageTile(Cp, Wp, bt, vXi, px + ((((ty * Wp + tx) << 2) * Cp) << 2), V + (fill << 5));
-      gradientTile(Op, TW << 1, bt, mXi, pg + ((((ty * (TW << 1) + tx) << 1) * Op) << 2), M + (fill << 4));
-      if (++fill == bt) {
-        products(25, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
-        fill = 0;
-      }
-    }
-  }
-  if (fill > 0) products(25, Cp, Op, bt, vXi, mXi, fill, V, M, dup);
-}
-
-/**
- * V[xi][c / 8][slot][c % 8] = (B^T d B)[xi] for the 5x5 tile at p (pixels of
- * Cp channels, rows Wp pixels apart; slabs xiStride bytes apart), 4 channels
- * per vector; the caller offsets V to the slot. Same expressions as the
- * forward's transform.
- */
-function imageTile(Cp: usize, Wp: usize, bt: usize, xiStride: usize, p: usize, V: usize): void {
-  const px = Cp << 2, row = Wp * px;
-  for (let c: usize = 0; c < Cp; c += 4) {
-    const r0 = p + (c << 2), r1 = r0 + row, r2 = r1 + row, r3 = r2 + row, r4 = r3 + row;
-    const dst = V + (((c >> 3) * bt) << 5) + ((c & 4) << 2);
-    // rows of B^T d: (d0 - d2, d2, d4 - d2, d1, d3)
-    imageRow(dst, xiStride, px, r0, r2, true);
-    imageRow(dst + 5 * xiStride, xiStride, px, r2, 0, false);
-    imageRow(dst + 10 * xiStride, xiStride, px, r4, r2, true);
-    imageRow(dst + 15 * xiStride, xiStride, px, r1, 0, false);
-    imageRow(dst + 20 * xiStride, xiStride, px, r3, 0, false);
-  }
-}
-
-/** Row i of (B^T d) B from rows of d (u = a - b when sub, else a): (u0 - u2, u2, u4 - u2, u1, u3) at dst + j xiStride. */
-// @ts-ignore: decorator
-@inline function imageRow(dst: usize, xiStride: usize, px: usize, a: usize, b: usize, sub: bool): void {
-  let u0 = v128.load(a), u1 = v128.load(a + px), u2 = v128.load(a + 2 * px), u3 = v128.load(a + 3 * px), u4 = v128.load(a + 4 * px);
-  if (sub) {
-    u0 = f32x4.sub(u0, v128.load(b));
-    u1 = f32x4.sub(u1, v128.load(b + px));
-    u2 = f32x4.sub(u2, v128.load(b + 2 * px));
-    u3 = f32x4.sub(u3, v128.load(b + 3 * px));
-    u4 = f32x4.sub(u4, v128.load(b + 4 * px));
-  }
-  v128.store(dst, f32x4.sub(u0, u2));
-  v128.store(dst + xiStride, u2);
-  v128.store(dst + 2 * xiStride, f32x4.sub(u4, u2));
-  v128.store(dst + 3 * xiStride, u1);
-  v128.store(dst + 4 * xiStride, u3);
-}
-
-/**
- * M[xi][o / 4][slot][o % 4] = (A g A^T)[xi] for the 2x2 block of output
- * gradients g at p (pixels of Op channels, rows Wg pixels apart), 4 output
- * channels per vector: rows of A g are (g0, g0 + g1, g1, g0, g1) and each
- * row (a, b) becomes (a, a + b, b, a, b).
- */
-function gradientTile(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize, M: usize): void {
-  const px = Op << 2, row = Wg * px;
-  for (let o: usize = 0; o < Op; o += 4) {
-    const q = p + (o << 2);
-    const g00 = v128.load(q), g01 = v128.load(q + px), g10 = v128.load(q + row), g11 = v128.load(q + row + px);
-    const dst = M + ((o * bt) << 2);
-    gradientRow(dst, xiStride, g00, g01);
-    gradientRow(dst + 5 * xiStride, xiStride, f32x4.add(g00, g10), f32x4.add(g01, g11));
-    gradientRow(dst + 10 * xiStride, xiStride, g10, g11);
-    gradientRow(dst + 15 * xiStride, xiStride, g00, g01);
-    gradientRow(dst + 20 * xiStride, xiStride, g10, g11);
-  }
-}
-
-// @ts-ignore: decorator
-@inline function gradientRow(dst: usize, xiStride: usize, a: v128, b: v128): void {
-  v128.store(dst, a);
-  v128.store(dst + xiStride, f32x4.add(a, b));
-  v128.store(dst + 2 * xiStride, b);
-  v128.store(dst + 3 * xiStride, a);
-  v128.store(dst + 4 * xiStride, b);
+  accumulateTiles(2, 2, N, C, H, W, O, ph, pw, OH, OW, xp, xImg, gp, gImg, dup, accumulate, bt, scratchp);
 }
 
 /**

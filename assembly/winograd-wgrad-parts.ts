@@ -6,23 +6,26 @@
 import { tile4x8 } from './tile';
 import { XI_PAD } from './winograd-layout';
 import { zeroF32 } from './mem';
-import { gradientTile2, gradientTile4, imageTile2, imageTile4 } from './winograd-wgrad-tiles';
+import { gradientTile2, gradientTile4, gradientTileS2, imageTile2, imageTile4, imageTileS2 } from './winograd-wgrad-tiles';
 
 /**
  * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
- * by F(m x m, 3x3) (m = 2 or 4), P = (m + 2)^2 positions: each image and its output gradient go
+ * by F(m x m, 3x3) (m = 2 or 4), P = (m + 2)^2 positions, at stride 1, or by the
+ * stride-2 transforms (m = 2, 5x5 input tiles, P = 25): each image and its output gradient go
  * channels-last into frames (zero padding stays), their tiles into blocks of
  * bt slots in order, and each full block's products are added to dU. Layouts
  * and scratch as winograd_f2_wgrad_f32 / winograd_f4_wgrad_f32 say.
  */
 // @ts-ignore: decorator
 @inline export function accumulateTiles(
-  m: usize, N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
+  m: usize, stride: usize, N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
   xp: usize, xImg: usize, gp: usize, gImg: usize, dup: usize, accumulate: bool, bt: usize, scratchp: usize,
 ): void {
-  const P = (m + 2) * (m + 2);
+  const P: usize = stride == 2 ? 25 : (m + 2) * (m + 2);
+  // input pixels per tile step, and the tile's extra pixels past the next tile's start
+  const span = m * stride, extra: usize = stride == 2 ? 1 : 2;
   const TH = (OH + m - 1) / m, TW = (OW + m - 1) / m;
-  const Hp = TH * m + 2, Wp = TW * m + 2, Wg = TW * m;
+  const Hp = TH * span + extra, Wp = TW * span + extra, Wg = TW * m;
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3;
   const px = scratchp;
   const pg = px + ((Hp * Wp * Cp) << 2);
@@ -41,8 +44,11 @@ import { gradientTile2, gradientTile4, imageTile2, imageTile4 } from './winograd
     toChannelsLast(O, OH, OW, 0, 0, TH * m, Wg, Op, gp + ((n * gImg) << 2), pg);
     for (let t: usize = 0; t < T; t++) {
       const ty = t / TW, tx = t - ty * TW;
-      const image = px + (((ty * Wp + tx) * m * Cp) << 2), gradient = pg + (((ty * Wg + tx) * m * Op) << 2);
-      if (m == 4) {
+      const image = px + (((ty * Wp + tx) * span * Cp) << 2), gradient = pg + (((ty * Wg + tx) * m * Op) << 2);
+      if (stride == 2) {
+        imageTileS2(Cp, Wp, bt, vXi, image, V + (fill << 5));
+        gradientTileS2(Op, Wg, bt, mXi, gradient, M + (fill << 4));
+      } else if (m == 4) {
         imageTile4(Cp, Wp, bt, vXi, image, V + (fill << 5), rows);
         gradientTile4(Op, Wg, bt, mXi, gradient, M + (fill << 4), rows);
       } else {

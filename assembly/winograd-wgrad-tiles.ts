@@ -1,7 +1,8 @@
 // The tile transforms of the Winograd weight gradients (accumulateTiles in
 // winograd-wgrad-parts.ts runs them): F(2x2, 3x3)'s 4x4 image tiles and
 // 2x2 output-gradient blocks (winograd-wgrad.ts), F(4x4, 3x3)'s 6x6 tiles
-// and 4x4 blocks (winograd-wgrad-f4.ts). Channels-last in, 4 channels per
+// and 4x4 blocks (winograd-wgrad-f4.ts), the stride-2 gradient's 5x5 tiles
+// and 2x2 blocks (winograd-s2-wgrad.ts). Channels-last in, 4 channels per
 // vector, each into its slot of the block's packed GEMM operands.
 // Not exported from the module.
 
@@ -143,4 +144,73 @@ export function gradientTile4(Op: usize, Wg: usize, bt: usize, xiStride: usize, 
     const dst = M + ((o * bt) << 2);
     for (let j: usize = 0; j < 6; j++) gradientSix(rows + (j << 4), 96, dst + j * xiStride, 6 * xiStride);
   }
+}
+
+// ---- stride 2 (winograd-s2-wgrad.ts): 5x5 image tiles, 2x2 output-gradient blocks
+
+/**
+ * V[xi][c / 8][slot][c % 8] = (B^T d B)[xi] for the 5x5 tile at p (pixels of
+ * Cp channels, rows Wp pixels apart; slabs xiStride bytes apart), 4 channels
+ * per vector; the caller offsets V to the slot. Same expressions as the
+ * forward's transform.
+ */
+export function imageTileS2(Cp: usize, Wp: usize, bt: usize, xiStride: usize, p: usize, V: usize): void {
+  const px = Cp << 2, row = Wp * px;
+  for (let c: usize = 0; c < Cp; c += 4) {
+    const r0 = p + (c << 2), r1 = r0 + row, r2 = r1 + row, r3 = r2 + row, r4 = r3 + row;
+    const dst = V + (((c >> 3) * bt) << 5) + ((c & 4) << 2);
+    // rows of B^T d: (d0 - d2, d2, d4 - d2, d1, d3)
+    imageRowS2(dst, xiStride, px, r0, r2, true);
+    imageRowS2(dst + 5 * xiStride, xiStride, px, r2, 0, false);
+    imageRowS2(dst + 10 * xiStride, xiStride, px, r4, r2, true);
+    imageRowS2(dst + 15 * xiStride, xiStride, px, r1, 0, false);
+    imageRowS2(dst + 20 * xiStride, xiStride, px, r3, 0, false);
+  }
+}
+
+/** Row i of (B^T d) B from rows of d (u = a - b when sub, else a): (u0 - u2, u2, u4 - u2, u1, u3) at dst + j xiStride. */
+// @ts-ignore: decorator
+@inline function imageRowS2(dst: usize, xiStride: usize, px: usize, a: usize, b: usize, sub: bool): void {
+  let u0 = v128.load(a), u1 = v128.load(a + px), u2 = v128.load(a + 2 * px), u3 = v128.load(a + 3 * px), u4 = v128.load(a + 4 * px);
+  if (sub) {
+    u0 = f32x4.sub(u0, v128.load(b));
+    u1 = f32x4.sub(u1, v128.load(b + px));
+    u2 = f32x4.sub(u2, v128.load(b + 2 * px));
+    u3 = f32x4.sub(u3, v128.load(b + 3 * px));
+    u4 = f32x4.sub(u4, v128.load(b + 4 * px));
+  }
+  v128.store(dst, f32x4.sub(u0, u2));
+  v128.store(dst + xiStride, u2);
+  v128.store(dst + 2 * xiStride, f32x4.sub(u4, u2));
+  v128.store(dst + 3 * xiStride, u1);
+  v128.store(dst + 4 * xiStride, u3);
+}
+
+/**
+ * M[xi][o / 4][slot][o % 4] = (A g A^T)[xi] for the 2x2 block of output
+ * gradients g at p (pixels of Op channels, rows Wg pixels apart), 4 output
+ * channels per vector: rows of A g are (g0, g0 + g1, g1, g0, g1) and each
+ * row (a, b) becomes (a, a + b, b, a, b).
+ */
+export function gradientTileS2(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize, M: usize): void {
+  const px = Op << 2, row = Wg * px;
+  for (let o: usize = 0; o < Op; o += 4) {
+    const q = p + (o << 2);
+    const g00 = v128.load(q), g01 = v128.load(q + px), g10 = v128.load(q + row), g11 = v128.load(q + row + px);
+    const dst = M + ((o * bt) << 2);
+    gradientRowS2(dst, xiStride, g00, g01);
+    gradientRowS2(dst + 5 * xiStride, xiStride, f32x4.add(g00, g10), f32x4.add(g01, g11));
+    gradientRowS2(dst + 10 * xiStride, xiStride, g10, g11);
+    gradientRowS2(dst + 15 * xiStride, xiStride, g00, g01);
+    gradientRowS2(dst + 20 * xiStride, xiStride, g10, g11);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gradientRowS2(dst: usize, xiStride: usize, a: v128, b: v128): void {
+  v128.store(dst, a);
+  v128.store(dst + xiStride, f32x4.add(a, b));
+  v128.store(dst + 2 * xiStride, b);
+  v128.store(dst + 3 * xiStride, a);
+  v128.store(dst + 4 * xiStride, b);
 }

@@ -29,6 +29,19 @@ export function positionProducts(positions: usize, C: usize, Op: usize, up: usiz
   }
 }
 
+/**
+ * Zeroes lanes 4..7 of the last 8-column panel of a block of nt tiles when
+ * it is half filled (nt mod 8 = 4; their columns are computed and
+ * discarded): K rows of each of the positions' slabs (vXi bytes apart) at V.
+ */
+export function zeroPanelTail(positions: usize, K: usize, nt: usize, V: usize, vXi: usize): void {
+  if ((nt & 4) == 0) return;
+  const last = V + (((((nt >> 3) * K) << 3) + 4) << 2);
+  for (let xi: usize = 0; xi < positions; xi++) {
+    for (let k: usize = 0; k < K; k++) v128.store(last + xi * vXi + (k << 5), f32x4.splat(0));
+  }
+}
+
 /** Stores the first min(8, n) floats of (lo, hi) at p. */
 // @ts-ignore: decorator
 @inline export function storeOutputRow(p: usize, n: usize, lo: v128, hi: v128): void {

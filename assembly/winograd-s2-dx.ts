@@ -20,7 +20,7 @@
 // its image: results do not depend on how images or blocks are split.
 
 import { conv_pad_f32 } from './conv';
-import { XI_PAD, positionProducts } from './winograd-layout';
+import { XI_PAD, positionProducts, zeroPanelTail } from './winograd-layout';
 
 /**
  * dx[n, c, iy, ix] = bias[c] + sum_{o, ky, kx} w[o, c, ky, kx] dy[n, o, a, b]
@@ -95,13 +95,7 @@ function inputTransform(
       dst += 32;
     }
   }
-  if (nt & 4) {
-    // zero lanes 4..7 of the last panel (their columns are computed and discarded)
-    const last = V + (((((nt >> 3) * O) << 3) + 4) << 2);
-    for (let xi: usize = 0; xi < 25; xi++) {
-      for (let o: usize = 0; o < O; o++) v128.store(last + xi * vXi + (o << 5), f32x4.splat(0));
-    }
-  }
+  zeroPanelTail(25, O, nt, V, vXi);
 }
 
 /**

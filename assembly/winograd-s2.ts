@@ -23,7 +23,7 @@
 // so results do not depend on how images or tile blocks are split.
 
 import { conv_pad_f32 } from './conv';
-import { XI_PAD, positionProducts, storeOutputRow } from './winograd-layout';
+import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
 
 /**
  * U[xi][ob][c][i] = (G g G^T)[xi] (xi = 5 row + column, 25 positions) for
@@ -142,13 +142,7 @@ function inputTransform(C: usize, nt: usize, t0: usize, T1: usize, TWp: usize, W
       dst += 32;
     }
   }
-  if (nt & 4) {
-    // zero lanes 4..7 of the last panel (their columns are computed and discarded)
-    const last = V + (((((nt >> 3) * C) << 3) + 4) << 2);
-    for (let xi: usize = 0; xi < 25; xi++) {
-      for (let c: usize = 0; c < C; c++) v128.store(last + xi * vXi + (c << 5), f32x4.splat(0));
-    }
-  }
+  zeroPanelTail(25, C, nt, V, vXi);
 }
 
 /**

@@ -10,6 +10,7 @@ import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { parallelFor } from '../runtime/parallel';
 import type { Geometry } from './conv';
+import type { Kernels } from '../runtime/kernels.generated';
 
 /** Least channels per group on each side: with fewer the transforms (linear in C + O per tile) cost more than the products they save (C O per tile). */
 const MIN_CHANNELS = 4;
@@ -27,34 +28,47 @@ export function winogradS2Serves(g: Geometry): boolean {
 }
 
 /**
- * out (N, O, OH, OW) = the stride-2 convolution of x with w (+ bias) for a
- * geometry winogradS2Serves accepts, per group; threads split the images.
+ * Runs one stride-2 Winograd pass per group over the images: the weights
+ * transformed once (`weights(k, grp, u)`: rows output channels by red
+ * reduction channels, rows padded to 4), then blocks of bt tiles with nb
+ * images per call (`call`; padFloats: one image's padded copy). Threads split
+ * the images.
  */
-export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null, out: Tensor): void {
-  const k = kernels();
-  const C = g.Cg, O = g.Og, Op = roundUp(O, 4);
-  const per = 25 * Op * C;
+function runImages(
+  g: Geometry, red: number, rows: number, tiles: number, padFloats: number, weights: (k: Kernels, grp: number, u: number) => void,
+  call: (k: Kernels, lo: number, hi: number, grp: number, u: number, bt: number, nb: number, scratch: number) => void,
+): void {
+  const Rp = roundUp(rows, 4), per = 25 * Rp * red;
   const U = Tensor.empty([g.G * per]);
   const lanes: Tensor[] = [U];
   try {
-    for (let grp = 0; grp < g.G; grp++) k.winograd_s2_weights_f32(O, C, w.ptr + grp * O * g.Kg * 4, g.Kg, 9, 3, 1, U.ptr + grp * per * 4);
-    const TH = Math.ceil(g.OH / 2), TWp = roundUp(Math.ceil(g.OW / 2), 4), tiles = TH * TWp;
+    for (let grp = 0; grp < g.G; grp++) weights(kernels(), grp, U.ptr + grp * per * 4);
     // tiles per block, and images padded per call: enough to fill a block when the maps are small
-    const bt = Math.max(8, Math.floor(BLOCK_FLOATS / Math.max(C, Op) / 8) * 8);
+    const bt = Math.max(8, Math.floor(BLOCK_FLOATS / Math.max(red, Rp) / 8) * 8);
     const nb = Math.max(1, Math.min(g.N, Math.ceil(bt / tiles)));
-    const scratchFloats = nb * C * (4 * TH + 1) * (4 * TWp + 4) + 25 * (C * bt + XI_PAD) + 25 * (Op * bt + XI_PAD);
-    const xImg = g.C * g.H * g.W, yImg = g.O * g.OH * g.OW;
+    const scratchFloats = nb * padFloats + 25 * (red * bt + XI_PAD) + 25 * (Rp * bt + XI_PAD);
     parallelFor(g.N, g.N * g.O * g.Kg * g.OH * g.OW, (k, lo, hi) => {
       const scratch = Tensor.empty([scratchFloats]);
       lanes.push(scratch);
-      for (let grp = 0; grp < g.G; grp++) {
-        k.winograd_s2_conv_f32(hi - lo, C, g.H, g.W, O, g.ph, g.pw, g.OH, g.OW, x.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg,
-          U.ptr + grp * per * 4, out.ptr + (lo * yImg + grp * O * g.OH * g.OW) * 4, yImg, bias === null ? 0 : bias.ptr + grp * O * 4, bt, nb, scratch.ptr);
-      }
+      for (let grp = 0; grp < g.G; grp++) call(k, lo, hi, grp, U.ptr + grp * per * 4, bt, nb, scratch.ptr);
     });
   } finally {
     for (const t of lanes) t.dispose();
   }
+}
+
+/**
+ * out (N, O, OH, OW) = the stride-2 convolution of x with w (+ bias) for a
+ * geometry winogradS2Serves accepts, per group; threads split the images.
+ */
+export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null, out: Tensor): void {
+  const C = g.Cg, O = g.Og, xImg = g.C * g.H * g.W, yImg = g.O * g.OH * g.OW;
+  const TH = Math.ceil(g.OH / 2), TWp = roundUp(Math.ceil(g.OW / 2), 4);
+  runImages(g, C, O, TH * TWp, C * (4 * TH + 1) * (4 * TWp + 4),
+    (k, grp, u) => k.winograd_s2_weights_f32(O, C, w.ptr + grp * O * g.Kg * 4, g.Kg, 9, 3, 1, u),
+    (k, lo, hi, grp, u, bt, nb, scratch) => k.winograd_s2_conv_f32(hi - lo, C, g.H, g.W, O, g.ph, g.pw, g.OH, g.OW,
+      x.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg, u, out.ptr + (lo * yImg + grp * O * g.OH * g.OW) * 4, yImg,
+      bias === null ? 0 : bias.ptr + grp * O * 4, bt, nb, scratch));
 }
 
 /**
@@ -64,29 +78,12 @@ export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tenso
  * split the images.
  */
 export function winogradS2InputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tensor, bias: Tensor | null): void {
-  const k = kernels();
-  const C = g.Cg, O = g.Og, Cp = roundUp(C, 4);
-  const per = 25 * Cp * O;
-  const U = Tensor.empty([g.G * per]);
-  const lanes: Tensor[] = [U];
-  try {
+  const C = g.Cg, O = g.Og, xImg = g.C * g.H * g.W, gImg = g.O * g.OH * g.OW;
+  const TH = Math.ceil(g.H / 4), TWp = roundUp(Math.ceil(g.W / 4), 4);
+  runImages(g, O, C, TH * TWp, O * (2 * TH + Math.ceil(g.ph / 2) + 1) * (2 * TWp + Math.ceil(g.pw / 2) + 2),
     // C rows of O: w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx]
-    for (let grp = 0; grp < g.G; grp++) k.winograd_s2_weights_f32(C, O, w.ptr + (grp * O * g.Kg + 8) * 4, 9, g.Kg, -3, -1, U.ptr + grp * per * 4);
-    const TH = Math.ceil(g.H / 4), TWp = roundUp(Math.ceil(g.W / 4), 4), tiles = TH * TWp;
-    const bt = Math.max(8, Math.floor(BLOCK_FLOATS / Math.max(O, Cp) / 8) * 8);
-    const nb = Math.max(1, Math.min(g.N, Math.ceil(bt / tiles)));
-    const padFloats = O * (2 * TH + Math.ceil(g.ph / 2) + 1) * (2 * TWp + Math.ceil(g.pw / 2) + 2);
-    const scratchFloats = nb * padFloats + 25 * (O * bt + XI_PAD) + 25 * (Cp * bt + XI_PAD);
-    const xImg = g.C * g.H * g.W, gImg = g.O * g.OH * g.OW;
-    parallelFor(g.N, g.N * g.O * g.Kg * g.OH * g.OW, (k, lo, hi) => {
-      const scratch = Tensor.empty([scratchFloats]);
-      lanes.push(scratch);
-      for (let grp = 0; grp < g.G; grp++) {
-        k.winograd_s2_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W, dy.ptr + (lo * gImg + grp * O * g.OH * g.OW) * 4, gImg,
-          U.ptr + grp * per * 4, dx.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg, bias === null ? 0 : bias.ptr + grp * C * 4, bt, nb, scratch.ptr);
-      }
-    });
-  } finally {
-    for (const t of lanes) t.dispose();
-  }
+    (k, grp, u) => k.winograd_s2_weights_f32(C, O, w.ptr + (grp * O * g.Kg + 8) * 4, 9, g.Kg, -3, -1, u),
+    (k, lo, hi, grp, u, bt, nb, scratch) => k.winograd_s2_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W,
+      dy.ptr + (lo * gImg + grp * O * g.OH * g.OW) * 4, gImg, u, dx.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg,
+      bias === null ? 0 : bias.ptr + grp * C * 4, bt, nb, scratch));
 }

@@ -13,23 +13,13 @@
 // below is in units of EPS32 max |s|, s = |b| + sum |w| |x| the absolute sum
 // of each output (so it scales with the data, not with cancellation in y).
 import * as assert from 'uvu/assert';
-import { suite, sg, rng, atThreads } from '../helpers/harness.mjs';
+import { suite, sg, rng } from '../helpers/harness.mjs';
+import { absNd as abs, assertSplitInvariant, errorUnits } from '../helpers/conv-checks.mjs';
 import { nd } from '../helpers/ref.mjs';
 import { refConv, refConvTranspose } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: conv2d winograd F(4x4)');
 
-const EPS32 = 2 ** -24;
-/** max |y - ref| / (EPS32 max |absRef|): the error in units of the float32 rounding of the largest absolute sum. */
-function errorUnits(y, ref, absRef) {
-  let err = 0, scale = 0;
-  for (let i = 0; i < ref.data.length; i++) {
-    err = Math.max(err, Math.abs(y[i] - ref.data[i]));
-    scale = Math.max(scale, absRef.data[i]);
-  }
-  return err / (EPS32 * Math.max(scale, 1e-30));
-}
-const abs = (a) => nd(a.shape, a.data.map(Math.abs));
 /** Measured: at most 22 units over these cases and the ResNet shapes (forward 21, input gradient 21). */
 const BOUND = 48;
 
@@ -60,14 +50,14 @@ for (const [N, C, O, H, W, p, groups, bias] of cases) {
     const x64 = nd(xs, xd), w64 = nd(ws, wd), b64 = bias ? nd([O], bd) : null;
     const ref = refConv(x64, w64, b64, { padding: p, groups });
     assert.equal([...y.shape], ref.shape);
-    const fwdErr = errorUnits(y.toArray(), ref, refConv(abs(x64), abs(w64), b64 && abs(b64), { padding: p, groups }));
+    const fwdErr = errorUnits(y.toArray(), ref.data, refConv(abs(x64), abs(w64), b64 && abs(b64), { padding: p, groups }).data);
     assert.ok(fwdErr < BOUND, `forward error ${fwdErr.toFixed(1)} units, bound ${BOUND}`);
     // dx = the transposed convolution of g with the same weight (padding 3 > 2 leaves Winograd: the same reference holds)
     const gd = Float32Array.from(r.array(ref.data.length)), g64 = nd(ref.shape, gd);
     y.backward(sg.tensor(gd, { shape: ref.shape }));
     const dref = refConvTranspose(g64, w64, null, { padding: p, groups });
     assert.equal(dref.shape, xs);
-    const dxErr = errorUnits(x.grad.toArray(), dref, refConvTranspose(abs(g64), abs(w64), null, { padding: p, groups }));
+    const dxErr = errorUnits(x.grad.toArray(), dref.data, refConvTranspose(abs(g64), abs(w64), null, { padding: p, groups }).data);
     assert.ok(dxErr < BOUND, `input gradient error ${dxErr.toFixed(1)} units, bound ${BOUND}`);
     for (const t of [x, w, y, b]) t?.dispose();
   });
@@ -81,10 +71,10 @@ test('the float32 error over the ResNet-20 shapes it serves (batch 2, 16-64 chan
     const gd = Float32Array.from(r.array(xs.reduce((a, b) => a * b) / C * O));
     const x64 = nd(xs, xd), w64 = nd(ws, wd), g64 = nd([2, O, H, H], gd);
     const y = sg.noGrad(() => sg.conv2d(sg.tensor(xd, { shape: xs }), sg.tensor(wd, { shape: ws }), null, { padding: 1 }));
-    const err = errorUnits(y.toArray(), refConv(x64, w64, null, { padding: 1 }), refConv(abs(x64), abs(w64), null, { padding: 1 }));
+    const err = errorUnits(y.toArray(), refConv(x64, w64, null, { padding: 1 }).data, refConv(abs(x64), abs(w64), null, { padding: 1 }).data);
     assert.ok(err < BOUND, `${C}->${O} ${H}x${H} forward: ${err.toFixed(1)} units`);
     const dx = sg.noGrad(() => sg.convTranspose2d(sg.tensor(gd, { shape: [2, O, H, H] }), sg.tensor(wd, { shape: ws }), null, { padding: 1 }));
-    const dErr = errorUnits(dx.toArray(), refConvTranspose(g64, w64, null, { padding: 1 }), refConvTranspose(abs(g64), abs(w64), null, { padding: 1 }));
+    const dErr = errorUnits(dx.toArray(), refConvTranspose(g64, w64, null, { padding: 1 }).data, refConvTranspose(abs(g64), abs(w64), null, { padding: 1 }).data);
     assert.ok(dErr < BOUND, `${C}->${O} ${H}x${H} input gradient: ${dErr.toFixed(1)} units`);
     for (const t of [y, dx]) t.dispose();
   }
@@ -104,16 +94,7 @@ test('bit-identical for 1, 2 and 3 threads; each image gives the bits it gives a
     for (const t of [x, w, b, y]) t.dispose();
     return res;
   };
-  const one = atThreads(1, () => run());
-  for (const threads of [2, 3]) {
-    const many = atThreads(threads, () => run());
-    for (let i = 0; i < one.length; i++) assert.equal(Array.from(many[i]), Array.from(one[i]), `${threads} threads, output ${i}`);
-  }
-  for (let n = 0; n < N; n++) {
-    const alone = run(n, 1);
-    assert.equal(Array.from(alone[0]), Array.from(one[0].subarray(n * out, (n + 1) * out)), `image ${n} forward`);
-    assert.equal(Array.from(alone[1]), Array.from(one[1].subarray(n * img, (n + 1) * img)), `image ${n} input gradient`);
-  }
+  assertSplitInvariant(run, N, [out, img]);
 });
 
 test.run();

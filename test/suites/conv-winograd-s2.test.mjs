@@ -13,25 +13,14 @@
 // |w| |x| the absolute sum of each output (so it scales with the data, not
 // with cancellation in y).
 import * as assert from 'uvu/assert';
-import { suite, sg, rng, atThreads } from '../helpers/harness.mjs';
+import { suite, sg, rng } from '../helpers/harness.mjs';
+import { absNd as abs, assertSplitInvariant, errorUnits } from '../helpers/conv-checks.mjs';
 import { nd } from '../helpers/ref.mjs';
 import { refConv, refConvGrads, refConvTranspose } from '../helpers/ref-nn.mjs';
 
 const test = suite('ops: conv2d winograd stride 2');
 
-const EPS32 = 2 ** -24;
 const size = (s) => s.reduce((a, b) => a * b, 1);
-/** max |y - ref| / (EPS32 max |absRef|): the error in units of the float32 rounding of the largest absolute sum. */
-function errorUnits(y, ref, absRef) {
-  assert.is(y.length, ref.length);
-  let err = 0, scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    err = Math.max(err, Math.abs(y[i] - ref[i]));
-    scale = Math.max(scale, absRef[i]);
-  }
-  return err / (EPS32 * Math.max(scale, 1e-30));
-}
-const abs = (a) => nd(a.shape, a.data.map(Math.abs));
 /** Measured: at most 1.4 units (forward), 2.3 (input gradient) and 3.2 (weight gradient) over these cases and the ResNet shapes. */
 const BOUND = 8;
 
@@ -126,16 +115,7 @@ test('bit-identical for 1, 2 and 3 threads (the weight gradient too: its image c
     for (const t of [x, w, b, y]) t.dispose();
     return res;
   };
-  const one = atThreads(1, () => run());
-  for (const threads of [2, 3]) {
-    const many = atThreads(threads, () => run());
-    for (let i = 0; i < one.length; i++) assert.equal(Array.from(many[i]), Array.from(one[i]), `${threads} threads, output ${i}`);
-  }
-  for (let n = 0; n < N; n++) {
-    const alone = run(n, 1);
-    assert.equal(Array.from(alone[0]), Array.from(one[0].subarray(n * out, (n + 1) * out)), `image ${n} forward`);
-    assert.equal(Array.from(alone[1]), Array.from(one[1].subarray(n * img, (n + 1) * img)), `image ${n} input gradient`);
-  }
+  assertSplitInvariant(run, N, [out, img]);
 });
 
 test.run();

@@ -12,8 +12,8 @@ export { init, memory, setMemoryLimit, checkHeap, setHeapDebug, type MemoryInfo 
 export { wasmVariant, useVariant } from './runtime/engine';
 export { type WasmVariant } from './runtime/variant';
 export { setNumThreads, getNumThreads, threadingStatus, threadsReady, terminateThreads, type ThreadingStatus } from './runtime/pool';
-/** @internal Running a kernel across the worker lanes (for tests and benchmarks; not part of the public API). */
-export { parallelFor, type LaneBody } from './runtime/parallel';
+/** @internal Running a kernel across the worker threads (for tests and benchmarks; not part of the public API). */
+export { parallelFor, type PieceBody } from './runtime/parallel';
 export { setMinWorkPerThread } from './runtime/parallel';
 export { OutOfMemoryError } from './runtime/heap';
 export { Tensor, type TensorLike } from './tensor';

@@ -1,29 +1,42 @@
 /**
- * parallelFor: splits `count` independent items into contiguous ranges, one
- * per lane (the calling thread and the pool's ready workers), and runs the
- * kernel calls each range makes. The body is called once per lane with a
- * kernel table: on one lane the real kernels (calls run at once), on several
- * a recorder (calls are collected, then run on the lanes by runTask). So a
- * body must only issue kernel calls and set up memory that outlives the
- * parallelFor call (scratch it allocates is freed by the caller afterwards);
+ * parallelFor: splits `count` independent items into contiguous ranges and
+ * runs the kernel calls each range makes. On one thread the body is called
+ * once, over all items, with the real kernels (calls run at once). On
+ * several it is called once per piece (PIECES_PER_THREAD per thread) with a
+ * recorder (calls are collected), and runTask runs the pieces, each thread
+ * taking the next piece left, so a slower core takes fewer. So a body must
+ * only issue kernel calls and set up memory that outlives the parallelFor
+ * call (scratch it allocates, per piece, is freed by the caller afterwards);
  * it must not read results of its own calls.
  *
  * Determinism: a body computes each output from its items alone, with the
  * same kernel calls whatever the range, so results are bit-identical for
- * every thread count (ops split over rows, images or channels, never inside
- * a floating-point reduction).
+ * every thread count and whichever thread runs a piece (ops split over rows,
+ * images or channels, never inside a floating-point reduction).
  *
- * Small work stays on the calling thread: a lane is added only for every
+ * Small work stays on the calling thread: a thread is added only for every
  * minWorkPerThread units of work (multiply-adds; an element of a
  * memory-bound kernel counts ELEMENT_WORK).
  */
 import { kernels } from './engine';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
-import { availableLanes, runTask } from './pool';
+import { availableThreads, runTask } from './pool';
 import type { Call } from './task';
 
-/** The body of a parallelFor: issue the kernel calls for items [lo, hi) on `k`. */
-export type LaneBody = (k: Kernels, lo: number, hi: number, lane: number) => void;
+/**
+ * The body of a parallelFor: issue the kernel calls for items [lo, hi) on
+ * `k`; `piece` numbers the calls' range (0 when the body runs once), for
+ * scratch of its own.
+ */
+export type PieceBody = (k: Kernels, lo: number, hi: number, piece: number) => void;
+
+/**
+ * Pieces per thread a parallel call is cut into: enough that the pieces a
+ * faster core takes over make up for an uneven split (a core that another
+ * process shares runs 10-40% slower for a while on these machines), few
+ * enough that each stays large against its scratch and per-call costs.
+ */
+const PIECES_PER_THREAD = 4;
 
 /** Work (multiply-adds) below which an extra thread costs more than it saves (waking a worker takes ~10-50 µs). */
 let minWork = 1 << 19;
@@ -61,25 +74,27 @@ function recorder(): Kernels {
 }
 
 /**
- * Runs body over [0, count) split into contiguous ranges, one per lane; `work`
- * is the total work of the count items (for the size threshold).
+ * Runs body over [0, count) split into contiguous ranges, as pieces that the
+ * threads take in turn; `work` is the total work of the count items (for the
+ * size threshold).
  */
-export function parallelFor(count: number, work: number, body: LaneBody): void {
+export function parallelFor(count: number, work: number, body: PieceBody): void {
   if (count <= 0) return;
   const byWork = minWork <= 0 ? count : Math.floor(work / minWork);
-  let lanes = Math.min(count, Math.max(1, byWork));
-  if (lanes > 1) lanes = Math.min(lanes, availableLanes());
-  if (lanes <= 1) {
+  let threads = Math.min(count, Math.max(1, byWork));
+  if (threads > 1) threads = Math.min(threads, availableThreads());
+  if (threads <= 1) {
     body(kernels(), 0, count, 0);
     return;
   }
+  const pieces = Math.min(count, threads * PIECES_PER_THREAD);
   const recorded: Call[][] = [];
-  for (let j = 0; j < lanes; j++) {
+  for (let p = 0; p < pieces; p++) {
     target = [];
-    body(recorder(), Math.floor((count * j) / lanes), Math.floor((count * (j + 1)) / lanes), j);
+    body(recorder(), Math.floor((count * p) / pieces), Math.floor((count * (p + 1)) / pieces), p);
     recorded.push(target);
   }
-  runTask(recorded, kernels());
+  runTask(recorded, threads - 1, kernels());
 }
 
 /** Elements per chunk of forElements: a multiple of the SIMD width, so a split never changes a result. */

@@ -4,28 +4,31 @@
  * unref()'d; module Web Workers from a Blob URL in browsers) over the
  * engine's shared memory, created on the first parallel call. Each worker
  * gets the compiled kernel modules and the memory once (postMessage; nothing
- * is recompiled from bytes) and then sleeps in Atomics.wait between tasks.
+ * is recompiled from bytes) and then waits for tasks (task.ts, worker-main.ts).
  *
- * A task (runTask) is a list of kernel calls per lane: the calling thread
- * runs lane 0 itself, then waits for the workers on the control block's
- * PENDING word, with Atomics.wait where the thread may block (Node, Deno,
- * workers) and by spinning on Atomics.load where it may not (a browser's
- * main thread). Node workers are unref()'d: idle ones never keep the process
+ * A task (runTask) is a list of pieces, each a list of kernel calls: the
+ * calling thread and the workers that join take the pieces one at a time
+ * until none is left, so a core that runs slower (another process on it, a
+ * late wake-up) takes fewer. The caller then gives up on workers that have
+ * not joined yet and waits for the others on the control block's PENDING
+ * word, with Atomics.wait where the thread may block (Node, Deno, workers)
+ * and by spinning on Atomics.load where it may not (a browser's main
+ * thread). Node workers are unref()'d: idle ones never keep the process
  * alive. Layout of the control block and task buffer: src/runtime/task.ts.
  *
- * A worker that exits clears its READY bit and fails its lane (worker-main.ts);
- * the caller, waking every WATCH_MS while it waits, also fails the lanes that
- * exited workers never claimed, so the task throws instead of hanging. The
- * next parallel call replaces exited workers. (A worker killed without running
- * its exit hook, which nothing in the package does, is not seen.)
+ * A worker that exits clears its READY bit and fails its part of a task it
+ * had joined (worker-main.ts), so the task throws instead of hanging; one
+ * that had not joined is not waited for. The next parallel call replaces
+ * exited workers. (A worker killed without running its exit hook while in a
+ * task, which nothing in the package does, is not seen.)
  *
- * For tests, `globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_LANE = n` set before
- * workers start makes each exit (code 70) on claiming its n-th lane.
+ * For tests, `globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_TASK = n` set before
+ * workers start makes each exit (code 70) on joining its n-th task.
  */
 import { heap, threadContext } from './engine';
 import { KERNEL_NAMES, type Kernels } from './kernels.generated';
 import { WORKER_SOURCE } from './worker-code.generated';
-import { CTL_ASSIGNED, CTL_BYTE, CTL_ERROR, CTL_GEN, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, failLane, readErrorText, type Call } from './task';
+import { CTL_ASSIGNED, CTL_BYTE, CTL_ERROR, CTL_GEN, CTL_NEXT, CTL_PENDING, CTL_READY, CTL_TASK, CTL_WORDS, ERROR_CHARS, MAX_WORKERS, encodeCalls, encodedLength, leaveTask, readErrorText, takePieces, type Call } from './task';
 import type { WorkerInit } from './worker-main';
 import type { ThreadSupport } from './thread-support';
 
@@ -48,8 +51,6 @@ export interface ThreadingStatus {
 
 /** How long a thread that may block waits for freshly started workers before going on without them. */
 const START_WAIT_MS = 5000;
-/** How often a waiting caller looks for lanes assigned to workers that have exited. */
-const WATCH_MS = 100;
 
 let requested: number | undefined;
 const workers: { terminate(): void }[] = [];
@@ -145,7 +146,7 @@ type NodeWorkerCtor = new (code: string, opts: { eval: boolean }) => {
 function spawn(id: number): void {
   const { memory, modules } = threadContext();
   const { host, NodeWorker } = support();
-  const init: WorkerInit = { id, memory, modules, exitOnLane: (globalThis as { SIMDGRAD_TEST_WORKER_EXIT_ON_LANE?: number }).SIMDGRAD_TEST_WORKER_EXIT_ON_LANE ?? 0 };
+  const init: WorkerInit = { id, memory, modules, exitOnTask: (globalThis as { SIMDGRAD_TEST_WORKER_EXIT_ON_TASK?: number }).SIMDGRAD_TEST_WORKER_EXIT_ON_TASK ?? 0 };
   // an error before the worker ever became ready turns threads off (with the
   // reason); a worker that fails later has exited and is replaced
   const fail = (e: unknown): void => {
@@ -219,19 +220,6 @@ function replaceExited(): void {
   seenReady &= ~exited;
 }
 
-/**
- * Fails the lanes of the current task assigned (in `mask`) to workers that
- * have exited before claiming them: the caller clears the ASSIGNED bit itself,
- * so either it or the worker's exit hook ends each lane, never both.
- */
-function failUnclaimedLanes(c: Int32Array, mask: number): void {
-  const exited = mask & ~readyMask();
-  for (let id = 0; exited >> id !== 0; id++) {
-    const bit = 1 << id;
-    if (exited & bit && Atomics.and(c, CTL_ASSIGNED, ~bit) & bit) failLane(c, threadContext().memory.buffer, id, 'worker had exited before running its part of the task');
-  }
-}
-
 /** Resolves once getNumThreads() - 1 workers are ready (starting them if needed); for tests and benchmarks. */
 export async function threadsReady(timeoutMs = 10000): Promise<ThreadingStatus> {
   const until = Date.now() + timeoutMs;
@@ -240,8 +228,8 @@ export async function threadsReady(timeoutMs = 10000): Promise<ThreadingStatus> 
   return threadingStatus();
 }
 
-/** Lanes a task may use now: the calling thread plus the ready workers. */
-export function availableLanes(): number {
+/** Threads a task may use now: the calling thread plus the ready workers. */
+export function availableThreads(): number {
   return possible() ? 1 + readyWorkers().length : 1;
 }
 
@@ -257,25 +245,30 @@ let tableVariant = -1;
 let table: ((...args: number[]) => void)[] = [];
 
 /**
- * Runs lanes.length lanes of kernel calls: lane 0 on this thread, lane j on
- * the j-th ready worker; returns when all are done. A kernel that throws in
- * any lane makes this throw (after every lane finished); the pool stays usable.
+ * How long the caller polls PENDING, once no piece is left, before it
+ * sleeps: the workers' last pieces most often end within it.
  */
-export function runTask(lanes: readonly (readonly Call[])[], kernelsOfVariant: Kernels): void {
+const SPIN_MS = 0.2;
+
+/**
+ * Runs the pieces of kernel calls on this thread and up to `helpers` ready
+ * workers, each thread taking the next piece left until none is (the
+ * caller as well); returns when all are done. A kernel that throws in any
+ * piece makes this throw (after every thread stopped); the pool stays usable.
+ */
+export function runTask(pieces: readonly (readonly Call[])[], helpers: number, kernelsOfVariant: Kernels): void {
   const { variant } = threadContext();
   if (variant !== tableVariant) {
     table = KERNEL_NAMES.map((n) => kernelsOfVariant[n] as (...args: number[]) => void);
     tableVariant = variant;
   }
-  const ids = readyWorkers();
-  if (ids.length < lanes.length - 1) throw new Error(`simdgrad: ${lanes.length} lanes but ${ids.length} ready workers`);
+  const ids = readyWorkers().slice(0, helpers);
   const c = ctl();
-  const header = 3 + 2 * (lanes.length - 1);
-  let floats = header;
   const offsets: number[] = [];
-  for (let j = 1; j < lanes.length; j++) {
+  let floats = 3 + pieces.length;
+  for (const calls of pieces) {
     offsets.push(floats);
-    floats += encodedLength(lanes[j]);
+    floats += encodedLength(calls);
   }
   const textAt = floats * 8;
   const h = heap();
@@ -284,34 +277,39 @@ export function runTask(lanes: readonly (readonly Call[])[], kernelsOfVariant: K
   try {
     const f64 = new Float64Array(threadContext().memory.buffer, base, floats);
     f64[0] = variant;
-    f64[1] = lanes.length;
+    f64[1] = pieces.length;
     f64[2] = textAt;
+    pieces.forEach((calls, p) => {
+      f64[3 + p] = offsets[p];
+      encodeCalls(f64, offsets[p], calls);
+    });
     let mask = 0;
-    for (let j = 1; j < lanes.length; j++) {
-      f64[1 + 2 * j] = ids[j - 1];
-      f64[2 + 2 * j] = offsets[j - 1];
-      encodeCalls(f64, offsets[j - 1], lanes[j]);
-      mask |= 1 << ids[j - 1];
-    }
+    for (const id of ids) mask |= 1 << id;
     Atomics.store(c, CTL_TASK, base);
     Atomics.store(c, CTL_ERROR, 0);
-    Atomics.store(c, CTL_PENDING, lanes.length - 1);
+    Atomics.store(c, CTL_NEXT, 0);
+    Atomics.store(c, CTL_PENDING, ids.length);
     Atomics.store(c, CTL_ASSIGNED, mask);
     Atomics.add(c, CTL_GEN, 1);
     Atomics.notify(c, CTL_GEN);
     tasksRun++;
-    try {
-      for (const [k, args] of lanes[0]) table[k](...args);
-    } catch (e) {
-      own = e;
-    }
-    if (canBlock()) {
-      for (let p = Atomics.load(c, CTL_PENDING); p !== 0; p = Atomics.load(c, CTL_PENDING)) {
-        if (Atomics.wait(c, CTL_PENDING, p, WATCH_MS) === 'timed-out') failUnclaimedLanes(c, mask);
+    takePieces(c, pieces.length, (p) => {
+      for (const [k, args] of pieces[p]) {
+        try {
+          table[k](...args);
+        } catch (e) {
+          own = new Error(`simdgrad: kernel ${KERNEL_NAMES[k]}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)} (in the calling thread)`, { cause: e });
+          return own;
+        }
       }
-    } else {
-      while (Atomics.load(c, CTL_PENDING) !== 0);
-    }
+      return null;
+    });
+    // workers that have not joined yet are not waited for: no piece is left
+    const late = Atomics.and(c, CTL_ASSIGNED, ~mask) & mask;
+    for (let bits = late; bits !== 0; bits &= bits - 1) leaveTask(c);
+    const until = performance.now() + SPIN_MS;
+    while (Atomics.load(c, CTL_PENDING) !== 0 && (!canBlock() || performance.now() < until));
+    for (let p = Atomics.load(c, CTL_PENDING); p !== 0; p = Atomics.load(c, CTL_PENDING)) Atomics.wait(c, CTL_PENDING, p);
     const failed = Atomics.load(c, CTL_ERROR);
     if (failed !== 0) {
       const text = readErrorText(threadContext().memory.buffer, base + textAt);

@@ -2,26 +2,32 @@
  * The layout shared by the calling thread and the pool's workers: a control
  * block at bytes [CTL_BYTE, CTL_BYTE + 64) of the shared memory, above the
  * null guard (src/runtime/engine.ts; the heap starts above both), and a task
- * buffer in the heap that lists, per lane, the kernel calls to run.
+ * buffer in the heap that lists the task's pieces, each a list of kernel
+ * calls. The threads that join a task (the caller and the workers assigned
+ * to it) take the pieces one at a time, in order, from the NEXT counter, so
+ * a thread that runs faster takes more of them.
  *
  * Control block (Int32 words):
  *   GEN      bumped by the caller to start a task; workers sleep on it (Atomics.wait)
- *   PENDING  workers still running the current task; the caller waits for 0
- *   ERROR    1 + id of the first worker whose lane failed: a kernel threw, or
+ *   PENDING  workers assigned to the current task that have not finished it; the caller waits for 0
+ *   ERROR    1 + id of the first worker whose part failed: a kernel threw, or
  *            the worker exited (0: none)
  *   TASK     byte offset of the task buffer
  *   READY    bit i set once worker i has instantiated its kernels, cleared
  *            if it exits
- *   ASSIGNED bit i set while worker i has a lane of the current task; the
- *            worker claims it by clearing it (Atomics.and), so a worker that
- *            wakes late can never pick up a lane of a task not meant for it
+ *   ASSIGNED bit i set while worker i may join the current task; the worker
+ *            joins by clearing it (Atomics.and), and the caller, once no piece
+ *            is left, clears the bits of workers that have not joined (they
+ *            are not waited for), so whoever clears a bit counts PENDING down
+ *            for it and a worker that wakes late never joins a task not meant
+ *            for it
+ *   NEXT     the next piece to take (Atomics.add); pieces at or past the count are none
  *
  * Task buffer (Float64, 8-aligned):
- *   [0] variant index  [1] lanes L  [2] byte offset of the error text (from the buffer start)
- *   [3 + 2 (j-1)], [4 + 2 (j-1)] for lanes j = 1..L-1: worker id, float index of the lane's calls
- *   a lane's calls: count, then per call: kernel index, argument count, arguments...
+ *   [0] variant index  [1] pieces P  [2] byte offset of the error text (from the buffer start)
+ *   [3 + p] for pieces p = 0..P-1: float index of the piece's calls
+ *   a piece's calls: count, then per call: kernel index, argument count, arguments...
  *   error text: a Uint32 length and up to ERROR_CHARS UTF-16 code units
- * Lane 0 is the calling thread's share and is not encoded.
  */
 export const CTL_GEN = 0;
 export const CTL_PENDING = 1;
@@ -29,6 +35,7 @@ export const CTL_ERROR = 2;
 export const CTL_TASK = 3;
 export const CTL_READY = 4;
 export const CTL_ASSIGNED = 5;
+export const CTL_NEXT = 6;
 /**
  * Bytes [0, NULL_GUARD_BYTES) of the memory are never written: a kernel given
  * a pointer of 0 for an absent operand that writes it anyway lands there,
@@ -46,7 +53,7 @@ export const ERROR_CHARS = 1024;
 /** A kernel call: kernel index and its numeric arguments. */
 export type Call = [kernel: number, args: number[]];
 
-/** Floats the calls of one lane take in the task buffer. */
+/** Floats the calls of one piece take in the task buffer. */
 export function encodedLength(calls: readonly Call[]): number {
   let n = 1;
   for (const [, args] of calls) n += 2 + args.length;
@@ -86,17 +93,39 @@ export function runEncoded(f64: Float64Array, at: number, fns: readonly Fn[]): [
 }
 
 /**
- * Ends a lane that will not run to completion (its worker exited): records
- * `text` as the task's error unless another lane already failed, and counts
- * PENDING down as the lane would have. Whoever cleared the lane's ASSIGNED
- * bit, or holds it running, is the one to call this, exactly once.
+ * Takes pieces of the current task from NEXT and runs each with `run` until
+ * none is left or one fails; on a failure, leaves no piece for the other
+ * threads (they stop at the piece they hold) and returns what `run` returned.
  */
-export function failLane(ctl: Int32Array, buffer: ArrayBufferLike, id: number, text: string): void {
+export function takePieces<F>(ctl: Int32Array, pieces: number, run: (piece: number) => F | null): F | null {
+  for (let p = Atomics.add(ctl, CTL_NEXT, 1); p < pieces; p = Atomics.add(ctl, CTL_NEXT, 1)) {
+    const failed = run(p);
+    if (failed !== null) {
+      Atomics.store(ctl, CTL_NEXT, pieces);
+      return failed;
+    }
+  }
+  return null;
+}
+
+/** Counts PENDING down for one worker of the current task (it finished, or will never join). */
+export function leaveTask(ctl: Int32Array): void {
+  if (Atomics.sub(ctl, CTL_PENDING, 1) === 1) Atomics.notify(ctl, CTL_PENDING);
+}
+
+/**
+ * Ends the part of worker `id` in the current task when it failed or exited
+ * (its pieces may be unfinished): records `text` as the task's error unless
+ * another worker already failed, leaves no piece for the others, and counts
+ * PENDING down. The worker, or its exit hook, calls this exactly once.
+ */
+export function failPart(ctl: Int32Array, buffer: ArrayBufferLike, id: number, text: string): void {
   if (Atomics.compareExchange(ctl, CTL_ERROR, 0, id + 1) === 0) {
     const base = Atomics.load(ctl, CTL_TASK);
     writeErrorText(buffer, base + new Float64Array(buffer, base, 3)[2], text);
   }
-  if (Atomics.sub(ctl, CTL_PENDING, 1) === 1) Atomics.notify(ctl, CTL_PENDING);
+  Atomics.store(ctl, CTL_NEXT, 1 << 30);
+  leaveTask(ctl);
 }
 
 /** Writes `text` into the error area at byte offset `byteAt` of `buffer`. */

@@ -3,7 +3,7 @@
 // (forced with globalThis.SIMDGRAD_NO_SHARED_MEMORY) falls back to one thread
 // with the reason, computing the same bits as the threaded one; a worker that
 // exits in the middle of a task (forced with
-// globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_LANE) makes that call throw rather
+// globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_TASK) makes that call throw rather
 // than hang, frees what the call allocated, and is replaced.
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -60,39 +60,48 @@ test('a process that used the pool exits promptly; forced no-SharedArrayBuffer f
   assert.is(s.hash, t.hash, 'the fallback computes the same bits');
 });
 
-/** Six matmuls through the pool where the worker exits on its second lane (then its replacement on its second). */
+/**
+ * Matmuls through the pool where each worker exits on joining its second
+ * task (whether a worker joins a given task depends on how soon it wakes,
+ * so the script runs calls until two have failed, or 60 calls).
+ */
 const dying = `
-globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_LANE = 2;
+globalThis.SIMDGRAD_TEST_WORKER_EXIT_ON_TASK = 2;
 const sg = await import(${JSON.stringify(dist)});
 sg.setMinWorkPerThread(0);
 sg.setNumThreads(2);
-const x = sg.tensor(Float32Array.from({ length: 60 * 50 }, (_, i) => Math.fround(Math.cos(i))), { shape: [60, 50] });
-const w = sg.tensor(Float32Array.from({ length: 50 * 40 }, (_, i) => Math.fround(Math.sin(i))), { shape: [50, 40] });
+const x = sg.tensor(Float32Array.from({ length: 300 * 200 }, (_, i) => Math.fround(Math.cos(i))), { shape: [300, 200] });
+const w = sg.tensor(Float32Array.from({ length: 200 * 100 }, (_, i) => Math.fround(Math.sin(i))), { shape: [200, 100] });
 const before = sg.memory();
 const calls = [];
-for (let i = 0; i < 6; i++) {
+while (calls.filter((c) => c.error).length < 2 && calls.length < 60) {
   try {
     calls.push({ bits: sg.scope(() => Array.from(new Uint32Array(sg.matmul(x, w).relu().sum().toArray().buffer))) });
   } catch (e) {
     calls.push({ error: e.message });
   }
 }
+// one task: the fresh replacement worker joins it at most once
+const last = Array.from(new Uint32Array(sg.scope(() => sg.matmul(x, w).toArray()).buffer));
 const status = sg.threadingStatus(), after = sg.memory();
 sg.setNumThreads(1);
 const ref = Array.from(new Uint32Array(sg.matmul(x, w).relu().sum().toArray().buffer));
-console.log(JSON.stringify({ calls, ref, status, before, after }));
+const refProduct = Array.from(new Uint32Array(sg.matmul(x, w).toArray().buffer));
+console.log(JSON.stringify({ calls, last, ref, refProduct, status, before, after }));
 `;
 
 for (const runtime of ['node', 'deno']) {
   test(`${runtime}: a worker that exits during a task makes that call throw (no hang); the worker is replaced and results stay exact`, async () => {
     const r = await runChild(dying, runtime);
     assert.is(r.code, 0, `child failed: ${r.err}`);
-    const { calls, ref, status, before, after } = JSON.parse(r.out.trim().split('\n').pop());
-    // lanes 1, 3, 5 run on a fresh worker's first lane; 2, 4, 6 on its second, where it exits
-    calls.forEach((c, i) => {
-      if (i % 2 === 0) assert.equal(c.bits, ref, `call ${i + 1} (its worker's first lane) computes the single-thread bits: ${JSON.stringify(c)}`);
-      else assert.match(c.error ?? '', /worker exited \(code 70\) while running its part of the task \(in worker thread 0\)/, `call ${i + 1}: ${JSON.stringify(c)}`);
-    });
+    const { calls, last, ref, refProduct, status, before, after } = JSON.parse(r.out.trim().split('\n').pop());
+    const failed = calls.filter((c) => c.error !== undefined);
+    assert.ok(failed.length >= 1, `some call had its worker exit: ${calls.length} calls`);
+    for (const c of calls) {
+      if (c.error === undefined) assert.equal(c.bits, ref, 'a call whose threads all finished computes the single-thread bits');
+      else assert.match(c.error, /worker exited \(code 70\) while running its part of the task \(in worker thread 0\)/);
+    }
+    assert.equal(last, refProduct, 'the replaced worker computes the same bits');
     assert.is(status.enabled, true, `threads stay on: ${JSON.stringify(status)}`);
     assert.is(after.bytesInUse, before.bytesInUse, 'the failed calls freed what they allocated');
     assert.is(after.liveTensors, before.liveTensors);

@@ -43,11 +43,14 @@ let minWork = 1 << 19;
 
 /**
  * The work of one element of a memory-bound kernel (elementwise ops, batch
- * norm passes, pooling taps), in multiply-adds of the GEMM, the unit of
- * `work`: about 0.8 ns against 0.05 ns on these machines. Memory-bound ops
- * pass count * ELEMENT_WORK, so they split from about 32K elements per thread.
+ * norm passes, pooling taps), in units of `work` (multiply-adds of the
+ * GEMM). Memory-bound ops pass count * ELEMENT_WORK, so they split from
+ * about 128K elements per thread: below that, the other core's cache misses
+ * on data the calling thread's cache holds cost more than the half it takes
+ * (measured on Zen 3, an add over 2 threads against 1: 64K floats 2x slower,
+ * 128-196K even, 256K 1.1-1.3x faster, 1.6M 1.9x).
  */
-export const ELEMENT_WORK = 16;
+export const ELEMENT_WORK = 4;
 
 /** Sets the least work per thread before a kernel is split across threads; returns the previous value. 0 splits everything (for tests). */
 export function setMinWorkPerThread(work: number): number {

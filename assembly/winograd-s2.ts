@@ -29,12 +29,13 @@ import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winog
  * U[xi][ob][c][i] = (G g G^T)[xi] (xi = 5 row + column, 25 positions) for
  * output channel o = 4 ob + i (zero rows up to a multiple of 4), g[o, c] the
  * 3x3 kernel with element (ky, kx) at wp + 4 (o so + c sc + ky sky + kx skx).
- * Layout: outp + 4 ((((xi Op/4 + ob) C + c) 4) + i), Op = O rounded up to 4.
+ * Layout: outp + 4 ((((xi Op/4 + ob) C + c) 4) + i), Op = O rounded up to 4;
+ * rows o in [o0, o1), multiples of 4 (threads split the blocks).
  */
-export function winograd_s2_weights_f32(O: usize, C: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize): void {
+export function winograd_s2_weights_f32(O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize): void {
   const Op = (O + 3) & ~3;
   const xiStride = (Op * C) << 2;
-  for (let o: usize = 0; o < Op; o++) {
+  for (let o = o0; o < min(o1, Op); o++) {
     for (let c: usize = 0; c < C; c++) {
       const dst = outp + ((((o >> 2) * C + c) << 2) + (o & 3) << 2);
       if (o >= O) {

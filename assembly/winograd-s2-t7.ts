@@ -1,0 +1,323 @@
+// Winograd convolution for 3x3 kernels at stride 2 with 7x7 output tiles
+// (winograd-s2.ts has 2x2 ones). Along one axis, seven outputs of a stride-2
+// 3-tap correlation read fifteen inputs d0..d14:
+//   y_i = w0 d_2i + w1 d_2i+1 + w2 d_2i+2   (i = 0..6),
+// the 2-tap correlation (w0, w2) of the even inputs e_k = d_2k plus the 1-tap
+// w1 on the odd ones. The even part is computed as F(3, 2) for y0..y2 (points
+// 0, +-1 and infinity, 4 products) and F(4, 2) for y3..y6 (points 0, +-1, -2
+// and infinity, 5 products), the odd part directly (7 products): 16 instead
+// of 21. With f_k = e_3+k:
+//   B^T d = (e0 - e2, e1 + e2, e2 - e1, e3 - e1,
+//            2 f0 + f1 - 2 f2 - f3, 2 f1 + 3 f2 + f3, f2 + f3 - 2 f1, f1 - f3, 2 f3 - 2 f1 - f2 + f4,
+//            d1, d3, d5, d7, d9, d11, d13)
+//   G g   = (w0, (w0 + w2)/2, (w0 - w2)/2, w2,
+//            w0/2, (w0 + w2)/6, (w0 - w2)/2, (w0 - 2 w2)/6, w2,  w1 (7 times))
+//   y     = (m0 + m1 + m2, m1 - m2, m1 + m2 + m3,
+//            m4 + m5 + m6 + m7, m5 - m6 - 2 m7, m5 + m6 + 4 m7, m5 - m6 - 8 m7 + m8) + (m9 .. m15)
+// y = A^T [(G g) . (B^T d)]. In two dimensions each 7x7 block of outputs comes
+// from the 15x15 input tile at rows 14 ty .. 14 ty + 14 (columns likewise) of
+// the padded image as Y = A^T [ sum_c (G g_c G^T) . (B^T d_c B) ] A: 256
+// products per tile and channel pair instead of 441 (400 with 2x2 tiles, which
+// need sixteen of them for a 7x7 map). The sum over c at each of the 256
+// positions is a GEMM on the 4x8 tile (positionProducts). The splitting keeps
+// the points small (a single F(7, 2) would need +-1/2 and 8 points, with 225
+// products but a float32 error about seven times larger).
+//
+// Tiles are enumerated over (image, ty, tx) and transformed four at a time,
+// one per vector lane, so a block spans images whatever the map size (a 7x7
+// output is one tile). Each output is one fixed expression of its image
+// alone, so results do not depend on how images or tile blocks are split.
+
+import { conv_pad_f32 } from './conv';
+import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
+
+/** Positions per axis, and per tile. */
+// @ts-ignore: decorator
+@inline const P1: usize = 16;
+// @ts-ignore: decorator
+@inline const P2: usize = 256;
+
+/**
+ * U[xi][ob][c][i] = (G g G^T)[xi] (xi = 16 row + column, 256 positions) for
+ * output channel o = 4 ob + i in [o0, o1) (zero rows from O up to a multiple
+ * of 4), g[o, c] the 3x3 kernel with element (ky, kx) at
+ * wp + 4 (o so + c sc + ky sky + kx skx), computed in float64 and rounded
+ * once. Layout: outp + 4 ((((xi Op/4 + ob) C + c) 4) + i), Op = O rounded up
+ * to 4; o0, o1 multiples of 4 (threads split the blocks). Scratch: 4096
+ * floats (the 256 positions of 4 x 4 channel pairs, then copied out a line
+ * per position: the positions' rows are Op C floats apart, and written one
+ * float at a time they would all fall in the same cache sets).
+ */
+export function winograd_s2t7_weights_f32(
+  O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize, scratchp: usize,
+): void {
+  const Op = (O + 3) & ~3;
+  const xiStride = (Op * C) << 2;
+  for (let ob = o0 >> 2; ob < min(o1, Op) >> 2; ob++) {
+    for (let c0: usize = 0; c0 < C; c0 += 4) {
+      const nc = min<usize>(4, C - c0);
+      // scratch[xi][c - c0][i]
+      for (let cl: usize = 0; cl < nc; cl++) {
+        for (let i: usize = 0; i < 4; i++) {
+          const o = (ob << 2) + i, dst = scratchp + ((cl << 2) + i << 2);
+          if (o >= O) {
+            for (let xi: usize = 0; xi < P2; xi++) store<f32>(dst + (xi << 6), 0);
+            continue;
+          }
+          const base = <isize>wp + ((<isize>o * so + <isize>(c0 + cl) * sc) << 2);
+          const g00 = weightAt(base, 0, 0, sky, skx), g01 = weightAt(base, 0, 1, sky, skx), g02 = weightAt(base, 0, 2, sky, skx);
+          const g10 = weightAt(base, 1, 0, sky, skx), g11 = weightAt(base, 1, 1, sky, skx), g12 = weightAt(base, 1, 2, sky, skx);
+          const g20 = weightAt(base, 2, 0, sky, skx), g21 = weightAt(base, 2, 1, sky, skx), g22 = weightAt(base, 2, 2, sky, skx);
+          // G along x on each kernel row gives column px of G g^T; G along y on each column (columns 9..15 are equal)
+          const ys: usize = P1 << 6;
+          storeColumn(dst, ys, g00, g10, g20);
+          storeColumn(dst + 64, ys, (g00 + g02) * 0.5, (g10 + g12) * 0.5, (g20 + g22) * 0.5);
+          storeColumn(dst + 128, ys, (g00 - g02) * 0.5, (g10 - g12) * 0.5, (g20 - g22) * 0.5);
+          storeColumn(dst + 192, ys, g02, g12, g22);
+          storeColumn(dst + 256, ys, g00 * 0.5, g10 * 0.5, g20 * 0.5);
+          storeColumn(dst + 320, ys, (g00 + g02) * SIXTH, (g10 + g12) * SIXTH, (g20 + g22) * SIXTH);
+          storeColumn(dst + 384, ys, (g00 - g02) * 0.5, (g10 - g12) * 0.5, (g20 - g22) * 0.5);
+          storeColumn(dst + 448, ys, (g00 - 2 * g02) * SIXTH, (g10 - 2 * g12) * SIXTH, (g20 - 2 * g22) * SIXTH);
+          storeColumn(dst + 512, ys, g02, g12, g22);
+          for (let px: usize = 9; px < P1; px++) storeColumn(dst + (px << 6), ys, g01, g11, g21);
+        }
+      }
+      const out = outp + ((ob * C + c0) << 4);
+      for (let xi: usize = 0; xi < P2; xi++) {
+        for (let cl: usize = 0; cl < nc; cl++) v128.store(out + xi * xiStride + (cl << 4), v128.load(scratchp + (xi << 6) + (cl << 4)));
+      }
+    }
+  }
+}
+
+/** Element (ky, kx) of the kernel at base (float32, widened). */
+// @ts-ignore: decorator
+@inline function weightAt(base: isize, ky: isize, kx: isize, sky: isize, skx: isize): f64 {
+  return <f64>load<f32>(<usize>(base + ((ky * sky + kx * skx) << 2)));
+}
+
+/** 1/6 in float64. */
+// @ts-ignore: decorator
+@inline const SIXTH: f64 = 1.0 / 6.0;
+
+/** G (w0, w1, w2) (see the header) rounded to float32 at p + k stride (k = 0..15). */
+// @ts-ignore: decorator
+@inline function storeColumn(p: usize, stride: usize, w0: f64, w1: f64, w2: f64): void {
+  const half = <f32>((w0 - w2) * 0.5), odd = <f32>w1;
+  store<f32>(p, <f32>w0);
+  store<f32>(p + stride, <f32>((w0 + w2) * 0.5));
+  store<f32>(p + 2 * stride, half);
+  store<f32>(p + 3 * stride, <f32>w2);
+  store<f32>(p + 4 * stride, <f32>(w0 * 0.5));
+  store<f32>(p + 5 * stride, <f32>((w0 + w2) * SIXTH));
+  store<f32>(p + 6 * stride, half);
+  store<f32>(p + 7 * stride, <f32>((w0 - 2 * w2) * SIXTH));
+  store<f32>(p + 8 * stride, <f32>w2);
+  for (let k: usize = 9; k < P1; k++) store<f32>(p + k * stride, odd);
+}
+
+/**
+ * y[n, o, oy, ox] = bias[o] + sum_{c, ky, kx} w[o, c, ky, kx] x[n, c, 2 oy - ph + ky, 2 ox - pw + kx]
+ * (x zero outside its H x W) for N images, with the weights transformed by
+ * winograd_s2t7_weights_f32 at up. Images are xImg / yImg floats apart; OH x
+ * OW is the output size (any size; outputs whose window leaves the image read
+ * zeros). bt: tiles per block, a multiple of 8; nb: images padded at a time
+ * (a block spans them; only speed depends on bt and nb). biasp = 0: no bias.
+ * Scratch, in floats: the padded images nb C (14 TH + 1) (14 TW + 2), then V
+ * 256 (C bt + XI_PAD), then M 256 (Op bt + XI_PAD), then 960 for the
+ * transforms' rows (15 x 16 vectors), with TH = ceil(OH / 7), TW = ceil(OW / 7), Op = O
+ * rounded up to 4.
+ */
+export function winograd_s2t7_conv_f32(
+  N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
+  xp: usize, xImg: usize, up: usize, yp: usize, yImg: usize, biasp: usize, bt: usize, nb: usize, scratchp: usize,
+): void {
+  const TH = (OH + 6) / 7, TW = (OW + 6) / 7;
+  const Hp = TH * 14 + 1, Wp = TW * 14 + 2, plane = Hp * Wp, padImg = C * plane;
+  const Op = (O + 3) & ~3;
+  const pad = scratchp;
+  const V = pad + ((nb * padImg) << 2);
+  const M = V + ((P2 * (C * bt + XI_PAD)) << 2);
+  const rows = M + ((P2 * (Op * bt + XI_PAD)) << 2);
+  const T1 = TH * TW;
+  const vXi = (C * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
+  for (let n0: usize = 0; n0 < N; n0 += nb) {
+    const count = min(nb, N - n0);
+    for (let i: usize = 0; i < count; i++) conv_pad_f32(C, H, W, ph, pw, Hp, Wp, xp + (((n0 + i) * xImg) << 2), pad + ((i * padImg) << 2));
+    const tiles = count * T1;
+    for (let t0: usize = 0; t0 < tiles; t0 += bt) {
+      const nt = min(bt, tiles - t0);
+      inputTransform(C, nt, t0, T1, TW, Wp, plane, padImg, pad, V, vXi, rows);
+      positionProducts(P2, C, Op, up, V, vXi, M, mXi, bt, nt);
+      outputTransform(O, OH, OW, nt, t0, T1, TW, M, mXi, bt, biasp, yp + ((n0 * yImg) << 2), yImg, rows);
+    }
+  }
+}
+
+/** Byte offset of tile t's window (row 14 ty, column 14 tx) in the padded images. */
+// @ts-ignore: decorator
+@inline function windowAt(t: usize, T1: usize, TW: usize, Wp: usize, padImg: usize): usize {
+  const img = t / T1, r = t % T1;
+  return (img * padImg + ((r / TW) * Wp + r % TW) * 14) << 2;
+}
+
+/**
+ * V[xi][p][c][lane] = (B^T d B)[xi] for tiles t0 .. t0 + nt of the padded
+ * images (tile j of the block in panel p = j / 8, lane j % 8), four tiles
+ * per vector (a last group's missing tiles repeat the block's last one: their
+ * columns are computed and discarded); the lanes of a half-filled last panel
+ * are zeroed. rows: scratch for 15 x 16 vectors.
+ */
+function inputTransform(
+  C: usize, nt: usize, t0: usize, T1: usize, TW: usize, Wp: usize, plane: usize, padImg: usize, pad: usize, V: usize, vXi: usize, rows: usize,
+): void {
+  const wb = Wp << 2, last = t0 + nt - 1;
+  for (let j: usize = 0; j < nt; j += 4) {
+    const t = t0 + j;
+    const s0 = pad + windowAt(t, T1, TW, Wp, padImg), s1 = pad + windowAt(min(t + 1, last), T1, TW, Wp, padImg);
+    const s2 = pad + windowAt(min(t + 2, last), T1, TW, Wp, padImg), s3 = pad + windowAt(min(t + 3, last), T1, TW, Wp, padImg);
+    let dst = V + ((((j >> 3) * C) << 3) + (j & 7) << 2);
+    for (let c: usize = 0; c < C; c++) {
+      const off = (c * plane) << 2;
+      // along x: each of the 15 window rows, the four tiles' rows transposed into columns
+      for (let r: usize = 0; r < 15; r++) {
+        const o = off + r * wb;
+        transformRowX(s0 + o, s1 + o, s2 + o, s3 + o, rows + ((r * P1) << 4));
+      }
+      // along y: each of the 16 columns of the result, into the positions 16 py + px
+      for (let px: usize = 0; px < P1; px++) {
+        const q = rows + (px << 4);
+        inputAxis(
+          v128.load(q), v128.load(q, 256), v128.load(q, 512), v128.load(q, 768), v128.load(q, 1024),
+          v128.load(q, 1280), v128.load(q, 1536), v128.load(q, 1792), v128.load(q, 2048), v128.load(q, 2304),
+          v128.load(q, 2560), v128.load(q, 2816), v128.load(q, 3072), v128.load(q, 3328), v128.load(q, 3584),
+          dst + px * vXi, P1 * vXi,
+        );
+      }
+      dst += 32;
+    }
+  }
+  zeroPanelTail(P2, C, (nt + 3) & ~3, V, vXi);
+}
+
+/** Row i of four tiles (at a, b, c, d), transposed to 15 vectors over the tiles and transformed along x into out[0..16] (16 bytes apart). */
+// @ts-ignore: decorator
+@inline function transformRowX(a: usize, b: usize, c: usize, d: usize, out: usize): void {
+  const a0 = v128.load(a), b0 = v128.load(b), c0 = v128.load(c), d0 = v128.load(d);
+  const x0 = v128.shuffle<f32>(a0, b0, 0, 4, 1, 5), y0 = v128.shuffle<f32>(c0, d0, 0, 4, 1, 5);
+  const x1 = v128.shuffle<f32>(a0, b0, 2, 6, 3, 7), y1 = v128.shuffle<f32>(c0, d0, 2, 6, 3, 7);
+  const a1 = v128.load(a, 16), b1 = v128.load(b, 16), c1 = v128.load(c, 16), d1 = v128.load(d, 16);
+  const x2 = v128.shuffle<f32>(a1, b1, 0, 4, 1, 5), y2 = v128.shuffle<f32>(c1, d1, 0, 4, 1, 5);
+  const x3 = v128.shuffle<f32>(a1, b1, 2, 6, 3, 7), y3 = v128.shuffle<f32>(c1, d1, 2, 6, 3, 7);
+  const a2 = v128.load(a, 32), b2 = v128.load(b, 32), c2 = v128.load(c, 32), d2 = v128.load(d, 32);
+  const x4 = v128.shuffle<f32>(a2, b2, 0, 4, 1, 5), y4 = v128.shuffle<f32>(c2, d2, 0, 4, 1, 5);
+  const x5 = v128.shuffle<f32>(a2, b2, 2, 6, 3, 7), y5 = v128.shuffle<f32>(c2, d2, 2, 6, 3, 7);
+  const a3 = v128.load(a, 48), b3 = v128.load(b, 48), c3 = v128.load(c, 48), d3 = v128.load(d, 48);
+  const x6 = v128.shuffle<f32>(a3, b3, 0, 4, 1, 5), y6 = v128.shuffle<f32>(c3, d3, 0, 4, 1, 5);
+  const x7 = v128.shuffle<f32>(a3, b3, 2, 6, 3, 7), y7 = v128.shuffle<f32>(c3, d3, 2, 6, 3, 7);
+  inputAxis(
+    v128.shuffle<f32>(x0, y0, 0, 1, 4, 5), v128.shuffle<f32>(x0, y0, 2, 3, 6, 7), v128.shuffle<f32>(x1, y1, 0, 1, 4, 5), v128.shuffle<f32>(x1, y1, 2, 3, 6, 7),
+    v128.shuffle<f32>(x2, y2, 0, 1, 4, 5), v128.shuffle<f32>(x2, y2, 2, 3, 6, 7), v128.shuffle<f32>(x3, y3, 0, 1, 4, 5), v128.shuffle<f32>(x3, y3, 2, 3, 6, 7),
+    v128.shuffle<f32>(x4, y4, 0, 1, 4, 5), v128.shuffle<f32>(x4, y4, 2, 3, 6, 7), v128.shuffle<f32>(x5, y5, 0, 1, 4, 5), v128.shuffle<f32>(x5, y5, 2, 3, 6, 7),
+    v128.shuffle<f32>(x6, y6, 0, 1, 4, 5), v128.shuffle<f32>(x6, y6, 2, 3, 6, 7), v128.shuffle<f32>(x7, y7, 0, 1, 4, 5),
+    out, 16,
+  );
+}
+
+/** B^T d (see the header) for the 15 inputs d0..d14, stored at out + k stride (k = 0..15). */
+// @ts-ignore: decorator
+@inline function inputAxis(
+  d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128,
+  d8: v128, d9: v128, d10: v128, d11: v128, d12: v128, d13: v128, d14: v128, out: usize, stride: usize,
+): void {
+  v128.store(out, f32x4.sub(d0, d4));
+  v128.store(out + stride, f32x4.add(d2, d4));
+  v128.store(out + 2 * stride, f32x4.sub(d4, d2));
+  v128.store(out + 3 * stride, f32x4.sub(d6, d2));
+  // f = (d6, d8, d10, d12, d14)
+  const t = f32x4.sub(d6, d10), u = f32x4.sub(d8, d12);
+  v128.store(out + 4 * stride, f32x4.add(f32x4.add(t, t), u));
+  v128.store(out + 5 * stride, f32x4.add(f32x4.add(f32x4.add(d8, d8), f32x4.mul(d10, f32x4.splat(3))), d12));
+  v128.store(out + 6 * stride, f32x4.sub(f32x4.add(d10, d12), f32x4.add(d8, d8)));
+  v128.store(out + 7 * stride, u);
+  v128.store(out + 8 * stride, f32x4.add(f32x4.sub(f32x4.mul(u, f32x4.splat(-2)), d10), d14));
+  v128.store(out + 9 * stride, d1);
+  v128.store(out + 10 * stride, d3);
+  v128.store(out + 11 * stride, d5);
+  v128.store(out + 12 * stride, d7);
+  v128.store(out + 13 * stride, d9);
+  v128.store(out + 14 * stride, d11);
+  v128.store(out + 15 * stride, d13);
+}
+
+/**
+ * y[o, 7 ty + r, 7 tx + s] = bias[o] + (A^T M A)[r, s] for the block's
+ * tiles, four tiles per vector; outputs past OH x OW are not written. rows:
+ * scratch for 7 x 16 vectors, then 8.
+ */
+function outputTransform(
+  O: usize, OH: usize, OW: usize, nt: usize, t0: usize, T1: usize, TW: usize, M: usize, mXi: usize, bt: usize, biasp: usize, yn: usize, yImg: usize,
+  rows: usize,
+): void {
+  const col = rows + ((7 * P1) << 4), ys = P1 * mXi;
+  for (let o: usize = 0; o < O; o++) {
+    const bias = biasp != 0 ? v128.load32_splat(biasp + (o << 2)) : f32x4.splat(0);
+    for (let j: usize = 0; j < nt; j += 4) {
+      const m = M + ((o * bt + j) << 2);
+      // along y: each of the 16 columns of positions into 7 rows
+      for (let px: usize = 0; px < P1; px++) {
+        const q = m + px * mXi;
+        outputAxis(
+          v128.load(q), v128.load(q + ys), v128.load(q + 2 * ys), v128.load(q + 3 * ys), v128.load(q + 4 * ys), v128.load(q + 5 * ys),
+          v128.load(q + 6 * ys), v128.load(q + 7 * ys), v128.load(q + 8 * ys), v128.load(q + 9 * ys), v128.load(q + 10 * ys),
+          v128.load(q + 11 * ys), v128.load(q + 12 * ys), v128.load(q + 13 * ys), v128.load(q + 14 * ys), v128.load(q + 15 * ys),
+          rows + (px << 4), P1 << 4,
+        );
+      }
+      // along x: each of the 7 rows into its 7 columns (vectors over the four tiles), then stored tile by tile
+      const tiles = min<usize>(4, nt - j);
+      for (let r: usize = 0; r < 7; r++) {
+        const q = rows + ((r * P1) << 4);
+        outputAxis(
+          v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), v128.load(q, 64), v128.load(q, 80), v128.load(q, 96), v128.load(q, 112),
+          v128.load(q, 128), v128.load(q, 144), v128.load(q, 160), v128.load(q, 176), v128.load(q, 192), v128.load(q, 208), v128.load(q, 224), v128.load(q, 240),
+          col, 16,
+        );
+        const c0 = f32x4.add(v128.load(col), bias), c1 = f32x4.add(v128.load(col, 16), bias), c2 = f32x4.add(v128.load(col, 32), bias);
+        const c3 = f32x4.add(v128.load(col, 48), bias), c4 = f32x4.add(v128.load(col, 64), bias), c5 = f32x4.add(v128.load(col, 80), bias);
+        const c6 = f32x4.add(v128.load(col, 96), bias);
+        // transposed: tile l's row is (lo_l, hi_l)
+        const p01 = v128.shuffle<f32>(c0, c1, 0, 4, 1, 5), p23 = v128.shuffle<f32>(c2, c3, 0, 4, 1, 5);
+        const q01 = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7), q23 = v128.shuffle<f32>(c2, c3, 2, 6, 3, 7);
+        const p45 = v128.shuffle<f32>(c4, c5, 0, 4, 1, 5), p67 = v128.shuffle<f32>(c6, c6, 0, 4, 1, 5);
+        const q45 = v128.shuffle<f32>(c4, c5, 2, 6, 3, 7), q67 = v128.shuffle<f32>(c6, c6, 2, 6, 3, 7);
+        for (let l: usize = 0; l < tiles; l++) {
+          const t = t0 + j + l, img = t / T1, rem = t % T1, oy = (rem / TW) * 7 + r, ox = (rem % TW) * 7;
+          if (oy >= OH) continue;
+          const lo = l == 0 ? v128.shuffle<f32>(p01, p23, 0, 1, 4, 5) : l == 1 ? v128.shuffle<f32>(p01, p23, 2, 3, 6, 7)
+            : l == 2 ? v128.shuffle<f32>(q01, q23, 0, 1, 4, 5) : v128.shuffle<f32>(q01, q23, 2, 3, 6, 7);
+          const hi = l == 0 ? v128.shuffle<f32>(p45, p67, 0, 1, 4, 5) : l == 1 ? v128.shuffle<f32>(p45, p67, 2, 3, 6, 7)
+            : l == 2 ? v128.shuffle<f32>(q45, q67, 0, 1, 4, 5) : v128.shuffle<f32>(q45, q67, 2, 3, 6, 7);
+          storeOutputRow(yn + ((img * yImg + (o * OH + oy) * OW + ox) << 2), min<usize>(7, OW - ox), lo, hi);
+        }
+      }
+    }
+  }
+}
+
+/** A^T m (see the header) for the 16 positions m0..m15, stored at out + k stride (k = 0..6). */
+// @ts-ignore: decorator
+@inline function outputAxis(
+  m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, m6: v128, m7: v128,
+  m8: v128, m9: v128, m10: v128, m11: v128, m12: v128, m13: v128, m14: v128, m15: v128, out: usize, stride: usize,
+): void {
+  const s12 = f32x4.add(m1, m2), s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
+  const m7x2 = f32x4.add(m7, m7), m7x4 = f32x4.add(m7x2, m7x2);
+  v128.store(out, f32x4.add(f32x4.add(m0, s12), m9));
+  v128.store(out + stride, f32x4.add(f32x4.sub(m1, m2), m10));
+  v128.store(out + 2 * stride, f32x4.add(f32x4.add(s12, m3), m11));
+  v128.store(out + 3 * stride, f32x4.add(f32x4.add(f32x4.add(m4, s56), m7), m12));
+  v128.store(out + 4 * stride, f32x4.add(f32x4.sub(d56, m7x2), m13));
+  v128.store(out + 5 * stride, f32x4.add(f32x4.add(s56, m7x4), m14));
+  v128.store(out + 6 * stride, f32x4.add(f32x4.add(f32x4.sub(d56, f32x4.add(m7x4, m7x4)), m8), m15));
+}

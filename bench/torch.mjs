@@ -1,6 +1,7 @@
 // PyTorch native CPU as a benchmark peer: the six 3x3 convolution shapes of a
-// CIFAR ResNet-20 on 28x28 inputs (batch 128: forward, forward + input
-// gradient, forward + weight gradient, forward + both) and the ResNet-20 and
+// CIFAR ResNet-20 on 28x28 inputs and the two 1x1 stride-2 projections of its
+// option-B shortcuts (batch 128: forward, forward + input gradient, forward +
+// weight gradient, forward + both) and the ResNet-20 and
 // ResNet-56 training steps (batch 128, cross-entropy, SGD lr 0.1 momentum 0.9
 // weight decay 1e-4), at 1 and 2 threads: simdgrad's setNumThreads(n) against
 // torch.set_num_threads(n). PyTorch runs in a long-lived Python child process
@@ -84,21 +85,25 @@ console.log(`simdgrad ${sg.wasmVariant()} kernels, Node ${process.version} | PyT
 // ---------- the rows ----------
 const rand = (n, scale = 1) => Float32Array.from({ length: n }, () => (Math.random() * 2 - 1) * scale);
 const BATCH = 128;
-/** ResNet-20 on 28x28x1: [C, O, input size, stride] of its 3x3 convolutions. */
-const SHAPES = [[1, 16, 28, 1], [16, 16, 28, 1], [16, 32, 28, 2], [32, 32, 14, 1], [32, 64, 14, 2], [64, 64, 7, 1]];
+/**
+ * ResNet-20 on 28x28x1: [C, O, input size, stride, kernel] of its 3x3
+ * convolutions (padding 1) and of the 1x1 projections (padding 0) of its
+ * shortcuts when they are option B.
+ */
+const SHAPES = [[1, 16, 28, 1, 3], [16, 16, 28, 1, 3], [16, 32, 28, 2, 3], [32, 32, 14, 1, 3], [32, 64, 14, 2, 3], [64, 64, 7, 1, 3], [16, 32, 28, 2, 1], [32, 64, 14, 2, 1]];
 const PASSES = ['forward', 'input-grad', 'weight-grad', 'train'];
 const PASS_LABEL = { forward: 'fwd', 'input-grad': 'fwd+dx', 'weight-grad': 'fwd+dW', train: 'fwd+dx+dW' };
 
 /** simdgrad's side of a conv row: the same work as torch_peer.py's conv_workload. */
-function sgConv({ N, C, O, H, stride, pass }) {
-  const OH = Math.floor((H - 1) / stride) + 1;
+function sgConv({ N, C, O, H, stride, kernel, pass }) {
+  const OH = Math.floor((H - 1) / stride) + 1, padding = (kernel - 1) / 2;
   const x = sg.tensor(rand(N * C * H * H), { shape: [N, C, H, H], requiresGrad: pass === 'input-grad' || pass === 'train' });
-  const w = sg.tensor(rand(O * C * 9, 0.1), { shape: [O, C, 3, 3], requiresGrad: pass === 'weight-grad' || pass === 'train' });
+  const w = sg.tensor(rand(O * C * kernel * kernel, 0.1), { shape: [O, C, kernel, kernel], requiresGrad: pass === 'weight-grad' || pass === 'train' });
   const g = sg.tensor(rand(N * O * OH * OH), { shape: [N, O, OH, OH] });
   const run = pass === 'forward'
-    ? () => sg.noGrad(() => sg.conv2d(x, w, null, { stride, padding: 1 }).dispose())
+    ? () => sg.noGrad(() => sg.conv2d(x, w, null, { stride, padding }).dispose())
     : () => sg.scope(() => {
-      sg.conv2d(x, w, null, { stride, padding: 1 }).backward(g);
+      sg.conv2d(x, w, null, { stride, padding }).backward(g);
       for (const t of [x, w]) { t.grad?.dispose(); t.grad = null; }
     });
   return { run, dispose: () => { for (const t of [x, w, g]) t.dispose(); } };
@@ -122,13 +127,14 @@ function sgResnet({ depth, batch }) {
 
 const rows = [];
 for (const threads of threadCounts) {
-  for (const [C, O, H, stride] of SHAPES) {
+  for (const [C, O, H, stride, kernel] of SHAPES) {
     const OH = Math.floor((H - 1) / stride) + 1;
-    const fwdFlops = 2 * BATCH * O * C * 9 * OH * OH;
+    const fwdFlops = 2 * BATCH * O * C * kernel * kernel * OH * OH;
     for (const pass of PASSES) {
-      const id = `conv-${C}-${O}-${H}${stride > 1 ? '-s2' : ''}-${pass}-t${threads}`;
+      const id = `conv${kernel === 1 ? '1x1' : ''}-${C}-${O}-${H}${stride > 1 ? '-s2' : ''}-${pass}-t${threads}`;
       const flops = fwdFlops * (pass === 'forward' ? 1 : pass === 'train' ? 3 : 2);
-      rows.push({ id, threads, label: `conv ${C}->${O} ${H}x${H}${stride > 1 ? ' stride 2' : ''} ${PASS_LABEL[pass]}`, flops, spec: { kind: 'conv', N: BATCH, C, O, H, stride, pass } });
+      const label = `conv${kernel === 1 ? ' 1x1' : ''} ${C}->${O} ${H}x${H}${stride > 1 ? ' stride 2' : ''} ${PASS_LABEL[pass]}`;
+      rows.push({ id, threads, label, flops, spec: { kind: 'conv', N: BATCH, C, O, H, stride, kernel, pass } });
     }
   }
   for (const depth of [20, 56]) {

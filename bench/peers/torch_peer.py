@@ -66,19 +66,21 @@ class ResNetCifar(nn.Module):
 
 def conv_workload(row):
     N, C, O, H, stride, mode = row["N"], row["C"], row["O"], row["H"], row["stride"], row["pass"]
+    k = row.get("kernel", 3)
+    pad = (k - 1) // 2
     x = torch.randn(N, C, H, H, requires_grad=mode in ("input-grad", "train"))
-    w = (torch.randn(O, C, 3, 3) * 0.1).requires_grad_(mode in ("weight-grad", "train"))
-    OH = (H + 2 - 3) // stride + 1
+    w = (torch.randn(O, C, k, k) * 0.1).requires_grad_(mode in ("weight-grad", "train"))
+    OH = (H + 2 * pad - k) // stride + 1
     g = torch.randn(N, O, OH, OH)
 
     if mode == "forward":
         def run():
             with torch.no_grad():
-                F.conv2d(x, w, None, stride, 1)
+                F.conv2d(x, w, None, stride, pad)
         return run
 
     def run():
-        F.conv2d(x, w, None, stride, 1).backward(g)
+        F.conv2d(x, w, None, stride, pad).backward(g)
         x.grad = None
         w.grad = None
     return run

@@ -23,6 +23,7 @@ import { kernels } from '../runtime/engine';
 import { forElements, parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
 import { winogradS2Forward, winogradS2InputGrad, winogradS2Serves } from './conv-s2';
+import { copyInto } from './copy';
 
 /**
  * Sizes of one convolution: batch, channels, image, kernel, stride, padding,
@@ -219,7 +220,41 @@ function useF4(C: number, O: number): boolean {
   return C >= 8 && O >= 8;
 }
 
+/**
+ * Whether g is a 1x1 convolution with a stride > 1 and no padding (the
+ * projection of a ResNet's option-B shortcut): it reads only the pixels
+ * (oy sh, ox sw), so it is the stride-1 convolution of that subsample
+ * (subsampledGeometry), without splitting whole images into phases.
+ */
+function subsamples(g: Geometry): boolean {
+  return g.kh === 1 && g.kw === 1 && (g.sh > 1 || g.sw > 1) && g.ph === 0 && g.pw === 0;
+}
+
+/** The stride-1 geometry over the subsample (N, C, OH, OW) of a geometry that subsamples. */
+const subsampledGeometry = (g: Geometry): Geometry => ({ ...g, H: g.OH, W: g.OW, sh: 1, sw: 1 });
+
+/** The view of an image batch t (N, C, H, W, contiguous) at the pixels (oy sh, ox sw) for oy < OH, ox < OW. */
+const subsampleView = (g: Geometry, t: Tensor): Tensor =>
+  t.viewOf([g.N, g.C, g.OH, g.OW], [g.C * g.H * g.W, g.H * g.W, g.sh * g.W, g.sw], t.offset);
+
+/** Runs `f` on a contiguous copy of x's subsample (freed afterwards). */
+function onSubsample<T>(g: Geometry, x: Tensor, f: (xs: Tensor) => T): T {
+  const xs = Tensor.empty([g.N, g.C, g.OH, g.OW]);
+  try {
+    const view = subsampleView(g, x);
+    try {
+      copyInto(xs, view);
+    } finally {
+      view.dispose();
+    }
+    return f(xs);
+  } finally {
+    xs.dispose();
+  }
+}
+
 export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
+  if (subsamples(g)) return onSubsample(g, x, (xs) => forward(subsampledGeometry(g), xs, w, bias));
   const out = Tensor.empty([g.N, g.O, g.OH, g.OW]);
   if (out.numel() === 0) return out;
   if (winogradServes(g, false)) {
@@ -395,6 +430,7 @@ const WGRAD_PARTS = 8;
  * for any thread count.
  */
 export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
+  if (subsamples(g)) return onSubsample(g, x, (xs) => weightGrad(subsampledGeometry(g), xs, dy));
   const k = kernels();
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
   if (dw.numel() === 0) return dw;
@@ -443,6 +479,7 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
  * bias (C) is given (the forward of a transposed convolution).
  */
 export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null): Tensor {
+  if (subsamples(g) && bias === null) return subsampledInputGrad(g, w, dy);
   const k = kernels();
   const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
   const Q = g.OH * g.OW, HW = g.H * g.W, khw = g.kh * g.kw;
@@ -483,6 +520,27 @@ export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | nul
     return dx;
   }
   return phaseInputGrad(g, w, dy, dx, bias);
+}
+
+/** dx of a geometry that subsamples: zero but at the subsample's pixels, which hold the stride-1 input gradient. */
+function subsampledInputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
+  const dxs = inputGrad(subsampledGeometry(g), w, dy);
+  const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
+  try {
+    kernels().fill_f32(dx.numel(), dx.ptr, 0);
+    const view = subsampleView(g, dx);
+    try {
+      copyInto(view, dxs);
+    } finally {
+      view.dispose();
+    }
+    return dx;
+  } catch (e) {
+    dx.dispose();
+    throw e;
+  } finally {
+    dxs.dispose();
+  }
 }
 
 /** The taps ky < kh with ky d = u s + r (u >= 0) along one axis: the first, its u, the count, the step of ky and of u. */

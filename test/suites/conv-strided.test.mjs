@@ -2,7 +2,8 @@
 // chunk of images over their phase-split images (conv_phases_f32,
 // conv_gemm_gather_f32), the input gradient by phases (each phase of dx a
 // stride-1 correlation written in place), the weight gradient over image
-// parts with its partial sums added in order. Checked against float64
+// parts with its partial sums added in order; 1x1 kernels without padding as
+// the stride-1 convolution of the strided subsample. Checked against float64
 // references (strides 2 and 3, padding 0-2, dilation, groups, odd sizes,
 // batch 1, 1x1 and 3x3 kernels, output channels off the 4-row blocks,
 // batches spanning several chunks and parts), and bit-identical for 1, 2 and
@@ -38,7 +39,9 @@ const shapes = [
   [[1, 2, 13, 12], [4, 2, 3, 2], { stride: [3, 2], padding: [2, 1], dilation: [2, 3] }, false],
   [[2, 6, 9, 10], [8, 3, 3, 3], { stride: 2, padding: 1, groups: 2 }, true],
   [[2, 6, 8, 7], [6, 1, 3, 3], { stride: 2, padding: 1, groups: 6 }, false], // depthwise
-  [[3, 5, 14, 14], [7, 5, 1, 1], { stride: 2 }, true], // a 1x1 projection shortcut
+  [[3, 5, 14, 14], [7, 5, 1, 1], { stride: 2 }, true], // a 1x1 projection shortcut (the stride-1 convolution of the subsample)
+  [[2, 6, 9, 8], [4, 3, 1, 1], { stride: [3, 2], groups: 2 }, true], // 1x1, no padding: subsample with uneven strides, groups, odd size
+  [[1, 4, 8, 8], [5, 4, 1, 1], { stride: 2, dilation: 2 }, false], // 1x1: dilation changes nothing
   [[2, 3, 7, 9], [4, 3, 1, 1], { stride: 3, padding: 1 }, false], // phases no tap reaches: dx 0
   [[1, 2, 5, 6], [3, 2, 2, 2], { stride: 4, padding: 1 }, true], // stride past the kernel: dx 0 or the taps of one phase
   [[1, 3, 7, 7], [4, 3, 1, 1], { padding: 2 }, true], // stride 1, padding beyond the kernel: dx by phases

@@ -23,5 +23,6 @@ export * from './winograd-wgrad-f4';
 export * from './winograd-f4';
 export * from './winograd-s2';
 export * from './winograd-s2-t7';
+export * from './winograd-s2-t7-dx';
 export * from './winograd-s2-dx';
 export * from './winograd-s2-wgrad';

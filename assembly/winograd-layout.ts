@@ -61,3 +61,29 @@ export function zeroPanelTail(positions: usize, K: usize, nt: usize, V: usize, v
   if (n > 1) store<f32>(p, f32x4.extract_lane(lo, 1), 4);
   if (n > 2) store<f32>(p, f32x4.extract_lane(lo, 2), 8);
 }
+
+/** Stores the first min(16, n) floats of (v0, v1, v2, v3) at p: whole vectors, then the last one's lanes. */
+// @ts-ignore: decorator
+@inline export function storeRow16(p: usize, n: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  let v = v0;
+  if (n >= 4) {
+    v128.store(p, v0);
+    v = v1;
+    if (n >= 8) {
+      v128.store(p, v1, 16);
+      v = v2;
+      if (n >= 12) {
+        v128.store(p, v2, 32);
+        v = v3;
+        if (n >= 16) {
+          v128.store(p, v3, 48);
+          return;
+        }
+      }
+    }
+  }
+  const q = p + ((n & ~3) << 2), rest = n & 3;
+  if (rest > 0) store<f32>(q, f32x4.extract_lane(v, 0));
+  if (rest > 1) store<f32>(q, f32x4.extract_lane(v, 1), 4);
+  if (rest > 2) store<f32>(q, f32x4.extract_lane(v, 2), 8);
+}

@@ -20,7 +20,7 @@
 // its image: results do not depend on how images or blocks are split.
 
 import { conv_pad_f32 } from './conv';
-import { XI_PAD, positionProducts, zeroPanelTail } from './winograd-layout';
+import { XI_PAD, positionProducts, storeRow16, zeroPanelTail } from './winograd-layout';
 
 /**
  * dx[n, c, iy, ix] = bias[c] + sum_{o, ky, kx} w[o, c, ky, kx] dy[n, o, a, b]
@@ -160,30 +160,4 @@ function outputTransform(
   if (kind == 1) return v128.load(q + 15 * mXi);
   if (kind == 2) return f32x4.add(v128.load(q + 5 * mXi), v128.load(q + 10 * mXi));
   return v128.load(q + 20 * mXi);
-}
-
-/** Stores the first min(16, n) floats of (v0, v1, v2, v3) at p: whole vectors, then the last one's lanes. */
-// @ts-ignore: decorator
-@inline function storeRow16(p: usize, n: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
-  let v = v0;
-  if (n >= 4) {
-    v128.store(p, v0);
-    v = v1;
-    if (n >= 8) {
-      v128.store(p, v1, 16);
-      v = v2;
-      if (n >= 12) {
-        v128.store(p, v2, 32);
-        v = v3;
-        if (n >= 16) {
-          v128.store(p, v3, 48);
-          return;
-        }
-      }
-    }
-  }
-  const q = p + ((n & ~3) << 2), rest = n & 3;
-  if (rest > 0) store<f32>(q, f32x4.extract_lane(v, 0));
-  if (rest > 1) store<f32>(q, f32x4.extract_lane(v, 1), 4);
-  if (rest > 2) store<f32>(q, f32x4.extract_lane(v, 2), 8);
 }

@@ -30,12 +30,7 @@
 
 import { conv_pad_f32 } from './conv';
 import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
-
-/** Positions per axis, and per tile. */
-// @ts-ignore: decorator
-@inline const P1: usize = 16;
-// @ts-ignore: decorator
-@inline const P2: usize = 256;
+import { P1, P2, inputAxis } from './winograd-s2-t7-axis';
 
 /**
  * U[xi][ob][c][i] = (G g G^T)[xi] (xi = 16 row + column, 256 positions) for
@@ -222,32 +217,6 @@ function inputTransform(
     v128.shuffle<f32>(x6, y6, 0, 1, 4, 5), v128.shuffle<f32>(x6, y6, 2, 3, 6, 7), v128.shuffle<f32>(x7, y7, 0, 1, 4, 5),
     out, 16,
   );
-}
-
-/** B^T d (see the header) for the 15 inputs d0..d14, stored at out + k stride (k = 0..15). */
-// @ts-ignore: decorator
-@inline function inputAxis(
-  d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128,
-  d8: v128, d9: v128, d10: v128, d11: v128, d12: v128, d13: v128, d14: v128, out: usize, stride: usize,
-): void {
-  v128.store(out, f32x4.sub(d0, d4));
-  v128.store(out + stride, f32x4.add(d2, d4));
-  v128.store(out + 2 * stride, f32x4.sub(d4, d2));
-  v128.store(out + 3 * stride, f32x4.sub(d6, d2));
-  // f = (d6, d8, d10, d12, d14)
-  const t = f32x4.sub(d6, d10), u = f32x4.sub(d8, d12);
-  v128.store(out + 4 * stride, f32x4.add(f32x4.add(t, t), u));
-  v128.store(out + 5 * stride, f32x4.add(f32x4.add(f32x4.add(d8, d8), f32x4.mul(d10, f32x4.splat(3))), d12));
-  v128.store(out + 6 * stride, f32x4.sub(f32x4.add(d10, d12), f32x4.add(d8, d8)));
-  v128.store(out + 7 * stride, u);
-  v128.store(out + 8 * stride, f32x4.add(f32x4.sub(f32x4.mul(u, f32x4.splat(-2)), d10), d14));
-  v128.store(out + 9 * stride, d1);
-  v128.store(out + 10 * stride, d3);
-  v128.store(out + 11 * stride, d5);
-  v128.store(out + 12 * stride, d7);
-  v128.store(out + 13 * stride, d9);
-  v128.store(out + 14 * stride, d11);
-  v128.store(out + 15 * stride, d13);
 }
 
 /**

@@ -3,9 +3,10 @@
  * outputs from its 5x5 input tile (assembly/winograd-s2.ts), or, where that
  * needs fewer products (small maps such as 7x7), each 7x7 tile of outputs
  * from its 15x15 input tile (assembly/winograd-s2-t7.ts, 256 products per
- * channel pair instead of 441); the input gradient (assembly/winograd-s2-dx.ts)
- * each 4x4 block of dx from a 3x3 tile of dy, with 25 products per channel
- * pair instead of 36. Threads split the images; every output is one fixed
+ * channel pair instead of 441); the input gradient each 4x4 block of dx from
+ * a 3x3 tile of dy with 25 products per channel pair instead of 36
+ * (assembly/winograd-s2-dx.ts), or each 14x14 tile from an 8x8 tile of dy
+ * with 256 (assembly/winograd-s2-t7-dx.ts). Threads split the images; every output is one fixed
  * expression of its own image, so any thread count gives the same bits.
  */
 import { Tensor } from '../tensor';
@@ -93,14 +94,13 @@ function runImages(
 }
 
 /**
- * Whether 7x7 output tiles (256 products per tile and channel pair) beat 2x2
- * blocks (25 per block, rows of blocks padded to 4) for an OH x OW output:
- * fewer products by T7_MARGIN (their transforms cost more per product).
+ * Whether tiles of 256 products per channel pair (7x7 outputs of the forward,
+ * 14x14 pixels of the input gradient) beat blocks of 25 (2x2 outputs, 4x4
+ * pixels; rows of blocks padded to 4) for a map of rows x cols tiles or
+ * blocks: fewer products by T7_MARGIN (their transforms cost more per product).
  */
-function useTiles7(OH: number, OW: number): boolean {
-  const t7 = 256 * Math.ceil(OH / 7) * Math.ceil(OW / 7);
-  const b2 = 25 * Math.ceil(OH / 2) * roundUp(Math.ceil(OW / 2), 4);
-  return t7 < T7_MARGIN * b2;
+function useTiles7(tileRows: number, tileCols: number, blockRows: number, blockCols: number): boolean {
+  return 256 * tileRows * tileCols < T7_MARGIN * 25 * blockRows * roundUp(blockCols, 4);
 }
 
 /**
@@ -114,7 +114,7 @@ export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tenso
   const yAt = (lo: number, grp: number): number => out.ptr + (lo * yImg + grp * O * g.OH * g.OW) * 4;
   const bAt = (grp: number): number => bias === null ? 0 : bias.ptr + grp * O * 4;
   const wAt = (grp: number): number => w.ptr + grp * O * g.Kg * 4;
-  if (useTiles7(g.OH, g.OW)) {
+  if (useTiles7(Math.ceil(g.OH / 7), Math.ceil(g.OW / 7), Math.ceil(g.OH / 2), Math.ceil(g.OW / 2))) {
     const TH = Math.ceil(g.OH / 7), TW = Math.ceil(g.OW / 7);
     runImages(g, TILES_7X7, C, O, TH * TW, C * (14 * TH + 1) * (14 * TW + 2),
       (k, grp, r0, r1, u, scratch) => k.winograd_s2t7_weights_f32(O, C, r0, r1, wAt(grp), g.Kg, 9, 3, 1, u, scratch),
@@ -132,16 +132,29 @@ export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tenso
 /**
  * dx (N, C, H, W) = the input gradient of the stride-2 convolution for dy
  * (N, O, OH, OW) (+ bias[c] when given: the forward of a transposed
- * convolution), for a geometry winogradS2Serves accepts, per group; threads
- * split the images.
+ * convolution), for a geometry winogradS2Serves accepts, per group, by 14x14
+ * tiles of dx where useTiles7 says so, else by 4x4 blocks; threads split the
+ * images.
  */
 export function winogradS2InputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tensor, bias: Tensor | null): void {
   const C = g.Cg, O = g.Og, xImg = g.C * g.H * g.W, gImg = g.O * g.OH * g.OW;
+  const gAt = (lo: number, grp: number): number => dy.ptr + (lo * gImg + grp * O * g.OH * g.OW) * 4;
+  const xAt = (lo: number, grp: number): number => dx.ptr + (lo * xImg + grp * C * g.H * g.W) * 4;
+  const bAt = (grp: number): number => bias === null ? 0 : bias.ptr + grp * C * 4;
+  // C rows of O: w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx]
+  const wAt = (grp: number): number => w.ptr + (grp * O * g.Kg + 8) * 4;
+  const qy = Math.ceil(g.ph / 2), qx = Math.ceil(g.pw / 2);
+  if (useTiles7(Math.ceil(g.H / 14), Math.ceil(g.W / 14), Math.ceil(g.H / 4), Math.ceil(g.W / 4))) {
+    const TH = Math.ceil(g.H / 14), TW = Math.ceil(g.W / 14);
+    runImages(g, TILES_7X7, O, C, TH * TW, O * (7 * TH + qy + 1) * (7 * TW + qx + 1),
+      (k, grp, r0, r1, u, scratch) => k.winograd_s2t7_weights_f32(C, O, r0, r1, wAt(grp), 9, g.Kg, -3, -1, u, scratch),
+      (k, lo, hi, grp, u, bt, nb, scratch) => k.winograd_s2t7_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W,
+        gAt(lo, grp), gImg, u, xAt(lo, grp), xImg, bAt(grp), bt, nb, scratch));
+    return;
+  }
   const TH = Math.ceil(g.H / 4), TWp = roundUp(Math.ceil(g.W / 4), 4);
-  runImages(g, BLOCKS_2X2, O, C, TH * TWp, O * (2 * TH + Math.ceil(g.ph / 2) + 1) * (2 * TWp + Math.ceil(g.pw / 2) + 2),
-    // C rows of O: w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx]
-    (k, grp, r0, r1, u) => k.winograd_s2_weights_f32(C, O, r0, r1, w.ptr + (grp * O * g.Kg + 8) * 4, 9, g.Kg, -3, -1, u),
+  runImages(g, BLOCKS_2X2, O, C, TH * TWp, O * (2 * TH + qy + 1) * (2 * TWp + qx + 2),
+    (k, grp, r0, r1, u) => k.winograd_s2_weights_f32(C, O, r0, r1, wAt(grp), 9, g.Kg, -3, -1, u),
     (k, lo, hi, grp, u, bt, nb, scratch) => k.winograd_s2_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W,
-      dy.ptr + (lo * gImg + grp * O * g.OH * g.OW) * 4, gImg, u, dx.ptr + (lo * xImg + grp * C * g.H * g.W) * 4, xImg,
-      bias === null ? 0 : bias.ptr + grp * C * 4, bt, nb, scratch));
+      gAt(lo, grp), gImg, u, xAt(lo, grp), xImg, bAt(grp), bt, nb, scratch));
 }

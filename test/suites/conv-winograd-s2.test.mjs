@@ -1,7 +1,9 @@
 // The stride-2 Winograd path of conv2d (3x3 kernels, stride 2, dilation 1,
 // at least 4 channels per group on both sides; assembly/winograd-s2.ts,
-// winograd-s2-t7.ts, winograd-s2-dx.ts, winograd-s2-wgrad.ts): forward (by
-// 2x2 output blocks, or 7x7 tiles where they need fewer products), input gradient (and
+// winograd-s2-t7.ts, winograd-s2-dx.ts, winograd-s2-t7-dx.ts,
+// winograd-s2-wgrad.ts): forward (by 2x2 output blocks, or 7x7 tiles where
+// they need fewer products), input gradient (by 4x4 blocks of dx, or 14x14
+// tiles likewise) (and
 // convTranspose2d, whose forward is that input gradient) and weight gradient
 // against float64 references over tile edges
 // (sizes 1-15, odd and even, tiles straddling the image's edge), batches
@@ -9,9 +11,9 @@
 // channel counts off the 4- and 8-blocks; bit-identical for 1, 2 and 3
 // threads and for each image alone.
 //
-// The 2x2 blocks' transform coefficients are 0 and +-1, so their float32
-// error stays near the direct sum's; the 7x7 tiles' reach 3 (and sixths in
-// the weights'). The bound is in units of EPS32 max |s|, s = |b| + sum
+// The blocks' transform coefficients are 0 and +-1, so their float32 error
+// stays near the direct sum's; the tiles' reach 8 (and sixths in the
+// weights'). The bound is in units of EPS32 max |s|, s = |b| + sum
 // |w| |x| the absolute sum of each output (so it scales with the data, not
 // with cancellation in y).
 import * as assert from 'uvu/assert';
@@ -25,8 +27,8 @@ const test = suite('ops: conv2d winograd stride 2');
 const size = (s) => s.reduce((a, b) => a * b, 1);
 /** Measured: at most 1.4 units (forward by 2x2 blocks), 2.3 (input gradient) and 3.2 (weight gradient) over these cases and the ResNet shapes. */
 const BOUND = 8;
-/** Measured: at most 6.4 units for the forward by 7x7 tiles over these cases and the ResNet shapes (4.1-4.3 there). */
-const TILES7_BOUND = 16;
+/** Measured: at most 6.4 units for the forward by 7x7 tiles and 12.9 for the input gradient by 14x14 tiles over these cases and the ResNet shapes. */
+const TILES7_BOUND = 24;
 
 // [batch, channels, outputs, H, W, padding, groups, bias]
 const cases = [
@@ -46,7 +48,8 @@ const cases = [
   [2, 4, 6, 8, 15, 2, 1, false],
   // outputs the 7x7 tiles serve (useTiles7 in src/drivers/conv-s2.ts): 7 and 14 (one and two tiles, exact), 2, 6
   // and 13 (the last tile cut), 21 (a middle tile), padding 0-2, batches whose blocks of 8 tiles span images and
-  // end in a partial group of 4 or a half panel, groups, bias
+  // end in a partial group of 4 or a half panel, groups, bias; their input gradients by 14x14 tiles where those
+  // serve (13, 14, 28 and 41 pixels, padding 0-3)
   [1, 4, 4, 13, 13, 1, 1, true, TILES7_BOUND],
   [3, 5, 7, 14, 13, 1, 1, false, TILES7_BOUND],
   [2, 6, 9, 13, 28, 1, 1, true, TILES7_BOUND],
@@ -58,10 +61,12 @@ const cases = [
   [12, 6, 5, 14, 3, 1, 1, false, TILES7_BOUND],
   [2, 40, 36, 14, 14, 1, 1, true, TILES7_BOUND],
   [12, 64, 8, 14, 14, 1, 1, true, TILES7_BOUND],
+  [2, 5, 6, 13, 14, 2, 1, true, TILES7_BOUND],
+  [1, 4, 4, 14, 11, 3, 1, false, TILES7_BOUND],
 ];
 
-for (const [N, C, O, H, W, p, groups, bias, fwdBound = BOUND] of cases) {
-  test(`forward and input gradient${fwdBound === BOUND ? '' : ' (7x7 tiles)'}: x [${N}, ${C}, ${H}, ${W}], w [${O}, ${C / groups}, 3, 3], stride 2, padding ${p}${groups > 1 ? `, groups ${groups}` : ''}${bias ? ', bias' : ''}`, () => {
+for (const [N, C, O, H, W, p, groups, bias, bound = BOUND] of cases) {
+  test(`forward and input gradient${bound === BOUND ? '' : ' (7x7 and 14x14 tiles)'}: x [${N}, ${C}, ${H}, ${W}], w [${O}, ${C / groups}, 3, 3], stride 2, padding ${p}${groups > 1 ? `, groups ${groups}` : ''}${bias ? ', bias' : ''}`, () => {
     const r = rng(N * 1000 + C * 100 + H * 10 + W + p);
     const xs = [N, C, H, W], ws = [O, C / groups, 3, 3], opts = { stride: 2, padding: p, groups };
     const xd = Float32Array.from(r.array(size(xs))), wd = Float32Array.from(r.array(size(ws))), bd = Float32Array.from(r.array(O));
@@ -71,12 +76,12 @@ for (const [N, C, O, H, W, p, groups, bias, fwdBound = BOUND] of cases) {
     const ref = refConv(x64, w64, b64, opts);
     assert.equal([...y.shape], ref.shape);
     const fwdErr = errorUnits(y.toArray(), ref.data, refConv(abs(x64), abs(w64), b64 && abs(b64), opts).data);
-    assert.ok(fwdErr < fwdBound, `forward error ${fwdErr.toFixed(1)} units, bound ${fwdBound}`);
+    assert.ok(fwdErr < bound, `forward error ${fwdErr.toFixed(1)} units, bound ${bound}`);
     const gd = Float32Array.from(r.array(ref.data.length)), g64 = nd(ref.shape, gd);
     y.backward(sg.tensor(gd, { shape: ref.shape }));
     const dref = refConvGrads(x64, w64, g64, opts), dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts);
     const dxErr = errorUnits(x.grad.toArray(), dref.dx.data, dabs.dx.data);
-    assert.ok(dxErr < BOUND, `input gradient error ${dxErr.toFixed(1)} units, bound ${BOUND}`);
+    assert.ok(dxErr < bound, `input gradient error ${dxErr.toFixed(1)} units, bound ${bound}`);
     const dwErr = errorUnits(w.grad.toArray(), dref.dw.data, dabs.dw.data);
     assert.ok(dwErr < BOUND, `weight gradient error ${dwErr.toFixed(1)} units, bound ${BOUND}`);
     for (const t of [x, w, y, b]) t?.dispose();
@@ -97,7 +102,7 @@ test('the float32 error over the ResNet-20 stride-2 shapes (batch 2, 16->32 28x2
     y.backward(sg.tensor(gd, { shape: [2, O, OH, OH] }));
     const dref = refConvGrads(x64, w64, g64, opts), dabs = refConvGrads(abs(x64), abs(w64), abs(g64), opts);
     const dErr = errorUnits(x.grad.toArray(), dref.dx.data, dabs.dx.data);
-    assert.ok(dErr < BOUND, `${C}->${O} ${H}x${H} input gradient: ${dErr.toFixed(1)} units`);
+    assert.ok(dErr < bound, `${C}->${O} ${H}x${H} input gradient: ${dErr.toFixed(1)} units, bound ${bound}`);
     const wErr = errorUnits(w.grad.toArray(), dref.dw.data, dabs.dw.data);
     assert.ok(wErr < BOUND, `${C}->${O} ${H}x${H} weight gradient: ${wErr.toFixed(1)} units`);
     for (const t of [x, w, y]) t.dispose();
@@ -106,7 +111,9 @@ test('the float32 error over the ResNet-20 stride-2 shapes (batch 2, 16->32 28x2
 
 test('convTranspose2d at stride 2 (its forward is this input gradient, plus the bias): output padding 0 and 1, padding 0-2', () => {
   const r = rng(31);
-  for (const [N, C, O, H, W, p, op] of [[2, 6, 5, 4, 5, 1, 1], [1, 8, 4, 3, 3, 0, 0], [3, 4, 9, 5, 2, 2, 1]]) {
+  // the last two: 13x13 and 14x14 outputs, by 14x14 tiles
+  for (const [N, C, O, H, W, p, op, bound] of [[2, 6, 5, 4, 5, 1, 1, BOUND], [1, 8, 4, 3, 3, 0, 0, BOUND], [3, 4, 9, 5, 2, 2, 1, BOUND],
+    [2, 6, 5, 7, 7, 1, 0, TILES7_BOUND], [1, 8, 12, 7, 7, 1, 1, TILES7_BOUND]]) {
     const xs = [N, C, H, W], ws = [C, O, 3, 3], opts = { stride: 2, padding: p, outputPadding: op };
     const xd = Float32Array.from(r.array(size(xs))), wd = Float32Array.from(r.array(size(ws))), bd = Float32Array.from(r.array(O));
     const y = sg.noGrad(() => sg.convTranspose2d(sg.tensor(xd, { shape: xs }), sg.tensor(wd, { shape: ws }), sg.tensor(bd), opts));
@@ -114,7 +121,7 @@ test('convTranspose2d at stride 2 (its forward is this input gradient, plus the 
     const ref = refConvTranspose(x64, w64, b64, opts);
     assert.equal([...y.shape], ref.shape);
     const err = errorUnits(y.toArray(), ref.data, refConvTranspose(abs(x64), abs(w64), abs(b64), opts).data);
-    assert.ok(err < BOUND, `x ${xs} padding ${p} output padding ${op}: ${err.toFixed(1)} units`);
+    assert.ok(err < bound, `x ${xs} padding ${p} output padding ${op}: ${err.toFixed(1)} units, bound ${bound}`);
     y.dispose();
   }
 });

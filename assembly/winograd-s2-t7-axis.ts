@@ -1,0 +1,41 @@
+// The input transform along one axis and the position counts shared by the
+// stride-2 Winograd kernels with 7x7 output tiles (winograd-s2-t7.ts, the
+// forward, and winograd-s2-t7-dx.ts, its transpose). Not exported from the module.
+
+/** Positions per axis, and per tile. */
+// @ts-ignore: decorator
+@inline export const P1: usize = 16;
+// @ts-ignore: decorator
+@inline export const P2: usize = 256;
+
+/**
+ * B^T d for the 15 inputs d0..d14 of one axis, stored at out + k stride
+ * (k = 0..15): with e_k = d_2k, f_k = e_3+k,
+ * (e0 - e2, e1 + e2, e2 - e1, e3 - e1, 2 f0 + f1 - 2 f2 - f3, 2 f1 + 3 f2 + f3,
+ * f2 + f3 - 2 f1, f1 - f3, 2 f3 - 2 f1 - f2 + f4, d1, d3, .., d13)
+ * (winograd-s2-t7.ts derives it).
+ */
+// @ts-ignore: decorator
+@inline export function inputAxis(
+  d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128,
+  d8: v128, d9: v128, d10: v128, d11: v128, d12: v128, d13: v128, d14: v128, out: usize, stride: usize,
+): void {
+  v128.store(out, f32x4.sub(d0, d4));
+  v128.store(out + stride, f32x4.add(d2, d4));
+  v128.store(out + 2 * stride, f32x4.sub(d4, d2));
+  v128.store(out + 3 * stride, f32x4.sub(d6, d2));
+  // f = (d6, d8, d10, d12, d14)
+  const t = f32x4.sub(d6, d10), u = f32x4.sub(d8, d12);
+  v128.store(out + 4 * stride, f32x4.add(f32x4.add(t, t), u));
+  v128.store(out + 5 * stride, f32x4.add(f32x4.add(f32x4.add(d8, d8), f32x4.mul(d10, f32x4.splat(3))), d12));
+  v128.store(out + 6 * stride, f32x4.sub(f32x4.add(d10, d12), f32x4.add(d8, d8)));
+  v128.store(out + 7 * stride, u);
+  v128.store(out + 8 * stride, f32x4.add(f32x4.sub(f32x4.mul(u, f32x4.splat(-2)), d10), d14));
+  v128.store(out + 9 * stride, d1);
+  v128.store(out + 10 * stride, d3);
+  v128.store(out + 11 * stride, d5);
+  v128.store(out + 12 * stride, d7);
+  v128.store(out + 13 * stride, d9);
+  v128.store(out + 14 * stride, d11);
+  v128.store(out + 15 * stride, d13);
+}

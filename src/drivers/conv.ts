@@ -23,7 +23,7 @@ import { kernels } from '../runtime/engine';
 import { forElements, parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
 import { winogradS2Forward, winogradS2InputGrad, winogradS2Serves } from './conv-s2';
-import { copyInto } from './copy';
+import { pointwiseForward, pointwiseInputGrad, pointwiseServes, pointwiseWeightGrad } from './conv-pointwise';
 
 /**
  * Sizes of one convolution: batch, channels, image, kernel, stride, padding,
@@ -113,20 +113,20 @@ class ColumnSource {
  * Byte offsets (i32) of `images` images' rows x cols pixels, in that order:
  * 4 (i imageStride + r rowStride + c colStride); the column tables of conv_gemm_gather_f32.
  */
-function pixelOffsets(images: number, rows: number, cols: number, imageStride: number, rowStride: number, colStride: number): Tensor {
+export function pixelOffsets(images: number, rows: number, cols: number, imageStride: number, rowStride: number, colStride: number): Tensor {
   const t = Tensor.empty([images * rows * cols]);
   kernels().conv_offsets_f32(images, rows, cols, 1, 1, 1, colStride, 0, imageStride, rowStride, t.ptr);
   return t;
 }
 
 /** Columns per product of conv_gemm_gather_f32: images are taken together until they make about this many. */
-const GATHER_COLUMNS = 384;
+export const GATHER_COLUMNS = 384;
 
 /** Scratch of conv_gemm_f32 for a reduction of length K: a K x 8 panel and an edge tile. */
-const gemmScratch = (K: number): Tensor => Tensor.empty([8 * K + 32]);
+export const gemmScratch = (K: number): Tensor => Tensor.empty([8 * K + 32]);
 
 /** Packs each group's weight rows (Og x Kg) for conv_gemm_f32. */
-function packWeights(g: Geometry, w: Tensor): Tensor {
+export function packWeights(g: Geometry, w: Tensor): Tensor {
   const per = roundUp(g.Og, 4) * g.Kg;
   const packed = Tensor.empty([g.G * per]);
   for (let grp = 0; grp < g.G; grp++) {
@@ -220,43 +220,13 @@ function useF4(C: number, O: number): boolean {
   return C >= 8 && O >= 8;
 }
 
-/**
- * Whether g is a 1x1 convolution with a stride > 1 and no padding (the
- * projection of a ResNet's option-B shortcut): it reads only the pixels
- * (oy sh, ox sw), so it is the stride-1 convolution of that subsample
- * (subsampledGeometry), without splitting whole images into phases.
- */
-function subsamples(g: Geometry): boolean {
-  return g.kh === 1 && g.kw === 1 && (g.sh > 1 || g.sw > 1) && g.ph === 0 && g.pw === 0;
-}
-
-/** The stride-1 geometry over the subsample (N, C, OH, OW) of a geometry that subsamples. */
-const subsampledGeometry = (g: Geometry): Geometry => ({ ...g, H: g.OH, W: g.OW, sh: 1, sw: 1 });
-
-/** The view of an image batch t (N, C, H, W, contiguous) at the pixels (oy sh, ox sw) for oy < OH, ox < OW. */
-const subsampleView = (g: Geometry, t: Tensor): Tensor =>
-  t.viewOf([g.N, g.C, g.OH, g.OW], [g.C * g.H * g.W, g.H * g.W, g.sh * g.W, g.sw], t.offset);
-
-/** Runs `f` on a contiguous copy of x's subsample (freed afterwards). */
-function onSubsample<T>(g: Geometry, x: Tensor, f: (xs: Tensor) => T): T {
-  const xs = Tensor.empty([g.N, g.C, g.OH, g.OW]);
-  try {
-    const view = subsampleView(g, x);
-    try {
-      copyInto(xs, view);
-    } finally {
-      view.dispose();
-    }
-    return f(xs);
-  } finally {
-    xs.dispose();
-  }
-}
-
 export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
-  if (subsamples(g)) return onSubsample(g, x, (xs) => forward(subsampledGeometry(g), xs, w, bias));
   const out = Tensor.empty([g.N, g.O, g.OH, g.OW]);
   if (out.numel() === 0) return out;
+  if (pointwiseServes(g)) {
+    pointwiseForward(g, x, w, bias, out);
+    return out;
+  }
   if (winogradServes(g, false)) {
     winograd(g.N, g.G, g.Cg, g.H, g.W, g.Og, g.ph, g.pw, g.OH, g.OW, x.ptr, g.C * g.H * g.W, out.ptr, g.O * g.OH * g.OW, bias?.ptr ?? 0,
       (grp) => [w.ptr + grp * g.Og * g.Kg * 4, g.Kg, 9, 3, 1]);
@@ -430,7 +400,7 @@ const WGRAD_PARTS = 8;
  * for any thread count.
  */
 export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
-  if (subsamples(g)) return onSubsample(g, x, (xs) => weightGrad(subsampledGeometry(g), xs, dy));
+  if (pointwiseServes(g)) return pointwiseWeightGrad(g, x, dy, weightGrad);
   const k = kernels();
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
   if (dw.numel() === 0) return dw;
@@ -441,6 +411,7 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   k.fill_f32(dw.numel(), dw.ptr, 0);
   const Q = g.OH * g.OW, size = dw.numel();
   if (g.N === 0 || Q === 0) return dw;
+
   const per = Math.max(1, Math.min(g.N, Math.floor(WGRAD_CHUNK / Q)));
   const calls = Math.ceil(g.N / per), parts = Math.min(calls, WGRAD_PARTS);
   // part 0 sums into dw itself, the others into their own buffers
@@ -479,11 +450,14 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
  * bias (C) is given (the forward of a transposed convolution).
  */
 export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null): Tensor {
-  if (subsamples(g) && bias === null) return subsampledInputGrad(g, w, dy);
   const k = kernels();
   const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
   const Q = g.OH * g.OW, HW = g.H * g.W, khw = g.kh * g.kw;
   const qh = (g.kh - 1) * g.dh - g.ph, qw = (g.kw - 1) * g.dw - g.pw;
+  if (pointwiseServes(g) && bias === null) {
+    pointwiseInputGrad(g, w, dy, dx);
+    return dx;
+  }
   if (winogradServes(g, true)) {
     // the stride-1 convolution of dy padded by (qh, qw) with w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx]
     winograd(g.N, g.G, g.Og, g.OH, g.OW, g.Cg, qh, qw, g.H, g.W, dy.ptr, g.O * Q, dx.ptr, g.C * HW, bias?.ptr ?? 0,
@@ -520,27 +494,6 @@ export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | nul
     return dx;
   }
   return phaseInputGrad(g, w, dy, dx, bias);
-}
-
-/** dx of a geometry that subsamples: zero but at the subsample's pixels, which hold the stride-1 input gradient. */
-function subsampledInputGrad(g: Geometry, w: Tensor, dy: Tensor): Tensor {
-  const dxs = inputGrad(subsampledGeometry(g), w, dy);
-  const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
-  try {
-    kernels().fill_f32(dx.numel(), dx.ptr, 0);
-    const view = subsampleView(g, dx);
-    try {
-      copyInto(view, dxs);
-    } finally {
-      view.dispose();
-    }
-    return dx;
-  } catch (e) {
-    dx.dispose();
-    throw e;
-  } finally {
-    dxs.dispose();
-  }
 }
 
 /** The taps ky < kh with ky d = u s + r (u >= 0) along one axis: the first, its u, the count, the step of ky and of u. */

@@ -2,7 +2,7 @@
  * parallelFor: splits `count` independent items into contiguous ranges and
  * runs the kernel calls each range makes. On one thread the body is called
  * once, over all items, with the real kernels (calls run at once). On
- * several it is called once per piece (PIECES_PER_THREAD per thread) with a
+ * several it is called once per piece (piecesFor: a few per thread) with a
  * recorder (calls are collected), and runTask runs the pieces, each thread
  * taking the next piece left, so a slower core takes fewer. So a body must
  * only issue kernel calls and set up memory that outlives the parallelFor
@@ -37,6 +37,13 @@ export type PieceBody = (k: Kernels, lo: number, hi: number, piece: number) => v
  * enough that each stays large against its scratch and per-call costs.
  */
 const PIECES_PER_THREAD = 4;
+/** Most pieces of one call beyond one per thread: each may hold its own scratch (a Winograd block's is some 300 KiB). */
+const MAX_PIECES = 32;
+
+/** The pieces `count` items are cut into for `threads` threads: PIECES_PER_THREAD each, at most MAX_PIECES unless that is fewer than the threads. */
+function piecesFor(count: number, threads: number): number {
+  return Math.min(count, Math.max(threads, Math.min(threads * PIECES_PER_THREAD, MAX_PIECES)));
+}
 
 /** Work (multiply-adds) below which an extra thread costs more than it saves (waking a worker takes ~10-50 µs). */
 let minWork = 1 << 19;
@@ -90,7 +97,7 @@ export function parallelFor(count: number, work: number, body: PieceBody): void 
     body(kernels(), 0, count, 0);
     return;
   }
-  const pieces = Math.min(count, threads * PIECES_PER_THREAD);
+  const pieces = piecesFor(count, threads);
   const recorded: Call[][] = [];
   for (let p = 0; p < pieces; p++) {
     target = [];

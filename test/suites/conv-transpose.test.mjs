@@ -29,6 +29,8 @@ const forwardCases = [
   [[1, 6, 4, 5], [6, 1, 3, 3], { groups: 6, stride: 2, outputPadding: 1 }],
   [[1, 4, 4, 4], [4, 2, 2, 2], { groups: 4, stride: 2 }],
   [[1, 3, 5, 5], [3, 2, 1, 1], { padding: 1 }], // padding beyond the kernel: the col2im path at stride 1
+  [[2, 4, 5, 6], [4, 3, 1, 1], { stride: 2, outputPadding: 1 }], // 1x1 stride 2 (without bias: the gathered 1x1 product writing every other pixel)
+  [[1, 4, 3, 4], [4, 2, 1, 1], { stride: [3, 2], groups: 2 }],
   [[2, 5, 9, 13], [5, 10, 3, 3], { padding: 1 }], // several tiles and row blocks
   [[1, 8, 7, 11], [8, 3, 3, 3], { stride: 2, padding: 1, groups: 2, outputPadding: 1 }],
 ];
@@ -57,6 +59,8 @@ const gradCases = [
   [[1, 2, 4, 4], [2, 2, 3, 3], { dilation: 2, outputPadding: 1, padding: 1 }, true],
   [[2, 4, 3, 3], [4, 1, 3, 3], { groups: 2, stride: 2 }, true],
   [[1, 3, 4, 4], [3, 2, 1, 1], { padding: 1 }, false],
+  [[2, 3, 3, 4], [3, 2, 1, 1], { stride: 2, outputPadding: 1 }, false], // 1x1 stride 2: its gradients are the 1x1 convolution's passes
+  [[1, 4, 3, 3], [4, 3, 1, 1], { stride: [2, 3], groups: 2 }, true],
 ];
 
 for (const [xs, ws, opts, bias] of gradCases) {

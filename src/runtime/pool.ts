@@ -246,9 +246,10 @@ let table: ((...args: number[]) => void)[] = [];
 
 /**
  * How long the caller polls PENDING, once no piece is left, before it
- * sleeps: the workers' last pieces most often end within it.
+ * sleeps: a worker's last piece often ends within it (and, as for the
+ * workers, polling longer took the core from other processes).
  */
-const SPIN_MS = 0.2;
+const SPIN_MS = 0.05;
 
 /**
  * Runs the pieces of kernel calls on this thread and up to `helpers` ready

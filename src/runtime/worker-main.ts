@@ -7,8 +7,8 @@
  * its ASSIGNED bit is still set it joins (clearing the bit), takes pieces of
  * the task until none is left, records the first error in the control block,
  * and counts PENDING down. Between tasks it polls GEN for SPIN_MS before
- * sleeping in Atomics.wait, so the next task of a training step (most follow
- * within a fraction of a millisecond) starts without a wake-up.
+ * sleeping in Atomics.wait, so a task that follows at once starts without a
+ * wake-up.
  *
  * A worker that exits (process.exit, an error escaping this loop) still keeps
  * the protocol where the runtime lets it (process 'exit' in Node and Deno): it
@@ -34,11 +34,14 @@ export interface WorkerInit {
 }
 
 /**
- * How long a worker polls for the next task before it sleeps (ms). A wake-up
- * from Atomics.wait costs some 20 µs a task on these machines (measured: an
- * add of 64K floats over 2 threads took 38 µs sleeping, 17 µs polling).
+ * How long a worker polls for the next task before it sleeps (ms): long
+ * enough for back-to-back kernels (a wake-up from Atomics.wait costs some
+ * 20 µs a task on these machines: an add of 64K floats over 2 threads took
+ * 38 µs sleeping, 17 µs polling), short enough to leave the core to other
+ * processes (polling 0.5 ms made the MLP and CNN steps at 2 threads 3-9%
+ * slower beside one busy process; 50 µs, even).
  */
-const SPIN_MS = 0.5;
+const SPIN_MS = 0.05;
 
 type ExitHooks = { process?: { on?(ev: 'exit', fn: (code: number) => void): void; exit?(code: number): void } };
 

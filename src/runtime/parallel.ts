@@ -40,9 +40,12 @@ const PIECES_PER_THREAD = 4;
 /** Most pieces of one call beyond one per thread: each may hold its own scratch (a Winograd block's is some 300 KiB). */
 const MAX_PIECES = 32;
 
-/** The pieces `count` items are cut into for `threads` threads: PIECES_PER_THREAD each, at most MAX_PIECES unless that is fewer than the threads. */
-function piecesFor(count: number, threads: number): number {
-  return Math.min(count, Math.max(threads, Math.min(threads * PIECES_PER_THREAD, MAX_PIECES)));
+/**
+ * The pieces `count` items are cut into for `threads` threads: `perThread`
+ * each, at most MAX_PIECES unless that is fewer than the threads.
+ */
+function piecesFor(count: number, threads: number, perThread: number): number {
+  return Math.min(count, Math.max(threads, Math.min(threads * perThread, MAX_PIECES)));
 }
 
 /** Work (multiply-adds) below which an extra thread costs more than it saves (waking a worker takes ~10-50 µs). */
@@ -86,9 +89,10 @@ function recorder(): Kernels {
 /**
  * Runs body over [0, count) split into contiguous ranges, as pieces that the
  * threads take in turn; `work` is the total work of the count items (for the
- * size threshold).
+ * size threshold). A body that repeats work in every piece (a GEMM packs its
+ * B panels) passes fewer pieces per thread than PIECES_PER_THREAD.
  */
-export function parallelFor(count: number, work: number, body: PieceBody): void {
+export function parallelFor(count: number, work: number, body: PieceBody, piecesPerThread = PIECES_PER_THREAD): void {
   if (count <= 0) return;
   const byWork = minWork <= 0 ? count : Math.floor(work / minWork);
   let threads = Math.min(count, Math.max(1, byWork));
@@ -97,7 +101,7 @@ export function parallelFor(count: number, work: number, body: PieceBody): void 
     body(kernels(), 0, count, 0);
     return;
   }
-  const pieces = piecesFor(count, threads);
+  const pieces = piecesFor(count, threads, piecesPerThread);
   const recorded: Call[][] = [];
   for (let p = 0; p < pieces; p++) {
     target = [];

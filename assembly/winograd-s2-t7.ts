@@ -28,7 +28,6 @@
 // output is one tile). Each output is one fixed expression of its image
 // alone, so results do not depend on how images or tile blocks are split.
 
-import { conv_pad_f32 } from './conv';
 import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
 import { P1, P2, inputAxis } from './winograd-s2-t7-axis';
 
@@ -116,68 +115,73 @@ export function winograd_s2t7_weights_f32(
  * (x zero outside its H x W) for N images, with the weights transformed by
  * winograd_s2t7_weights_f32 at up. Images are xImg / yImg floats apart; OH x
  * OW is the output size (any size; outputs whose window leaves the image read
- * zeros). bt: tiles per block, a multiple of 8; nb: images padded at a time
- * (a block spans them; only speed depends on bt and nb). biasp = 0: no bias.
- * Scratch, in floats: the padded images nb C (14 TH + 1) (14 TW + 2), then V
- * 256 (C bt + XI_PAD), then M 256 (Op bt + XI_PAD), then 960 for the
- * transforms' rows (15 x 16 vectors), with TH = ceil(OH / 7), TW = ceil(OW / 7), Op = O
- * rounded up to 4.
+ * zeros). The windows are read where they are, with up to pw floats before a
+ * row and 13 + pw after it masked: pw <= 3 keeps the reads within the
+ * heap's READ_SLACK past x's end. bt: tiles per block, a multiple of 8 (a
+ * block spans images; only speed depends on it). biasp = 0: no bias.
+ * Scratch, in floats: V 256 (C bt + XI_PAD), then M 256 (Op bt + XI_PAD),
+ * then 1160 for the transforms' rows (15 x 16 vectors) and the tiles' masks
+ * and row tables, with Op = O rounded up to 4.
  */
 export function winograd_s2t7_conv_f32(
   N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
-  xp: usize, xImg: usize, up: usize, yp: usize, yImg: usize, biasp: usize, bt: usize, nb: usize, scratchp: usize,
+  xp: usize, xImg: usize, up: usize, yp: usize, yImg: usize, biasp: usize, bt: usize, scratchp: usize,
 ): void {
   const TH = (OH + 6) / 7, TW = (OW + 6) / 7;
-  const Hp = TH * 14 + 1, Wp = TW * 14 + 2, plane = Hp * Wp, padImg = C * plane;
   const Op = (O + 3) & ~3;
-  const pad = scratchp;
-  const V = pad + ((nb * padImg) << 2);
+  const V = scratchp;
   const M = V + ((P2 * (C * bt + XI_PAD)) << 2);
   const rows = M + ((P2 * (Op * bt + XI_PAD)) << 2);
-  const T1 = TH * TW;
+  const T1 = TH * TW, tiles = N * T1;
   const vXi = (C * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
-  for (let n0: usize = 0; n0 < N; n0 += nb) {
-    const count = min(nb, N - n0);
-    for (let i: usize = 0; i < count; i++) conv_pad_f32(C, H, W, ph, pw, Hp, Wp, xp + (((n0 + i) * xImg) << 2), pad + ((i * padImg) << 2));
-    const tiles = count * T1;
-    for (let t0: usize = 0; t0 < tiles; t0 += bt) {
-      const nt = min(bt, tiles - t0);
-      inputTransform(C, nt, t0, T1, TW, Wp, plane, padImg, pad, V, vXi, rows);
-      positionProducts(P2, C, Op, up, V, vXi, M, mXi, bt, nt);
-      outputTransform(O, OH, OW, nt, t0, T1, TW, M, mXi, bt, biasp, yp + ((n0 * yImg) << 2), yImg, rows);
-    }
+  // the zero row the windows' rows outside the image read
+  for (let i: usize = 0; i < 64; i += 16) v128.store(rows + 3840 + i, f32x4.splat(0));
+  for (let t0: usize = 0; t0 < tiles; t0 += bt) {
+    const nt = min(bt, tiles - t0);
+    inputTransform(C, H, W, ph, pw, nt, t0, T1, TW, xp, xImg, V, vXi, rows);
+    positionProducts(P2, C, Op, up, V, vXi, M, mXi, bt, nt);
+    outputTransform(O, OH, OW, nt, t0, T1, TW, M, mXi, bt, biasp, yp, yImg, rows);
   }
 }
 
-/** Byte offset of tile t's window (row 14 ty, column 14 tx) in the padded images. */
-// @ts-ignore: decorator
-@inline function windowAt(t: usize, T1: usize, TW: usize, Wp: usize, padImg: usize): usize {
-  const img = t / T1, r = t % T1;
-  return (img * padImg + ((r / TW) * Wp + r % TW) * 14) << 2;
-}
-
 /**
- * V[xi][p][c][lane] = (B^T d B)[xi] for tiles t0 .. t0 + nt of the padded
- * images (tile j of the block in panel p = j / 8, lane j % 8), four tiles
- * per vector (a last group's missing tiles repeat the block's last one: their
- * columns are computed and discarded); the lanes of a half-filled last panel
- * are zeroed. rows: scratch for 15 x 16 vectors.
+ * V[xi][p][c][lane] = (B^T d B)[xi] for tiles t0 .. t0 + nt of the images
+ * (tile j of the block in panel p = j / 8, lane j % 8), four tiles per vector
+ * (a last group's missing tiles repeat the block's last one: their columns
+ * are computed and discarded); the lanes of a half-filled last panel are
+ * zeroed. Each group first lays out, for its four tiles, the lane masks of
+ * the window's 16 columns (inside the image's W) and each window row's
+ * address in channel 0 and step per channel (rows outside the image: the
+ * zero row, step 0). rows: scratch for 15 x 16 vectors, then the zero row,
+ * the masks and the tables.
  */
 function inputTransform(
-  C: usize, nt: usize, t0: usize, T1: usize, TW: usize, Wp: usize, plane: usize, padImg: usize, pad: usize, V: usize, vXi: usize, rows: usize,
+  C: usize, H: usize, W: usize, ph: usize, pw: usize, nt: usize, t0: usize, T1: usize, TW: usize, xp: usize, xImg: usize,
+  V: usize, vXi: usize, rows: usize,
 ): void {
-  const wb = Wp << 2, last = t0 + nt - 1;
+  const zero = rows + 3840, masks = zero + 64, base = masks + 256, step = base + 240;
+  const plane = (H * W) << 2, last = t0 + nt - 1;
   for (let j: usize = 0; j < nt; j += 4) {
-    const t = t0 + j;
-    const s0 = pad + windowAt(t, T1, TW, Wp, padImg), s1 = pad + windowAt(min(t + 1, last), T1, TW, Wp, padImg);
-    const s2 = pad + windowAt(min(t + 2, last), T1, TW, Wp, padImg), s3 = pad + windowAt(min(t + 3, last), T1, TW, Wp, padImg);
+    for (let l: usize = 0; l < 4; l++) {
+      const t = min(t0 + j + l, last), img = t / T1, rem = t % T1, ty = rem / TW, tx = rem % TW;
+      const ix0 = <isize>(tx * 14) - <isize>pw;
+      for (let k: isize = 0; k < 16; k++) store<i32>(masks + (l << 6) + (<usize>k << 2), ix0 + k >= 0 && ix0 + k < <isize>W ? -1 : 0);
+      for (let r: usize = 0; r < 15; r++) {
+        const iy = <isize>(ty * 14 + r) - <isize>ph, inside = iy >= 0 && iy < <isize>H, e = (l * 15 + r) << 2;
+        store<u32>(base + e, inside ? <u32>(<isize>xp + ((<isize>(img * xImg) + iy * <isize>W + ix0) << 2)) : <u32>zero);
+        store<u32>(step + e, inside ? <u32>plane : 0);
+      }
+    }
     let dst = V + ((((j >> 3) * C) << 3) + (j & 7) << 2);
     for (let c: usize = 0; c < C; c++) {
-      const off = (c * plane) << 2;
       // along x: each of the 15 window rows, the four tiles' rows transposed into columns
       for (let r: usize = 0; r < 15; r++) {
-        const o = off + r * wb;
-        transformRowX(s0 + o, s1 + o, s2 + o, s3 + o, rows + ((r * P1) << 4));
+        const e = r << 2;
+        transformRowX(
+          load<u32>(base + e) + c * load<u32>(step + e), load<u32>(base + e, 60) + c * load<u32>(step + e, 60),
+          load<u32>(base + e, 120) + c * load<u32>(step + e, 120), load<u32>(base + e, 180) + c * load<u32>(step + e, 180),
+          masks, rows + ((r * P1) << 4),
+        );
       }
       // along y: each of the 16 columns of the result, into the positions 16 py + px
       for (let px: usize = 0; px < P1; px++) {
@@ -195,19 +199,27 @@ function inputTransform(
   zeroPanelTail(P2, C, (nt + 3) & ~3, V, vXi);
 }
 
-/** Row i of four tiles (at a, b, c, d), transposed to 15 vectors over the tiles and transformed along x into out[0..16] (16 bytes apart). */
+/**
+ * Row i of four tiles (16 floats at a, b, c, d, masked by the four tiles' 4
+ * lane masks at mk), transposed to 15 vectors over the tiles and transformed
+ * along x into out[0..16] (16 bytes apart).
+ */
 // @ts-ignore: decorator
-@inline function transformRowX(a: usize, b: usize, c: usize, d: usize, out: usize): void {
-  const a0 = v128.load(a), b0 = v128.load(b), c0 = v128.load(c), d0 = v128.load(d);
+@inline function transformRowX(a: usize, b: usize, c: usize, d: usize, mk: usize, out: usize): void {
+  const a0 = v128.and(v128.load(a), v128.load(mk, 0)), b0 = v128.and(v128.load(b), v128.load(mk, 64));
+  const c0 = v128.and(v128.load(c), v128.load(mk, 128)), d0 = v128.and(v128.load(d), v128.load(mk, 192));
   const x0 = v128.shuffle<f32>(a0, b0, 0, 4, 1, 5), y0 = v128.shuffle<f32>(c0, d0, 0, 4, 1, 5);
   const x1 = v128.shuffle<f32>(a0, b0, 2, 6, 3, 7), y1 = v128.shuffle<f32>(c0, d0, 2, 6, 3, 7);
-  const a1 = v128.load(a, 16), b1 = v128.load(b, 16), c1 = v128.load(c, 16), d1 = v128.load(d, 16);
+  const a1 = v128.and(v128.load(a, 16), v128.load(mk, 16)), b1 = v128.and(v128.load(b, 16), v128.load(mk, 80));
+  const c1 = v128.and(v128.load(c, 16), v128.load(mk, 144)), d1 = v128.and(v128.load(d, 16), v128.load(mk, 208));
   const x2 = v128.shuffle<f32>(a1, b1, 0, 4, 1, 5), y2 = v128.shuffle<f32>(c1, d1, 0, 4, 1, 5);
   const x3 = v128.shuffle<f32>(a1, b1, 2, 6, 3, 7), y3 = v128.shuffle<f32>(c1, d1, 2, 6, 3, 7);
-  const a2 = v128.load(a, 32), b2 = v128.load(b, 32), c2 = v128.load(c, 32), d2 = v128.load(d, 32);
+  const a2 = v128.and(v128.load(a, 32), v128.load(mk, 32)), b2 = v128.and(v128.load(b, 32), v128.load(mk, 96));
+  const c2 = v128.and(v128.load(c, 32), v128.load(mk, 160)), d2 = v128.and(v128.load(d, 32), v128.load(mk, 224));
   const x4 = v128.shuffle<f32>(a2, b2, 0, 4, 1, 5), y4 = v128.shuffle<f32>(c2, d2, 0, 4, 1, 5);
   const x5 = v128.shuffle<f32>(a2, b2, 2, 6, 3, 7), y5 = v128.shuffle<f32>(c2, d2, 2, 6, 3, 7);
-  const a3 = v128.load(a, 48), b3 = v128.load(b, 48), c3 = v128.load(c, 48), d3 = v128.load(d, 48);
+  const a3 = v128.and(v128.load(a, 48), v128.load(mk, 48)), b3 = v128.and(v128.load(b, 48), v128.load(mk, 112));
+  const c3 = v128.and(v128.load(c, 48), v128.load(mk, 176)), d3 = v128.and(v128.load(d, 48), v128.load(mk, 240));
   const x6 = v128.shuffle<f32>(a3, b3, 0, 4, 1, 5), y6 = v128.shuffle<f32>(c3, d3, 0, 4, 1, 5);
   const x7 = v128.shuffle<f32>(a3, b3, 2, 6, 3, 7), y7 = v128.shuffle<f32>(c3, d3, 2, 6, 3, 7);
   inputAxis(

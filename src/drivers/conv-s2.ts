@@ -54,6 +54,8 @@ interface Scheme { positions: number; extraFloats: number; weightScratch: number
 const BLOCKS_2X2: Scheme = { positions: 25, extraFloats: 0, weightScratch: 0, blockFloats: BLOCK_FLOATS };
 /** 7x7 output tiles (assembly/winograd-s2-t7.ts): 256 positions, the transforms' rows (15 x 16 vectors), the weight transform's lines. */
 const TILES_7X7: Scheme = { positions: 256, extraFloats: 960, weightScratch: 4096, blockFloats: T7_BLOCK_FLOATS };
+/** The same reading the images in place (no padded copy): the rows, then the zero row, the tiles' masks and row tables. */
+const TILES_7X7_IN_PLACE: Scheme = { ...TILES_7X7, extraFloats: 1160 };
 
 /**
  * Runs one stride-2 Winograd pass per group over the images: the weights
@@ -114,12 +116,12 @@ export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tenso
   const yAt = (lo: number, grp: number): number => out.ptr + (lo * yImg + grp * O * g.OH * g.OW) * 4;
   const bAt = (grp: number): number => bias === null ? 0 : bias.ptr + grp * O * 4;
   const wAt = (grp: number): number => w.ptr + grp * O * g.Kg * 4;
-  if (useTiles7(Math.ceil(g.OH / 7), Math.ceil(g.OW / 7), Math.ceil(g.OH / 2), Math.ceil(g.OW / 2))) {
-    const TH = Math.ceil(g.OH / 7), TW = Math.ceil(g.OW / 7);
-    runImages(g, TILES_7X7, C, O, TH * TW, C * (14 * TH + 1) * (14 * TW + 2),
+  // (the 7x7 tiles read the images in place, up to 13 + pw floats past a row: within the heap's slack for pw <= 3)
+  if (g.pw <= 3 && useTiles7(Math.ceil(g.OH / 7), Math.ceil(g.OW / 7), Math.ceil(g.OH / 2), Math.ceil(g.OW / 2))) {
+    runImages(g, TILES_7X7_IN_PLACE, C, O, Math.ceil(g.OH / 7) * Math.ceil(g.OW / 7), 0,
       (k, grp, r0, r1, u, scratch) => k.winograd_s2t7_weights_f32(O, C, r0, r1, wAt(grp), g.Kg, 9, 3, 1, u, scratch),
-      (k, lo, hi, grp, u, bt, nb, scratch) => k.winograd_s2t7_conv_f32(hi - lo, C, g.H, g.W, O, g.ph, g.pw, g.OH, g.OW,
-        xAt(lo, grp), xImg, u, yAt(lo, grp), yImg, bAt(grp), bt, nb, scratch));
+      (k, lo, hi, grp, u, bt, _nb, scratch) => k.winograd_s2t7_conv_f32(hi - lo, C, g.H, g.W, O, g.ph, g.pw, g.OH, g.OW,
+        xAt(lo, grp), xImg, u, yAt(lo, grp), yImg, bAt(grp), bt, scratch));
     return;
   }
   const TH = Math.ceil(g.OH / 2), TWp = roundUp(Math.ceil(g.OW / 2), 4);

@@ -49,7 +49,7 @@ const cases = [
   // outputs the 7x7 tiles serve (useTiles7 in src/drivers/conv-s2.ts): 7 and 14 (one and two tiles, exact), 2, 6
   // and 13 (the last tile cut), 21 (a middle tile), padding 0-2, batches whose blocks of 8 tiles span images and
   // end in a partial group of 4 or a half panel, groups, bias; their input gradients by 14x14 tiles where those
-  // serve (13, 14, 28 and 41 pixels, padding 0-3)
+  // serve (13, 14, 28 and 41 pixels, padding 0-3); the forward reads the images in place (padding up to 3)
   [1, 4, 4, 13, 13, 1, 1, true, TILES7_BOUND],
   [3, 5, 7, 14, 13, 1, 1, false, TILES7_BOUND],
   [2, 6, 9, 13, 28, 1, 1, true, TILES7_BOUND],
@@ -63,6 +63,7 @@ const cases = [
   [12, 64, 8, 14, 14, 1, 1, true, TILES7_BOUND],
   [2, 5, 6, 13, 14, 2, 1, true, TILES7_BOUND],
   [1, 4, 4, 14, 11, 3, 1, false, TILES7_BOUND],
+  [2, 4, 5, 9, 9, 3, 1, true, TILES7_BOUND],
 ];
 
 for (const [N, C, O, H, W, p, groups, bias, bound = BOUND] of cases) {

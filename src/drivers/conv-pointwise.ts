@@ -13,7 +13,8 @@
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { parallelFor } from '../runtime/parallel';
-import { GATHER_COLUMNS, gemmScratch, packWeights, pixelOffsets, type Geometry } from './conv';
+import type { Kernels } from '../runtime/kernels.generated';
+import { GATHER_COLUMNS, gemmScratch, packWeights, pixelOffsets, weightGrad, type Geometry } from './conv';
 import { copyInto } from './copy';
 
 /**
@@ -41,7 +42,7 @@ const planes = (n: number, plane: number): Tensor => pixelOffsets(n, 1, 1, plane
  * Runs one gathered product per chunk of images per group over images split
  * across threads: `product(k, n0, nb, grp, scratch)` for images [n0, n0 + nb).
  */
-function overChunks(g: Geometry, scratchK: number, product: (k: ReturnType<typeof kernels>, n0: number, nb: number, grp: number, scratch: number) => void): void {
+function overChunks(g: Geometry, scratchK: number, product: (k: Kernels, n0: number, nb: number, grp: number, scratch: number) => void): void {
   const chunk = chunkOf(g);
   const scratches: Tensor[] = [];
   try {
@@ -92,11 +93,11 @@ export function pointwiseInputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tenso
 
 /**
  * dw (O, C/G, 1, 1) of the 1x1 convolution: the stride-1 weight gradient
- * (`strideOne`, conv.ts) over a contiguous copy of x's pixels pix(p), which
+ * (conv.ts) over a contiguous copy of x's pixels pix(p), which
  * measured faster than a gathered product reducing over whole parts of
  * pixels (16->32 28x28 stride 2, batch 128: 2.9 ms against 9.0 ms).
  */
-export function pointwiseWeightGrad(g: Geometry, x: Tensor, dy: Tensor, strideOne: (g: Geometry, xs: Tensor, dy: Tensor) => Tensor): Tensor {
+export function pointwiseWeightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const xs = Tensor.empty([g.N, g.C, g.OH, g.OW]);
   try {
     const view = x.viewOf([g.N, g.C, g.OH, g.OW], [g.C * g.H * g.W, g.H * g.W, g.sh * g.W, g.sw], x.offset);
@@ -105,7 +106,7 @@ export function pointwiseWeightGrad(g: Geometry, x: Tensor, dy: Tensor, strideOn
     } finally {
       view.dispose();
     }
-    return strideOne({ ...g, H: g.OH, W: g.OW, sh: 1, sw: 1 }, xs, dy);
+    return weightGrad({ ...g, H: g.OH, W: g.OW, sh: 1, sw: 1 }, xs, dy);
   } finally {
     xs.dispose();
   }

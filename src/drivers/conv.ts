@@ -400,7 +400,7 @@ const WGRAD_PARTS = 8;
  * for any thread count.
  */
 export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
-  if (pointwiseServes(g)) return pointwiseWeightGrad(g, x, dy, weightGrad);
+  if (pointwiseServes(g)) return pointwiseWeightGrad(g, x, dy);
   const k = kernels();
   const dw = Tensor.empty([g.O, g.Cg, g.kh, g.kw]);
   if (dw.numel() === 0) return dw;

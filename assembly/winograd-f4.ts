@@ -30,6 +30,7 @@
 // exactly the zeros a padded image would hold.
 
 import { XI_PAD, positionProducts } from './winograd-layout';
+import { F4_WEIGHTS, transformWeights } from './winograd-weights';
 
 /**
  * U[xi][ob][c][i] = (G g G^T)[xi] (xi = 6 row + column) for output channel
@@ -38,62 +39,12 @@ import { XI_PAD, positionProducts } from './winograd-layout';
  * (negative strides flip it), computed in float64 and rounded once. Layout
  * (as winograd_f2_weights_f32's, 36 positions): outp + 4 ((((xi Op/4 + ob) C + c) 4) + i),
  * Op = O rounded up to 4; o0, o1 multiples of 4 (threads split the blocks).
+ * Scratch: weightScratchBytes(F4_WEIGHTS) (winograd-weights.ts), 2376 floats.
  */
-export function winograd_f4_weights_f32(O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize): void {
-  const Op = (O + 3) & ~3;
-  const xiStride = (Op * C) << 2;
-  for (let o = o0; o < min(o1, Op); o++) {
-    for (let c: usize = 0; c < C; c++) {
-      const dst = outp + ((((o >> 2) * C + c) << 2) + (o & 3) << 2);
-      if (o >= O) {
-        for (let xi: usize = 0; xi < 36; xi++) store<f32>(dst + xi * xiStride, 0);
-        continue;
-      }
-      const base = <isize>wp + ((<isize>o * so + <isize>c * sc) << 2);
-      const g00 = weightAt(base, 0, 0, sky, skx), g01 = weightAt(base, 0, 1, sky, skx), g02 = weightAt(base, 0, 2, sky, skx);
-      const g10 = weightAt(base, 1, 0, sky, skx), g11 = weightAt(base, 1, 1, sky, skx), g12 = weightAt(base, 1, 2, sky, skx);
-      const g20 = weightAt(base, 2, 0, sky, skx), g21 = weightAt(base, 2, 1, sky, skx), g22 = weightAt(base, 2, 2, sky, skx);
-      // row i of G g, then U[i][j] = row j of G against it (unrolled: every gRow folds to its expression)
-      storeURow(dst, xiStride, 0, g00, g01, g02, g10, g11, g12, g20, g21, g22);
-      storeURow(dst, xiStride, 1, g00, g01, g02, g10, g11, g12, g20, g21, g22);
-      storeURow(dst, xiStride, 2, g00, g01, g02, g10, g11, g12, g20, g21, g22);
-      storeURow(dst, xiStride, 3, g00, g01, g02, g10, g11, g12, g20, g21, g22);
-      storeURow(dst, xiStride, 4, g00, g01, g02, g10, g11, g12, g20, g21, g22);
-      storeURow(dst, xiStride, 5, g00, g01, g02, g10, g11, g12, g20, g21, g22);
-    }
-  }
-}
-
-/** Row i of U = (G g) G^T, rounded to float32: positions 6 i .. 6 i + 5, xiStride bytes apart from dst. */
-// @ts-ignore: decorator
-@inline function storeURow(
-  dst: usize, xiStride: usize, i: usize, g00: f64, g01: f64, g02: f64, g10: f64, g11: f64, g12: f64, g20: f64, g21: f64, g22: f64,
+export function winograd_f4_weights_f32(
+  O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize, scratchp: usize,
 ): void {
-  const t0 = gRow(i, g00, g10, g20), t1 = gRow(i, g01, g11, g21), t2 = gRow(i, g02, g12, g22);
-  const p = dst + 6 * i * xiStride;
-  store<f32>(p, <f32>gRow(0, t0, t1, t2));
-  store<f32>(p + xiStride, <f32>gRow(1, t0, t1, t2));
-  store<f32>(p + 2 * xiStride, <f32>gRow(2, t0, t1, t2));
-  store<f32>(p + 3 * xiStride, <f32>gRow(3, t0, t1, t2));
-  store<f32>(p + 4 * xiStride, <f32>gRow(4, t0, t1, t2));
-  store<f32>(p + 5 * xiStride, <f32>gRow(5, t0, t1, t2));
-}
-
-/** The kernel element (ky, kx) as float64. */
-// @ts-ignore: decorator
-@inline function weightAt(base: isize, ky: isize, kx: isize, sky: isize, skx: isize): f64 {
-  return <f64>load<f32>(<usize>(base + ((ky * sky + kx * skx) << 2)));
-}
-
-/** Row i of G times (a, b, c). */
-// @ts-ignore: decorator
-@inline function gRow(i: usize, a: f64, b: f64, c: f64): f64 {
-  if (i == 0) return a / 4;
-  if (i == 1) return -(a + b + c) / 6;
-  if (i == 2) return -(a - b + c) / 6;
-  if (i == 3) return a / 24 + b / 12 + c / 6;
-  if (i == 4) return a / 24 - b / 12 + c / 6;
-  return c;
+  transformWeights(F4_WEIGHTS, O, C, o0, o1, wp, so, sc, sky, skx, outp, scratchp);
 }
 
 /**

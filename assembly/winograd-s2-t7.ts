@@ -30,6 +30,7 @@
 
 import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
 import { P1, P2, inputAxis } from './winograd-s2-t7-axis';
+import { T7_WEIGHTS, transformWeights } from './winograd-weights';
 
 /**
  * U[xi][ob][c][i] = (G g G^T)[xi] (xi = 16 row + column, 256 positions) for
@@ -37,77 +38,13 @@ import { P1, P2, inputAxis } from './winograd-s2-t7-axis';
  * of 4), g[o, c] the 3x3 kernel with element (ky, kx) at
  * wp + 4 (o so + c sc + ky sky + kx skx), computed in float64 and rounded
  * once. Layout: outp + 4 ((((xi Op/4 + ob) C + c) 4) + i), Op = O rounded up
- * to 4; o0, o1 multiples of 4 (threads split the blocks). Scratch: 4096
- * floats (the 256 positions of 4 x 4 channel pairs, then copied out a line
- * per position: the positions' rows are Op C floats apart, and written one
- * float at a time they would all fall in the same cache sets).
+ * to 4; o0, o1 multiples of 4 (threads split the blocks). Scratch:
+ * weightScratchBytes(T7_WEIGHTS) (winograd-weights.ts), 4096 floats.
  */
 export function winograd_s2t7_weights_f32(
   O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize, scratchp: usize,
 ): void {
-  const Op = (O + 3) & ~3;
-  const xiStride = (Op * C) << 2;
-  for (let ob = o0 >> 2; ob < min(o1, Op) >> 2; ob++) {
-    for (let c0: usize = 0; c0 < C; c0 += 4) {
-      const nc = min<usize>(4, C - c0);
-      // scratch[xi][c - c0][i]
-      for (let cl: usize = 0; cl < nc; cl++) {
-        for (let i: usize = 0; i < 4; i++) {
-          const o = (ob << 2) + i, dst = scratchp + ((cl << 2) + i << 2);
-          if (o >= O) {
-            for (let xi: usize = 0; xi < P2; xi++) store<f32>(dst + (xi << 6), 0);
-            continue;
-          }
-          const base = <isize>wp + ((<isize>o * so + <isize>(c0 + cl) * sc) << 2);
-          const g00 = weightAt(base, 0, 0, sky, skx), g01 = weightAt(base, 0, 1, sky, skx), g02 = weightAt(base, 0, 2, sky, skx);
-          const g10 = weightAt(base, 1, 0, sky, skx), g11 = weightAt(base, 1, 1, sky, skx), g12 = weightAt(base, 1, 2, sky, skx);
-          const g20 = weightAt(base, 2, 0, sky, skx), g21 = weightAt(base, 2, 1, sky, skx), g22 = weightAt(base, 2, 2, sky, skx);
-          // G along x on each kernel row gives column px of G g^T; G along y on each column (columns 9..15 are equal)
-          const ys: usize = P1 << 6;
-          storeColumn(dst, ys, g00, g10, g20);
-          storeColumn(dst + 64, ys, (g00 + g02) * 0.5, (g10 + g12) * 0.5, (g20 + g22) * 0.5);
-          storeColumn(dst + 128, ys, (g00 - g02) * 0.5, (g10 - g12) * 0.5, (g20 - g22) * 0.5);
-          storeColumn(dst + 192, ys, g02, g12, g22);
-          storeColumn(dst + 256, ys, g00 * 0.5, g10 * 0.5, g20 * 0.5);
-          storeColumn(dst + 320, ys, (g00 + g02) * SIXTH, (g10 + g12) * SIXTH, (g20 + g22) * SIXTH);
-          storeColumn(dst + 384, ys, (g00 - g02) * 0.5, (g10 - g12) * 0.5, (g20 - g22) * 0.5);
-          storeColumn(dst + 448, ys, (g00 - 2 * g02) * SIXTH, (g10 - 2 * g12) * SIXTH, (g20 - 2 * g22) * SIXTH);
-          storeColumn(dst + 512, ys, g02, g12, g22);
-          for (let px: usize = 9; px < P1; px++) storeColumn(dst + (px << 6), ys, g01, g11, g21);
-        }
-      }
-      const out = outp + ((ob * C + c0) << 4);
-      for (let xi: usize = 0; xi < P2; xi++) {
-        for (let cl: usize = 0; cl < nc; cl++) v128.store(out + xi * xiStride + (cl << 4), v128.load(scratchp + (xi << 6) + (cl << 4)));
-      }
-    }
-  }
-}
-
-/** Element (ky, kx) of the kernel at base (float32, widened). */
-// @ts-ignore: decorator
-@inline function weightAt(base: isize, ky: isize, kx: isize, sky: isize, skx: isize): f64 {
-  return <f64>load<f32>(<usize>(base + ((ky * sky + kx * skx) << 2)));
-}
-
-/** 1/6 in float64. */
-// @ts-ignore: decorator
-@inline const SIXTH: f64 = 1.0 / 6.0;
-
-/** G (w0, w1, w2) (see the header) rounded to float32 at p + k stride (k = 0..15). */
-// @ts-ignore: decorator
-@inline function storeColumn(p: usize, stride: usize, w0: f64, w1: f64, w2: f64): void {
-  const half = <f32>((w0 - w2) * 0.5), odd = <f32>w1;
-  store<f32>(p, <f32>w0);
-  store<f32>(p + stride, <f32>((w0 + w2) * 0.5));
-  store<f32>(p + 2 * stride, half);
-  store<f32>(p + 3 * stride, <f32>w2);
-  store<f32>(p + 4 * stride, <f32>(w0 * 0.5));
-  store<f32>(p + 5 * stride, <f32>((w0 + w2) * SIXTH));
-  store<f32>(p + 6 * stride, half);
-  store<f32>(p + 7 * stride, <f32>((w0 - 2 * w2) * SIXTH));
-  store<f32>(p + 8 * stride, <f32>w2);
-  for (let k: usize = 9; k < P1; k++) store<f32>(p + k * stride, odd);
+  transformWeights(T7_WEIGHTS, O, C, o0, o1, wp, so, sc, sky, skx, outp, scratchp);
 }
 
 /**

@@ -52,7 +52,7 @@ export function winogradS2Serves(g: Geometry): boolean {
 interface Scheme { positions: number; extraFloats: number; weightScratch: number; blockFloats: number }
 /** 2x2 output blocks (assembly/winograd-s2.ts, winograd-s2-dx.ts): 25 positions. */
 const BLOCKS_2X2: Scheme = { positions: 25, extraFloats: 0, weightScratch: 0, blockFloats: BLOCK_FLOATS };
-/** 7x7 output tiles (assembly/winograd-s2-t7.ts): 256 positions, the transforms' rows (15 x 16 vectors), the weight transform's lines. */
+/** 7x7 output tiles (assembly/winograd-s2-t7.ts): 256 positions, the transforms' rows (15 x 16 vectors), the weight transform's block (256 positions of 4 channels x 4 floats). */
 const TILES_7X7: Scheme = { positions: 256, extraFloats: 960, weightScratch: 4096, blockFloats: T7_BLOCK_FLOATS };
 /** The same reading the images in place (no padded copy): the rows, then the zero row, the tiles' masks and row tables. */
 const TILES_7X7_IN_PLACE: Scheme = { ...TILES_7X7, extraFloats: 1160 };

@@ -166,45 +166,52 @@ function winograd(
   const f4 = useF4(C, O);
   const per = (f4 ? 36 : 16) * roundUp(O, 4) * C;
   const U = Tensor.empty([G * per]);
-  // the weights' transforms: threads split the blocks of 4 output channels (F(4x4)'s float64
-  // transform measured about 220 ns per channel pair, some 75 multiply-adds' time per position)
+  const lanes: Tensor[] = [U];
+  // the weights' transforms: threads split the blocks of 4 output channels
   const blocks = roundUp(O, 4) / 4;
-  parallelFor(G * blocks, G * per * (f4 ? 64 : 16), (k, lo, hi) => {
-    const transform = f4 ? k.winograd_f4_weights_f32 : k.winograd_f2_weights_f32;
-    for (let grp = Math.floor(lo / blocks); grp * blocks < hi; grp++) {
-      const b0 = Math.max(lo - grp * blocks, 0), b1 = Math.min(hi - grp * blocks, blocks);
-      transform(O, C, 4 * b0, 4 * b1, ...kernelAt(grp), U.ptr + grp * per * 4);
+  try {
+    parallelFor(G * blocks, G * per * (f4 ? 64 : 16), (k, lo, hi) => {
+      const scratch = f4 ? Tensor.empty([F4_WEIGHT_SCRATCH]) : null;
+      if (scratch !== null) lanes.push(scratch);
+      for (let grp = Math.floor(lo / blocks); grp * blocks < hi; grp++) {
+        const b0 = Math.max(lo - grp * blocks, 0), b1 = Math.min(hi - grp * blocks, blocks);
+        if (scratch !== null) k.winograd_f4_weights_f32(O, C, 4 * b0, 4 * b1, ...kernelAt(grp), U.ptr + grp * per * 4, scratch.ptr);
+        else k.winograd_f2_weights_f32(O, C, 4 * b0, 4 * b1, ...kernelAt(grp), U.ptr + grp * per * 4);
+      }
+    });
+    let scratchFloats: number, run: (k: Kernels, n: number, x: number, u: number, y: number, bias: number, scratch: number) => void;
+    if (f4) {
+      // tiles per block: one position's transformed inputs (C x bt) take about 4 KiB; images per
+      // call: enough to fill a block when the maps are small (a 7x7 output has 4 tiles)
+      const tiles = Math.ceil(OH / 4) * Math.ceil(OW / 4);
+      const bt = Math.max(8, Math.floor(F4_BLOCK_FLOATS / Math.max(C, roundUp(O, 4)) / 8) * 8);
+      const nb = Math.max(1, Math.min(N, Math.ceil(bt / tiles)));
+      // the transformed inputs, the products, then the transforms' intermediates and tables (see winograd_f4_conv_f32)
+      scratchFloats = 36 * (C * bt + XI_PAD) + 36 * (roundUp(O, 4) * bt + XI_PAD) + 160 + 46 * (roundUp(nb * tiles, 8) + 8);
+      run = (k, n, x, u, y, bias, scratch) => k.winograd_f4_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, nb, scratch);
+    } else {
+      // tiles per block: the block's transformed inputs for one of the 16 positions (C x bt) stay in L1
+      const TH = Math.ceil(OH / 2), TWp = roundUp(Math.ceil(OW / 2), 4);
+      const bt = Math.min(roundUp(TH * TWp, 8), Math.max(8, Math.floor(2048 / Math.max(C, roundUp(O, 4)) / 8) * 8));
+      // the padded image, the transformed inputs and the products (see winograd_f2_conv_f32)
+      scratchFloats = C * (2 * TH + 2) * (2 * TWp + 2) + 16 * (C * bt + XI_PAD) + 16 * (roundUp(O, 4) * bt + XI_PAD);
+      run = (k, n, x, u, y, bias, scratch) => k.winograd_f2_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, scratch);
     }
-  });
-  let scratchFloats: number, run: (k: Kernels, n: number, x: number, u: number, y: number, bias: number, scratch: number) => void;
-  if (f4) {
-    // tiles per block: one position's transformed inputs (C x bt) take about 4 KiB; images per
-    // call: enough to fill a block when the maps are small (a 7x7 output has 4 tiles)
-    const tiles = Math.ceil(OH / 4) * Math.ceil(OW / 4);
-    const bt = Math.max(8, Math.floor(F4_BLOCK_FLOATS / Math.max(C, roundUp(O, 4)) / 8) * 8);
-    const nb = Math.max(1, Math.min(N, Math.ceil(bt / tiles)));
-    // the transformed inputs, the products, then the transforms' intermediates and tables (see winograd_f4_conv_f32)
-    scratchFloats = 36 * (C * bt + XI_PAD) + 36 * (roundUp(O, 4) * bt + XI_PAD) + 160 + 46 * (roundUp(nb * tiles, 8) + 8);
-    run = (k, n, x, u, y, bias, scratch) => k.winograd_f4_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, nb, scratch);
-  } else {
-    // tiles per block: the block's transformed inputs for one of the 16 positions (C x bt) stay in L1
-    const TH = Math.ceil(OH / 2), TWp = roundUp(Math.ceil(OW / 2), 4);
-    const bt = Math.min(roundUp(TH * TWp, 8), Math.max(8, Math.floor(2048 / Math.max(C, roundUp(O, 4)) / 8) * 8));
-    // the padded image, the transformed inputs and the products (see winograd_f2_conv_f32)
-    scratchFloats = C * (2 * TH + 2) * (2 * TWp + 2) + 16 * (C * bt + XI_PAD) + 16 * (roundUp(O, 4) * bt + XI_PAD);
-    run = (k, n, x, u, y, bias, scratch) => k.winograd_f2_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, scratch);
+    parallelFor(N, N * G * O * C * 4 * OH * OW, (k, lo, hi) => {
+      const scratch = Tensor.empty([scratchFloats]);
+      lanes.push(scratch);
+      for (let grp = 0; grp < G; grp++) {
+        run(k, hi - lo, x + (lo * xImg + grp * C * H * W) * 4, U.ptr + grp * per * 4, y + (lo * yImg + grp * O * OH * OW) * 4,
+          bias === 0 ? 0 : bias + grp * O * 4, scratch.ptr);
+      }
+    });
+  } finally {
+    for (const t of lanes) t.dispose();
   }
-  const lanes: Tensor[] = [];
-  parallelFor(N, N * G * O * C * 4 * OH * OW, (k, lo, hi) => {
-    const scratch = Tensor.empty([scratchFloats]);
-    lanes.push(scratch);
-    for (let grp = 0; grp < G; grp++) {
-      run(k, hi - lo, x + (lo * xImg + grp * C * H * W) * 4, U.ptr + grp * per * 4, y + (lo * yImg + grp * O * OH * OW) * 4,
-        bias === 0 ? 0 : bias + grp * O * 4, scratch.ptr);
-    }
-  });
-  for (const t of [U, ...lanes]) t.dispose();
 }
+
+/** Floats of winograd_f4_weights_f32's scratch (assembly/winograd-f4.ts, F4_WEIGHT_SCRATCH): 36 positions of 16 channels x 4 floats, then 18 float64 pairs. */
+const F4_WEIGHT_SCRATCH = 36 * 64 + 72;
 
 /** Floats of one position's transformed inputs per F(4x4) block (C bt): the block's 36 take about 150 KiB. */
 const F4_BLOCK_FLOATS = 1024;

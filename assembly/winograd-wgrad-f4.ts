@@ -42,20 +42,23 @@ export function winograd_f4_wgrad_f32(
  * for dU laid out as winograd_f4_wgrad_f32 writes it (rows of Cp floats,
  * positions xi Op Cp floats apart), for the output channels o in [o0, o1), in float64:
  * G^T u = (u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24, (u2 - u1) / 6 + (u3 - u4) / 12, (u3 + u4 - u1 - u2) / 6 + u5).
+ * Two input channels at a time, one per float64 lane (the same operations
+ * per lane; an odd C's last pair reads dU's zero padding and drops it).
  */
 export function winograd_f4_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp) << 2;
   for (let o = o0; o < min(o1, O); o++) {
-    for (let c: usize = 0; c < C; c++) {
+    for (let c: usize = 0; c < C; c += 2) {
       const u = dup + ((o * Cp + c) << 2);
       // t = G^T dU (3 x 6), column by column, then each row of t times G
-      let t00: f64 = 0, t01: f64 = 0, t02: f64 = 0, t03: f64 = 0, t04: f64 = 0, t05: f64 = 0;
-      let t10: f64 = 0, t11: f64 = 0, t12: f64 = 0, t13: f64 = 0, t14: f64 = 0, t15: f64 = 0;
-      let t20: f64 = 0, t21: f64 = 0, t22: f64 = 0, t23: f64 = 0, t24: f64 = 0, t25: f64 = 0;
+      const zero = f64x2.splat(0);
+      let t00 = zero, t01 = zero, t02 = zero, t03 = zero, t04 = zero, t05 = zero;
+      let t10 = zero, t11 = zero, t12 = zero, t13 = zero, t14 = zero, t15 = zero;
+      let t20 = zero, t21 = zero, t22 = zero, t23 = zero, t24 = zero, t25 = zero;
       for (let j: usize = 0; j < 6; j++) {
-        const u0 = <f64>load<f32>(u + j * xiStride), u1 = <f64>load<f32>(u + (6 + j) * xiStride);
-        const u2 = <f64>load<f32>(u + (12 + j) * xiStride), u3 = <f64>load<f32>(u + (18 + j) * xiStride);
-        const u4 = <f64>load<f32>(u + (24 + j) * xiStride), u5 = <f64>load<f32>(u + (30 + j) * xiStride);
+        const u0 = pairAt(u + j * xiStride), u1 = pairAt(u + (6 + j) * xiStride);
+        const u2 = pairAt(u + (12 + j) * xiStride), u3 = pairAt(u + (18 + j) * xiStride);
+        const u4 = pairAt(u + (24 + j) * xiStride), u5 = pairAt(u + (30 + j) * xiStride);
         const r0 = gt0(u0, u1, u2, u3, u4), r1 = gt1(u1, u2, u3, u4), r2 = gt2(u1, u2, u3, u4, u5);
         if (j == 0) { t00 = r0; t10 = r1; t20 = r2; }
         else if (j == 1) { t01 = r0; t11 = r1; t21 = r2; }
@@ -64,25 +67,46 @@ export function winograd_f4_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1:
         else if (j == 4) { t04 = r0; t14 = r1; t24 = r2; }
         else { t05 = r0; t15 = r1; t25 = r2; }
       }
-      const out = wp + ((o * so + c * sc) << 2);
-      storeKernelRow(out, t00, t01, t02, t03, t04, t05);
-      storeKernelRow(out + 12, t10, t11, t12, t13, t14, t15);
-      storeKernelRow(out + 24, t20, t21, t22, t23, t24, t25);
+      const out = wp + ((o * so + c * sc) << 2), next = c + 1 < C ? out + (sc << 2) : 0;
+      storeKernelRow(out, next, t00, t01, t02, t03, t04, t05);
+      storeKernelRow(out + 12, next + (next != 0 ? 12 : 0), t10, t11, t12, t13, t14, t15);
+      storeKernelRow(out + 24, next + (next != 0 ? 24 : 0), t20, t21, t22, t23, t24, t25);
     }
   }
 }
 
+/** Two floats at p (channels c, c + 1) widened to float64 lanes. */
 // @ts-ignore: decorator
-@inline function gt0(u0: f64, u1: f64, u2: f64, u3: f64, u4: f64): f64 { return u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24; }
-// @ts-ignore: decorator
-@inline function gt1(u1: f64, u2: f64, u3: f64, u4: f64): f64 { return (u2 - u1) / 6 + (u3 - u4) / 12; }
-// @ts-ignore: decorator
-@inline function gt2(u1: f64, u2: f64, u3: f64, u4: f64, u5: f64): f64 { return (u3 + u4 - u1 - u2) / 6 + u5; }
+@inline function pairAt(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
 
-/** Row (r0 .. r5) of G^T dU times G, stored as float32. */
+// The rows of G^T, per float64 lane, in the order the header's expressions give.
 // @ts-ignore: decorator
-@inline function storeKernelRow(p: usize, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64): void {
-  store<f32>(p, <f32>gt0(r0, r1, r2, r3, r4));
-  store<f32>(p, <f32>gt1(r1, r2, r3, r4), 4);
-  store<f32>(p, <f32>gt2(r1, r2, r3, r4, r5), 8);
+@inline function gt0(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128): v128 {
+  return f64x2.add(f64x2.sub(f64x2.div(u0, f64x2.splat(4)), f64x2.div(f64x2.add(u1, u2), f64x2.splat(6))), f64x2.div(f64x2.add(u3, u4), f64x2.splat(24)));
+}
+// @ts-ignore: decorator
+@inline function gt1(u1: v128, u2: v128, u3: v128, u4: v128): v128 {
+  return f64x2.add(f64x2.div(f64x2.sub(u2, u1), f64x2.splat(6)), f64x2.div(f64x2.sub(u3, u4), f64x2.splat(12)));
+}
+// @ts-ignore: decorator
+@inline function gt2(u1: v128, u2: v128, u3: v128, u4: v128, u5: v128): v128 {
+  return f64x2.add(f64x2.div(f64x2.sub(f64x2.sub(f64x2.add(u3, u4), u1), u2), f64x2.splat(6)), u5);
+}
+
+/** Row (r0 .. r5) of G^T dU times G, stored as float32: lane 0 at p, lane 1 at q (none when q is 0). */
+// @ts-ignore: decorator
+@inline function storeKernelRow(p: usize, q: usize, r0: v128, r1: v128, r2: v128, r3: v128, r4: v128, r5: v128): void {
+  storeLanes(p, q, gt0(r0, r1, r2, r3, r4));
+  storeLanes(p + 4, q + (q != 0 ? 4 : 0), gt1(r1, r2, r3, r4));
+  storeLanes(p + 8, q + (q != 0 ? 8 : 0), gt2(r1, r2, r3, r4, r5));
+}
+
+/** The float64 lanes of v rounded to float32: lane 0 at p, lane 1 at q (none when q is 0). */
+// @ts-ignore: decorator
+@inline function storeLanes(p: usize, q: usize, v: v128): void {
+  const f = f32x4.demote_f64x2_zero(v);
+  store<f32>(p, f32x4.extract_lane(f, 0));
+  if (q != 0) store<f32>(q, f32x4.extract_lane(f, 1));
 }

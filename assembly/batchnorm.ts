@@ -4,7 +4,7 @@
 // the row sums are added in float64, so per-channel sums keep about 1e-7
 // relative accuracy for any size and the order depends only on the shape.
 
-import { PLAIN, RELU_MASKED, SHIFTED, SHIFTED_SQUARE, reluMask, rowSum, rowDot } from './sum';
+import { PLAIN, RELU_MASKED, reluMask, rowSum, rowDot, shiftedSquareSum, shiftedSums } from './sum';
 
 /**
  * out[c] = sum_{n, l} x[n, c, l] for channels c0 <= c < c1 (also a
@@ -13,7 +13,7 @@ import { PLAIN, RELU_MASKED, SHIFTED, SHIFTED_SQUARE, reluMask, rowSum, rowDot }
 export function channel_sum_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, outp: usize): void {
   for (let c = c0; c < c1; c++) {
     let s: f64 = 0;
-    for (let n: usize = 0; n < N; n++) s += rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L, 0);
+    for (let n: usize = 0; n < N; n++) s += rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L);
     store<f32>(outp + (c << 2), <f32>s);
   }
 }
@@ -32,7 +32,7 @@ export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize,
   for (let n: usize = 0; n < N; n++) {
     for (let c = c0; c < c1; c++) {
       const q = accp + c * 24;
-      store<f64>(q, load<f64>(q) + rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L, 0));
+      store<f64>(q, load<f64>(q) + rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L));
     }
   }
   for (let c = c0; c < c1; c++) {
@@ -45,8 +45,9 @@ export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize,
     for (let c = c0; c < c1; c++) {
       const row = xp + (((n * C + c) * L) << 2), q = accp + c * 24;
       const mean = load<f32>(meanp + (c << 2));
-      store<f64>(q, load<f64>(q, 8) + rowSum(SHIFTED, row, L, mean), 8);
-      store<f64>(q, load<f64>(q, 16) + rowSum(SHIFTED_SQUARE, row, L, mean), 16);
+      const shifted = shiftedSums(row, L, mean);
+      store<f64>(q, load<f64>(q, 8) + shifted, 8);
+      store<f64>(q, load<f64>(q, 16) + shiftedSquareSum, 16);
     }
   }
   for (let c = c0; c < c1; c++) {
@@ -152,7 +153,7 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
       const off = ((n * C + c) * L) << 2;
       const mean = load<f32>(meanp + (c << 2));
       const scale: f32 = relu ? load<f32>(scalep + (c << 2)) : 0, shift: f32 = relu ? load<f32>(shiftp + (c << 2)) : 0;
-      const sg = relu ? rowSum(RELU_MASKED, gp + off, L, 0, xp + off, scale, shift) : rowSum(PLAIN, gp + off, L, 0);
+      const sg = relu ? rowSum(RELU_MASKED, gp + off, L, xp + off, scale, shift) : rowSum(PLAIN, gp + off, L);
       const sgx = rowDot(xp + off, gp + off, L, mean, relu, scale, shift);
       const q = sumsp + (c << 4);
       store<f64>(q, load<f64>(q) + sg);

@@ -21,7 +21,7 @@ import { LANE_TERMS, PLAIN, lanes64, rowSum } from './sum';
 /** W = sum_c w[c] (C without weights). */
 function weightSum(C: usize, wp: usize): f64 {
   if (wp == 0) return <f64>C;
-  return rowSum(PLAIN, wp, C, 0);
+  return rowSum(PLAIN, wp, C);
 }
 
 

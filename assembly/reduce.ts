@@ -111,7 +111,7 @@ import { LANE_TERMS, PLAIN, rowSum } from './sum';
 /** out[o, i] = sum_k x[o, k, i], accurate for any r (see sum.ts); the order depends only on the shape. */
 export function sum_axis_f32(outer: usize, r: usize, inner: usize, xp: usize, outp: usize): void {
   if (inner == 1) {
-    for (let o: usize = 0; o < outer; o++) store<f32>(outp + (o << 2), <f32>rowSum(PLAIN, xp + ((o * r) << 2), r, 0));
+    for (let o: usize = 0; o < outer; o++) store<f32>(outp + (o << 2), <f32>rowSum(PLAIN, xp + ((o * r) << 2), r));
     return;
   }
   for (let o: usize = 0; o < outer; o++) {

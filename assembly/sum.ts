@@ -34,15 +34,11 @@
   return f32x4.replace_lane(f32x4.splat(0), 0, v);
 }
 
-// Term kinds of rowSum: what is summed for each element x (s a scalar).
+// Term kinds of rowSum: what is summed for each element x.
 // @ts-ignore: decorator
 @inline export const PLAIN = 0; // x
 // @ts-ignore: decorator
-@inline export const SHIFTED = 1; // x - s
-// @ts-ignore: decorator
-@inline export const SHIFTED_SQUARE = 2; // (x - s)^2
-// @ts-ignore: decorator
-@inline export const RELU_MASKED = 3; // x where the other row's z = m scale + shift > 0, else 0
+@inline export const RELU_MASKED = 1; // x where the other row's z = m scale + shift > 0, else 0
 
 /**
  * g with the lanes cleared where z = x scale + shift is not > 0: the gradient
@@ -56,11 +52,9 @@
 
 // m, scale, shift: the mask's row and affine map (RELU_MASKED only)
 // @ts-ignore: decorator
-@inline function term(kind: i32, x: v128, s: v128, m: v128, scale: v128, shift: v128): v128 {
+@inline function term(kind: i32, x: v128, m: v128, scale: v128, shift: v128): v128 {
   if (kind == PLAIN) return x;
-  if (kind == RELU_MASKED) return reluMask(x, m, scale, shift);
-  const d = f32x4.sub(x, s);
-  return kind == SHIFTED ? d : f32x4.mul(d, d);
+  return reluMask(x, m, scale, shift);
 }
 
 /**
@@ -71,8 +65,8 @@
  * the mask's row m[k] at mp (with scale and shift); other kinds ignore them.
  */
 // @ts-ignore: decorator
-@inline export function rowSum(kind: i32, p: usize, n: usize, s: f32, mp: usize = 0, scale: f32 = 0, shift: f32 = 0): f64 {
-  const sv = f32x4.splat(s), av = f32x4.splat(scale), bv = f32x4.splat(shift);
+@inline export function rowSum(kind: i32, p: usize, n: usize, mp: usize = 0, scale: f32 = 0, shift: f32 = 0): f64 {
+  const av = f32x4.splat(scale), bv = f32x4.splat(shift), none = f32x4.splat(0);
   const masked = kind == RELU_MASKED;
   let total: f64 = 0;
   let k: usize = 0;
@@ -82,22 +76,68 @@
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
     for (; k < end; k += 16) {
       const q = p + (k << 2), m = mp + (k << 2);
-      a0 = f32x4.add(a0, term(kind, v128.load(q), sv, masked ? v128.load(m) : sv, av, bv));
-      a1 = f32x4.add(a1, term(kind, v128.load(q, 16), sv, masked ? v128.load(m, 16) : sv, av, bv));
-      a2 = f32x4.add(a2, term(kind, v128.load(q, 32), sv, masked ? v128.load(m, 32) : sv, av, bv));
-      a3 = f32x4.add(a3, term(kind, v128.load(q, 48), sv, masked ? v128.load(m, 48) : sv, av, bv));
+      a0 = f32x4.add(a0, term(kind, v128.load(q), masked ? v128.load(m) : none, av, bv));
+      a1 = f32x4.add(a1, term(kind, v128.load(q, 16), masked ? v128.load(m, 16) : none, av, bv));
+      a2 = f32x4.add(a2, term(kind, v128.load(q, 32), masked ? v128.load(m, 32) : none, av, bv));
+      a3 = f32x4.add(a3, term(kind, v128.load(q, 48), masked ? v128.load(m, 48) : none, av, bv));
     }
     total += lanes64x4(a0, a1, a2, a3);
   }
   if (k < n) {
     let a = f32x4.splat(0);
-    for (; k + 4 <= n; k += 4) a = f32x4.add(a, term(kind, v128.load(p + (k << 2)), sv, masked ? v128.load(mp + (k << 2)) : sv, av, bv));
+    for (; k + 4 <= n; k += 4) a = f32x4.add(a, term(kind, v128.load(p + (k << 2)), masked ? v128.load(mp + (k << 2)) : none, av, bv));
     for (; k < n; k++) {
-      const m = masked ? f32x4.splat(load<f32>(mp + (k << 2))) : sv;
-      a = f32x4.add(a, lane0(f32x4.extract_lane(term(kind, f32x4.splat(load<f32>(p + (k << 2))), sv, m, av, bv), 0)));
+      const m = masked ? f32x4.splat(load<f32>(mp + (k << 2))) : none;
+      a = f32x4.add(a, lane0(f32x4.extract_lane(term(kind, f32x4.splat(load<f32>(p + (k << 2))), m, av, bv), 0)));
     }
     total += lanes64(a);
   }
+  return total;
+}
+
+/** shiftedSums' second result: sum (x - s)^2. */
+export let shiftedSquareSum: f64 = 0;
+
+/**
+ * sum (x - s) over the n values at p, returned, and sum (x - s)^2, left in
+ * shiftedSquareSum, in one pass over the row, each accumulated in rowSum's
+ * blocks and order.
+ */
+export function shiftedSums(p: usize, n: usize, s: f32): f64 {
+  const sv = f32x4.splat(s);
+  let total: f64 = 0, squares: f64 = 0;
+  let k: usize = 0;
+  const whole = n & ~(<usize>15);
+  while (k < whole) {
+    const end = min(whole, k + (LANE_TERMS << 4));
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (; k < end; k += 16) {
+      const q = p + (k << 2);
+      const d0 = f32x4.sub(v128.load(q), sv), d1 = f32x4.sub(v128.load(q, 16), sv);
+      const d2 = f32x4.sub(v128.load(q, 32), sv), d3 = f32x4.sub(v128.load(q, 48), sv);
+      a0 = f32x4.add(a0, d0); a1 = f32x4.add(a1, d1); a2 = f32x4.add(a2, d2); a3 = f32x4.add(a3, d3);
+      b0 = f32x4.add(b0, f32x4.mul(d0, d0)); b1 = f32x4.add(b1, f32x4.mul(d1, d1));
+      b2 = f32x4.add(b2, f32x4.mul(d2, d2)); b3 = f32x4.add(b3, f32x4.mul(d3, d3));
+    }
+    total += lanes64x4(a0, a1, a2, a3);
+    squares += lanes64x4(b0, b1, b2, b3);
+  }
+  if (k < n) {
+    let a = f32x4.splat(0), b = a;
+    for (; k + 4 <= n; k += 4) {
+      const d = f32x4.sub(v128.load(p + (k << 2)), sv);
+      a = f32x4.add(a, d);
+      b = f32x4.add(b, f32x4.mul(d, d));
+    }
+    for (; k < n; k++) {
+      const d = f32x4.sub(f32x4.splat(load<f32>(p + (k << 2))), sv);
+      a = f32x4.add(a, lane0(f32x4.extract_lane(d, 0)));
+      b = f32x4.add(b, lane0(f32x4.extract_lane(f32x4.mul(d, d), 0)));
+    }
+    total += lanes64(a);
+    squares += lanes64(b);
+  }
+  shiftedSquareSum = squares;
   return total;
 }
 

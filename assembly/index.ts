@@ -26,3 +26,4 @@ export * from './winograd-s2-t7';
 export * from './winograd-s2-t7-dx';
 export * from './winograd-s2-dx';
 export * from './winograd-s2-wgrad';
+export * from './winograd-s2-t7-wgrad';

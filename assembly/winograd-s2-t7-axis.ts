@@ -1,6 +1,7 @@
 // The input transform along one axis and the position counts shared by the
 // stride-2 Winograd kernels with 7x7 output tiles (winograd-s2-t7.ts, the
-// forward, and winograd-s2-t7-dx.ts, its transpose). Not exported from the module.
+// forward, winograd-s2-t7-dx.ts, its transpose, and the weight gradient's
+// image tiles in winograd-wgrad-tiles.ts). Not exported from the module.
 
 /** Positions per axis, and per tile. */
 // @ts-ignore: decorator
@@ -38,4 +39,23 @@
   v128.store(out + 13 * stride, d9);
   v128.store(out + 14 * stride, d11);
   v128.store(out + 15 * stride, d13);
+}
+
+/**
+ * The second half of a tile's input transform: B^T along y down each of the
+ * 16 columns j of its rows transformed along x (15 x 16 vectors at rows, row
+ * r column j at rows + 16 (16 r + j)) into the positions 16 i + j at
+ * dst + (16 i + j) xiStride.
+ */
+// @ts-ignore: decorator
+@inline export function inputColumns(rows: usize, dst: usize, xiStride: usize): void {
+  for (let j: usize = 0; j < P1; j++) {
+    const q = rows + (j << 4);
+    inputAxis(
+      v128.load(q), v128.load(q, 256), v128.load(q, 512), v128.load(q, 768), v128.load(q, 1024),
+      v128.load(q, 1280), v128.load(q, 1536), v128.load(q, 1792), v128.load(q, 2048), v128.load(q, 2304),
+      v128.load(q, 2560), v128.load(q, 2816), v128.load(q, 3072), v128.load(q, 3328), v128.load(q, 3584),
+      dst + j * xiStride, P1 * xiStride,
+    );
+  }
 }

@@ -29,7 +29,7 @@
 // alone, so results do not depend on how images or tile blocks are split.
 
 import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
-import { P1, P2, inputAxis } from './winograd-s2-t7-axis';
+import { P1, P2, inputAxis, inputColumns } from './winograd-s2-t7-axis';
 import { T7_WEIGHTS, transformWeights } from './winograd-weights';
 
 /**
@@ -121,15 +121,7 @@ function inputTransform(
         );
       }
       // along y: each of the 16 columns of the result, into the positions 16 py + px
-      for (let px: usize = 0; px < P1; px++) {
-        const q = rows + (px << 4);
-        inputAxis(
-          v128.load(q), v128.load(q, 256), v128.load(q, 512), v128.load(q, 768), v128.load(q, 1024),
-          v128.load(q, 1280), v128.load(q, 1536), v128.load(q, 1792), v128.load(q, 2048), v128.load(q, 2304),
-          v128.load(q, 2560), v128.load(q, 2816), v128.load(q, 3072), v128.load(q, 3328), v128.load(q, 3584),
-          dst + px * vXi, P1 * vXi,
-        );
-      }
+      inputColumns(rows, dst, vXi);
       dst += 32;
     }
   }

@@ -20,13 +20,14 @@
 // of sums over the tiles in order: results depend only on the shapes and bt.
 
 import { accumulateTiles } from './winograd-wgrad-parts';
+import { XI_PAD } from './winograd-layout';
 
 /**
  * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
  * for x (N images of C channels, H x W, xImg floats apart) padded by (ph, pw)
  * and dy (N images of O channels, OH x OW, gImg floats apart) of a stride-2
  * convolution. dU is at dup with rows (o) of Cp = C rounded up to 8 floats,
- * positions xi Op Cp floats apart (Op = O rounded up to 4); accumulate =
+ * positions xi Op Cp + XI_PAD floats apart (Op = O rounded up to 4); accumulate =
  * false starts it from zero. bt: tiles per block (only the rounding depends
  * on it). Scratch, in floats: the image (4 TH + 1) (4 TW + 1) Cp, the
  * gradient 4 TH TW Op, the transformed image 25 (Cp bt + XI_PAD) and
@@ -45,7 +46,7 @@ export function winograd_s2_wgrad_f32(
  * (m0 + m1, m3 + m4, m1 + m2), for the output channels o in [o0, o1).
  */
 export function winograd_s2_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
-  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp) << 2;
+  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp + XI_PAD) << 2;
   for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c++) {
       const u = dup + ((o * Cp + c) << 2);

@@ -1,27 +1,30 @@
 // Parts shared by the Winograd weight gradients F(2x2, 3x3)
-// (winograd-wgrad.ts) and F(4x4, 3x3) (winograd-wgrad-f4.ts): the loop over
+// (winograd-wgrad.ts), F(4x4, 3x3) (winograd-wgrad-f4.ts) and the stride-2
+// ones (winograd-s2-wgrad.ts, winograd-s2-t7-wgrad.ts): the loop over
 // images and tiles, the channels-last layout their transforms read, and the
 // per-position products. Not exported from the module.
 
 import { tile4x8 } from './tile';
 import { XI_PAD } from './winograd-layout';
 import { zeroF32 } from './mem';
-import { gradientTile2, gradientTile4, gradientTileS2, imageTile2, imageTile4, imageTileS2 } from './winograd-wgrad-tiles';
+import { gradientTile2, gradientTile4, gradientTileS2, gradientTileS2T7, imageTile2, imageTile4, imageTileS2, imageTileS2T7 } from './winograd-wgrad-tiles';
 
 /**
  * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
  * by F(m x m, 3x3) (m = 2 or 4), P = (m + 2)^2 positions, at stride 1, or by the
- * stride-2 transforms (m = 2, 5x5 input tiles, P = 25): each image and its output gradient go
+ * stride-2 transforms (m = 2, 5x5 input tiles, P = 25; m = 7, 15x15 input
+ * tiles, P = 256): each image and its output gradient go
  * channels-last into frames (zero padding stays), their tiles into blocks of
  * bt slots in order, and each full block's products are added to dU. Layouts
- * and scratch as winograd_f2_wgrad_f32 / winograd_f4_wgrad_f32 say.
+ * and scratch as winograd_f2_wgrad_f32 / winograd_f4_wgrad_f32 /
+ * winograd_s2_wgrad_f32 / winograd_s2t7_wgrad_f32 say.
  */
 // @ts-ignore: decorator
 @inline export function accumulateTiles(
   m: usize, stride: usize, N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
   xp: usize, xImg: usize, gp: usize, gImg: usize, dup: usize, accumulate: bool, bt: usize, scratchp: usize,
 ): void {
-  const P: usize = stride == 2 ? 25 : (m + 2) * (m + 2);
+  const P: usize = stride == 2 ? (m == 7 ? 256 : 25) : (m + 2) * (m + 2);
   // input pixels per tile step, and the tile's extra pixels past the next tile's start
   const span = m * stride, extra: usize = stride == 2 ? 1 : 2;
   const TH = (OH + m - 1) / m, TW = (OW + m - 1) / m;
@@ -35,7 +38,7 @@ import { gradientTile2, gradientTile4, gradientTileS2, imageTile2, imageTile4, i
   // the frames' zeros (padding, channels past C, outputs past OH x OW) stay: images overwrite the same places
   zeroF32(px, Hp * Wp * Cp);
   zeroF32(pg, m * m * TH * TW * Op);
-  if (!accumulate) zeroF32(dup, P * Op * Cp);
+  if (!accumulate) zeroF32(dup, sums(P) * (Op * Cp + XI_PAD));
   const T = TH * TW;
   const vXi = (Cp * bt + XI_PAD) << 2, mXi = (Op * bt + XI_PAD) << 2;
   let fill: usize = 0;
@@ -45,7 +48,10 @@ import { gradientTile2, gradientTile4, gradientTileS2, imageTile2, imageTile4, i
     for (let t: usize = 0; t < T; t++) {
       const ty = t / TW, tx = t - ty * TW;
       const image = px + (((ty * Wp + tx) * span * Cp) << 2), gradient = pg + (((ty * Wg + tx) * m * Op) << 2);
-      if (stride == 2) {
+      if (stride == 2 && m == 7) {
+        imageTileS2T7(Cp, Wp, bt, vXi, image, V + (fill << 5), rows);
+        gradientTileS2T7(Op, Wg, bt, mXi, gradient, M + (fill << 4), rows);
+      } else if (stride == 2) {
         imageTileS2(Cp, Wp, bt, vXi, image, V + (fill << 5));
         gradientTileS2(Op, Wg, bt, mXi, gradient, M + (fill << 4));
       } else if (m == 4) {
@@ -111,13 +117,31 @@ export function toChannelsLast(C: usize, H: usize, W: usize, pt: usize, pl: usiz
 }
 
 /**
- * dU[xi] += M_xi V_xi^T for the `positions` positions (slabs vXi, mXi bytes
- * apart) over the block's `fill` tiles: 4 output channels by 8 input
- * channels at a time. Shared with the F(4x4, 3x3) gradient.
+ * The sums dU keeps for P positions: one per position, except with 7x7
+ * output tiles (P = 256), whose positions 16 i + j with i >= 9 (or j >= 9)
+ * enter the kernel's gradient only through the sum over those i (or j) (the
+ * rows 9..15 of G are all (0, 1, 0), see winograd-s2-t7-wgrad.ts): 10 x 10.
+ */
+// @ts-ignore: decorator
+@inline export function sums(P: usize): usize {
+  return P == 256 ? 100 : P;
+}
+
+/** Which of the sums(P) sums position xi adds to. */
+// @ts-ignore: decorator
+@inline function sumOf(P: usize, xi: usize): usize {
+  return P == 256 ? 10 * min<usize>(xi >> 4, 9) + min<usize>(xi & 15, 9) : xi;
+}
+
+/**
+ * dU[sumOf(xi)] += M_xi V_xi^T for the `positions` positions (slabs vXi, mXi bytes
+ * apart; dU's Op Cp + XI_PAD floats apart, so that reading one element of
+ * every sum does not land in one cache set) over the block's `fill` tiles:
+ * 4 output channels by 8 input channels at a time, positions in order.
  */
 export function products(positions: usize, Cp: usize, Op: usize, bt: usize, vXi: usize, mXi: usize, fill: usize, V: usize, M: usize, dup: usize): void {
   for (let xi: usize = 0; xi < positions; xi++) {
-    const vx = V + xi * vXi, mx = M + xi * mXi, ux = dup + ((xi * Op * Cp) << 2);
+    const vx = V + xi * vXi, mx = M + xi * mXi, ux = dup + ((sumOf(positions, xi) * (Op * Cp + XI_PAD)) << 2);
     for (let cb: usize = 0; cb < Cp; cb += 8) {
       const pb = vx + ((cb * bt) << 2);
       for (let ob: usize = 0; ob < Op; ob += 4) {

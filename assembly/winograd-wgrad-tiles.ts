@@ -2,9 +2,12 @@
 // winograd-wgrad-parts.ts runs them): F(2x2, 3x3)'s 4x4 image tiles and
 // 2x2 output-gradient blocks (winograd-wgrad.ts), F(4x4, 3x3)'s 6x6 tiles
 // and 4x4 blocks (winograd-wgrad-f4.ts), the stride-2 gradient's 5x5 tiles
-// and 2x2 blocks (winograd-s2-wgrad.ts). Channels-last in, 4 channels per
-// vector, each into its slot of the block's packed GEMM operands.
+// and 2x2 blocks (winograd-s2-wgrad.ts), and its 15x15 tiles and 7x7 blocks
+// (winograd-s2-t7-wgrad.ts). Channels-last in, 4 channels per vector, each
+// into its slot of the block's packed GEMM operands.
 // Not exported from the module.
+
+import { P1, inputAxis, inputColumns } from './winograd-s2-t7-axis';
 
 // ---- F(2x2, 3x3)
 
@@ -213,4 +216,87 @@ export function gradientTileS2(Op: usize, Wg: usize, bt: usize, xiStride: usize,
   v128.store(dst + 2 * xiStride, b);
   v128.store(dst + 3 * xiStride, a);
   v128.store(dst + 4 * xiStride, b);
+}
+
+// ---- stride 2 by 7x7 output tiles (winograd-s2-t7-wgrad.ts): 15x15 image tiles, 7x7 output-gradient blocks
+
+/**
+ * V[xi][c / 8][slot][c % 8] = (B^T d B)[xi] (xi = 16 i + j, 256 positions)
+ * for the 15x15 tile at p (pixels of Cp channels, rows Wp pixels apart; slabs
+ * xiStride bytes apart), 4 channels per vector: each of the 15 rows along x
+ * into `rows` (15 x 16 vectors), then each of the 16 columns along y, by the
+ * forward's inputAxis and inputColumns. The caller offsets V to the slot.
+ */
+export function imageTileS2T7(Cp: usize, Wp: usize, bt: usize, xiStride: usize, p: usize, V: usize, rows: usize): void {
+  const px = Cp << 2, row = Wp * px;
+  for (let c: usize = 0; c < Cp; c += 4) {
+    const src = p + (c << 2);
+    for (let r: usize = 0; r < 15; r++) {
+      const q = src + r * row;
+      inputAxis(
+        v128.load(q), v128.load(q + px), v128.load(q + 2 * px), v128.load(q + 3 * px), v128.load(q + 4 * px),
+        v128.load(q + 5 * px), v128.load(q + 6 * px), v128.load(q + 7 * px), v128.load(q + 8 * px), v128.load(q + 9 * px),
+        v128.load(q + 10 * px), v128.load(q + 11 * px), v128.load(q + 12 * px), v128.load(q + 13 * px), v128.load(q + 14 * px),
+        rows + ((r * P1) << 4), 16,
+      );
+    }
+    inputColumns(rows, V + (((c >> 3) * bt) << 5) + ((c & 4) << 2), xiStride);
+  }
+}
+
+/**
+ * M[xi][o / 4][slot][o % 4] = (A g A^T)[xi] (xi = 16 i + j) for the 7x7 block
+ * of output gradients at p (pixels of Op channels, rows Wg pixels apart), 4
+ * output channels per vector: each of the 7 rows along x into `rows` (7 x 16
+ * vectors), then each of the 16 columns along y, by gradientAxis.
+ */
+export function gradientTileS2T7(Op: usize, Wg: usize, bt: usize, xiStride: usize, p: usize, M: usize, rows: usize): void {
+  const px = Op << 2, row = Wg * px;
+  for (let o: usize = 0; o < Op; o += 4) {
+    const src = p + (o << 2);
+    for (let r: usize = 0; r < 7; r++) {
+      const q = src + r * row;
+      gradientAxis(
+        v128.load(q), v128.load(q + px), v128.load(q + 2 * px), v128.load(q + 3 * px), v128.load(q + 4 * px),
+        v128.load(q + 5 * px), v128.load(q + 6 * px), rows + ((r * P1) << 4), 16,
+      );
+    }
+    const dst = M + ((o * bt) << 2);
+    for (let j: usize = 0; j < P1; j++) {
+      const q = rows + (j << 4);
+      gradientAxis(
+        v128.load(q), v128.load(q, 256), v128.load(q, 512), v128.load(q, 768), v128.load(q, 1024),
+        v128.load(q, 1280), v128.load(q, 1536), dst + j * xiStride, P1 * xiStride,
+      );
+    }
+  }
+}
+
+/**
+ * A g for the 7 gradients g0..g6 of one axis (A the transpose of the
+ * forward's A^T, winograd-s2-t7.ts), stored at out + k stride (k = 0..15):
+ * (g0, g0 + g1 + g2, g0 - g1 + g2, g2, g3, g3 + g4 + g5 + g6,
+ *  g3 - g4 + g5 - g6, g3 - 2 g4 + 4 g5 - 8 g6, g6, g0, g1, .., g6).
+ */
+// @ts-ignore: decorator
+@inline function gradientAxis(g0: v128, g1: v128, g2: v128, g3: v128, g4: v128, g5: v128, g6: v128, out: usize, stride: usize): void {
+  const e = f32x4.add(g0, g2), s = f32x4.add(g3, g5), t = f32x4.add(g4, g6);
+  v128.store(out, g0);
+  v128.store(out + stride, f32x4.add(e, g1));
+  v128.store(out + 2 * stride, f32x4.sub(e, g1));
+  v128.store(out + 3 * stride, g2);
+  v128.store(out + 4 * stride, g3);
+  v128.store(out + 5 * stride, f32x4.add(s, t));
+  v128.store(out + 6 * stride, f32x4.sub(s, t));
+  // g3 + 4 g5 - 2 (g4 + 4 g6)
+  const four = f32x4.splat(4);
+  v128.store(out + 7 * stride, f32x4.sub(f32x4.add(g3, f32x4.mul(four, g5)), f32x4.mul(f32x4.splat(2), f32x4.add(g4, f32x4.mul(four, g6)))));
+  v128.store(out + 8 * stride, g6);
+  v128.store(out + 9 * stride, g0);
+  v128.store(out + 10 * stride, g1);
+  v128.store(out + 11 * stride, g2);
+  v128.store(out + 12 * stride, g3);
+  v128.store(out + 13 * stride, g4);
+  v128.store(out + 14 * stride, g5);
+  v128.store(out + 15 * stride, g6);
 }

@@ -20,13 +20,14 @@
 // the shapes and bt.
 
 import { accumulateTiles } from './winograd-wgrad-parts';
+import { XI_PAD } from './winograd-layout';
 
 /**
  * dU[xi][o][c] (+)= sum over the N images' tiles of (A dY A^T)[xi] (B^T d B)[xi]
  * for x (N images of C channels, H x W, xImg floats apart) padded by (ph, pw)
  * and dy (N images of O channels, OH x OW, gImg floats apart): the products
  * the F(2x2, 3x3) forward would make, adjointed. dU is at dup with rows
- * (o) of Cp = C rounded up to 8 floats, positions xi Op Cp floats apart
+ * (o) of Cp = C rounded up to 8 floats, positions xi Op Cp + XI_PAD floats apart
  * (Op = O rounded up to 4); accumulate = false starts it from zero.
  * bt: tiles per block (only the rounding depends on it). Scratch, in floats:
  * the image (2 TH + 2) (2 TW + 2) Cp, the gradient 4 TH TW Op, the
@@ -43,10 +44,10 @@ export function winograd_f2_wgrad_f32(
 /**
  * dw[o, c, ky, kx] (at wp + 4 (o so + c sc + 3 ky + kx)) = (G^T dU[o][c] G)[ky, kx]
  * for dU laid out as winograd_f2_wgrad_f32 writes it (rows of Cp floats,
- * positions xi Op Cp floats apart), for the output channels o in [o0, o1), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+ * positions xi Op Cp + XI_PAD floats apart), for the output channels o in [o0, o1), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
  */
 export function winograd_f2_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
-  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp) << 2;
+  const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp + XI_PAD) << 2;
   for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c++) {
       const u = dup + ((o * Cp + c) << 2);

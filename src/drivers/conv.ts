@@ -314,53 +314,92 @@ const WGRAD_BLOCK_FLOATS = { 2: 8192, 4: 4096 } as const;
 
 /**
  * The variant of the Winograd weight gradient for g: F(m x m, 3x3) at stride
- * 1 (m from wgradTile), or the stride-2 one (assembly/winograd-s2-wgrad.ts,
- * 2x2 output tiles from 5x5 input tiles): its positions, output tile, input
- * frame (pixels of the padded image the kernel lays out), block floats and
- * kernels.
+ * 1 (m from wgradTile), or at stride 2 (wgradTiles7 decides) 2x2 output tiles
+ * from 5x5 input tiles (assembly/winograd-s2-wgrad.ts) or 7x7 ones from 15x15
+ * (assembly/winograd-s2-t7-wgrad.ts): its positions, the sums it keeps per
+ * channel pair (dU), output tile, input frame (pixels of the padded image the
+ * kernel lays out), block floats, scratch for a tile's half-transformed rows,
+ * pieces of work it aims at (chunks of images times blocks of output
+ * channels, see winogradWeightGrad) and kernels.
  */
 function wgradVariant(g: Geometry, k: Kernels) {
   const TH = (m: number): number => Math.ceil(g.OH / m), TW = (m: number): number => Math.ceil(g.OW / m);
+  if (g.sh === 2 && wgradTiles7(g)) {
+    return { P: 256, sums: 100, m: 7, frame: (14 * TH(7) + 1) * (14 * TW(7) + 1), blockFloats: WGRAD_T7_BLOCK_FLOATS, rows: 960,
+      pieces: WGRAD_T7_PIECES, products: k.winograd_s2t7_wgrad_f32, back: k.winograd_s2t7_wgrad_weights_f32 };
+  }
   if (g.sh === 2) {
-    return { P: 25, m: 2, frame: (4 * TH(2) + 1) * (4 * TW(2) + 1), blockFloats: WGRAD_BLOCK_FLOATS[2],
-      products: k.winograd_s2_wgrad_f32, back: k.winograd_s2_wgrad_weights_f32 };
+    return { P: 25, sums: 25, m: 2, frame: (4 * TH(2) + 1) * (4 * TW(2) + 1), blockFloats: WGRAD_BLOCK_FLOATS[2], rows: 0,
+      pieces: WGRAD_CHUNKS, products: k.winograd_s2_wgrad_f32, back: k.winograd_s2_wgrad_weights_f32 };
   }
   const m = wgradTile(g);
-  return { P: (m + 2) ** 2, m, frame: (m * TH(m) + 2) * (m * TW(m) + 2), blockFloats: WGRAD_BLOCK_FLOATS[m],
+  return { P: (m + 2) ** 2, sums: (m + 2) ** 2, m, frame: (m * TH(m) + 2) * (m * TW(m) + 2), blockFloats: WGRAD_BLOCK_FLOATS[m],
+    rows: m === 4 ? 144 : 0, pieces: WGRAD_CHUNKS,
     products: m === 4 ? k.winograd_f4_wgrad_f32 : k.winograd_f2_wgrad_f32, back: m === 4 ? k.winograd_f4_wgrad_weights_f32 : k.winograd_f2_wgrad_weights_f32 };
 }
+
+/**
+ * Whether the stride-2 weight gradient takes 7x7 output tiles (256 products
+ * per tile and channel pair) rather than 2x2 blocks (25): when they need
+ * fewer products by WGRAD_T7_MARGIN (their transforms and their dU, 10 x 10
+ * sums per channel pair against 25, cost more per product).
+ */
+function wgradTiles7(g: Geometry): boolean {
+  const tiles = (m: number): number => Math.ceil(g.OH / m) * Math.ceil(g.OW / m);
+  return 256 * tiles(7) < WGRAD_T7_MARGIN * 25 * tiles(2);
+}
+
+/**
+ * wgradTiles7's margin. Measured on Zen 3 (CPU time, batch 128, 1 thread,
+ * forward + weight gradient): 32->64 on 14x14 maps (7x7 outputs, products
+ * 0.64x) about 0.9x the time of 2x2 blocks; 16->32 on 28x28 (14x14 outputs,
+ * products 0.84x) 1.05-1.1x.
+ */
+const WGRAD_T7_MARGIN = 0.72;
+/** Floats of one position's block operands with 7x7 tiles (bt 32 at 32->64; measured 16-64 within noise, 128 slower). */
+const WGRAD_T7_BLOCK_FLOATS = 3072;
+/**
+ * Chunks of images (each transforms its images once, into its own dU) the
+ * 7x7 tiles aim at: fewer than WGRAD_CHUNKS, their dU being 4 times larger
+ * (32->64: 2, 4 and 8 chunks measured within noise at 1 thread).
+ */
+const WGRAD_T7_PIECES = 4;
 
 /**
  * dW of a convolution Winograd serves (winogradServes(g, false)) by
  * F(m x m, 3x3), m from wgradTile (assembly/winograd-wgrad.ts, m = 2, and
  * winograd-wgrad-f4.ts, m = 4), or of a stride-2 one (winogradS2Serves) by
- * winograd-s2-wgrad.ts: per group, the products of the transformed
- * images and output gradients at the P positions, summed over every
+ * winograd-s2-wgrad.ts or winograd-s2-t7-wgrad.ts (wgradVariant): per group,
+ * the products of the transformed images and output gradients at the P
+ * positions, summed over every
  * tile of every image in order, then transformed back. The images are cut
  * into chunks fixed by the shape alone; each chunk's sums (dU, in the
  * transformed domain) are one kernel call's, and the chunks' dU are added in
  * order before the transform back, so every thread count gives the same
  * bits. Threads split the chunks (each transforms only its own images) and,
- * when there are fewer chunks than WGRAD_CHUNKS (small batches), the output
- * channels in blocks of 4 as well (which does not change any sum).
+ * when there are fewer chunks than the variant's pieces (small batches), the
+ * output channels in blocks of 4 as well (which does not change any sum).
  */
 function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): void {
-  const { P, m, frame, blockFloats } = wgradVariant(g, kernels());
+  const { P, sums, m, frame, blockFloats, rows, pieces } = wgradVariant(g, kernels());
   const C = g.Cg, O = g.Og, Cp = roundUp(C, 8), Op = roundUp(O, 4), Q = g.OH * g.OW;
   const TH = Math.ceil(g.OH / m), TW = Math.ceil(g.OW / m);
   // tiles per block: fixed by the shape alone (the sums' rounding depends on it)
-  const bt = Math.min(128, Math.max(16, Math.floor(blockFloats / (Cp + Op) / 8) * 8));
-  const per = P * Op * Cp;
-  const chunks = Math.max(1, Math.min(g.N, WGRAD_CHUNKS, Math.floor(WGRAD_PARTIAL_BYTES / (4 * per * g.G))));
+  const bt = Math.min(128, Math.max(m === 7 ? 8 : 16, Math.floor(blockFloats / (Cp + Op) / 8) * 8));
+  const chunks = Math.max(1, Math.min(g.N, pieces, Math.floor(WGRAD_PARTIAL_BYTES / (4 * sums * Op * Cp * g.G))));
   // output-channel blocks per chunk (multiples of 4 channels, so each block's dU is a slice of the chunk's)
-  const blocks = Math.min(Op / 4, Math.ceil(WGRAD_CHUNKS / chunks));
+  const blocks = Math.min(Op / 4, Math.ceil(pieces / chunks));
   const span = 4 * Math.ceil(Op / 4 / blocks);
+  // a group's dU in a chunk: each block's (positions XI_PAD floats past its Op Cp, see products in
+  // assembly/winograd-wgrad-parts.ts), and where the block of output channels from o0 starts
+  const per = sums * (Op * Cp + XI_PAD * blocks);
+  const blockAt = (o0: number): number => sums * (Cp * o0 + XI_PAD * (o0 / span));
   const dU = Tensor.empty([chunks * g.G * per]);
   const lanes: Tensor[] = [dU];
   try {
     parallelFor(chunks * blocks, g.N * g.O * g.Kg * Q, (k, lo, hi) => {
       const { products } = wgradVariant(g, k);
-      const scratch = Tensor.empty([frame * Cp + m * m * TH * TW * Op + P * ((Cp + Op) * bt + 2 * XI_PAD) + 144]);
+      const scratch = Tensor.empty([frame * Cp + m * m * TH * TW * Op + P * ((Cp + Op) * bt + 2 * XI_PAD) + rows]);
       lanes.push(scratch);
       for (let item = lo; item < hi; item++) {
         const j = Math.floor(item / blocks), o0 = (item % blocks) * span, oc = Math.min(O, o0 + span) - o0;
@@ -368,7 +407,7 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
         const n0 = Math.floor((j * g.N) / chunks), n1 = Math.floor(((j + 1) * g.N) / chunks);
         for (let grp = 0; grp < g.G; grp++) {
           products(n1 - n0, C, g.H, g.W, oc, g.ph, g.pw, g.OH, g.OW, x.ptr + (n0 * g.C + grp * C) * g.H * g.W * 4, g.C * g.H * g.W,
-            dy.ptr + ((n0 * g.O + grp * O + o0) * Q) * 4, g.O * Q, dU.ptr + ((j * g.G + grp) * per + P * Cp * o0) * 4, 0, bt, scratch.ptr);
+            dy.ptr + ((n0 * g.O + grp * O + o0) * Q) * 4, g.O * Q, dU.ptr + ((j * g.G + grp) * per + blockAt(o0)) * 4, 0, bt, scratch.ptr);
         }
       }
     });
@@ -385,7 +424,7 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
       const { back } = wgradVariant(g, k);
       for (let item = lo; item < hi; item++) {
         const grp = Math.floor(item / quads), o = (item % quads) * 4, o0 = Math.floor(o / span) * span, oc = Math.min(O, o0 + span) - o0;
-        back(oc, C, o - o0, o - o0 + 4, dU.ptr + (grp * per + P * Cp * o0) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
+        back(oc, C, o - o0, o - o0 + 4, dU.ptr + (grp * per + blockAt(o0)) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
       }
     });
   } finally {

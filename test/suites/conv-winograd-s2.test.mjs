@@ -1,11 +1,12 @@
 // The stride-2 Winograd path of conv2d (3x3 kernels, stride 2, dilation 1,
 // at least 4 channels per group on both sides; assembly/winograd-s2.ts,
 // winograd-s2-t7.ts, winograd-s2-dx.ts, winograd-s2-t7-dx.ts,
-// winograd-s2-wgrad.ts): forward (by 2x2 output blocks, or 7x7 tiles where
-// they need fewer products), input gradient (by 4x4 blocks of dx, or 14x14
-// tiles likewise) (and
-// convTranspose2d, whose forward is that input gradient) and weight gradient
-// against float64 references over tile edges
+// winograd-s2-wgrad.ts, winograd-s2-t7-wgrad.ts): forward (by 2x2 output
+// blocks, or 7x7 tiles where they need fewer products), input gradient (by
+// 4x4 blocks of dx, or 14x14 tiles likewise) (and convTranspose2d, whose
+// forward is that input gradient) and weight gradient (by 2x2 blocks, or 7x7
+// tiles for 7x7 outputs; test/node/winograd-s2-t7-wgrad.test.mjs takes that
+// kernel over every tile edge) against float64 references over tile edges
 // (sizes 1-15, odd and even, tiles straddling the image's edge), batches
 // whose tiles share a block across images, padding 0-3, groups, bias,
 // channel counts off the 4- and 8-blocks; bit-identical for 1, 2 and 3
@@ -25,7 +26,10 @@ import { refConv, refConvGrads, refConvTranspose } from '../helpers/ref-nn.mjs';
 const test = suite('ops: conv2d winograd stride 2');
 
 const size = (s) => s.reduce((a, b) => a * b, 1);
-/** Measured: at most 1.4 units (forward by 2x2 blocks), 2.3 (input gradient) and 3.2 (weight gradient) over these cases and the ResNet shapes. */
+/**
+ * Measured: at most 1.4 units (forward by 2x2 blocks), 2.3 (input gradient) and 3.2 (weight gradient; 4.7 by 7x7
+ * tiles, at 32->64 14x14) over these cases and the ResNet shapes.
+ */
 const BOUND = 8;
 /** Measured: at most 6.4 units for the forward by 7x7 tiles and 12.9 for the input gradient by 14x14 tiles over these cases and the ResNet shapes. */
 const TILES7_BOUND = 24;
@@ -64,6 +68,8 @@ const cases = [
   [2, 5, 6, 13, 14, 2, 1, true, TILES7_BOUND],
   [1, 4, 4, 14, 11, 3, 1, false, TILES7_BOUND],
   [2, 4, 5, 9, 9, 3, 1, true, TILES7_BOUND],
+  // groups with 7x7 outputs (the weight gradient by 7x7 tiles per group)
+  [2, 16, 12, 13, 14, 1, 2, true, TILES7_BOUND],
 ];
 
 for (const [N, C, O, H, W, p, groups, bias, bound = BOUND] of cases) {

@@ -356,12 +356,16 @@ function wgradTiles7(g: Geometry): boolean {
  * products 0.84x) 1.05-1.1x.
  */
 const WGRAD_T7_MARGIN = 0.72;
-/** Floats of one position's block operands with 7x7 tiles (bt 32 at 32->64; measured 16-64 within noise, 128 slower). */
-const WGRAD_T7_BLOCK_FLOATS = 3072;
+/**
+ * Floats of one position's block operands with 7x7 tiles: bt 16 at 32->64
+ * (CPU time, batch 128, 1 thread, alternated builds: fwd+dW 0.93x bt 32's,
+ * bt 8 1.07x bt 16's).
+ */
+const WGRAD_T7_BLOCK_FLOATS = 1536;
 /**
  * Chunks of images (each transforms its images once, into its own dU) the
  * 7x7 tiles aim at: fewer than WGRAD_CHUNKS, their dU being 4 times larger
- * (32->64: 2, 4 and 8 chunks measured within noise at 1 thread).
+ * (32->64, bt 16: 8 chunks 1.04x the time of 4 at 1 thread, 1.07x at 2).
  */
 const WGRAD_T7_PIECES = 4;
 

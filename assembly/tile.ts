@@ -41,7 +41,8 @@ export function tile4x8(K: usize, pa: usize, pb: usize, cp: usize, ldcb: usize, 
     b = v128.load32_splat(rowBiasp, 12);
     c30 = f32x4.add(c30, b); c31 = f32x4.add(c31, b);
   }
-  for (let k: usize = 0; k < K; k++) {
+  // the sum runs until pb reaches its end: no separate counter
+  for (const end = pb + (K << 5); pb < end; ) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     // A's four rows for this k, broadcast one at a time. Relaxed build: one
     // load and lane shuffles (fewer memory accesses count where the engine

@@ -2,6 +2,7 @@
 // kernels (winograd.ts, winograd-f4.ts, winograd-wgrad.ts). Not exported from the module.
 
 import { tile4x8 } from './tile';
+import { distinctPosition } from './winograd-s2-t7-axis';
 
 /**
  * Floats added after each of the 16 positions' slabs of transformed tiles:
@@ -13,15 +14,18 @@ import { tile4x8 } from './tile';
 
 /**
  * M_xi = U_xi V_xi for the positions xi = 0 .. positions - 1 of a block of nt
- * tiles: U_xi (Op x C) packed in 4-row strips at up + 4 xi Op C, V_xi (C x
+ * tiles: U_xi (Op x C) packed in 4-row strips at up + 4 u Op C, V_xi (C x
  * tiles) in 8-column panels at V + xi vXi (bytes), M_xi rows of bt floats at
- * M + xi mXi; 4 output channels by 8 tiles at a time on tile4x8.
+ * M + xi mXi; 4 output channels by 8 tiles at a time on tile4x8. u = xi, or
+ * with `distinct` (the 7x7 tiles) the one stored position equal to xi
+ * (winograd-s2-t7-axis.ts distinctPosition).
  */
-export function positionProducts(positions: usize, C: usize, Op: usize, up: usize, V: usize, vXi: usize, M: usize, mXi: usize, bt: usize, nt: usize): void {
+export function positionProducts(positions: usize, C: usize, Op: usize, up: usize, V: usize, vXi: usize, M: usize, mXi: usize, bt: usize, nt: usize, distinct: bool = false): void {
   const panels = (nt + 7) >> 3;
   for (let xi: usize = 0; xi < positions; xi++) {
+    const u = distinct ? distinctPosition(xi) : xi;
     for (let ob: usize = 0; ob < Op; ob += 4) {
-      const pa = up + ((xi * Op + ob) * C << 2);
+      const pa = up + ((u * Op + ob) * C << 2);
       for (let p: usize = 0; p < panels; p++) {
         tile4x8(C, pa, V + xi * vXi + ((p * C) << 5), M + xi * mXi + ((ob * bt + (p << 3)) << 2), bt << 2, false, 0, 0);
       }

@@ -10,6 +10,22 @@
 @inline export const P2: usize = 256;
 
 /**
+ * G's rows 9..15 are all (0, 1, 0) (winograd-s2-t7.ts), so the weights'
+ * transform U at position 16 i + j equals U at (min(i, 9), min(j, 9)): only
+ * U_SIDE x U_SIDE positions are distinct, and only those are stored.
+ */
+// @ts-ignore: decorator
+@inline export const U_SIDE: usize = 10;
+// @ts-ignore: decorator
+@inline export const U_POSITIONS: usize = U_SIDE * U_SIDE;
+
+/** The stored U position (U_SIDE row + column) of position xi = 16 i + j. */
+// @ts-ignore: decorator
+@inline export function distinctPosition(xi: usize): usize {
+  return min(xi >> 4, U_SIDE - 1) * U_SIDE + min(xi & 15, U_SIDE - 1);
+}
+
+/**
  * B^T d for the 15 inputs d0..d14 of one axis, stored at out + k stride
  * (k = 0..15): with e_k = d_2k, f_k = e_3+k,
  * (e0 - e2, e1 + e2, e2 - e1, e3 - e1, 2 f0 + f1 - 2 f2 - f3, 2 f1 + 3 f2 + f3,

@@ -61,7 +61,7 @@ export function winograd_s2t7_dx_f32(
     for (let t0: usize = 0; t0 < tiles; t0 += bt) {
       const nt = min(bt, tiles - t0);
       inputTransform(O, nt, t0, T1, TW, Wg, plane, padImg, pad + origin, V, vXi, rows, ph & 1, pw & 1);
-      positionProducts(P2, O, Cp, up, V, vXi, M, mXi, bt, nt);
+      positionProducts(P2, O, Cp, up, V, vXi, M, mXi, bt, nt, true);
       outputTransform(C, H, W, nt, t0, T1, TW, M, mXi, bt, biasp, xp + ((n0 * xImg) << 2), xImg, rows, ph & 1, pw & 1);
     }
   }

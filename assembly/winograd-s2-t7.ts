@@ -33,13 +33,15 @@ import { P1, P2, inputAxis, inputColumns } from './winograd-s2-t7-axis';
 import { T7_WEIGHTS, transformWeights } from './winograd-weights';
 
 /**
- * U[xi][ob][c][i] = (G g G^T)[xi] (xi = 16 row + column, 256 positions) for
- * output channel o = 4 ob + i in [o0, o1) (zero rows from O up to a multiple
- * of 4), g[o, c] the 3x3 kernel with element (ky, kx) at
- * wp + 4 (o so + c sc + ky sky + kx skx), computed in float64 and rounded
- * once. Layout: outp + 4 ((((xi Op/4 + ob) C + c) 4) + i), Op = O rounded up
- * to 4; o0, o1 multiples of 4 (threads split the blocks). Scratch:
- * weightScratchBytes(T7_WEIGHTS) (winograd-weights.ts), 4096 floats.
+ * U[u][ob][c][i] = (G g G^T)[xi] for the U_POSITIONS distinct positions
+ * (u = 10 row + column, rows and columns 0..9; position xi = 16 i + j reads
+ * u = distinctPosition(xi), winograd-s2-t7-axis.ts) for output channel
+ * o = 4 ob + i in [o0, o1) (zero rows from O up to a multiple of 4), g[o, c]
+ * the 3x3 kernel with element (ky, kx) at wp + 4 (o so + c sc + ky sky + kx skx),
+ * computed in float64 and rounded once. Layout:
+ * outp + 4 ((((u Op/4 + ob) C + c) 4) + i), Op = O rounded up to 4; o0, o1
+ * multiples of 4 (threads split the blocks). Scratch:
+ * weightScratchBytes(T7_WEIGHTS) (winograd-weights.ts), 3200 floats.
  */
 export function winograd_s2t7_weights_f32(
   O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize, scratchp: usize,
@@ -76,7 +78,7 @@ export function winograd_s2t7_conv_f32(
   for (let t0: usize = 0; t0 < tiles; t0 += bt) {
     const nt = min(bt, tiles - t0);
     inputTransform(C, H, W, ph, pw, nt, t0, T1, TW, xp, xImg, V, vXi, rows);
-    positionProducts(P2, C, Op, up, V, vXi, M, mXi, bt, nt);
+    positionProducts(P2, C, Op, up, V, vXi, M, mXi, bt, nt, true);
     outputTransform(O, OH, OW, nt, t0, T1, TW, M, mXi, bt, biasp, yp, yImg, rows);
   }
 }

@@ -1,6 +1,8 @@
 // The 3x3 kernels' Winograd transforms U = G g G^T of F(4x4, 3x3)
 // (winograd-f4.ts) and of the stride-2 7x7 tiles (winograd-s2-t7.ts, whose
-// header derives its G), computed in float64 and rounded once to float32,
+// header derives its G: its rows 9..15 are equal, so only 10 x 10 of the
+// 256 positions are distinct and only those are kept), computed in float64
+// and rounded once to float32,
 // two output channels at a time, one per float64 lane: each lane runs the
 // same IEEE operations as one channel at a time would.
 //
@@ -11,22 +13,24 @@
 // [xi][c][i] (small enough for L1), then copied out a position at a time as
 // contiguous runs. Not exported from the module.
 
-/** Which transform: F(4x4, 3x3) (36 positions) or the stride-2 7x7 tiles (256). */
+import { U_POSITIONS, U_SIDE } from './winograd-s2-t7-axis';
+
+/** Which transform: F(4x4, 3x3) (36 positions) or the stride-2 7x7 tiles (the 100 distinct of 256, winograd-s2-t7-axis.ts U_SIDE). */
 // @ts-ignore: decorator
 @inline export const F4_WEIGHTS = 0;
 // @ts-ignore: decorator
 @inline export const T7_WEIGHTS = 1;
 
-/** Input channels per block of the scratch: 16 for F(4x4) (9 KiB), 4 for the 7x7 tiles (16 KiB: both stay in L1). */
+/** Input channels per block of the scratch: 16 for F(4x4) (9 KiB), 8 for the 7x7 tiles (12.5 KiB: both stay in L1). */
 // @ts-ignore: decorator
 @inline function blockChannels(kind: i32): usize {
-  return kind == F4_WEIGHTS ? 16 : 4;
+  return kind == F4_WEIGHTS ? 16 : 8;
 }
 
 /** Bytes of scratch the transform of `kind` needs: a block's positions, then (F(4x4)) G g as 6 x 3 float64 pairs. */
 // @ts-ignore: decorator
 @inline export function weightScratchBytes(kind: i32): usize {
-  return kind == F4_WEIGHTS ? 36 * (blockChannels(kind) << 4) + 288 : 256 * (blockChannels(kind) << 4);
+  return kind == F4_WEIGHTS ? 36 * (blockChannels(kind) << 4) + 288 : U_POSITIONS * (blockChannels(kind) << 4);
 }
 
 /**
@@ -41,7 +45,7 @@
 @inline export function transformWeights(
   kind: i32, O: usize, C: usize, o0: usize, o1: usize, wp: usize, so: isize, sc: isize, sky: isize, skx: isize, outp: usize, scratchp: usize,
 ): void {
-  const P: usize = kind == F4_WEIGHTS ? 36 : 256, B = blockChannels(kind), xs = B << 4;
+  const P: usize = kind == F4_WEIGHTS ? 36 : U_POSITIONS, B = blockChannels(kind), xs = B << 4;
   const Op = (O + 3) & ~3;
   const xiStride = (Op * C) << 2, temp = scratchp + P * xs;
   for (let ob = o0 >> 2; ob < min(o1, Op) >> 2; ob++) {
@@ -124,19 +128,19 @@ function f4Pair(base: isize, so: isize, has0: bool, has1: bool, sky: isize, skx:
   put(p + 5 * stride, c, round);
 }
 
-// ---- stride-2 7x7 tiles: 16 x 16 positions, xi = 16 row + column
+// ---- stride-2 7x7 tiles: 16 x 16 positions, of which the 10 x 10 distinct are kept, u = 10 row + column
 
 /**
- * One output-channel pair's 256 positions from slot on (xs bytes apart):
- * G along x on each kernel row gives column px of G g^T (columns
- * 9..15 are equal), then G along y on each column.
+ * One output-channel pair's 100 distinct positions from slot on (xs bytes
+ * apart): G along x on each kernel row gives column px of G g^T (column 9
+ * standing for the equal 9..15), then G along y on each column.
  */
 function t7Pair(base: isize, so: isize, has0: bool, has1: bool, sky: isize, skx: isize, slot: usize, xs: usize): void {
   const g00 = tapPair(base, so, has0, has1, 0, 0, sky, skx), g01 = tapPair(base, so, has0, has1, 0, 1, sky, skx), g02 = tapPair(base, so, has0, has1, 0, 2, sky, skx);
   const g10 = tapPair(base, so, has0, has1, 1, 0, sky, skx), g11 = tapPair(base, so, has0, has1, 1, 1, sky, skx), g12 = tapPair(base, so, has0, has1, 1, 2, sky, skx);
   const g20 = tapPair(base, so, has0, has1, 2, 0, sky, skx), g21 = tapPair(base, so, has0, has1, 2, 1, sky, skx), g22 = tapPair(base, so, has0, has1, 2, 2, sky, skx);
   const half = f64x2.splat(0.5), sixth = f64x2.splat(1.0 / 6.0), two = f64x2.splat(2);
-  const ys = 16 * xs;
+  const ys = U_SIDE * xs;
   column(slot, ys, g00, g10, g20);
   column(slot + xs, ys, f64x2.mul(f64x2.add(g00, g02), half), f64x2.mul(f64x2.add(g10, g12), half), f64x2.mul(f64x2.add(g20, g22), half));
   const d0 = f64x2.mul(f64x2.sub(g00, g02), half), d1 = f64x2.mul(f64x2.sub(g10, g12), half), d2 = f64x2.mul(f64x2.sub(g20, g22), half);
@@ -148,10 +152,10 @@ function t7Pair(base: isize, so: isize, has0: bool, has1: bool, sky: isize, skx:
   column(slot + 7 * xs, ys, f64x2.mul(f64x2.sub(g00, f64x2.mul(two, g02)), sixth), f64x2.mul(f64x2.sub(g10, f64x2.mul(two, g12)), sixth),
     f64x2.mul(f64x2.sub(g20, f64x2.mul(two, g22)), sixth));
   column(slot + 8 * xs, ys, g02, g12, g22);
-  for (let px: usize = 9; px < 16; px++) column(slot + px * xs, ys, g01, g11, g21);
+  column(slot + 9 * xs, ys, g01, g11, g21);
 }
 
-/** G (w0, w1, w2) of the stride-2 7x7 tiles, rounded, at p + k stride (k = 0..15). */
+/** G (w0, w1, w2) of the stride-2 7x7 tiles, rounded, at p + k stride (k = 0..9; rows 10..15 equal row 9). */
 // @ts-ignore: decorator
 @inline function column(p: usize, stride: usize, w0: v128, w1: v128, w2: v128): void {
   const half = f64x2.splat(0.5), sixth = f64x2.splat(1.0 / 6.0), two = f64x2.splat(2);
@@ -165,5 +169,5 @@ function t7Pair(base: isize, so: isize, has0: bool, has1: bool, sky: isize, skx:
   put(p + 6 * stride, diff, true);
   put(p + 7 * stride, f64x2.mul(f64x2.sub(w0, f64x2.mul(two, w2)), sixth), true);
   put(p + 8 * stride, w2, true);
-  for (let k: usize = 9; k < 16; k++) put(p + k * stride, w1, true);
+  put(p + 9 * stride, w1, true);
 }

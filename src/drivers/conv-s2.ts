@@ -49,11 +49,15 @@ export function winogradS2Serves(g: Geometry): boolean {
  * scratch beyond the padded images and the operands, and of its weight
  * transform's scratch.
  */
-interface Scheme { positions: number; extraFloats: number; weightScratch: number; blockFloats: number }
+interface Scheme { positions: number; weightPositions: number; extraFloats: number; weightScratch: number; blockFloats: number }
 /** 2x2 output blocks (assembly/winograd-s2.ts, winograd-s2-dx.ts): 25 positions. */
-const BLOCKS_2X2: Scheme = { positions: 25, extraFloats: 0, weightScratch: 0, blockFloats: BLOCK_FLOATS };
-/** 7x7 output tiles (assembly/winograd-s2-t7.ts): 256 positions, the transforms' rows (15 x 16 vectors), the weight transform's block (256 positions of 4 channels x 4 floats). */
-const TILES_7X7: Scheme = { positions: 256, extraFloats: 960, weightScratch: 4096, blockFloats: T7_BLOCK_FLOATS };
+const BLOCKS_2X2: Scheme = { positions: 25, weightPositions: 25, extraFloats: 0, weightScratch: 0, blockFloats: BLOCK_FLOATS };
+/**
+ * 7x7 output tiles (assembly/winograd-s2-t7.ts): 256 positions, of which the
+ * weights' transform keeps the 100 distinct, the transforms' rows (15 x 16
+ * vectors), the weight transform's block (100 positions of 8 channels x 4 floats).
+ */
+const TILES_7X7: Scheme = { positions: 256, weightPositions: 100, extraFloats: 960, weightScratch: 3200, blockFloats: T7_BLOCK_FLOATS };
 /** The same reading the images in place (no padded copy): the rows, then the zero row, the tiles' masks and row tables. */
 const TILES_7X7_IN_PLACE: Scheme = { ...TILES_7X7, extraFloats: 1160 };
 
@@ -69,7 +73,7 @@ function runImages(
   weights: (k: Kernels, grp: number, r0: number, r1: number, u: number, scratch: number) => void,
   call: (k: Kernels, lo: number, hi: number, grp: number, u: number, bt: number, nb: number, scratch: number) => void,
 ): void {
-  const P = scheme.positions, Rp = roundUp(rows, 4), per = P * Rp * red;
+  const P = scheme.positions, Rp = roundUp(rows, 4), per = scheme.weightPositions * Rp * red;
   const U = Tensor.empty([g.G * per]);
   const lanes: Tensor[] = [U];
   try {

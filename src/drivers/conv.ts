@@ -239,6 +239,10 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
       (grp) => [w.ptr + grp * g.Og * g.Kg * 4, g.Kg, 9, 3, 1]);
     return out;
   }
+  if (winogradS2Serves(g)) {
+    winogradS2Forward(g, x, w, bias, out);
+    return out;
+  }
   const Q = g.OH * g.OW;
   const packed = packWeights(g, w);
   const per = roundUp(g.Og, 4) * g.Kg;
@@ -257,11 +261,6 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
       }
     });
     for (const t of [...lanes.flat(), packed]) t.dispose();
-    return out;
-  }
-  if (winogradS2Serves(g)) {
-    packed.dispose();
-    winogradS2Forward(g, x, w, bias, out);
     return out;
   }
   // strided: one product per chunk of `chunk` images, its columns every output

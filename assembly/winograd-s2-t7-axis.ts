@@ -26,6 +26,37 @@
 }
 
 /**
+ * Where tile t (of T1 per image, TW per row) of side x side outputs goes in
+ * a map of H x W per channel, images imgFloats apart, packed for
+ * placedOffset, placedRows and placedColumns. Computed once per group of
+ * four tiles and channel: its four divisions would otherwise run for every
+ * row it stores.
+ */
+// @ts-ignore: decorator
+@inline export function placeTile(t: usize, T1: usize, TW: usize, side: usize, H: usize, W: usize, imgFloats: usize): u64 {
+  const img = t / T1, rem = t % T1, y = (rem / TW) * side, x = (rem % TW) * side;
+  return <u64>((img * imgFloats + y * W + x) << 2) | (<u64>min<usize>(side, H - y) << 32) | (<u64>min<usize>(side, W - x) << 40);
+}
+
+/** The byte offset of a placed tile's first output from the first image's channel 0. */
+// @ts-ignore: decorator
+@inline export function placedOffset(at: u64): usize {
+  return <usize>(at & 0xffffffff);
+}
+
+/** The rows of a placed tile inside the map (0 for no tile). */
+// @ts-ignore: decorator
+@inline export function placedRows(at: u64): usize {
+  return <usize>((at >> 32) & 0xff);
+}
+
+/** The columns of a placed tile inside the map. */
+// @ts-ignore: decorator
+@inline export function placedColumns(at: u64): usize {
+  return <usize>(at >> 40);
+}
+
+/**
  * B^T d for the 15 inputs d0..d14 of one axis, stored at out + k stride
  * (k = 0..15): with e_k = d_2k, f_k = e_3+k,
  * (e0 - e2, e1 + e2, e2 - e1, e3 - e1, 2 f0 + f1 - 2 f2 - f3, 2 f1 + 3 f2 + f3,

@@ -23,7 +23,7 @@
 
 import { conv_pad_f32 } from './conv';
 import { XI_PAD, positionProducts, storeRow16, zeroPanelTail } from './winograd-layout';
-import { P1, P2, inputAxis } from './winograd-s2-t7-axis';
+import { P1, P2, inputAxis, placeTile, placedColumns, placedOffset, placedRows } from './winograd-s2-t7-axis';
 
 /**
  * dx[n, c, iy, ix] = bias[c] + sum_{o, ky, kx} w[o, c, ky, kx] dy[n, o, a, b]
@@ -159,7 +159,9 @@ function outputTransform(
         );
       }
       // along x: each of the 14 rows into its 14 columns (vectors over the four tiles), then stored tile by tile
-      const tiles = min<usize>(4, nt - j);
+      const tiles = min<usize>(4, nt - j), plane = xn + ((c * H * W) << 2);
+      const at0 = placeTile(t0 + j, T1, TW, 14, H, W, xImg), at1 = tiles > 1 ? placeTile(t0 + j + 1, T1, TW, 14, H, W, xImg) : 0;
+      const at2 = tiles > 2 ? placeTile(t0 + j + 2, T1, TW, 14, H, W, xImg) : 0, at3 = tiles > 3 ? placeTile(t0 + j + 3, T1, TW, 14, H, W, xImg) : 0;
       for (let r: usize = 0; r < 14; r++) {
         const q = rows + ((r * P1) << 4);
         pixelAxis(
@@ -167,11 +169,12 @@ function outputTransform(
           v128.load(q, 128), v128.load(q, 144), v128.load(q, 160), v128.load(q, 176), v128.load(q, 192), v128.load(q, 208), v128.load(q, 224), v128.load(q, 240),
           col, 16, Px,
         );
+        const rowB = plane + ((r * W) << 2);
         for (let l: usize = 0; l < tiles; l++) {
-          const t = t0 + j + l, img = t / T1, rem = t % T1, iy = (rem / TW) * 14 + r, ix = (rem % TW) * 14;
-          if (iy >= H) continue;
+          const at = l == 0 ? at0 : l == 1 ? at1 : l == 2 ? at2 : at3;
+          if (placedRows(at) <= r) continue;
           // lane l of columns 0..13, four at a time
-          storeRow16(xn + ((img * xImg + (c * H + iy) * W + ix) << 2), min<usize>(14, W - ix),
+          storeRow16(rowB + placedOffset(at), placedColumns(at),
             f32x4.add(laneOf4(col, l), bias), f32x4.add(laneOf4(col + 64, l), bias), f32x4.add(laneOf4(col + 128, l), bias),
             f32x4.add(laneOf4(col + 192, l), bias));
         }

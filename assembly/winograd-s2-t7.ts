@@ -29,7 +29,7 @@
 // alone, so results do not depend on how images or tile blocks are split.
 
 import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
-import { P1, P2, inputAxis, inputColumns } from './winograd-s2-t7-axis';
+import { P1, P2, inputAxis, inputColumns, placeTile, placedColumns, placedOffset, placedRows } from './winograd-s2-t7-axis';
 import { T7_WEIGHTS, transformWeights } from './winograd-weights';
 
 /**
@@ -187,7 +187,9 @@ function outputTransform(
         );
       }
       // along x: each of the 7 rows into its 7 columns (vectors over the four tiles), then stored tile by tile
-      const tiles = min<usize>(4, nt - j);
+      const tiles = min<usize>(4, nt - j), plane = yn + ((o * OH * OW) << 2);
+      const at0 = placeTile(t0 + j, T1, TW, 7, OH, OW, yImg), at1 = tiles > 1 ? placeTile(t0 + j + 1, T1, TW, 7, OH, OW, yImg) : 0;
+      const at2 = tiles > 2 ? placeTile(t0 + j + 2, T1, TW, 7, OH, OW, yImg) : 0, at3 = tiles > 3 ? placeTile(t0 + j + 3, T1, TW, 7, OH, OW, yImg) : 0;
       for (let r: usize = 0; r < 7; r++) {
         const q = rows + ((r * P1) << 4);
         outputAxis(
@@ -203,18 +205,20 @@ function outputTransform(
         const q01 = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7), q23 = v128.shuffle<f32>(c2, c3, 2, 6, 3, 7);
         const p45 = v128.shuffle<f32>(c4, c5, 0, 4, 1, 5), p67 = v128.shuffle<f32>(c6, c6, 0, 4, 1, 5);
         const q45 = v128.shuffle<f32>(c4, c5, 2, 6, 3, 7), q67 = v128.shuffle<f32>(c6, c6, 2, 6, 3, 7);
-        for (let l: usize = 0; l < tiles; l++) {
-          const t = t0 + j + l, img = t / T1, rem = t % T1, oy = (rem / TW) * 7 + r, ox = (rem % TW) * 7;
-          if (oy >= OH) continue;
-          const lo = l == 0 ? v128.shuffle<f32>(p01, p23, 0, 1, 4, 5) : l == 1 ? v128.shuffle<f32>(p01, p23, 2, 3, 6, 7)
-            : l == 2 ? v128.shuffle<f32>(q01, q23, 0, 1, 4, 5) : v128.shuffle<f32>(q01, q23, 2, 3, 6, 7);
-          const hi = l == 0 ? v128.shuffle<f32>(p45, p67, 0, 1, 4, 5) : l == 1 ? v128.shuffle<f32>(p45, p67, 2, 3, 6, 7)
-            : l == 2 ? v128.shuffle<f32>(q45, q67, 0, 1, 4, 5) : v128.shuffle<f32>(q45, q67, 2, 3, 6, 7);
-          storeOutputRow(yn + ((img * yImg + (o * OH + oy) * OW + ox) << 2), min<usize>(7, OW - ox), lo, hi);
-        }
+        const rowB = (r * OW) << 2;
+        storeTileRow(plane + rowB, r, at0, v128.shuffle<f32>(p01, p23, 0, 1, 4, 5), v128.shuffle<f32>(p45, p67, 0, 1, 4, 5));
+        storeTileRow(plane + rowB, r, at1, v128.shuffle<f32>(p01, p23, 2, 3, 6, 7), v128.shuffle<f32>(p45, p67, 2, 3, 6, 7));
+        storeTileRow(plane + rowB, r, at2, v128.shuffle<f32>(q01, q23, 0, 1, 4, 5), v128.shuffle<f32>(q45, q67, 0, 1, 4, 5));
+        storeTileRow(plane + rowB, r, at3, v128.shuffle<f32>(q01, q23, 2, 3, 6, 7), v128.shuffle<f32>(q45, q67, 2, 3, 6, 7));
       }
     }
   }
+}
+
+/** Row r of a tile placed at `at` (placeTile) from (lo, hi), plane being its channel's plane plus r rows, when the tile has that row. */
+// @ts-ignore: decorator
+@inline function storeTileRow(plane: usize, r: usize, at: u64, lo: v128, hi: v128): void {
+  if (placedRows(at) > r) storeOutputRow(plane + placedOffset(at), placedColumns(at), lo, hi);
 }
 
 /** A^T m (see the header) for the 16 positions m0..m15, stored at out + k stride (k = 0..6). */

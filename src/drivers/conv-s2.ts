@@ -28,11 +28,13 @@ const BLOCK_FLOATS = 2048;
 const T7_BLOCK_FLOATS = 512;
 /**
  * useTiles7: 7x7 tiles when their products are fewer than this fraction of
- * 2x2 blocks' (measured at batch 128, 1 thread, time of 7x7 tiles / 2x2
+ * 2x2 blocks' (measured at batch 128, 1 thread, CPU time of 7x7 tiles / 2x2
  * blocks: 32->64 7x7 outputs, products 0.64x, time 0.87x; 16->32 14x14
- * outputs, products 0.73x, time 0.98x).
+ * outputs, products 0.73x, time 0.93x forward, 0.95x forward + input
+ * gradient, since the tiles' weights keep 100 positions and their output
+ * transforms place the tiles once per channel).
  */
-const T7_MARGIN = 0.72;
+const T7_MARGIN = 0.75;
 /** Work units per weight of the weight transforms (for the thread split): about as much as that many multiply-adds. */
 const WEIGHT_WORK = 16;
 

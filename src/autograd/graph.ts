@@ -169,31 +169,33 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
       }
       grads.delete(node);
       const inputGrads = runScoped(() => node.backward(g), null);
-      const seen = new Set<Tensor>([g]);
       for (let i = 0; i < node.edges.length; i++) {
         const edge = node.edges[i];
         let gi = inputGrads[i] ?? null;
         if (gi === null) continue;
-        // a handle the backward returns again for a later input is left to that input
-        const original = gi, later = inputGrads.indexOf(gi, i + 1) > i;
+        // a handle the backward returns again for a later input stays alive for it (this input
+        // gets an alias); the incoming gradient, freed after this node, is passed on as an alias too
+        const later = inputGrads.indexOf(gi, i + 1) > i;
         if (edge === null) {
-          if (!seen.has(gi) && !later) gi.dispose();
+          if (gi !== g && !later) gi.dispose();
           continue;
         }
-        // a handle passed on already (or the incoming gradient itself) gets its own alias
-        if (seen.has(gi)) gi = gi.alias();
+        if (later || gi === g) gi = gi.alias();
         if (!sameShape(gi.shape, node.shapes[i])) {
           const r = sumTo(gi, node.shapes[i]);
-          if (gi !== original || !later) gi.dispose();
+          gi.dispose();
           gi = r;
         }
-        seen.add(gi);
         if (edge instanceof Tensor) {
           accumulateLeaf(edge, gi);
         } else {
           const acc = grads.get(edge as Node);
           if (acc === undefined) {
             grads.set(edge as Node, gi);
+          } else if (acc.isOwnedContiguous() && sameShape(acc.shape, gi.shape)) {
+            // the pending sum's buffer is its own: added to in place (the same bits, and no new buffer to fill)
+            addInto_(acc, gi);
+            gi.dispose();
           } else {
             grads.set(edge as Node, binary('add_f32', acc, gi));
             acc.dispose();

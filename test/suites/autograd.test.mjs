@@ -18,6 +18,35 @@ test('a tensor used twice gets both contributions', () => {
   assert.equal(x.grad.item(), 8);
 });
 
+test('a node reached by several paths sums them in place, leaving gradients that share a buffer untouched', () => {
+  const x = sg.tensor([-1, 0.5, 2], { requiresGrad: true });
+  const before = sg.memory().bytesInUse;
+  sg.scope(() => {
+    // h feeds addRelu twice (whose backward hands the same mask to both inputs), then tanh and a mul:
+    // four contributions reach h, two of them one buffer
+    const h = x.mul(1.5);
+    const y = sg.F.addRelu(h, h).add(h.tanh()).add(h.mul(h));
+    y.sum().backward();
+  });
+  const e = [-1, 0.5, 2].map((v) => { const h = 1.5 * v; return 1.5 * ((h > 0 ? 2 : 0) + (1 - Math.tanh(h) ** 2) + 2 * h); });
+  const got = Array.from(x.grad.toArray());
+  got.forEach((v, i) => assert.ok(Math.abs(v - e[i]) < 1e-5, `x.grad[${i}] = ${v}, expected ${e[i]}`));
+  x.grad.dispose();
+  x.grad = null;
+  assert.equal(sg.memory().bytesInUse, before, 'the gradients summed along the way are all freed');
+});
+
+test('a backward that hands one gradient to both inputs, both the same leaf that already has a .grad', () => {
+  const x = sg.tensor([-1, 0.5, 2], { requiresGrad: true });
+  x.mul(3).sum().backward();
+  sg.scope(() => sg.F.addRelu(x, x).sum().backward());
+  assert.equal(Array.from(x.grad.toArray()), [3, 5, 5]);
+  const alive = sg.memory().bytesInUse;
+  sg.scope(() => sg.F.addRelu(x, x).sum().backward());
+  assert.equal(Array.from(x.grad.toArray()), [3, 7, 7]);
+  assert.equal(sg.memory().bytesInUse, alive, 'no gradient handle is left behind');
+});
+
 test('backward on a non-scalar needs a gradient', () => {
   const x = sg.ones([2, 2], { requiresGrad: true });
   const y = x.mul(2);

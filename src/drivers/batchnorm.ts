@@ -94,11 +94,14 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
  * The gradients (those asked for, else null) of batchNormForward given
  * contiguous x and g, the mean and invstd it used, the weight (or null) and,
  * for the fused ReLU, its affine map (g is then masked where x scale + shift
- * is not > 0, inside the kernel's passes).
+ * is not > 0, inside the kernel's passes). With overwriteG (g's only
+ * holder is the caller, which gives it up) dx is written over g and is g:
+ * the sums have read g by then, and dx's pass reads each element before it
+ * writes it.
  */
 export function batchNormBackward(
   x: Tensor, g: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor | null, training: boolean,
-  want: { x: boolean; weight: boolean; bias: boolean }, affine: { scale: Tensor; shift: Tensor } | null = null,
+  want: { x: boolean; weight: boolean; bias: boolean }, affine: { scale: Tensor; shift: Tensor } | null = null, overwriteG = false,
 ): { dx: Tensor | null; dw: Tensor | null; db: Tensor | null } {
   const [N, C, L] = ncl(x);
   const M = N * L;
@@ -108,7 +111,7 @@ export function batchNormBackward(
   const sums = needSums ? Tensor.empty([4 * C]) : null, coef = want.x ? Tensor.empty([3 * C]) : null;
   let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
   try {
-    dx = want.x ? Tensor.empty(x.shape) : null;
+    dx = want.x ? (overwriteG ? g : Tensor.empty(x.shape)) : null;
     dw = want.weight ? Tensor.empty([C]) : null;
     db = want.bias ? Tensor.empty([C]) : null;
     if (sums !== null) {
@@ -129,7 +132,7 @@ export function batchNormBackward(
       });
     }
   } catch (e) {
-    for (const t of [dx, dw, db]) t?.dispose();
+    for (const t of [dx, dw, db]) if (t !== g) t?.dispose();
     throw e;
   } finally {
     sums?.dispose();

@@ -144,10 +144,23 @@ type KernelCall = (...args: number[]) => void;
 
 /**
  * A backward's fused gradient kernel: kernel(saved, g, params...) elementwise
- * into a new contiguous tensor, split across threads like unaryMap. saved and
- * g have the output's shape (the saved input or output, and the incoming gradient).
+ * into a contiguous tensor, split across threads like unaryMap. saved and g
+ * have the output's shape (the saved input or output, and the incoming
+ * gradient). When g is the only holder of its buffer, the result is written
+ * over it and g itself is returned (each element is read before it is
+ * written): a backward pass then needs no new buffer for it.
  */
 export function gradMap(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[] = []): Tensor {
+  if (g.isOwnedContiguous() && sameShape(g.shape, saved.shape)) {
+    const a = materialize(saved);
+    try {
+      const ap = a.t.ptr, gp = g.ptr;
+      forElements(g.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, gp + start * 4, gp + start * 4, ...params));
+      return g;
+    } finally {
+      if (a.owned) a.t.dispose();
+    }
+  }
   const a = materialize(saved), b = materialize(g);
   try {
     const ap = a.t.ptr, bp = b.t.ptr;

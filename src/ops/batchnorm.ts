@@ -146,8 +146,9 @@ function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor
     const hasW = weight !== null, hasB = bias !== null;
     const saved = [xs, ms, is, ws, as?.scale ?? null, as?.shift ?? null].filter((t): t is Tensor => t !== null);
     record(out, withRelu ? 'BatchNormReluBackward' : 'NativeBatchNormBackward', inputs, saved, (g) => {
-      const { t: gc } = materialize(g);
-      const { dx, dw, db } = batchNormBackward(xs, gc, ms, is, ws, training, { x: wantX, weight: wantW, bias: wantB }, as);
+      // g (or its contiguous copy) may take dx in place when nothing else holds its buffer
+      const { t: gc, owned } = materialize(g);
+      const { dx, dw, db } = batchNormBackward(xs, gc, ms, is, ws, training, { x: wantX, weight: wantW, bias: wantB }, as, owned || g.isOwnedContiguous());
       const grads: (Tensor | null)[] = [dx];
       if (hasW) grads.push(dw);
       if (hasB) grads.push(db);

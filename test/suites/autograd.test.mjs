@@ -47,6 +47,27 @@ test('a backward that hands one gradient to both inputs, both the same leaf that
   assert.equal(sg.memory().bytesInUse, alive, 'no gradient handle is left behind');
 });
 
+test('a backward that writes its result over the incoming gradient leaves a gradient shared with another path alone', () => {
+  // addRelu hands one buffer to both relus; each relu's backward may write in place only over a buffer of its own
+  const x1 = sg.tensor([-1, 2], { requiresGrad: true }), x2 = sg.tensor([3, -4], { requiresGrad: true });
+  sg.scope(() => sg.F.addRelu(x1.relu(), x2.relu()).sum().backward());
+  assert.equal(Array.from(x1.grad.toArray()), [0, 1]);
+  assert.equal(Array.from(x2.grad.toArray()), [1, 0]);
+  for (const t of [x1, x2]) { t.grad.dispose(); t.dispose(); }
+  // the same through two batch norms: each one's dx may go over its gradient only when that buffer is its own
+  const a = sg.randn([2, 3, 4, 4], { requiresGrad: true }), b = sg.randn([2, 3, 4, 4], { requiresGrad: true });
+  const [ga, gb] = sg.scope(() => {
+    const ya = sg.F.batchNorm(a, null, null, null, null, { training: true }), yb = sg.F.batchNorm(b, null, null, null, null, { training: true });
+    const m = sg.add(ya, yb).gt(0);
+    const [ra, rb] = [ya, yb].map((y, i) => { y.backward(m, { retainGraph: true }); const t = [a, b][i]; const r = t.grad.toArray(); t.grad.dispose(); t.grad = null; return r; });
+    sg.F.addRelu(ya, yb).sum().backward();
+    return [ra, rb];
+  });
+  assert.equal(Array.from(a.grad.toArray()), Array.from(ga));
+  assert.equal(Array.from(b.grad.toArray()), Array.from(gb));
+  for (const t of [a, b]) { t.grad.dispose(); t.dispose(); }
+});
+
 test('backward on a non-scalar needs a gradient', () => {
   const x = sg.ones([2, 2], { requiresGrad: true });
   const y = x.mul(2);

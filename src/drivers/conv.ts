@@ -285,10 +285,10 @@ export function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | null):
 }
 
 /**
- * Most chunks of images the Winograd weight gradient sums separately (so up
- * to this many lanes share the images; more take blocks of output channels,
- * each transforming its chunk's images again). Each chunk's dU is summed
- * into and added at the end, so fewer chunks move less memory: CPU time of
+ * Most chunks of images the Winograd weight gradient sums separately: up to
+ * this many lanes share the images (with fewer images than that, lanes take
+ * blocks of output channels too). Each chunk's dU is summed into and added at
+ * the end, so fewer chunks move less memory: CPU time of
  * 4 against 8, batch 128, fwd+dW (AMD EPYC Zen 3): 64->64 7x7 0.97x at 1
  * thread, 0.95x at 2; 16->16 28x28 0.98x (2 against 4: 0.98x more, but only
  * two lanes would share the images).

@@ -169,18 +169,20 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
       }
       grads.delete(node);
       const inputGrads = runScoped(() => node.backward(g), null);
+      let handedOn = false;
       for (let i = 0; i < node.edges.length; i++) {
         const edge = node.edges[i];
         let gi = inputGrads[i] ?? null;
         if (gi === null) continue;
         // a handle the backward returns again for a later input stays alive for it (this input
-        // gets an alias); the incoming gradient, freed after this node, is passed on as an alias too
+        // gets an alias); the incoming gradient, returned, is handed on (not freed below)
         const later = inputGrads.indexOf(gi, i + 1) > i;
         if (edge === null) {
           if (gi !== g && !later) gi.dispose();
           continue;
         }
-        if (later || gi === g) gi = gi.alias();
+        if (later) gi = gi.alias();
+        else if (gi === g) handedOn = true;
         if (!sameShape(gi.shape, node.shapes[i])) {
           const r = sumTo(gi, node.shapes[i]);
           gi.dispose();
@@ -203,7 +205,7 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
           }
         }
       }
-      g.dispose();
+      if (!handedOn) g.dispose();
       if (!retain) node.releaseSaved();
     }
   } finally {

@@ -151,21 +151,15 @@ type KernelCall = (...args: number[]) => void;
  * written): a backward pass then needs no new buffer for it.
  */
 export function gradMap(kernel: GradKernel, saved: Tensor, g: Tensor, params: readonly number[] = []): Tensor {
-  if (g.isOwnedContiguous() && sameShape(g.shape, saved.shape)) {
-    const a = materialize(saved);
-    try {
-      const ap = a.t.ptr, gp = g.ptr;
-      forElements(g.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, gp + start * 4, gp + start * 4, ...params));
-      return g;
-    } finally {
-      if (a.owned) a.t.dispose();
-    }
-  }
-  const a = materialize(saved), b = materialize(g);
+  const inPlace = g.isOwnedContiguous() && sameShape(g.shape, saved.shape);
+  const a = materialize(saved), b = inPlace ? { t: g, owned: false } : materialize(g);
   try {
     const ap = a.t.ptr, bp = b.t.ptr;
-    return produce(Tensor.empty(saved.shape), (out) =>
-      forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, out.ptr + start * 4, ...params)));
+    const write = (out: Tensor): void =>
+      forElements(out.numel(), (k, start, count) => (k[kernel] as KernelCall)(count, ap + start * 4, bp + start * 4, out.ptr + start * 4, ...params));
+    if (!inPlace) return produce(Tensor.empty(saved.shape), write);
+    write(g);
+    return g;
   } finally {
     if (a.owned) a.t.dispose();
     if (b.owned) b.t.dispose();

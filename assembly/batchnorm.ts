@@ -75,23 +75,28 @@ export function bn_params_f32(C: usize, meanp: usize, varp: usize, wp: usize, bp
   }
 }
 
-/** out[n, c, l] = x[n, c, l] scale[c] + shift[c] (shiftp 0: no shift), then max(0, .) with `relu`. out may equal x. */
+/**
+ * out[n, c, l] = x[n, c, l] scale[c] + shift[c] (shiftp 0: no shift), plus
+ * r[n, c, l] with `residual`, then max(0, .) with `relu`. out may equal x or r.
+ */
 // @ts-ignore: decorator
-@inline function affineRows(relu: bool, N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, outp: usize): void {
+@inline function affineRows(relu: bool, residual: bool, N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, rp: usize, outp: usize): void {
   const zero = f32x4.splat(0);
   for (let n: usize = 0; n < N; n++) {
     for (let c: usize = 0; c < C; c++) {
       const off = ((n * C + c) * L) << 2;
       const a = f32x4.splat(load<f32>(scalep + (c << 2)));
       const b = f32x4.splat(shiftp != 0 ? load<f32>(shiftp + (c << 2)) : 0);
-      const x = xp + off, o = outp + off;
+      const x = xp + off, r = rp + off, o = outp + off;
       let l: usize = 0;
       for (; l + 4 <= L; l += 4) {
-        const z = f32x4.add(f32x4.mul(v128.load(x + (l << 2)), a), b);
+        let z = f32x4.add(f32x4.mul(v128.load(x + (l << 2)), a), b);
+        if (residual) z = f32x4.add(z, v128.load(r + (l << 2)));
         v128.store(o + (l << 2), relu ? f32x4.max(z, zero) : z);
       }
       for (; l < L; l++) {
-        const z = f32x4.add(f32x4.mul(f32x4.splat(load<f32>(x + (l << 2))), a), b);
+        let z = f32x4.add(f32x4.mul(f32x4.splat(load<f32>(x + (l << 2))), a), b);
+        if (residual) z = f32x4.add(z, f32x4.splat(load<f32>(r + (l << 2))));
         store<f32>(o + (l << 2), f32x4.extract_lane(relu ? f32x4.max(z, zero) : z, 0));
       }
     }
@@ -100,7 +105,7 @@ export function bn_params_f32(C: usize, meanp: usize, varp: usize, wp: usize, bp
 
 /** out[n, c, l] = x[n, c, l] scale[c] + shift[c] (shiftp 0: no shift). out may equal x. */
 export function channel_affine_f32(N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, outp: usize): void {
-  affineRows(false, N, C, L, xp, scalep, shiftp, outp);
+  affineRows(false, false, N, C, L, xp, scalep, shiftp, 0, outp);
 }
 
 /**
@@ -109,7 +114,16 @@ export function channel_affine_f32(N: usize, C: usize, L: usize, xp: usize, scal
  * channel_affine_f32 then relu_f32. out may equal x.
  */
 export function channel_affine_relu_f32(N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, outp: usize): void {
-  affineRows(true, N, C, L, xp, scalep, shiftp, outp);
+  affineRows(true, false, N, C, L, xp, scalep, shiftp, 0, outp);
+}
+
+/**
+ * out[n, c, l] = max(0, (x[n, c, l] scale[c] + shift[c]) + r[n, c, l]): a
+ * batch norm's affine map, a residual add and the ReLU in one pass, the same
+ * bits as channel_affine_f32 then add_relu_f32. out may equal x or r.
+ */
+export function channel_affine_add_relu_f32(N: usize, C: usize, L: usize, xp: usize, scalep: usize, shiftp: usize, rp: usize, outp: usize): void {
+  affineRows(true, true, N, C, L, xp, scalep, shiftp, rp, outp);
 }
 
 /** running = (1 - momentum) running + momentum batch, with the variance scaled by `unbias` = M / (M - 1). */
@@ -134,16 +148,27 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
  * in three kernels: the sums (threads split channels; each lane reads its
  * channels' rows in memory order, sample by sample, each channel's float64
  * sums added in sample order), the per-channel coefficients, and dx (threads
- * split samples, a contiguous stream). With `relu` (the backward of
- * relu(batch norm), channel_affine_relu_f32), g is first masked where
- * x scale + shift is not > 0 (reluMask), in registers: the same bits as
- * relu_bwd_f32 into a buffer, then this backward of it.
+ * split samples, a contiguous stream). A fused ReLU masks g first (the
+ * gradient through relu, the same bits as relu_bwd_f32 into a buffer, then
+ * this backward of it): AFFINE_MASK (relu(batch norm), channel_affine_relu_f32)
+ * where x scale + shift is not > 0, in registers (reluMask); OUTPUT_MASK
+ * (relu(batch norm + r), channel_affine_add_relu_f32) where the forward's
+ * output is not > 0, each row written to gm (the residual's gradient) and
+ * summed from there while it is in cache.
  */
 // @ts-ignore: decorator
+@inline const NO_MASK = 0;
+// @ts-ignore: decorator
+@inline const AFFINE_MASK = 1;
+// @ts-ignore: decorator
+@inline const OUTPUT_MASK = 2;
+
+// @ts-ignore: decorator
 @inline function backwardSums(
-  relu: bool, N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize,
-  scalep: usize, shiftp: usize, sumsp: usize,
+  mask: i32, N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize,
+  scalep: usize, shiftp: usize, outp: usize, gmp: usize, sumsp: usize,
 ): void {
+  const relu = mask == AFFINE_MASK;
   for (let c = c0; c < c1; c++) {
     store<f64>(sumsp + (c << 4), 0);
     store<f64>(sumsp + (c << 4), 0, 8);
@@ -153,8 +178,13 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
       const off = ((n * C + c) * L) << 2;
       const mean = load<f32>(meanp + (c << 2));
       const scale: f32 = relu ? load<f32>(scalep + (c << 2)) : 0, shift: f32 = relu ? load<f32>(shiftp + (c << 2)) : 0;
-      const sg = relu ? rowSum(RELU_MASKED, gp + off, L, xp + off, scale, shift) : rowSum(PLAIN, gp + off, L);
-      const sgx = rowDot(xp + off, gp + off, L, mean, relu, scale, shift);
+      let g = gp + off;
+      if (mask == OUTPUT_MASK) {
+        maskRow(g, outp + off, gmp + off, L);
+        g = gmp + off;
+      }
+      const sg = relu ? rowSum(RELU_MASKED, g, L, xp + off, scale, shift) : rowSum(PLAIN, g, L);
+      const sgx = rowDot(xp + off, g, L, mean, relu, scale, shift);
       const q = sumsp + (c << 4);
       store<f64>(q, load<f64>(q) + sg);
       store<f64>(q, load<f64>(q, 8) + sgx, 8);
@@ -162,19 +192,39 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
   }
 }
 
+/** gm[k] = g[k] where out[k] > 0, else 0, for n values (relu_bwd_f32's bits); gm may equal g. */
+// @ts-ignore: decorator
+@inline function maskRow(gp: usize, outp: usize, gmp: usize, n: usize): void {
+  const zero = f32x4.splat(0);
+  let k: usize = 0;
+  for (; k + 4 <= n; k += 4) v128.store(gmp + (k << 2), v128.and(v128.load(gp + (k << 2)), f32x4.gt(v128.load(outp + (k << 2)), zero)));
+  for (; k < n; k++) store<f32>(gmp + (k << 2), load<f32>(outp + (k << 2)) > 0 ? load<f32>(gp + (k << 2)) : 0);
+}
+
 /**
  * sums[c] = (sum g, sum g (x - mean)) in float64 (16 bytes per channel) for
  * channels c0 <= c < c1: the backward's reductions (see above).
  */
 export function bn_backward_sums_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, sumsp: usize): void {
-  backwardSums(false, N, C, L, c0, c1, xp, gp, meanp, 0, 0, sumsp);
+  backwardSums(NO_MASK, N, C, L, c0, c1, xp, gp, meanp, 0, 0, 0, 0, sumsp);
 }
 
 /** bn_backward_sums_f32 of relu(batch norm): g masked by the forward's scale and shift. */
 export function bn_relu_backward_sums_f32(
   N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, scalep: usize, shiftp: usize, sumsp: usize,
 ): void {
-  backwardSums(true, N, C, L, c0, c1, xp, gp, meanp, scalep, shiftp, sumsp);
+  backwardSums(AFFINE_MASK, N, C, L, c0, c1, xp, gp, meanp, scalep, shiftp, 0, 0, sumsp);
+}
+
+/**
+ * bn_backward_sums_f32 of relu(batch norm + r): gm = g [out > 0] (out the
+ * forward's output; gm may equal g) written for channels c0 <= c < c1, then
+ * summed. gm is the residual's gradient and bn_backward_apply_f32's g.
+ */
+export function bn_add_relu_backward_sums_f32(
+  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, outp: usize, meanp: usize, gmp: usize, sumsp: usize,
+): void {
+  backwardSums(OUTPUT_MASK, N, C, L, c0, c1, xp, gp, meanp, 0, 0, outp, gmp, sumsp);
 }
 
 /**

@@ -20,6 +20,6 @@ export { interpolate, pixelShuffle, pixelUnshuffle, unfold, fold, normalize, cos
 export { adaptiveMaxPool2d } from './ops/pool';
 export { instanceNorm } from './ops/instancenorm';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention';
-/** Fused forms of common pairs (same values and gradients as the pair, fewer passes over memory): relu(batchNorm(...)) and relu(add(a, b)). */
-export { batchNormRelu } from './ops/batchnorm';
+/** Fused forms of common pairs (same values and gradients as the pair, fewer passes over memory): relu(batchNorm(...)), relu(batchNorm(...) + other) and relu(add(a, b)). */
+export { batchNormRelu, batchNormAddRelu } from './ops/batchnorm';
 export { addRelu } from './ops/binary';

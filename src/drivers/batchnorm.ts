@@ -35,6 +35,8 @@ export interface BatchNormInputs {
   eps: number;
   /** Apply max(0, .) in the same pass (batch norm + ReLU fused; default false). */
   relu?: boolean;
+  /** With relu: a contiguous tensor of x's shape added before the ReLU (batch norm + add + ReLU fused). */
+  residual?: Tensor | null;
 }
 
 /** The forward's results: y, the statistics it used, and (with relu) the per-channel affine map the backward's ReLU mask needs. */
@@ -42,7 +44,7 @@ export interface BatchNormResult {
   out: Tensor;
   mean: Tensor;
   invstd: Tensor;
-  /** y = x scale + shift per channel before the ReLU ([C] each); null without relu. */
+  /** y = x scale + shift per channel before the ReLU ([C] each); null without relu, or with a residual (its backward masks by the output). */
   affine: { scale: Tensor; shift: Tensor } | null;
 }
 
@@ -50,9 +52,9 @@ export interface BatchNormResult {
  * y = (x - mean) invstd weight + bias per channel, with the batch's
  * statistics when training (the running averages then move by momentum,
  * the variance unbiased) or the running ones, and with relu y = max(0, y)
- * in the same pass; returns y and what the backward needs.
+ * (or max(0, y + residual)) in the same pass; returns y and what the backward needs.
  */
-export function batchNormForward({ x, weight, bias, runningMean, runningVar, training, momentum, eps, relu = false }: BatchNormInputs): BatchNormResult {
+export function batchNormForward({ x, weight, bias, runningMean, runningVar, training, momentum, eps, relu = false, residual = null }: BatchNormInputs): BatchNormResult {
   const [N, C, L] = ncl(x);
   const k = kernels();
   const wp = weight?.ptr ?? 0, bp = bias?.ptr ?? 0;
@@ -78,9 +80,12 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
     const out = Tensor.empty(x.shape);
     // normalise + affine (+ ReLU): samples are independent, so split them across threads
     const sample = C * L;
-    const kernel = relu ? 'channel_affine_relu_f32' : 'channel_affine_f32';
-    parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => kt[kernel](hi - lo, C, L, x.ptr + lo * sample * 4, scale.ptr, shift.ptr, out.ptr + lo * sample * 4));
-    if (relu) return { out, mean, invstd, affine: { scale, shift } };
+    parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => {
+      const o = lo * sample * 4;
+      if (residual !== null) kt.channel_affine_add_relu_f32(hi - lo, C, L, x.ptr + o, scale.ptr, shift.ptr, residual.ptr + o, out.ptr + o);
+      else kt[relu ? 'channel_affine_relu_f32' : 'channel_affine_f32'](hi - lo, C, L, x.ptr + o, scale.ptr, shift.ptr, out.ptr + o);
+    });
+    if (relu && residual === null) return { out, mean, invstd, affine: { scale, shift } };
     scale.dispose();
     shift.dispose();
     return { out, mean, invstd, affine: null };
@@ -91,34 +96,46 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
 }
 
 /**
+ * A ReLU fused after the batch norm, whose mask the backward applies to g:
+ * relu(batch norm) masks where the forward's x scale + shift is not > 0,
+ * relu(batch norm + residual) where its output `out` is not > 0, writing the
+ * masked g to `masked` (may be g itself): the residual's gradient.
+ */
+export type FusedRelu = { scale: Tensor; shift: Tensor } | { out: Tensor; masked: Tensor };
+
+/**
  * The gradients (those asked for, else null) of batchNormForward given
- * contiguous x and g, the mean and invstd it used, the weight (or null) and,
- * for the fused ReLU, its affine map (g is then masked where x scale + shift
- * is not > 0, inside the kernel's passes). With overwriteG (g's only
- * holder is the caller, which gives it up) dx is written over g and is g:
- * the sums have read g by then, and dx's pass reads each element before it
- * writes it.
+ * contiguous x and g, the mean and invstd it used, the weight (or null) and
+ * its fused ReLU, if any (g is then masked inside the kernels' passes). With
+ * overwriteG (the caller gives up the gradient dx's pass reads: g, or the
+ * masked g) dx is written over it and is it: the sums have read it by then,
+ * and dx's pass reads each element before it writes it.
  */
 export function batchNormBackward(
   x: Tensor, g: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor | null, training: boolean,
-  want: { x: boolean; weight: boolean; bias: boolean }, affine: { scale: Tensor; shift: Tensor } | null = null, overwriteG = false,
+  want: { x: boolean; weight: boolean; bias: boolean }, relu: FusedRelu | null = null, overwriteG = false,
 ): { dx: Tensor | null; dw: Tensor | null; db: Tensor | null } {
   const [N, C, L] = ncl(x);
   const M = N * L;
   const k = kernels();
-  const needSums = want.weight || want.bias || (want.x && training);
+  const byOutput = relu !== null && 'out' in relu, affine = relu !== null && 'scale' in relu ? relu : null;
+  // the output-masked form always runs the sums' pass: it writes the masked g
+  const needSums = want.weight || want.bias || (want.x && training) || byOutput;
+  // dx's pass reads the masked g of the output-masked form, with no mask of its own
+  const gIn = relu !== null && 'out' in relu ? relu.masked : g;
   // per channel: the two float64 sums (16 bytes, as 4 float32 slots), dx's three coefficients
   const sums = needSums ? Tensor.empty([4 * C]) : null, coef = want.x ? Tensor.empty([3 * C]) : null;
   let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
   try {
-    dx = want.x ? (overwriteG ? g : Tensor.empty(x.shape)) : null;
+    dx = want.x ? (overwriteG ? gIn : Tensor.empty(x.shape)) : null;
     dw = want.weight ? Tensor.empty([C]) : null;
     db = want.bias ? Tensor.empty([C]) : null;
     if (sums !== null) {
       // channels split across threads; each lane streams its channels' rows sample by sample
       parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => {
-        if (affine === null) kt.bn_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, sums.ptr);
-        else kt.bn_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, affine.scale.ptr, affine.shift.ptr, sums.ptr);
+        if (relu === null) kt.bn_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, sums.ptr);
+        else if ('out' in relu) kt.bn_add_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, relu.out.ptr, mean.ptr, relu.masked.ptr, sums.ptr);
+        else kt.bn_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, relu.scale.ptr, relu.shift.ptr, sums.ptr);
       });
     }
     k.bn_backward_coefs_f32(C, M, sums?.ptr ?? 0, invstd.ptr, weight?.ptr ?? 0, training ? 1 : 0, dw?.ptr ?? 0, db?.ptr ?? 0, coef?.ptr ?? 0);
@@ -127,12 +144,12 @@ export function batchNormBackward(
       // dx: samples are independent, so split them across threads (a contiguous stream each)
       parallelFor(N, N * sample * ELEMENT_WORK, (kt, lo, hi) => {
         const o = lo * sample * 4;
-        if (affine === null) kt.bn_backward_apply_f32(hi - lo, C, L, x.ptr + o, g.ptr + o, mean.ptr, cp, out.ptr + o);
+        if (affine === null) kt.bn_backward_apply_f32(hi - lo, C, L, x.ptr + o, gIn.ptr + o, mean.ptr, cp, out.ptr + o);
         else kt.bn_relu_backward_apply_f32(hi - lo, C, L, x.ptr + o, g.ptr + o, mean.ptr, cp, affine.scale.ptr, affine.shift.ptr, out.ptr + o);
       });
     }
   } catch (e) {
-    for (const t of [dx, dw, db]) if (t !== g) t?.dispose();
+    for (const t of [dx, dw, db]) if (t !== gIn) t?.dispose();
     throw e;
   } finally {
     sums?.dispose();

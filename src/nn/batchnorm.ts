@@ -90,7 +90,16 @@ abstract class BatchNormBase extends Module {
     return this.normalize(x, true);
   }
 
-  private normalize(x: Tensor, withRelu: boolean): Tensor {
+  /**
+   * @internal relu(this.forward(x) + residual) as one fused op
+   * (batchNormAddRelu; residual of x's shape): as forwardRelu, for the end
+   * of a residual block.
+   */
+  forwardAddRelu(x: Tensor, residual: Tensor): Tensor {
+    return this.normalize(x, true, residual);
+  }
+
+  private normalize(x: Tensor, withRelu: boolean, residual: Tensor | null = null): Tensor {
     tensor(x, { where: this.constructor.name, name: 'input' });
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
@@ -106,7 +115,7 @@ abstract class BatchNormBase extends Module {
     const useBatch = this.training || this.runningMean === null;
     const updating = this.training && this.runningMean !== null;
     const rm = updating || !useBatch ? this.runningMean : null, rv = updating || !useBatch ? this.runningVar : null;
-    return batchNormInternal(x, rm, rv, this.weight, this.bias, useBatch, momentum, this.eps, withRelu);
+    return batchNormInternal(x, rm, rv, this.weight, this.bias, useBatch, momentum, this.eps, withRelu, residual);
   }
 
   override extraRepr(): string {

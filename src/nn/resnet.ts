@@ -1,6 +1,6 @@
 /** Residual networks for CIFAR (He et al. 2016, section 4.2): BasicBlock, ResNetCifar / resnetCifar, Residual. */
 import { Tensor } from '../tensor';
-import { fmtShape } from '../shape';
+import { fmtShape, sameShape } from '../shape';
 import { scope } from '../autograd/scope';
 import { zeros } from '../ops/create';
 import { add, addRelu } from '../ops/binary';
@@ -46,9 +46,18 @@ const BASIC_BLOCK_ARGS = {
  * two-call path, which the fused op equals bit for bit).
  */
 function normRelu(bn: Module, x: Tensor): Tensor {
-  if (tracer === null && Object.getPrototypeOf(bn) === BatchNorm2d.prototype && !bn.hasForwardHooks()) return (bn as BatchNorm2d).forwardRelu(x);
+  if (fusable(bn)) return (bn as BatchNorm2d).forwardRelu(x);
   return scope(() => relu(bn.call(x)));
 }
+
+/** relu(bn.call(x) + s), fused into one op (batchNormAddRelu) on normRelu's terms, s of x's shape. */
+function normAddRelu(bn: Module, x: Tensor, s: Tensor): Tensor {
+  if (fusable(bn) && sameShape(x.shape, s.shape)) return (bn as BatchNorm2d).forwardAddRelu(x, s);
+  return scope(() => addRelu(bn.call(x), s));
+}
+
+/** bn is the library's own BatchNorm2d with no forward hooks, and no export is tracing. */
+const fusable = (bn: Module): boolean => tracer === null && Object.getPrototypeOf(bn) === BatchNorm2d.prototype && !bn.hasForwardHooks();
 
 /** Option A: x[:, :, ::s, ::s] with outC - inC zero channels appended. */
 function padShortcut(x: Tensor, stride: number, outC: number): Tensor {
@@ -114,9 +123,9 @@ export class BasicBlock extends Module {
     return scope(() => {
       const h = normRelu(this.bn1, this.conv1.call(x));
       if (!this.residual) return normRelu(this.bn2, this.conv2.call(h));
-      const y = this.bn2.call(this.conv2.call(h));
+      const y = this.conv2.call(h);
       const s = this.shortcut !== null ? this.shortcut.call(x) : this.shortcutKind === 'A' ? padShortcut(x, this.stride, this.outChannels) : x;
-      return addRelu(y, s);
+      return normAddRelu(this.bn2, y, s);
     });
   }
 

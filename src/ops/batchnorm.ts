@@ -14,13 +14,17 @@
  * batchNormRelu fuses max(0, y) into the same passes: its backward is this
  * one with g replaced by g [y > 0], the mask recomputed from x inside the
  * kernels, so neither y before the ReLU nor the masked gradient is stored.
+ * batchNormAddRelu fuses a residual r: out = max(0, y + r); its backward
+ * writes m = g [out > 0] (r's gradient) in the sums' pass and is this one
+ * with g replaced by m.
  */
 import { Tensor } from '../tensor';
 import { batchNormBackward, batchNormForward, ncl } from '../drivers/batchnorm';
-import { fmtShape } from '../shape';
+import { fmtShape, sameShape } from '../shape';
 import { needsGrad, record } from '../autograd/graph';
 import { traced, tracer } from '../autograd/trace';
 import { relu } from './unary';
+import { addRelu } from './binary';
 import { materialize } from './create';
 import { atomic } from '../autograd/scope';
 import { boolean, nullable, number, param, parseArgs, required, tensor as tensorArg } from '../validate';
@@ -94,20 +98,58 @@ export function batchNormRelu(...args: unknown[]): Tensor {
   return atomic(() => batchNormBody(a.input, a.runningMean, a.runningVar, a.weight, a.bias, a.training, a.momentum, a.eps, true));
 }
 
+/** batchNormAddRelu's arguments: F.batch_norm's order with the residual second. */
+const BATCH_NORM_ADD_RELU_ARGS = {
+  input: param(tensorArg, required),
+  other: param(tensorArg, required),
+  runningMean: BATCH_NORM_ARGS.runningMean,
+  runningVar: BATCH_NORM_ARGS.runningVar,
+  weight: BATCH_NORM_ARGS.weight,
+  bias: BATCH_NORM_ARGS.bias,
+  training: BATCH_NORM_ARGS.training,
+  momentum: BATCH_NORM_ARGS.momentum,
+  eps: BATCH_NORM_ARGS.eps,
+};
+
 /**
- * Internal (arguments already checked by a module): batchNorm, or
- * batchNormRelu when `withRelu`, without parseArgs.
+ * relu(batchNorm(input, ...) + other) as one op, a residual block's end:
+ * out = max(0, (x - mean) / sqrt(var + eps) weight + bias + other) per
+ * channel, other of the input's shape. The same values, gradients and
+ * running-statistics updates as F.addRelu(F.batchNorm(...), other) bit for
+ * bit, in fewer passes over memory: the forward writes out alone, and the
+ * backward writes other's gradient g [out > 0] while it sums it for batch
+ * norm's. `batchNormAddRelu(input, other, runningMean, runningVar, weight?, bias?, training?, momentum?, eps?)`
+ * or the last three as options. While exportOnnx traces, it runs as
+ * batchNorm then addRelu.
+ * @example F.batchNormAddRelu(y, shortcut, rm, rv, gamma, beta, { training: true })   // = F.addRelu(F.batchNorm(y, rm, rv, gamma, beta, { training: true }), shortcut)
  */
-export function batchNormInternal(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number, withRelu: boolean): Tensor {
-  return atomic(() => batchNormBody(x, runningMean, runningVar, weight, bias, training, momentum, eps, withRelu));
+export function batchNormAddRelu(input: Tensor, other: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor;
+export function batchNormAddRelu(input: Tensor, other: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
+export function batchNormAddRelu(...args: unknown[]): Tensor {
+  const a = parseArgs('batchNormAddRelu', args, BATCH_NORM_ADD_RELU_ARGS);
+  return atomic(() => batchNormBody(a.input, a.runningMean, a.runningVar, a.weight, a.bias, a.training, a.momentum, a.eps, true, a.other));
 }
 
-function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number, withRelu: boolean): Tensor {
-  const op = withRelu ? 'batchNormRelu' : 'batchNorm';
+/**
+ * Internal (arguments already checked by a module): batchNorm, or
+ * batchNormRelu when `withRelu`, or batchNormAddRelu with a residual, without parseArgs.
+ */
+export function batchNormInternal(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number, eps: number, withRelu: boolean, residual: Tensor | null = null,
+): Tensor {
+  return atomic(() => batchNormBody(x, runningMean, runningVar, weight, bias, training, momentum, eps, withRelu, residual));
+}
+
+function batchNormBody(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number, eps: number, withRelu: boolean, residual: Tensor | null = null,
+): Tensor {
+  const op = residual !== null ? 'batchNormAddRelu' : withRelu ? 'batchNormRelu' : 'batchNorm';
   if (withRelu && tracer !== null) {
-    // traced as the two ops ONNX has
+    // traced as the ops ONNX has
     const y = batchNormBody(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
-    const out = relu(y);
+    const out = residual !== null ? addRelu(y, residual) : relu(y);
     y.dispose();
     return out;
   }
@@ -116,6 +158,12 @@ function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor
   checkChannelVector(op, x, 'runningVar', runningVar);
   checkChannelVector(op, x, 'weight', weight);
   checkChannelVector(op, x, 'bias', bias);
+  if (residual !== null) {
+    residual.assertAlive(op);
+    if (!sameShape(residual.shape, x.shape)) {
+      throw new RangeError(`${op}: input ${fmtShape(x.shape)} and other ${fmtShape(residual.shape)}: expected other of the input's shape; to broadcast, call F.addRelu(F.batchNorm(...), other)`);
+    }
+  }
   for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t !== null && !t.isContiguous()) throw new RangeError(`${op}: ${name} must be contiguous to be updated in place`);
   }
@@ -133,12 +181,21 @@ function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor
     rm = materialize(runningMean!);
     rv = materialize(runningVar!);
   }
-  const { out, mean, invstd, affine } = batchNormForward({
-    x: xc, weight: wc, bias: bc, runningMean: rm?.t ?? runningMean, runningVar: rv?.t ?? runningVar, training, momentum, eps, relu: withRelu,
-  });
+  const r = residual === null ? null : materialize(residual);
+  let result;
+  try {
+    result = batchNormForward({
+      x: xc, weight: wc, bias: bc, runningMean: rm?.t ?? runningMean, runningVar: rv?.t ?? runningVar, training, momentum, eps, relu: withRelu, residual: r?.t ?? null,
+    });
+  } finally {
+    if (r?.owned) r.t.dispose();
+  }
+  const { out, mean, invstd, affine } = result;
   if (rm?.owned) rm.t.dispose();
   if (rv?.owned) rv.t.dispose();
-  if (needsGrad(x, weight, bias)) {
+  if (residual !== null && needsGrad(x, residual, weight, bias)) {
+    recordAddRelu(out, x, xc, residual, mean, invstd, wc, weight, bias, training);
+  } else if (needsGrad(x, weight, bias)) {
     const xs = xc.keep(), ms = mean.keep(), is = invstd.keep(), ws = wc?.keep() ?? null;
     const as = affine === null ? null : { scale: affine.scale.keep(), shift: affine.shift.keep() };
     const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
@@ -163,4 +220,37 @@ function batchNormBody(x: Tensor, runningMean: Tensor | null, runningVar: Tensor
   if (wo) wc!.dispose();
   if (bo) bc!.dispose();
   return traced(out, 'batchNorm', [x, runningMean, runningVar, weight, bias], { training, eps });
+}
+
+/**
+ * batchNormAddRelu's backward: m = g [out > 0] (other's gradient, written
+ * over g when nothing else holds it) in the sums' pass, then batch norm's
+ * backward of m (dx over m when other needs no gradient).
+ */
+function recordAddRelu(
+  out: Tensor, x: Tensor, xc: Tensor, residual: Tensor, mean: Tensor, invstd: Tensor, wc: Tensor | null,
+  weight: Tensor | null, bias: Tensor | null, training: boolean,
+): void {
+  const xs = xc.keep(), os = out.keep(), ms = mean.keep(), is = invstd.keep(), ws = wc?.keep() ?? null;
+  const inputs = [x, residual, weight, bias].filter((t): t is Tensor => t !== null);
+  const want = { x: x.requiresGrad, weight: weight?.requiresGrad ?? false, bias: bias?.requiresGrad ?? false };
+  const wantOther = residual.requiresGrad, hasW = weight !== null, hasB = bias !== null;
+  const saved = [xs, os, ms, is, ws].filter((t): t is Tensor => t !== null);
+  record(out, 'BatchNormAddReluBackward', inputs, saved, (g) => {
+    const { t: gc, owned } = materialize(g);
+    const masked = owned || g.isOwnedContiguous() ? gc : Tensor.empty(gc.shape);
+    let grads;
+    try {
+      grads = batchNormBackward(xs, gc, ms, is, ws, training, want, { out: os, masked }, !wantOther);
+    } catch (e) {
+      if (masked !== g) masked.dispose();
+      throw e;
+    }
+    const { dx, dw, db } = grads;
+    if (!wantOther && dx !== masked && masked !== g) masked.dispose();
+    const result: (Tensor | null)[] = [dx, wantOther ? masked : null];
+    if (hasW) result.push(dw);
+    if (hasB) result.push(db);
+    return result;
+  });
 }

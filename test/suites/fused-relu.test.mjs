@@ -1,4 +1,5 @@
-// The fused pairs F.batchNormRelu = relu(batchNorm(...)) and F.addRelu =
+// The fused pairs F.batchNormRelu = relu(batchNorm(...)),
+// F.batchNormAddRelu = relu(batchNorm(...) + other) and F.addRelu =
 // relu(add(a, b)): forward and gradients against float64 references (finite
 // differences), the same bits as the composed pair (values, every gradient,
 // running statistics) over row lengths around the kernels' 4/8/16-wide blocks,
@@ -158,6 +159,133 @@ test('batchNormRelu refuses what batchNorm refuses, naming itself, the heap unch
   refused(() => F.batchNormRelu(x, four, rv), RangeError, /batchNormRelu: input \[2,3,4\] and runningMean \[4\]/);
   refused(() => F.batchNormRelu(x, null, null), RangeError, /batchNormRelu: runningMean and runningVar are required in evaluation mode/);
   refused(() => F.batchNormRelu([1, 2], null, null, null, null, true), TypeError, /batchNormRelu: input must be a Tensor/);
+});
+
+// ---------------------------------------------------------------------------
+// batchNormAddRelu
+
+for (const shape of [[5, 3], [4, 3, 5], [3, 2, 3, 4], [2, 4, 1, 3]]) {
+  const C = shape[1];
+  test(`batchNormAddRelu training ${JSON.stringify(shape)}: forward and gradients of x, other, weight, bias`, () => {
+    gradcheck({
+      inputs: [{ shape }, { shape }, { shape: [C], lo: 0.5, hi: 1.5 }, { shape: [C], lo: -0.5, hi: 0.5 }],
+      fn: (x, r, w, b) => F.batchNormAddRelu(x, r, null, null, w, b, { training: true }),
+      ref: (x, r, w, b) => { const s = refStats(x); return R.zip((u, v) => Math.max(u + v, 0), refNorm(x, s.mean, s.v, w, b), r); },
+      fatol: 1e-4, atol: 5e-3, rtol: 5e-3, h: 1e-5, seed: shape.length + 13,
+    });
+  });
+  test(`batchNormAddRelu eval ${JSON.stringify(shape)}: running statistics, gradients`, () => {
+    const r = rng(19);
+    const rm = Float64Array.from({ length: C }, () => Math.fround(r.uniform(-0.5, 0.5)));
+    const rv = Float64Array.from({ length: C }, () => Math.fround(r.uniform(0.5, 2)));
+    const rmT = sg.tensor(Float32Array.from(rm)), rvT = sg.tensor(Float32Array.from(rv));
+    gradcheck({
+      inputs: [{ shape }, { shape }, { shape: [C] }, { shape: [C] }],
+      fn: (x, o, w, b) => F.batchNormAddRelu(x, o, rmT, rvT, w, b, false),
+      ref: (x, o, w, b) => R.zip((u, v) => Math.max(u + v, 0), refNorm(x, rm, rv, w, b), o),
+      seed: shape.length + 15,
+    });
+    sameBits(rmT, Float32Array.from(rm), 'eval leaves the running mean alone');
+  });
+}
+
+/**
+ * batchNormAddRelu and F.addRelu(F.batchNorm(...), other) on equal copies of
+ * the inputs: output, running statistics and the gradients asked for (`grads`
+ * names the inputs that require one), for a random upstream gradient.
+ */
+function bnAddBoth(shape, { training, affine, running = true, seed = 1, data = null, grads = ['x', 'other', 'w', 'b'] }) {
+  const C = shape[1];
+  return [true, false].map((fused) => {
+    const x = data ? sg.tensor(Float32Array.from(data), { shape, requiresGrad: grads.includes('x') }) : randT(shape, seed, { lo: -2, hi: 3, requiresGrad: grads.includes('x') });
+    const o = randT(shape, seed + 6, { lo: -1.5, hi: 1, requiresGrad: grads.includes('other') });
+    const w = affine ? randT([C], seed + 1, { lo: 0.5, hi: 1.5, requiresGrad: grads.includes('w') }) : null;
+    const b = affine ? randT([C], seed + 2, { lo: -0.5, hi: 0.5, requiresGrad: grads.includes('b') }) : null;
+    const rm = running ? randT([C], seed + 3) : null, rv = running ? randT([C], seed + 4, { lo: 0.5, hi: 2 }) : null;
+    const opts = { training, momentum: 0.1, eps: 1e-5 };
+    const y = fused ? F.batchNormAddRelu(x, o, rm, rv, w, b, opts) : F.addRelu(F.batchNorm(x, rm, rv, w, b, opts), o);
+    if (y.requiresGrad) y.mul(randT(shape, seed + 5)).sum().backward();
+    const out = { y };
+    for (const [name, t] of [['dx', x], ['dother', o], ['dw', w], ['db', b]]) if (t?.requiresGrad) out[name] = t.grad;
+    if (running) Object.assign(out, { rm, rv });
+    return out;
+  });
+}
+
+for (const shape of [[7, 3], [4, 3, 3], [5, 2, 4], [3, 2, 7], [3, 3, 2, 4], [2, 2, 15], [2, 3, 4, 4], [3, 2, 17], [2, 2, 33], [2, 3, 28, 28], [1, 2, 5, 5]]) {
+  test(`batchNormAddRelu ${JSON.stringify(shape)}: the composed pair's bits (training/eval, affine or not)`, () => {
+    for (const training of [true, false]) {
+      for (const affine of [true, false]) {
+        if (training && shape[0] * R.numel(shape.slice(2)) <= 1) continue;
+        const [f, c] = bnAddBoth(shape, { training, affine, seed: shape.length * 5 + shape[1] });
+        assert.equal(Object.keys(f), Object.keys(c));
+        for (const k of Object.keys(c)) sameBits(f[k], c[k], `${JSON.stringify(shape)} training ${training} affine ${affine}: ${k}`);
+      }
+    }
+  });
+}
+
+test('batchNormAddRelu: gradients of some inputs only (dx over the masked gradient when other needs none), the composed bits, the heap flat', () => {
+  const before = sg.memory().liveTensors;
+  for (const grads of [['x'], ['other'], ['w', 'b'], ['x', 'w'], ['other', 'b'], []]) {
+    for (const training of [true, false]) {
+      sg.scope(() => {
+        const [f, c] = bnAddBoth([3, 4, 9], { training, affine: true, seed: 100, grads });
+        assert.equal(Object.keys(f), Object.keys(c));
+        for (const k of Object.keys(c)) sameBits(f[k], c[k], `grads ${grads} training ${training}: ${k}`);
+        assert.is(f.y.gradFn, grads.length ? 'BatchNormAddReluBackward' : null);
+      });
+    }
+  }
+  assert.is(sg.memory().liveTensors, before, 'every temporary freed');
+});
+
+test('batchNormAddRelu at the kink: outputs exactly 0 pass no gradient to either input, the composed bits', () => {
+  // each channel holds -1, 0, 1: mean 0, so x = 0 normalises to 0 and other = 0 leaves out = 0 there
+  const shape = [3, 2, 6];
+  const data = Array.from({ length: R.numel(shape) }, (_, i) => (i % 3) - 1);
+  for (const training of [true, false]) {
+    const [f, c] = bnAddBoth(shape, { training, affine: false, data, seed: 110 });
+    for (const k of Object.keys(c)) sameBits(f[k], c[k], `training ${training}: ${k}`);
+  }
+  const x = sg.tensor(data, { shape, requiresGrad: true }), o = sg.zeros(shape).requiresGrad_();
+  F.batchNormAddRelu(x, o, sg.zeros([2]), sg.ones([2])).sum().backward();
+  const s = Math.fround(1 / Math.sqrt(1 + 1e-5));
+  assert.equal(Array.from(x.grad.toArray()), data.map((v) => (v > 0 ? s : 0)));
+  assert.equal(Array.from(o.grad.toArray()), data.map((v) => (v > 0 ? 1 : 0)));
+});
+
+test('batchNormAddRelu: NaN and infinite inputs, a non-contiguous other, the same tensor as input and other: the composed bits', () => {
+  const shape = [2, 2, 5];
+  const data = Array.from({ length: R.numel(shape) }, (_, i) => [NaN, Infinity, -Infinity, 0.5, -0.25][i % 5] * (i % 2 ? 1 : 2));
+  for (const training of [true, false]) {
+    const [f, c] = bnAddBoth(shape, { training, affine: true, data, seed: 120 });
+    for (const k of Object.keys(c)) sameBits(f[k], c[k], `training ${training}: ${k}`);
+  }
+  const [f, c] = [true, false].map((fused) => {
+    const x = randT([3, 2, 4], 121, { requiresGrad: true }), base = randT([3, 4, 2], 122, { requiresGrad: true });
+    const o = base.transpose(1, 2);
+    const y = fused ? F.batchNormAddRelu(x, o, null, null, null, null, true) : F.addRelu(F.batchNorm(x, null, null, null, null, true), o);
+    const z = fused ? F.batchNormAddRelu(x, x, null, null, null, null, true) : F.addRelu(F.batchNorm(x, null, null, null, null, true), x);
+    sg.add(y.mul(randT([3, 2, 4], 123)).sum(), z.sum()).backward();
+    return [y, z, x.grad, base.grad];
+  });
+  f.forEach((t, i) => sameBits(t, c[i], ['output', 'output with other = input', 'gradient of input', 'gradient of other'][i]));
+});
+
+test('batchNormAddRelu refuses what batchNorm refuses and an other of another shape, naming itself, the heap unchanged', () => {
+  const x = randT([2, 3, 4], 130), o = randT([2, 3, 4], 131), rm = sg.zeros([3]), rv = sg.ones([3]);
+  refused(() => F.batchNormAddRelu(x, o, rm, rv, null, null, { trainng: true }), TypeError, /batchNormAddRelu/, /did you mean 'training'/);
+  refused(() => F.batchNormAddRelu(x, o, rm, rv, null, null, 'true'), TypeError, /batchNormAddRelu: training must be a boolean/);
+  refused(() => F.batchNormAddRelu(x, rm, rv), TypeError, /batchNormAddRelu: missing runningVar/);
+  refused(() => F.batchNormAddRelu(x, rm, rv, null, null, null, true), RangeError, /batchNormAddRelu: input \[2,3,4\] and other \[3\]: expected other of the input.s shape/);
+  const o2 = randT([3, 4], 132);
+  refused(() => F.batchNormAddRelu(x, o2, rm, rv), RangeError, /batchNormAddRelu: input \[2,3,4\] and other \[3,4\]/, /F\.addRelu\(F\.batchNorm/);
+  refused(() => F.batchNormAddRelu(x, [1, 2], rm, rv), TypeError, /batchNormAddRelu: other must be a Tensor/);
+  refused(() => F.batchNormAddRelu(x, o, null, null), RangeError, /batchNormAddRelu: runningMean and runningVar are required in evaluation mode/);
+  const gone = randT([2, 3, 4], 133);
+  gone.dispose();
+  refused(() => F.batchNormAddRelu(x, gone, rm, rv), Error, /batchNormAddRelu/);
 });
 
 // ---------------------------------------------------------------------------

@@ -233,16 +233,17 @@ test('batch norm (training and eval) forward and backward: bit-identical for 1, 
   });
 });
 
-test('fused batch norm + ReLU and add + ReLU forward and backward: bit-identical for 1, 2, 3 threads', () => {
-  sameBitsForThreadCounts('batchNormRelu, addRelu', () => {
+test('fused batch norm + ReLU, batch norm + add + ReLU and add + ReLU forward and backward: bit-identical for 1, 2, 3 threads', () => {
+  sameBitsForThreadCounts('batchNormRelu, batchNormAddRelu, addRelu', () => {
     const x = randT([6, 4, 5, 7], 27, true), s = randT([6, 4, 5, 7], 28, true);
     const w = randT([4], 29, true), b = randT([4], 30, true);
     const rm = sg.zeros([4]), rv = sg.ones([4]);
     const y = sg.F.batchNormRelu(x, rm, rv, w, b, { training: true });
     const e = sg.F.batchNormRelu(x, rm, rv, w, b, { training: false });
     const z = sg.F.addRelu(y, s);
-    sg.add(z.mul(randT([...z.shape], 31)).sum(), e.sum()).backward();
-    return [y.toArray(), e.toArray(), z.toArray(), rm.toArray(), rv.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray(), s.grad.toArray()];
+    const u = sg.F.batchNormAddRelu(z, s, rm, rv, w, b, { training: true });
+    sg.add(sg.add(z.mul(randT([...z.shape], 31)).sum(), e.sum()), u.mul(randT([...u.shape], 32)).sum()).backward();
+    return [y.toArray(), e.toArray(), z.toArray(), u.toArray(), rm.toArray(), rv.toArray(), x.grad.toArray(), w.grad.toArray(), b.grad.toArray(), s.grad.toArray()];
   });
 });
 

@@ -167,49 +167,69 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
         if (!retain) node.releaseSaved();
         continue;
       }
-      grads.delete(node);
+      // g stays in the map until its backward returns, so a backward that throws leaves it to the clean-up below
       const inputGrads = runScoped(() => node.backward(g), null);
-      let handedOn = false;
-      for (let i = 0; i < node.edges.length; i++) {
-        const edge = node.edges[i];
-        let gi = inputGrads[i] ?? null;
-        if (gi === null) continue;
-        // a handle the backward returns again for a later input stays alive for it (this input
-        // gets an alias); the incoming gradient, returned, is handed on (not freed below)
-        const later = inputGrads.indexOf(gi, i + 1) > i;
-        if (edge === null) {
-          if (gi !== g && !later) gi.dispose();
-          continue;
-        }
-        if (later) gi = gi.alias();
-        else if (gi === g) handedOn = true;
-        if (!sameShape(gi.shape, node.shapes[i])) {
-          const r = sumTo(gi, node.shapes[i]);
-          gi.dispose();
-          gi = r;
-        }
-        if (edge instanceof Tensor) {
-          accumulateLeaf(edge, gi);
-        } else {
-          const acc = grads.get(edge as Node);
-          if (acc === undefined) {
-            grads.set(edge as Node, gi);
-          } else if (acc.isOwnedContiguous() && sameShape(acc.shape, gi.shape)) {
-            // the pending sum's buffer is its own: added to in place (the same bits, and no new buffer to fill)
-            addInto_(acc, gi);
-            gi.dispose();
-          } else {
-            grads.set(edge as Node, binary('add_f32', acc, gi));
-            acc.dispose();
-            gi.dispose();
+      grads.delete(node);
+      let handedOn = false, i = 0, pending: Tensor | null = null;
+      try {
+        for (; i < node.edges.length; i++) {
+          const edge = node.edges[i];
+          let gi = inputGrads[i] ?? null;
+          if (gi === null) continue;
+          // a handle the backward returns again for a later input stays alive for it (this input
+          // gets an alias); the incoming gradient, returned, is handed on (not freed below)
+          const later = inputGrads.indexOf(gi, i + 1) > i;
+          if (edge === null) {
+            if (gi !== g && !later) gi.dispose();
+            continue;
           }
+          const own = !later && gi === g;
+          if (later) gi = gi.alias();
+          pending = gi;
+          if (!sameShape(gi.shape, node.shapes[i])) {
+            const r = sumTo(gi, node.shapes[i]);
+            gi.dispose();
+            gi = pending = r;
+          }
+          handTo(edge, gi, grads);
+          pending = null;
+          if (own) handedOn = true;
         }
+      } catch (e) {
+        // the gradients not handed to an input yet are freed (dispose is idempotent)
+        pending?.dispose();
+        for (let j = i + 1; j < inputGrads.length; j++) inputGrads[j]?.dispose();
+        if (!handedOn) g.dispose();
+        throw e;
       }
       if (!handedOn) g.dispose();
       if (!retain) node.releaseSaved();
     }
   } finally {
     for (const t of grads.values()) t.dispose();
+  }
+}
+
+/**
+ * Gives gi (owned, the input's shape) to an input: a leaf's .grad, or the
+ * node's pending sum (added to in place when that buffer is its own).
+ */
+function handTo(edge: Node | Tensor, gi: Tensor, grads: Map<Node, Tensor>): void {
+  if (edge instanceof Tensor) {
+    accumulateLeaf(edge, gi);
+    return;
+  }
+  const acc = grads.get(edge);
+  if (acc === undefined) {
+    grads.set(edge, gi);
+  } else if (acc.isOwnedContiguous() && sameShape(acc.shape, gi.shape)) {
+    // the pending sum's buffer is its own: added to in place (the same bits, and no new buffer to fill)
+    addInto_(acc, gi);
+    gi.dispose();
+  } else {
+    grads.set(edge, binary('add_f32', acc, gi));
+    acc.dispose();
+    gi.dispose();
   }
 }
 

@@ -49,6 +49,32 @@ test('asking past the limit gives a clear error and the heap stays usable', () =
   assertThrows(() => sg.setMemoryLimit(-5), 'setMemoryLimit');
 });
 
+test('a backward that runs out of memory frees the gradients it held, and the heap stays usable', () => {
+  // a size no other test leaves free blocks of, so the backward's buffers must grow the heap
+  const N = 7 << 20;
+  const before = sg.memory();
+  for (const extra of [2, 6]) {
+    // room for half (extra 2) or one and a half (extra 6) more N-float buffers: the backward fails at its first or second
+    sg.scope(() => {
+      const x = sg.randn([N], { requiresGrad: true });
+      const y = x.exp().mul(3).sum();
+      const previous = sg.setMemoryLimit(sg.memory().heapBytes - sg.memory().bytesFree + extra * N);
+      try {
+        assertThrows(() => y.backward(), 'out of memory');
+      } finally {
+        sg.setMemoryLimit(previous);
+      }
+    });
+    const after = sg.memory();
+    assert.is(after.liveTensors, before.liveTensors, `extra ${extra}: live tensors back to where they started`);
+    assert.is(after.bytesInUse, before.bytesInUse, `extra ${extra}: bytes in use back to where they started`);
+  }
+  sg.checkHeap();
+  const x = sg.randn([64], { requiresGrad: true });
+  x.exp().sum().backward();
+  assert.ok(x.grad !== null && x.grad.shape[0] === 64);
+});
+
 test('a training loop keeps a flat heap', () => {
   sg.manualSeed(1);
   const w1 = sg.randn([32, 16], { requiresGrad: true });

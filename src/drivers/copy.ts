@@ -7,7 +7,8 @@
 import { Tensor } from '../tensor';
 import { heapF32, kernels } from '../runtime/engine';
 import { broadcastStrides, contiguousStrides } from '../shape';
-import { forBlocks } from './launch';
+import { forBlocksSplit } from './launch';
+import { forElements } from '../runtime/parallel';
 
 /** Runs `write` on the new tensor `out` and returns it; a throw (a kernel trap, out of memory) disposes out first. */
 export function produce(out: Tensor, write: (out: Tensor) => void): Tensor {
@@ -22,9 +23,8 @@ export function produce(out: Tensor, write: (out: Tensor) => void): Tensor {
 
 /** Copies src's elements into dst's view, element by element in index order (same shape; dst must not overlap itself). */
 export function copyInto(dst: Tensor, src: Tensor): void {
-  const k = kernels();
   const db = dst.ptr, sb = src.ptr;
-  forBlocks(dst.shape, [src.strides, dst.strides], (d, off, st) => {
+  forBlocksSplit(dst.shape, [src.strides, dst.strides], (k, d, off, st) => {
     k.copy_strided_f32(d[0], d[1], d[2], d[3], sb + off[0] * 4, st[0][0], st[0][1], st[0][2], st[0][3], db + off[1] * 4, st[1][0], st[1][1], st[1][2], st[1][3]);
   });
 }
@@ -60,7 +60,8 @@ export function updateContiguous(t: Tensor, update: (c: Tensor) => void): void {
 
 /** Fills a contiguous tensor (or its first `n` floats) with `value` (rounded to float32). */
 export function fill(t: Tensor, value: number, n = t.numel()): void {
-  kernels().fill_f32(n, t.ptr, value);
+  const p = t.ptr;
+  forElements(n, (k, start, count) => k.fill_f32(count, p + start * 4, value));
 }
 
 /** A new tensor of `shape` filled with `value` (no history). */
@@ -72,9 +73,8 @@ export function filled(shape: readonly number[], value: number): Tensor {
 
 /** Writes `input` broadcast to out's shape into `out` (contiguous). */
 export function broadcastInto(out: Tensor, input: Tensor): void {
-  const k = kernels();
   const ip = input.ptr, op = out.ptr;
-  forBlocks(out.shape, [broadcastStrides(input.shape, input.strides, out.shape), contiguousStrides(out.shape)], (d, o, st) => {
+  forBlocksSplit(out.shape, [broadcastStrides(input.shape, input.strides, out.shape), contiguousStrides(out.shape)], (k, d, o, st) => {
     k.copy_strided_f32(d[0], d[1], d[2], d[3], ip + o[0] * 4, st[0][0], st[0][1], st[0][2], st[0][3], op + o[1] * 4, st[1][0], st[1][1], st[1][2], st[1][3]);
   });
 }

@@ -13,7 +13,7 @@ import type { BinaryKernel, GradKernel } from '../runtime/elementwise-kernels.ge
 import { forElements } from '../runtime/parallel';
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, sameShape } from '../shape';
 import { filled, materialize, produce, updateContiguous } from './copy';
-import { forBlocks } from './launch';
+import { forBlocksSplit } from './launch';
 
 export type { BinaryKernel, GradKernel, UnaryKernel } from '../runtime/elementwise-kernels.generated';
 
@@ -96,10 +96,9 @@ export function binaryInto(kernel: BinaryKernel, shape: readonly number[], a: Te
       return;
     }
   }
-  const k = kernels();
   const sa = broadcastStrides(a.shape, a.strides, shape);
   const sb = broadcastStrides(b.shape, b.strides, shape);
-  forBlocks(shape, [sa, sb, contiguousStrides(shape)], (d, o, s) => callBinary(k, kernel, {
+  forBlocksSplit(shape, [sa, sb, contiguousStrides(shape)], (k, d, o, s) => callBinary(k, kernel, {
     dims: d,
     a: { ptr: ap + o[0] * 4, strides: s[0] as unknown as Dims4 },
     b: { ptr: bp + o[1] * 4, strides: s[1] as unknown as Dims4 },

@@ -159,6 +159,31 @@ test('large elementwise ops (unary and binary, with a scalar operand): bit-ident
   }
 });
 
+test('strided copies, broadcasts, broadcast binary ops and fills: bit-identical for 1, 2, 3 threads, and the element-by-element values', () => {
+  // ranks 1 to 6 (the walked dims above a block's four), a ragged contiguous run, a transpose of two long dims
+  const shapes = [[70001], [37, 129], [3, 5, 7, 11, 13], [2, 3, 4, 5, 6, 7]];
+  sameBitsForThreadCounts('copies', () => shapes.flatMap((shape, i) => {
+    const x = randT(shape, 61 + i);
+    const perm = shape.map((_, d) => shape.length - 1 - d);
+    const last = shape[shape.length - 1];
+    const row = randT([last], 71 + i), first = randT([1, ...shape.slice(1)], 81 + i);
+    const transposed = x.permute(perm).contiguous();
+    // reference: element (i0, .., ik) of the transpose is x's element (ik, .., i0)
+    const xs = x.toArray(), ts = transposed.toArray(), tShape = perm.map((d) => shape[d]);
+    for (let j = 0; j < ts.length; j += 97) {
+      let rem = j, src = 0;
+      const idx = tShape.map(() => 0);
+      for (let d = tShape.length - 1; d >= 0; d--) { idx[d] = rem % tShape[d]; rem = Math.floor(rem / tShape[d]); }
+      for (let d = 0; d < shape.length; d++) src = src * shape[d] + idx[shape.length - 1 - d];
+      if (!Object.is(ts[j], xs[src])) throw new Error(`transpose of ${JSON.stringify(shape)}: element ${j} is ${ts[j]}, expected ${xs[src]}`);
+    }
+    const sumRow = x.add(row), sumFirst = first.expand(shape).contiguous();
+    const xa = sumRow.toArray(), ra = row.toArray();
+    for (let j = 0; j < xa.length; j += 89) assert.is(xa[j], Math.fround(xs[j] + ra[j % last]), `broadcast add ${JSON.stringify(shape)} element ${j}`);
+    return [transposed.toArray(), sumRow.toArray(), sumFirst.toArray(), x.permute(perm).mul(row.reshape([last, ...Array(shape.length - 1).fill(1)])).toArray(), sg.full(shape, 2.5).toArray()];
+  }));
+});
+
 test('optimizer steps (SGD, Adam, AdamW, RMSprop) and gradient clipping on a large parameter: bit-identical for 1, 2, 3 threads', () => {
   // a length past three 16384-element chunks and not a multiple of the SIMD width
   const n = 16385 * 3 + 7;

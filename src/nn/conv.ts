@@ -27,7 +27,7 @@ const CONV2D_ARGS = {
   outChannels: param(integer({ min: 1 }), required),
   kernelSize: param(pair({ min: 1 }), required),
   stride: param(pair({ min: 1 }), [1, 1]),
-  padding: param(either(paddingMode, pair({ min: 0 }), "an integer >= 0, a pair of them, or 'same' or 'valid'"), [0, 0]),
+  padding: param(either(pair({ min: 0 }), paddingMode, "an integer >= 0, a pair of them, or 'same' or 'valid'"), [0, 0]),
   dilation: param(pair({ min: 1 }), [1, 1]),
   groups: param(integer({ min: 1 }), 1),
   bias: param(boolean, true),

@@ -27,7 +27,7 @@ const CONV1D_ARGS = {
   outChannels: param(integer({ min: 1 }), required),
   kernelSize: param(single({ min: 1 }), required),
   stride: param(single({ min: 1 }), 1),
-  padding: param(either(paddingMode, single({ min: 0 }), "an integer >= 0, or 'same' or 'valid'"), 0),
+  padding: param(either(single({ min: 0 }), paddingMode, "an integer >= 0, or 'same' or 'valid'"), 0),
   dilation: param(single({ min: 1 }), 1),
   groups: param(integer({ min: 1 }), 1),
   bias: param(boolean, true),

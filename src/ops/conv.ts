@@ -146,7 +146,7 @@ function convLikeBody(op: string, x: Tensor, weight: Tensor, bias: Tensor | null
 const CONV2D_ARGS = {
   bias: param(nullable(tensorArg), null),
   stride: param(pair({ min: 1 }), [1, 1]),
-  padding: param<[number, number] | PaddingMode>(either(paddingMode, pair({ min: 0 }), "an integer >= 0, a pair of them, or 'same' or 'valid'"), [0, 0]),
+  padding: param<[number, number] | PaddingMode>(either(pair({ min: 0 }), paddingMode, "an integer >= 0, a pair of them, or 'same' or 'valid'"), [0, 0]),
   dilation: param(pair({ min: 1 }), [1, 1]),
   groups: param(integer({ min: 1 }), 1),
 };

@@ -115,7 +115,7 @@ function as1d<T>(op: string, shapes: string, f: () => T): T {
 const CONV1D_ARGS = {
   bias: param(nullable(tensorArg), null),
   stride: param(single({ min: 1 }), 1),
-  padding: param<number | PaddingMode>(either(paddingMode, single({ min: 0 }), "an integer >= 0, or 'same' or 'valid'"), 0),
+  padding: param<number | PaddingMode>(either(single({ min: 0 }), paddingMode, "an integer >= 0, or 'same' or 'valid'"), 0),
   dilation: param(single({ min: 1 }), 1),
   groups: param(integer({ min: 1 }), 1),
 };

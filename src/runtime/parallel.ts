@@ -103,12 +103,28 @@ export function parallelFor(count: number, work: number, body: PieceBody, pieces
   }
   const pieces = piecesFor(count, threads, piecesPerThread);
   const recorded: Call[][] = [];
-  for (let p = 0; p < pieces; p++) {
+  for (let p = 0, lo = 0; p < pieces; p++) {
+    const hi = pieceEnd(count, pieces, p);
     target = [];
-    body(recorder(), Math.floor((count * p) / pieces), Math.floor((count * (p + 1)) / pieces), p);
+    body(recorder(), lo, hi, p);
     recorded.push(target);
+    lo = hi;
   }
   runTask(recorded, threads - 1, kernels());
+}
+
+/**
+ * The end of piece p of `pieces` over `count` items: the pieces shrink
+ * towards the end (boundaries at count (1 - (1 - t)^2), t = (p + 1) / pieces,
+ * each at least one item), so the thread that finishes its share first waits
+ * at most a small last piece for the other. Any split gives the same bits.
+ */
+function pieceEnd(count: number, pieces: number, p: number): number {
+  if (p === pieces - 1) return count;
+  const t = 1 - (p + 1) / pieces;
+  const at = Math.floor(count * (1 - t * t));
+  // at least one item per piece, here and in every piece after it
+  return Math.min(count - (pieces - 1 - p), Math.max(p + 1, at));
 }
 
 /** Elements per chunk of forElements: a multiple of the SIMD width, so a split never changes a result. */

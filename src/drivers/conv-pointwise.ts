@@ -15,7 +15,7 @@ import { kernels } from '../runtime/engine';
 import { parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
 import { GATHER_COLUMNS, gemmScratch, packWeights, pixelOffsets, weightGrad, type Geometry } from './conv';
-import { copyInto } from './copy';
+import { copyInto, fill } from './copy';
 
 /**
  * Whether this file computes g: a 1x1 convolution without padding and with a
@@ -82,7 +82,7 @@ export function pointwiseInputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tenso
   try {
     // w^T per group: A[c, o] = w[o, c]
     for (let grp = 0; grp < g.G; grp++) kernels().conv_pack_a_f32(g.Cg, g.Og, 1, 1, w.ptr + grp * g.Og * g.Cg * 4, 1, g.Cg, 0, 0, packed.ptr + grp * per * 4);
-    kernels().fill_f32(dx.numel(), dx.ptr, 0);
+    fill(dx, 0);
     overChunks(g, g.Og, (k, n0, nb, grp, scratch) => k.conv_gemm_gather_f32(
       g.Cg, g.Og, nb * Q, packed.ptr + grp * per * 4, dy.ptr + (n0 * g.O + grp * g.Og) * Q * 4, koff.ptr, coff.ptr,
       dx.ptr + (n0 * g.C + grp * g.Cg) * HW * 4, ooff.ptr, HW * 4, 0, scratch));

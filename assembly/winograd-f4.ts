@@ -54,7 +54,9 @@ export function winograd_f4_weights_f32(
  * floats apart; OH x OW is the output size (any size; rows and columns the
  * image cannot reach read zeros). Images go nb at a time, their tiles in
  * blocks of at most bt (a multiple of 8); only speed depends on nb and bt.
- * biasp = 0: no bias. The input transform reads x where it is (no padded
+ * biasp = 0: no bias. With `accumulate`, y += the convolution instead (each
+ * output f32(y + conv), y's old values read just before they are written).
+ * The input transform reads x where it is (no padded
  * copy): it may read up to 20 bytes before a row's start and past its end,
  * so the memory must extend 20 bytes past the last image (the heap keeps
  * READ_SLACK bytes after every block). Scratch, in floats: V 36 (C bt + XI_PAD),
@@ -64,7 +66,7 @@ export function winograd_f4_weights_f32(
  */
 export function winograd_f4_conv_f32(
   N: usize, C: usize, H: usize, W: usize, O: usize, ph: usize, pw: usize, OH: usize, OW: usize,
-  xp: usize, xImg: usize, up: usize, yp: usize, yImg: usize, biasp: usize, bt: usize, nb: usize, scratchp: usize,
+  xp: usize, xImg: usize, up: usize, yp: usize, yImg: usize, biasp: usize, accumulate: bool, bt: usize, nb: usize, scratchp: usize,
 ): void {
   const TH = (OH + 3) >> 2, TW = (OW + 3) >> 2, tpi = TH * TW;
   const Op = (O + 3) & ~3;
@@ -96,7 +98,7 @@ export function winograd_f4_conv_f32(
       const nt = min(bs, T - t0);
       inputTransform(C, nt, (H * W) << 2, xn, rowsOf + t0 * 24, masks + t0 * 144, maskedRows + t0, V, vXi, tmp);
       positionProducts(36, C, Op, up, V, vXi, M, mXi, bt, nt);
-      outputTransform(O, OH, OW, nt, M, mXi, bt, biasp, yn, tmp, outTab + (t0 << 3));
+      outputTransform(O, OH, OW, nt, M, mXi, bt, biasp, accumulate, yn, tmp, outTab + (t0 << 3));
     }
   }
 }
@@ -256,10 +258,10 @@ function outputTable(OH: usize, OW: usize, nt: usize, order: usize, tpi: usize, 
 /**
  * y[n, o, 4 ty + r, 4 tx + s] = bias[o] + (A^T M A)[r, s] for the block's
  * tiles (placed by tab, see outputTable, from the first image's at yn),
- * four tiles per vector; outputs past OH x OW are not written. tmp: 40
- * vectors of intermediates.
+ * four tiles per vector, added to y's values with `accumulate`; outputs
+ * past OH x OW are not written. tmp: 40 vectors of intermediates.
  */
-function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, M: usize, mXi: usize, bt: usize, biasp: usize, yn: usize, tmp: usize, tab: usize): void {
+function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, M: usize, mXi: usize, bt: usize, biasp: usize, accumulate: bool, yn: usize, tmp: usize, tab: usize): void {
   const plane = (OH * OW) << 2, rowB = OW << 2;
   // output channel by channel, so each position's products are read in order
   const S = mXi * 6, rows = tmp + 384, four = f32x4.splat(4), eight = f32x4.splat(8);
@@ -298,10 +300,10 @@ function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, M: usize, mX
         const t0 = v128.shuffle<f32>(l01, l23, 0, 1, 4, 5), t1 = v128.shuffle<f32>(l01, l23, 2, 3, 6, 7);
         const t2 = v128.shuffle<f32>(h01, h23, 0, 1, 4, 5), t3 = v128.shuffle<f32>(h01, h23, 2, 3, 6, 7);
         if (full) {
-          v128.store(y0, t0);
-          v128.store(y1, t1);
-          v128.store(y2, t2);
-          v128.store(y3, t3);
+          v128.store(y0, accumulate ? f32x4.add(v128.load(y0), t0) : t0);
+          v128.store(y1, accumulate ? f32x4.add(v128.load(y1), t1) : t1);
+          v128.store(y2, accumulate ? f32x4.add(v128.load(y2), t2) : t2);
+          v128.store(y3, accumulate ? f32x4.add(v128.load(y3), t3) : t3);
           y0 += rowB; y1 += rowB; y2 += rowB; y3 += rowB;
         } else {
           const w = rows + (r << 4);
@@ -316,7 +318,8 @@ function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, M: usize, mX
           const f = load<u32>(tj + (l << 3), 4), cols = f & 255;
           let dst = yo + load<u32>(tj + (l << 3));
           for (let r: usize = 0; r < (f >> 8); r++) {
-            storeRow(dst, v128.load(rows + (l << 6) + (r << 4)), cols);
+            const v = v128.load(rows + (l << 6) + (r << 4));
+            storeRow(dst, accumulate ? f32x4.add(loadRow(dst, cols), v) : v, cols);
             dst += rowB;
           }
         }
@@ -328,6 +331,16 @@ function outputTransform(O: usize, OH: usize, OW: usize, nt: usize, M: usize, mX
 /** A tile's entry in the output transform's table ((rows << 8) | columns) when all 16 outputs exist. */
 // @ts-ignore: decorator
 @inline const FULL_TILE: u32 = (4 << 8) | 4;
+
+/** The n (1..4) floats at p in the first lanes of a vector (the others 0). */
+// @ts-ignore: decorator
+@inline function loadRow(p: usize, n: usize): v128 {
+  if (n == 4) return v128.load(p);
+  let v = v128.load32_zero(p);
+  if (n > 1) v = v128.load32_lane(p + 4, v, 1);
+  if (n > 2) v = v128.load32_lane(p + 8, v, 2);
+  return v;
+}
 
 /** Stores the first n (1..4) floats of v at p. */
 // @ts-ignore: decorator

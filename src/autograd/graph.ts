@@ -168,7 +168,13 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
         continue;
       }
       // g stays in the map until its backward returns, so a backward that throws leaves it to the clean-up below
-      const inputGrads = runScoped(() => node.backward(g), null);
+      offered = { node, grads };
+      let inputGrads: (Tensor | null)[];
+      try {
+        inputGrads = runScoped(() => node.backward(g), null);
+      } finally {
+        offered = null;
+      }
       grads.delete(node);
       let handedOn = false, i = 0, pending: Tensor | null = null;
       try {
@@ -210,6 +216,26 @@ function walk(root: Tensor, seed: Tensor | undefined, retain: boolean): void {
   }
 }
 
+/** The node whose backward is running and the pending gradients, while pendingGradient may offer them. */
+let offered: { node: Node; grads: Map<Node, Tensor> } | null = null;
+
+/**
+ * For the backward running now: input i's pending gradient (the sum of what
+ * later ops sent it so far) when its buffer is its own, contiguous and of the
+ * input's shape, and no other input of this op is the same node; else null.
+ * A backward may add its gradient for input i into that buffer and return
+ * the tensor itself for input i (the graph then has nothing to add); the
+ * sum is the same bits as returning a new tensor, which the graph adds.
+ */
+export function pendingGradient(i: number): Tensor | null {
+  if (offered === null) return null;
+  const { node, grads } = offered;
+  const edge = node.edges[i];
+  if (edge === null || edge === undefined || edge instanceof Tensor || node.edges.some((e, j) => j !== i && e === edge)) return null;
+  const acc = grads.get(edge);
+  return acc !== undefined && acc.isOwnedContiguous() && sameShape(acc.shape, node.shapes[i]) ? acc : null;
+}
+
 /**
  * Gives gi (owned, the input's shape) to an input: a leaf's .grad, or the
  * node's pending sum (added to in place when that buffer is its own).
@@ -220,6 +246,7 @@ function handTo(edge: Node | Tensor, gi: Tensor, grads: Map<Node, Tensor>): void
     return;
   }
   const acc = grads.get(edge);
+  if (acc === gi) return; // the backward added its gradient into the pending sum (pendingGradient)
   if (acc === undefined) {
     grads.set(edge, gi);
   } else if (acc.isOwnedContiguous() && sameShape(acc.shape, gi.shape)) {

@@ -161,9 +161,10 @@ const WINOGRAD_MIN_CHANNELS = 4;
 function winograd(
   N: number, G: number, C: number, H: number, W: number, O: number, ph: number, pw: number, OH: number, OW: number,
   x: number, xImg: number, y: number, yImg: number, bias: number,
-  kernelAt: (grp: number) => [number, number, number, number, number],
+  kernelAt: (grp: number) => [number, number, number, number, number], accumulate = false,
 ): void {
   const f4 = useF4(C, O);
+  if (accumulate && !f4) throw new Error('winograd: accumulate needs F(4x4, 3x3)');
   const per = (f4 ? 36 : 16) * roundUp(O, 4) * C;
   const U = Tensor.empty([G * per]);
   const lanes: Tensor[] = [U];
@@ -188,7 +189,7 @@ function winograd(
       const nb = Math.max(1, Math.min(N, Math.ceil(bt / tiles)));
       // the transformed inputs, the products, then the transforms' intermediates and tables (see winograd_f4_conv_f32)
       scratchFloats = 36 * (C * bt + XI_PAD) + 36 * (roundUp(O, 4) * bt + XI_PAD) + 160 + 46 * (roundUp(nb * tiles, 8) + 8);
-      run = (k, n, x, u, y, bias, scratch) => k.winograd_f4_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, bt, nb, scratch);
+      run = (k, n, x, u, y, bias, scratch) => k.winograd_f4_conv_f32(n, C, H, W, O, ph, pw, OH, OW, x, xImg, u, y, yImg, bias, accumulate ? 1 : 0, bt, nb, scratch);
     } else {
       // tiles per block: the block's transformed inputs for one of the 16 positions (C x bt) stay in L1
       const TH = Math.ceil(OH / 2), TWp = roundUp(Math.ceil(OW / 2), 4);
@@ -504,23 +505,29 @@ export function weightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
  * dx: Winograd or a stride-1 convolution of the padded G with the flipped
  * kernel when possible, the stride-2 Winograd (conv-s2.ts) for 3x3 stride-2
  * kernels, else by phases (phaseInputGrad); plus bias[c] when a
- * bias (C) is given (the forward of a transposed convolution).
+ * bias (C) is given (the forward of a transposed convolution). `into` (a
+ * contiguous (N, C, H, W) tensor whose buffer is the caller's, or null):
+ * where F(4x4, 3x3) computes dx, into += dx in its output pass and into is
+ * returned (each element f32(into + dx), the bits of an add after it);
+ * elsewhere into is left alone and dx is a new tensor.
  */
-export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null): Tensor {
+export function inputGrad(g: Geometry, w: Tensor, dy: Tensor, bias: Tensor | null = null, into: Tensor | null = null): Tensor {
   const k = kernels();
-  const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
   const Q = g.OH * g.OW, HW = g.H * g.W, khw = g.kh * g.kw;
   const qh = (g.kh - 1) * g.dh - g.ph, qw = (g.kw - 1) * g.dw - g.pw;
+  // the stride-1 convolution of dy padded by (qh, qw) with w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx], into y (or added to it)
+  const winogradDx = (y: Tensor, accumulate: boolean): Tensor => {
+    winograd(g.N, g.G, g.Og, g.OH, g.OW, g.Cg, qh, qw, g.H, g.W, dy.ptr, g.O * Q, y.ptr, g.C * HW, bias?.ptr ?? 0,
+      (grp) => [w.ptr + (grp * g.Og * g.Kg + 8) * 4, 9, g.Kg, -3, -1], accumulate);
+    return y;
+  };
+  if (into !== null && bias === null && !pointwiseServes(g) && winogradServes(g, true) && useF4(g.Og, g.Cg)) return winogradDx(into, true);
+  const dx = Tensor.empty([g.N, g.C, g.H, g.W]);
   if (pointwiseServes(g) && bias === null) {
     pointwiseInputGrad(g, w, dy, dx);
     return dx;
   }
-  if (winogradServes(g, true)) {
-    // the stride-1 convolution of dy padded by (qh, qw) with w'[c, o, ky, kx] = w[o, c, 2 - ky, 2 - kx]
-    winograd(g.N, g.G, g.Og, g.OH, g.OW, g.Cg, qh, qw, g.H, g.W, dy.ptr, g.O * Q, dx.ptr, g.C * HW, bias?.ptr ?? 0,
-      (grp) => [w.ptr + (grp * g.Og * g.Kg + 8) * 4, 9, g.Kg, -3, -1]);
-    return dx;
-  }
+  if (winogradServes(g, true)) return winogradDx(dx, false);
   if (g.sh === 1 && g.sw === 1 && qh >= 0 && qw >= 0) {
     // G padded by q before and up to the image plus the dilated kernel (>= q after: more when OH is short of what the image allows)
     const Hg = g.H + (g.kh - 1) * g.dh, Wg = g.W + (g.kw - 1) * g.dw;

@@ -14,7 +14,7 @@ import { Tensor } from '../tensor';
 import { atomic } from '../autograd/scope';
 import { forward, inputGrad, makeGeometry, weightGrad, type Geometry } from '../drivers/conv';
 import { fmtShape } from '../shape';
-import { needsGrad, record } from '../autograd/graph';
+import { needsGrad, pendingGradient, record } from '../autograd/graph';
 import { traced } from '../autograd/trace';
 import { materialize } from './create';
 import { reshape, unsqueeze } from './views';
@@ -94,7 +94,8 @@ function geometry(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOptions
 /** The three passes of a convolution-like op over contiguous operands (a convolution, or its transpose with the passes swapped). */
 export interface ConvPasses {
   forward(x: Tensor, w: Tensor, bias: Tensor | null): Tensor;
-  inputGrad(w: Tensor, dy: Tensor): Tensor;
+  /** dx; with `into` (the pending gradient of x, whose buffer the graph gives up) it may return into + dx in into's buffer. */
+  inputGrad(w: Tensor, dy: Tensor, into: Tensor | null): Tensor;
   weightGrad(x: Tensor, dy: Tensor): Tensor;
 }
 
@@ -130,7 +131,7 @@ function convLikeBody(op: string, x: Tensor, weight: Tensor, bias: Tensor | null
     record(out, 'ConvolutionBackward', inputs, [xs, ws], (dy) => {
       const { t: gc } = materialize(dy);
       return [
-        wantX ? passes.inputGrad(ws, gc) : null,
+        wantX ? passes.inputGrad(ws, gc, pendingGradient(0)) : null,
         wantW ? passes.weightGrad(xs, gc) : null,
         wantB ? channelSum(gc) : null,
       ];
@@ -172,7 +173,7 @@ export function conv2d(x: Tensor, weight: Tensor, ...rest: unknown[]): Tensor {
     const g = geometry(x, weight, bias, opts);
     return {
       forward: (xc, wc, bc) => forward(g, xc, wc, bc),
-      inputGrad: (ws, gc) => inputGrad(g, ws, gc),
+      inputGrad: (ws, gc, into) => inputGrad(g, ws, gc, null, into),
       weightGrad: (xs, gc) => weightGrad(g, xs, gc),
     };
   }, (xb) => conv2d(xb, weight, bias, opts));

@@ -4,7 +4,8 @@
 // (sizes 1-13: odd, 4k, 4k + 1, 4k + 3), batches whose tiles share a block
 // across images, padding 0-3, groups, bias, channel counts that are not
 // multiples of 4 or 8; bit-identical for 1, 2 and 3 threads and for each
-// image alone.
+// image alone; the input gradient added into a pending gradient (a residual
+// join) gives the bits of the separate sum.
 //
 // Its float32 error is larger than F(2x2)'s (transform coefficients up to 8
 // and G's sixths): measured over the ResNet-20 shapes (16-64 channels, 7x7
@@ -95,6 +96,37 @@ test('bit-identical for 1, 2 and 3 threads; each image gives the bits it gives a
     return res;
   };
   assertSplitInvariant(run, N, [out, img]);
+});
+
+test('a join: the input gradient added into the pending gradient in the output pass gives the bits of the separate sum', () => {
+  // [batch, channels, H, W, groups]: whole and clipped tiles, a batch of 1, groups
+  for (const [N, C, H, W, G] of [[2, 8, 8, 8, 1], [3, 16, 9, 11, 1], [1, 12, 7, 5, 1], [2, 16, 6, 10, 2]]) {
+    const r = rng(N * 100 + C + H);
+    const data = (n) => Float32Array.from(r.array(n, -1, 1));
+    const x0data = data(N * C * H * W), wdata = data(C * (C / G) * 9), gdata = data(N * C * H * W);
+    const shape = [N, C, H, W];
+    const wOf = () => sg.tensor(wdata, { shape: [C, C / G, 3, 3], requiresGrad: true });
+    const upstream = sg.tensor(gdata, { shape });
+    // join(y, s) as a residual block ends (batch norm + add + ReLU, the gradients of y and s in separate buffers) or a product
+    const joins = [
+      (y, s) => sg.F.batchNormAddRelu(y, s, null, null, null, null, true),
+      (y, s) => y.mul(s),
+    ];
+    for (const [j, join] of joins.entries()) {
+      // x = 1.5 x0 feeds the convolution and the join: its gradient from the join is pending when the conv's backward runs
+      const x0 = sg.tensor(x0data, { shape, requiresGrad: true }), w = wOf();
+      const x = x0.mul(1.5);
+      join(sg.conv2d(x, w, null, { padding: 1, groups: G }), x).mul(upstream).sum().backward();
+      // the same two gradients on separate leaves, then added (the join's first, as the graph holds it) and scaled
+      const xv = sg.tensor(x0data, { shape }).mul(1.5);
+      const xa = xv.clone().requiresGrad_(), xb = xv.clone().requiresGrad_(), w2 = wOf();
+      join(sg.conv2d(xa, w2, null, { padding: 1, groups: G }), xb).mul(upstream).sum().backward();
+      const expected = sg.add(xb.grad, xa.grad).mul(1.5);
+      const got = new Uint32Array(x0.grad.toArray().buffer), want = new Uint32Array(expected.toArray().buffer);
+      for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) throw new Error(`join ${j} [${shape}] groups ${G}: element ${i} differs`);
+      assert.equal(Array.from(w.grad.toArray()), Array.from(w2.grad.toArray()), 'weight gradient');
+    }
+  }
 });
 
 test.run();

@@ -104,7 +104,7 @@ export function parallelFor(count: number, work: number, body: PieceBody, pieces
   const pieces = piecesFor(count, threads, piecesPerThread);
   const recorded: Call[][] = [];
   for (let p = 0, lo = 0; p < pieces; p++) {
-    const hi = pieceEnd(count, pieces, p);
+    const hi = pieces <= threads ? Math.floor((count * (p + 1)) / pieces) : pieceEnd(count, pieces, p);
     target = [];
     body(recorder(), lo, hi, p);
     recorded.push(target);
@@ -114,10 +114,12 @@ export function parallelFor(count: number, work: number, body: PieceBody, pieces
 }
 
 /**
- * The end of piece p of `pieces` over `count` items: the pieces shrink
- * towards the end (boundaries at count (1 - (1 - t)^2), t = (p + 1) / pieces,
- * each at least one item), so the thread that finishes its share first waits
- * at most a small last piece for the other. Any split gives the same bits.
+ * The end of piece p of `pieces` over `count` items, when there are more
+ * pieces than threads (with one piece per thread, as the GEMM's, they are
+ * equal): the pieces shrink towards the end (boundaries at
+ * count (1 - (1 - t)^2), t = (p + 1) / pieces, each at least one item), so
+ * the thread that finishes its share first waits at most a small last piece
+ * for the other. Any split gives the same bits.
  */
 function pieceEnd(count: number, pieces: number, p: number): number {
   if (p === pieces - 1) return count;

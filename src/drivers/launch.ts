@@ -11,17 +11,29 @@ import type { Kernels } from '../runtime/kernels.generated';
 export type Block = (dims: [number, number, number, number], offsets: number[], strides: number[][]) => void;
 
 /**
- * Calls `block` once per 4-d block of `shape`, with each operand's element
- * offset for the block and its four strides (operands: one strides array each).
+ * The collapsed shape (c, nd dims) as blocks of its last four dims (dims,
+ * left-padded with pad ones; inner: each operand's strides there) under the
+ * walked dims before them (outer); null when the shape is empty.
  */
-export function forBlocks(shape: Shape, strides: readonly Shape[], block: Block): void {
+function blockLayout(shape: Shape, strides: readonly Shape[]) {
   const c = collapse(shape, strides);
   const nd = c.shape.length;
-  if (c.shape.some((d) => d === 0)) return;
+  if (c.shape.some((d) => d === 0)) return null;
   const pad = Math.max(0, 4 - nd);
   const dims = [...new Array<number>(pad).fill(1), ...c.shape.slice(Math.max(0, nd - 4))] as [number, number, number, number];
   const inner = c.strides.map((s) => [...new Array<number>(pad).fill(0), ...s.slice(Math.max(0, nd - 4))]);
   const outer = c.shape.slice(0, Math.max(0, nd - 4));
+  return { c, nd, pad, dims, inner, outer };
+}
+
+/**
+ * Calls `block` once per 4-d block of `shape`, with each operand's element
+ * offset for the block and its four strides (operands: one strides array each).
+ */
+export function forBlocks(shape: Shape, strides: readonly Shape[], block: Block): void {
+  const layout = blockLayout(shape, strides);
+  if (layout === null) return;
+  const { c, dims, inner, outer } = layout;
   const offsets = strides.map(() => 0);
   if (outer.length === 0) {
     block(dims, offsets, inner);
@@ -54,13 +66,9 @@ export type ThreadBlock = (k: Kernels, dims: [number, number, number, number], o
  * run on the calling thread.
  */
 export function forBlocksSplit(shape: Shape, strides: readonly Shape[], block: ThreadBlock): void {
-  const c = collapse(shape, strides);
-  const nd = c.shape.length;
-  if (c.shape.some((d) => d === 0)) return;
-  const pad = Math.max(0, 4 - nd);
-  const dims = [...new Array<number>(pad).fill(1), ...c.shape.slice(Math.max(0, nd - 4))] as [number, number, number, number];
-  const inner = c.strides.map((s) => [...new Array<number>(pad).fill(0), ...s.slice(Math.max(0, nd - 4))]);
-  const outer = c.shape.slice(0, Math.max(0, nd - 4));
+  const layout = blockLayout(shape, strides);
+  if (layout === null) return;
+  const { c, nd, pad, dims, inner, outer } = layout;
   if (nd <= 1) {
     // one run (or one element, rank 0): pieces of SPLIT_ROW elements
     const n = dims[3];

@@ -118,11 +118,11 @@ export function batchNormBackward(
   const [N, C, L] = ncl(x);
   const M = N * L;
   const k = kernels();
-  const byOutput = relu !== null && 'out' in relu, affine = relu !== null && 'scale' in relu ? relu : null;
+  const byOutput = relu !== null && 'out' in relu ? relu : null, affine = relu !== null && 'scale' in relu ? relu : null;
   // the output-masked form always runs the sums' pass: it writes the masked g
-  const needSums = want.weight || want.bias || (want.x && training) || byOutput;
+  const needSums = want.weight || want.bias || (want.x && training) || byOutput !== null;
   // dx's pass reads the masked g of the output-masked form, with no mask of its own
-  const gIn = relu !== null && 'out' in relu ? relu.masked : g;
+  const gIn = byOutput?.masked ?? g;
   // per channel: the two float64 sums (16 bytes, as 4 float32 slots), dx's three coefficients
   const sums = needSums ? Tensor.empty([4 * C]) : null, coef = want.x ? Tensor.empty([3 * C]) : null;
   let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
@@ -133,9 +133,9 @@ export function batchNormBackward(
     if (sums !== null) {
       // channels split across threads; each lane streams its channels' rows sample by sample
       parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => {
-        if (relu === null) kt.bn_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, sums.ptr);
-        else if ('out' in relu) kt.bn_add_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, relu.out.ptr, mean.ptr, relu.masked.ptr, sums.ptr);
-        else kt.bn_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, relu.scale.ptr, relu.shift.ptr, sums.ptr);
+        if (byOutput !== null) kt.bn_add_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, byOutput.out.ptr, mean.ptr, byOutput.masked.ptr, sums.ptr);
+        else if (affine !== null) kt.bn_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, affine.scale.ptr, affine.shift.ptr, sums.ptr);
+        else kt.bn_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, sums.ptr);
       });
     }
     k.bn_backward_coefs_f32(C, M, sums?.ptr ?? 0, invstd.ptr, weight?.ptr ?? 0, training ? 1 : 0, dw?.ptr ?? 0, db?.ptr ?? 0, coef?.ptr ?? 0);

@@ -21,7 +21,7 @@ export function produce(out: Tensor, write: (out: Tensor) => void): Tensor {
   }
 }
 
-/** Copies src's elements into dst's view, element by element in index order (same shape; dst must not overlap itself). */
+/** Copies src's elements into dst's view, each element once, over the threads for large shapes (same shape; dst must overlap neither itself nor src). */
 export function copyInto(dst: Tensor, src: Tensor): void {
   const db = dst.ptr, sb = src.ptr;
   forBlocksSplit(dst.shape, [src.strides, dst.strides], (k, d, off, st) => {

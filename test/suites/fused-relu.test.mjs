@@ -68,22 +68,27 @@ test('batchNormRelu training without affine parameters; gradient of x only', () 
 });
 
 /**
- * fused and composed results (output, running statistics, gradients of x,
- * weight and bias for a random upstream gradient) of one call each, on equal
- * copies of the inputs.
+ * fused and composed results (output, running statistics, the gradients of
+ * the inputs named in `grads`) of one call each on equal copies of the
+ * inputs, for a random upstream gradient: batchNormRelu against
+ * relu(batchNorm), or with `add` batchNormAddRelu against
+ * addRelu(batchNorm, other).
  */
-function bnBoth(shape, { training, affine, running = true, momentum = 0.1, eps = 1e-5, seed = 1, data = null }) {
+function bnBoth(shape, { training, affine, running = true, momentum = 0.1, eps = 1e-5, seed = 1, data = null, add = false, grads = ['x', 'other', 'w', 'b'] }) {
   const C = shape[1];
   return [true, false].map((fused) => {
-    const x = data ? sg.tensor(Float32Array.from(data), { shape, requiresGrad: true }) : randT(shape, seed, { lo: -2, hi: 3, requiresGrad: true });
-    const w = affine ? randT([C], seed + 1, { lo: 0.5, hi: 1.5, requiresGrad: true }) : null;
-    const b = affine ? randT([C], seed + 2, { lo: -0.5, hi: 0.5, requiresGrad: true }) : null;
+    const x = data ? sg.tensor(Float32Array.from(data), { shape, requiresGrad: grads.includes('x') }) : randT(shape, seed, { lo: -2, hi: 3, requiresGrad: grads.includes('x') });
+    const o = add ? randT(shape, seed + 6, { lo: -1.5, hi: 1, requiresGrad: grads.includes('other') }) : null;
+    const w = affine ? randT([C], seed + 1, { lo: 0.5, hi: 1.5, requiresGrad: grads.includes('w') }) : null;
+    const b = affine ? randT([C], seed + 2, { lo: -0.5, hi: 0.5, requiresGrad: grads.includes('b') }) : null;
     const rm = running ? randT([C], seed + 3) : null, rv = running ? randT([C], seed + 4, { lo: 0.5, hi: 2 }) : null;
     const opts = { training, momentum, eps };
-    const y = fused ? F.batchNormRelu(x, rm, rv, w, b, opts) : sg.relu(F.batchNorm(x, rm, rv, w, b, opts));
-    y.mul(randT(shape, seed + 5)).sum().backward();
-    const out = { y, dx: x.grad };
-    if (affine) Object.assign(out, { dw: w.grad, db: b.grad });
+    const y = add
+      ? (fused ? F.batchNormAddRelu(x, o, rm, rv, w, b, opts) : F.addRelu(F.batchNorm(x, rm, rv, w, b, opts), o))
+      : (fused ? F.batchNormRelu(x, rm, rv, w, b, opts) : sg.relu(F.batchNorm(x, rm, rv, w, b, opts)));
+    if (y.requiresGrad) y.mul(randT(shape, seed + 5)).sum().backward();
+    const out = { y };
+    for (const [name, t] of [['dx', x], ['dother', o], ['dw', w], ['db', b]]) if (t?.requiresGrad) out[name] = t.grad;
     if (running) Object.assign(out, { rm, rv });
     return out;
   });
@@ -189,35 +194,12 @@ for (const shape of [[5, 3], [4, 3, 5], [3, 2, 3, 4], [2, 4, 1, 3]]) {
   });
 }
 
-/**
- * batchNormAddRelu and F.addRelu(F.batchNorm(...), other) on equal copies of
- * the inputs: output, running statistics and the gradients asked for (`grads`
- * names the inputs that require one), for a random upstream gradient.
- */
-function bnAddBoth(shape, { training, affine, running = true, seed = 1, data = null, grads = ['x', 'other', 'w', 'b'] }) {
-  const C = shape[1];
-  return [true, false].map((fused) => {
-    const x = data ? sg.tensor(Float32Array.from(data), { shape, requiresGrad: grads.includes('x') }) : randT(shape, seed, { lo: -2, hi: 3, requiresGrad: grads.includes('x') });
-    const o = randT(shape, seed + 6, { lo: -1.5, hi: 1, requiresGrad: grads.includes('other') });
-    const w = affine ? randT([C], seed + 1, { lo: 0.5, hi: 1.5, requiresGrad: grads.includes('w') }) : null;
-    const b = affine ? randT([C], seed + 2, { lo: -0.5, hi: 0.5, requiresGrad: grads.includes('b') }) : null;
-    const rm = running ? randT([C], seed + 3) : null, rv = running ? randT([C], seed + 4, { lo: 0.5, hi: 2 }) : null;
-    const opts = { training, momentum: 0.1, eps: 1e-5 };
-    const y = fused ? F.batchNormAddRelu(x, o, rm, rv, w, b, opts) : F.addRelu(F.batchNorm(x, rm, rv, w, b, opts), o);
-    if (y.requiresGrad) y.mul(randT(shape, seed + 5)).sum().backward();
-    const out = { y };
-    for (const [name, t] of [['dx', x], ['dother', o], ['dw', w], ['db', b]]) if (t?.requiresGrad) out[name] = t.grad;
-    if (running) Object.assign(out, { rm, rv });
-    return out;
-  });
-}
-
 for (const shape of [[7, 3], [4, 3, 3], [5, 2, 4], [3, 2, 7], [3, 3, 2, 4], [2, 2, 15], [2, 3, 4, 4], [3, 2, 17], [2, 2, 33], [2, 3, 28, 28], [1, 2, 5, 5]]) {
   test(`batchNormAddRelu ${JSON.stringify(shape)}: the composed pair's bits (training/eval, affine or not)`, () => {
     for (const training of [true, false]) {
       for (const affine of [true, false]) {
         if (training && shape[0] * R.numel(shape.slice(2)) <= 1) continue;
-        const [f, c] = bnAddBoth(shape, { training, affine, seed: shape.length * 5 + shape[1] });
+        const [f, c] = bnBoth(shape, { training, affine, seed: shape.length * 5 + shape[1], add: true });
         assert.equal(Object.keys(f), Object.keys(c));
         for (const k of Object.keys(c)) sameBits(f[k], c[k], `${JSON.stringify(shape)} training ${training} affine ${affine}: ${k}`);
       }
@@ -230,7 +212,7 @@ test('batchNormAddRelu: gradients of some inputs only (dx over the masked gradie
   for (const grads of [['x'], ['other'], ['w', 'b'], ['x', 'w'], ['other', 'b'], []]) {
     for (const training of [true, false]) {
       sg.scope(() => {
-        const [f, c] = bnAddBoth([3, 4, 9], { training, affine: true, seed: 100, grads });
+        const [f, c] = bnBoth([3, 4, 9], { training, affine: true, seed: 100, add: true, grads });
         assert.equal(Object.keys(f), Object.keys(c));
         for (const k of Object.keys(c)) sameBits(f[k], c[k], `grads ${grads} training ${training}: ${k}`);
         assert.is(f.y.gradFn, grads.length ? 'BatchNormAddReluBackward' : null);
@@ -245,7 +227,7 @@ test('batchNormAddRelu at the kink: outputs exactly 0 pass no gradient to either
   const shape = [3, 2, 6];
   const data = Array.from({ length: R.numel(shape) }, (_, i) => (i % 3) - 1);
   for (const training of [true, false]) {
-    const [f, c] = bnAddBoth(shape, { training, affine: false, data, seed: 110 });
+    const [f, c] = bnBoth(shape, { training, affine: false, data, seed: 110, add: true });
     for (const k of Object.keys(c)) sameBits(f[k], c[k], `training ${training}: ${k}`);
   }
   const x = sg.tensor(data, { shape, requiresGrad: true }), o = sg.zeros(shape).requiresGrad_();
@@ -259,7 +241,7 @@ test('batchNormAddRelu: NaN and infinite inputs, a non-contiguous other, the sam
   const shape = [2, 2, 5];
   const data = Array.from({ length: R.numel(shape) }, (_, i) => [NaN, Infinity, -Infinity, 0.5, -0.25][i % 5] * (i % 2 ? 1 : 2));
   for (const training of [true, false]) {
-    const [f, c] = bnAddBoth(shape, { training, affine: true, data, seed: 120 });
+    const [f, c] = bnBoth(shape, { training, affine: true, data, seed: 120, add: true });
     for (const k of Object.keys(c)) sameBits(f[k], c[k], `training ${training}: ${k}`);
   }
   const [f, c] = [true, false].map((fused) => {

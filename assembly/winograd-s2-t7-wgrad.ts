@@ -27,7 +27,7 @@
 // added to dU, so every dU element is one fixed sequence of sums over the
 // tiles in order: results depend only on the shapes and bt.
 
-import { accumulateTiles } from './winograd-wgrad-parts';
+import { accumulateTiles, addChunks } from './winograd-wgrad-parts';
 import { XI_PAD } from './winograd-layout';
 
 /**
@@ -57,9 +57,11 @@ export function winograd_s2t7_wgrad_f32(
  * sums), for the output channels o in [o0, o1), 4 input channels per vector:
  * G^T down each of the 10 columns, written over the column's first three
  * (dU's rows o0 .. o1 are overwritten), then G^T along those three rows.
+ * dU is chunk 0 of `chunks` (chunkB bytes apart), added first (addChunks).
  */
-export function winograd_s2t7_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
+export function winograd_s2t7_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize, chunks: usize, chunkB: usize): void {
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xs = (Op * Cp + XI_PAD) << 2, ys = 10 * xs;
+  addChunks(100, Op, Cp, o0, min(o1, O), dup, chunks, chunkB);
   for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c += 4) {
       const u = dup + ((o * Cp + c) << 2);

@@ -19,7 +19,7 @@
 // order) whose products add to dU, so every dU element is one fixed sequence
 // of sums over the tiles in order: results depend only on the shapes and bt.
 
-import { accumulateTiles } from './winograd-wgrad-parts';
+import { accumulateTiles, addChunks } from './winograd-wgrad-parts';
 import { XI_PAD } from './winograd-layout';
 
 /**
@@ -44,9 +44,11 @@ export function winograd_s2_wgrad_f32(
  * dw[o, c, ky, kx] (at wp + 4 (o so + c sc + 3 ky + kx)) = the transform back
  * of dU[o][c] (laid out as winograd_s2_wgrad_f32 writes it): along each axis
  * (m0 + m1, m3 + m4, m1 + m2), for the output channels o in [o0, o1).
+ * dU is chunk 0 of `chunks` (chunkB bytes apart), added first (addChunks).
  */
-export function winograd_s2_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
+export function winograd_s2_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize, chunks: usize, chunkB: usize): void {
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp + XI_PAD) << 2;
+  addChunks(25, Op, Cp, o0, min(o1, O), dup, chunks, chunkB);
   for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c++) {
       const u = dup + ((o * Cp + c) << 2);

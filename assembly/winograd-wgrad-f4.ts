@@ -16,7 +16,7 @@
 // its float32 error larger than F(2x2)'s (bounded in the tests); the
 // transform back runs in float64.
 
-import { accumulateTiles } from './winograd-wgrad-parts';
+import { accumulateTiles, addChunks } from './winograd-wgrad-parts';
 import { XI_PAD } from './winograd-layout';
 
 /**
@@ -45,9 +45,11 @@ export function winograd_f4_wgrad_f32(
  * G^T u = (u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24, (u2 - u1) / 6 + (u3 - u4) / 12, (u3 + u4 - u1 - u2) / 6 + u5).
  * Two input channels at a time, one per float64 lane (the same operations
  * per lane; an odd C's last pair reads dU's zero padding and drops it).
+ * dU is chunk 0 of `chunks` (chunkB bytes apart), added first (addChunks).
  */
-export function winograd_f4_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
+export function winograd_f4_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize, chunks: usize, chunkB: usize): void {
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp + XI_PAD) << 2;
+  addChunks(36, Op, Cp, o0, min(o1, O), dup, chunks, chunkB);
   for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c += 2) {
       const u = dup + ((o * Cp + c) << 2);

@@ -127,6 +127,27 @@ export function toChannelsLast(C: usize, H: usize, W: usize, pt: usize, pl: usiz
   return P == 256 ? 100 : P;
 }
 
+/**
+ * Rows o0 .. o1 (Cp floats each) of every one of the `count` sums of dU at
+ * dup (Op Cp + XI_PAD floats apart) += the same rows of chunks 1 .. chunks - 1
+ * (chunkB bytes apart), one chunk after another: each element becomes
+ * ((d0 + d1) + d2) + .., the bits of adding whole chunks in turn. The weight
+ * gradients' transforms back call it first, so the chunks' sums need no pass
+ * of their own.
+ */
+export function addChunks(count: usize, Op: usize, Cp: usize, o0: usize, o1: usize, dup: usize, chunks: usize, chunkB: usize): void {
+  if (chunks <= 1 || o1 <= o0) return;
+  const sumB = (Op * Cp + XI_PAD) << 2, rowsB = ((o1 - o0) * Cp) << 2;
+  for (let s: usize = 0; s < count; s++) {
+    const p = dup + s * sumB + ((o0 * Cp) << 2);
+    for (let j: usize = 0; j < rowsB; j += 16) {
+      let v = v128.load(p + j);
+      for (let k: usize = 1; k < chunks; k++) v = f32x4.add(v, v128.load(p + k * chunkB + j));
+      v128.store(p + j, v);
+    }
+  }
+}
+
 /** Which of the sums(P) sums position xi adds to. */
 // @ts-ignore: decorator
 @inline function sumOf(P: usize, xi: usize): usize {

@@ -19,7 +19,7 @@
 // order, whatever output channels a call covers, so results depend only on
 // the shapes and bt.
 
-import { accumulateTiles } from './winograd-wgrad-parts';
+import { accumulateTiles, addChunks } from './winograd-wgrad-parts';
 import { XI_PAD } from './winograd-layout';
 
 /**
@@ -45,9 +45,11 @@ export function winograd_f2_wgrad_f32(
  * dw[o, c, ky, kx] (at wp + 4 (o so + c sc + 3 ky + kx)) = (G^T dU[o][c] G)[ky, kx]
  * for dU laid out as winograd_f2_wgrad_f32 writes it (rows of Cp floats,
  * positions xi Op Cp + XI_PAD floats apart), for the output channels o in [o0, o1), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+ * dU is chunk 0 of `chunks` (chunkB bytes apart), added first (addChunks).
  */
-export function winograd_f2_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize): void {
+export function winograd_f2_wgrad_weights_f32(O: usize, C: usize, o0: usize, o1: usize, dup: usize, wp: usize, so: usize, sc: usize, chunks: usize, chunkB: usize): void {
   const Cp = (C + 7) & ~7, Op = (O + 3) & ~3, xiStride = (Op * Cp + XI_PAD) << 2;
+  addChunks(16, Op, Cp, o0, min(o1, O), dup, chunks, chunkB);
   for (let o = o0; o < min(o1, O); o++) {
     for (let c: usize = 0; c < C; c++) {
       const u = dup + ((o * Cp + c) << 2);

@@ -20,7 +20,7 @@
  */
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
-import { forElements, parallelFor } from '../runtime/parallel';
+import { parallelFor } from '../runtime/parallel';
 import type { Kernels } from '../runtime/kernels.generated';
 import { winogradS2Forward, winogradS2InputGrad, winogradS2Serves } from './conv-s2';
 import { pointwiseForward, pointwiseInputGrad, pointwiseServes, pointwiseWeightGrad } from './conv-pointwise';
@@ -423,20 +423,14 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
         }
       }
     });
-    // the chunks' sums in order (element by element: any split of the elements gives the same bits)
-    const total = g.G * per;
-    if (chunks > 1) {
-      forElements(total, (k, start, count) => {
-        for (let j = 1; j < chunks; j++) k.add_f32(1, 1, 1, count, dU.ptr + start * 4, 0, 0, 0, 1, dU.ptr + (j * total + start) * 4, 0, 0, 0, 1, dU.ptr + start * 4);
-      });
-    }
-    // the transform back of each block's dU slice: threads split the output channels by 4
-    const quads = Op / 4;
-    parallelFor(g.G * quads, g.O * g.Kg * P * 4, (k, lo, hi) => {
+    // the transform back of each block's dU slice, after adding the chunks' sums in order (addChunks in
+    // assembly/winograd-wgrad-parts.ts): threads split the output channels by 4
+    const quads = Op / 4, chunkBytes = g.G * per * 4;
+    parallelFor(g.G * quads, g.O * g.Kg * P * 4 + g.G * sums * Op * Cp * chunks, (k, lo, hi) => {
       const { back } = wgradVariant(g, k);
       for (let item = lo; item < hi; item++) {
         const grp = Math.floor(item / quads), o = (item % quads) * 4, o0 = Math.floor(o / span) * span, oc = Math.min(O, o0 + span) - o0;
-        back(oc, C, o - o0, o - o0 + 4, dU.ptr + (grp * per + blockAt(o0)) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9);
+        back(oc, C, o - o0, o - o0 + 4, dU.ptr + (grp * per + blockAt(o0)) * 4, dw.ptr + (grp * O + o0) * g.Kg * 4, g.Kg, 9, chunks, chunkBytes);
       }
     });
   } finally {

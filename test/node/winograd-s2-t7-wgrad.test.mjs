@@ -65,20 +65,30 @@ function reference(x, g, N, C, H, W, O, ph, pw, OH, OW) {
 
 /**
  * The kernel's dw for images [0, N) summed in the calls `splits` give (image
- * ranges, dU accumulated), transformed back in one call or per block of 4
- * output channels (`quads`).
+ * ranges), transformed back in one call or per block of 4 output channels
+ * (`quads`). The calls accumulate into one dU, or with `chunks` each into a
+ * dU of its own that the transform back adds first; with `chunks` = 'js' the
+ * chunks' dU are added here in float32, chunk after chunk, before a transform
+ * back of one.
  */
-function kernelGrad(x, g, N, C, H, W, O, ph, pw, OH, OW, bt, splits, quads) {
+function kernelGrad(x, g, N, C, H, W, O, ph, pw, OH, OW, bt, splits, quads, chunks = false) {
   top = 1024;
   const Cp = Math.ceil(C / 8) * 8, Op = Math.ceil(O / 4) * 4, TH = Math.ceil(OH / 7), TW = Math.ceil(OW / 7);
   const xp = put(x), gp = put(g), xImg = C * H * W, gImg = O * OH * OW;
-  const dup = alloc(SUMS * (Op * Cp + XI_PAD)), wp = alloc(O * C * 9);
+  const dUFloats = SUMS * (Op * Cp + XI_PAD), count = chunks ? splits.length : 1;
+  const dup = alloc(count * dUFloats), wp = alloc(O * C * 9);
   const scratch = alloc((14 * TH + 1) * (14 * TW + 1) * Cp + 49 * TH * TW * Op + 256 * ((Cp + Op) * bt + 2 * XI_PAD) + 960);
   splits.forEach(([n0, n1], i) => {
-    K.winograd_s2t7_wgrad_f32(n1 - n0, C, H, W, O, ph, pw, OH, OW, xp + n0 * xImg * 4, xImg, gp + n0 * gImg * 4, gImg, dup, i > 0 ? 1 : 0, bt, scratch);
+    const into = chunks ? dup + i * dUFloats * 4 : dup;
+    K.winograd_s2t7_wgrad_f32(n1 - n0, C, H, W, O, ph, pw, OH, OW, xp + n0 * xImg * 4, xImg, gp + n0 * gImg * 4, gImg, into, !chunks && i > 0 ? 1 : 0, bt, scratch);
   });
-  if (quads) for (let o = 0; o < O; o += 4) K.winograd_s2t7_wgrad_weights_f32(O, C, o, o + 4, dup, wp, C * 9, 9);
-  else K.winograd_s2t7_wgrad_weights_f32(O, C, 0, O, dup, wp, C * 9, 9);
+  if (chunks === 'js') {
+    const f = new Float32Array(memory.buffer, dup, count * dUFloats);
+    for (let j = 1; j < count; j++) for (let i = 0; i < dUFloats; i++) f[i] = Math.fround(f[i] + f[j * dUFloats + i]);
+  }
+  const added = chunks === true ? count : 1;
+  if (quads) for (let o = 0; o < O; o += 4) K.winograd_s2t7_wgrad_weights_f32(O, C, o, o + 4, dup, wp, C * 9, 9, added, dUFloats * 4);
+  else K.winograd_s2t7_wgrad_weights_f32(O, C, 0, O, dup, wp, C * 9, 9, added, dUFloats * 4);
   return get(wp, O * C * 9);
 }
 
@@ -115,6 +125,11 @@ for (const [N, C, O, H, W, ph, pw, bt] of cases) {
       let e2 = 0;
       for (let i = 0; i < two.length; i++) e2 = Math.max(e2, Math.abs(two[i] - ref.dw[i]));
       assert.ok(e2 / (2 ** -24 * scale) < BOUND, `two calls: error ${(e2 / (2 ** -24 * scale)).toFixed(2)} units`);
+      // a dU per call (chunk), added by the transform back: the bits of adding the chunks in turn first
+      const thirds = [[0, Math.floor(N / 3)], [Math.floor(N / 3), h], [h, N]].filter(([a, b]) => b > a);
+      const added = kernelGrad(x, g, N, C, H, W, O, ph, pw, OH, OW, bt, thirds, true, 'js');
+      assert.equal(kernelGrad(x, g, N, C, H, W, O, ph, pw, OH, OW, bt, thirds, false, true), added);
+      assert.equal(kernelGrad(x, g, N, C, H, W, O, ph, pw, OH, OW, bt, thirds, true, true), added);
     }
   });
 }

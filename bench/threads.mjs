@@ -1,6 +1,7 @@
 // Thread scaling: simdgrad at 1 and 2 threads (alternated batch by batch, so
 // load from other processes hits both alike) on matmul n = 256/512/1024, a
-// small CNN training step and an MLP training step, with speed-ups; the peer
+// small CNN training step, an MLP training step and a ResNet-20 training
+// step (batch 128, 28x28), with speed-ups; the peer
 // is onnxruntime-web's wasm matmul at env.wasm.numThreads = 1 and 2 (each in
 // its own process: ORT fixes its thread count at its first session). Prints
 // first how much parallel capacity the machine has right now (two busy
@@ -136,6 +137,18 @@ function trainStep(net, x, labels, opt) {
   for (const t of [xm, lm]) t.dispose();
   optm.dispose();
   mlp.dispose();
+
+  // the ResNet-20 step of bench/torch.mjs (option-A shortcuts, 28x28x1, batch 128, SGD with momentum and weight decay)
+  sg.manualSeed(0);
+  const resnet = nn.resnetCifar(20, { inChannels: 1, shortcut: 'A' });
+  resnet.train();
+  const xr = sg.randn([128, 1, 28, 28]);
+  const yr = sg.tensor(Float32Array.from({ length: 128 }, (_, i) => i % 10));
+  const optr = new optim.SGD([...resnet.parameters()], { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+  report('ResNet-20 train step (batch 128)', await oneVsTwo(trainStep(resnet, xr, yr, optr)));
+  for (const t of [xr, yr]) t.dispose();
+  optr.dispose();
+  resnet.dispose();
 }
 
 // ---- onnxruntime-web peer ----

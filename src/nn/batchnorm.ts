@@ -9,6 +9,7 @@ import { noGrad } from '../autograd/graph';
 import { ones, zeros, full } from '../ops/create';
 import { fill_ } from '../ops/inplace';
 import { batchNormInternal } from '../ops/batchnorm';
+import { fill } from '../drivers/copy';
 import { Module } from './module';
 import { boolean, integer, nullable, number, param, parseArgs, required, tensor } from '../validate';
 
@@ -107,8 +108,9 @@ abstract class BatchNormBase extends Module {
     }
     let momentum = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked !== null) {
-      const n = this.numBatchesTracked.item() + 1;
-      noGrad(() => fill_(this.numBatchesTracked as Tensor, n));
+      // numBatchesTracked += 1, written in place by one kernel call (fill_ would make a tensor and copy it)
+      const count = this.numBatchesTracked, n = count.item() + 1;
+      fill(count, n, 1);
       if (this.momentum === null) momentum = 1 / n;
     }
     // batch statistics in training, or in eval without running statistics

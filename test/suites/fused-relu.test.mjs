@@ -30,6 +30,14 @@ function sameBits(a, b, what) {
 
 const reluRef = (a) => R.map(a, (v) => Math.max(v, 0));
 
+/** Running statistics for an eval test: C float32-exact means in [-0.5, 0.5] and variances in [0.5, 2] (float64 for the reference), and their tensors. */
+function runningStats(C, seed) {
+  const r = rng(seed);
+  const rm = Float64Array.from({ length: C }, () => Math.fround(r.uniform(-0.5, 0.5)));
+  const rv = Float64Array.from({ length: C }, () => Math.fround(r.uniform(0.5, 2)));
+  return { rm, rv, rmT: sg.tensor(Float32Array.from(rm)), rvT: sg.tensor(Float32Array.from(rv)) };
+}
+
 // ---------------------------------------------------------------------------
 // batchNormRelu
 
@@ -44,10 +52,7 @@ for (const shape of [[5, 3], [4, 3, 5], [3, 2, 3, 4], [2, 4, 1, 3]]) {
     });
   });
   test(`batchNormRelu eval ${JSON.stringify(shape)}: running statistics, gradients`, () => {
-    const r = rng(9);
-    const rm = Float64Array.from({ length: C }, () => Math.fround(r.uniform(-0.5, 0.5)));
-    const rv = Float64Array.from({ length: C }, () => Math.fround(r.uniform(0.5, 2)));
-    const rmT = sg.tensor(Float32Array.from(rm)), rvT = sg.tensor(Float32Array.from(rv));
+    const { rm, rv, rmT, rvT } = runningStats(C, 9);
     gradcheck({
       inputs: [{ shape }, { shape: [C] }, { shape: [C] }],
       fn: (x, w, b) => F.batchNormRelu(x, rmT, rvT, w, b, false),
@@ -180,10 +185,7 @@ for (const shape of [[5, 3], [4, 3, 5], [3, 2, 3, 4], [2, 4, 1, 3]]) {
     });
   });
   test(`batchNormAddRelu eval ${JSON.stringify(shape)}: running statistics, gradients`, () => {
-    const r = rng(19);
-    const rm = Float64Array.from({ length: C }, () => Math.fround(r.uniform(-0.5, 0.5)));
-    const rv = Float64Array.from({ length: C }, () => Math.fround(r.uniform(0.5, 2)));
-    const rmT = sg.tensor(Float32Array.from(rm)), rvT = sg.tensor(Float32Array.from(rv));
+    const { rm, rv, rmT, rvT } = runningStats(C, 19);
     gradcheck({
       inputs: [{ shape }, { shape }, { shape: [C] }, { shape: [C] }],
       fn: (x, o, w, b) => F.batchNormAddRelu(x, o, rmT, rvT, w, b, false),

@@ -21,6 +21,7 @@
 import { Tensor } from '../tensor';
 import { kernels } from '../runtime/engine';
 import { parallelFor } from '../runtime/parallel';
+import { availableThreads } from '../runtime/pool';
 import type { Kernels } from '../runtime/kernels.generated';
 import { winogradS2Forward, winogradS2InputGrad, winogradS2Serves } from './conv-s2';
 import { pointwiseForward, pointwiseInputGrad, pointwiseServes, pointwiseWeightGrad } from './conv-pointwise';
@@ -373,9 +374,11 @@ const WGRAD_T7_BLOCK_FLOATS = 1536;
 /**
  * Chunks of images (each transforms its images once, into its own dU) the
  * 7x7 tiles aim at: fewer than WGRAD_CHUNKS, their dU being 4 times larger
- * (32->64, bt 16: 8 chunks 1.04x the time of 4 at 1 thread, 1.07x at 2).
+ * (32->64 on 14x14 maps, bt 16, fwd+dW, AMD EPYC Zen 3, alternated builds:
+ * 2 chunks 0.97x the time of 4 at 1 thread (CPU), 0.94-0.97x at 2 (wall);
+ * 8 chunks 1.04x the time of 4 at 1 thread, 1.07x at 2).
  */
-const WGRAD_T7_PIECES = 4;
+const WGRAD_T7_PIECES = 2;
 
 /**
  * dW of a convolution Winograd serves (winogradServes(g, false)) by
@@ -389,8 +392,9 @@ const WGRAD_T7_PIECES = 4;
  * transformed domain) are one kernel call's, and the chunks' dU are added in
  * order before the transform back, so every thread count gives the same
  * bits. Threads split the chunks (each transforms only its own images) and,
- * when there are fewer chunks than the variant's pieces (small batches), the
- * output channels in blocks of 4 as well (which does not change any sum).
+ * when there are fewer chunks than the variant's pieces or the threads
+ * available (small batches, many cores), the output channels in blocks of 4
+ * as well (which does not change any sum).
  */
 function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): void {
   const { P, sums, m, frame, blockFloats, rows, pieces } = wgradVariant(g, kernels());
@@ -399,8 +403,9 @@ function winogradWeightGrad(g: Geometry, x: Tensor, dy: Tensor, dw: Tensor): voi
   // tiles per block: fixed by the shape alone (the sums' rounding depends on it)
   const bt = Math.min(128, Math.max(m === 7 ? 8 : 16, Math.floor(blockFloats / (Cp + Op) / 8) * 8));
   const chunks = Math.max(1, Math.min(g.N, pieces, Math.floor(WGRAD_PARTIAL_BYTES / (4 * sums * Op * Cp * g.G))));
-  // output-channel blocks per chunk (multiples of 4 channels, so each block's dU is a slice of the chunk's)
-  const blocks = Math.min(Op / 4, Math.ceil(pieces / chunks));
+  // output-channel blocks per chunk (multiples of 4 channels, so each block's dU is a slice of the chunk's),
+  // enough for every thread there is: blocks split no sum, so they may follow the thread count
+  const blocks = Math.min(Op / 4, Math.ceil(Math.max(pieces, availableThreads()) / chunks));
   const span = 4 * Math.ceil(Op / 4 / blocks);
   // a group's dU in a chunk: each block's (positions XI_PAD floats past its Op Cp, see products in
   // assembly/winograd-wgrad-parts.ts), and where the block of output channels from o0 starts

@@ -3,6 +3,9 @@
 // accurately (sum.ts: float32 lanes flushed into float64 every few terms) and
 // the row sums are added in float64, so per-channel sums keep about 1e-7
 // relative accuracy for any size and the order depends only on the shape.
+// The row passes write each row's float64 results to a table of rows
+// (16 bytes per row, rows in memory order: threads split ranges of rows,
+// contiguous streams); a per-channel pass then adds them in sample order.
 
 import { PLAIN, RELU_MASKED, reluMask, rowSum, rowDot, shiftedSquareSum, shiftedSums } from './sum';
 
@@ -19,42 +22,45 @@ export function channel_sum_f32(N: usize, C: usize, L: usize, c0: usize, c1: usi
 }
 
 /**
- * mean[c] and biased var[c] = mean of (x - mean)^2, two passes; the second
- * subtracts the rounded mean and corrects with the residual sum:
- * var = (sum d^2 - (sum d)^2 / M) / M. Each pass reads the lane's channels'
- * rows in memory order, sample by sample, adding each channel's float64 row
- * sums in sample order into acc (24 bytes per channel, scratch).
+ * The row pass of the batch statistics, for rows r0 <= r < r1 (row r =
+ * x[n, c, :], n = r / C, c = r % C, L floats at xp + 4 r L): pass 0 its sum
+ * into rows[r].0, pass 1 the sums of (x - mean[c]) and of (x - mean[c])^2
+ * into rows[r].0 and .1 (float64; rows 16 bytes apart at rowsp).
  */
-// bn_stats_f32 and the backward sums cover channels c0 <= c < c1 (threads split channels).
-export function bn_stats_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, meanp: usize, varp: usize, accp: usize): void {
+export function bn_stats_rows_f32(r0: usize, r1: usize, C: usize, L: usize, pass: i32, xp: usize, meanp: usize, rowsp: usize): void {
+  for (let r = r0; r < r1; r++) {
+    const row = xp + ((r * L) << 2), q = rowsp + (r << 4);
+    if (pass == 0) {
+      store<f64>(q, rowSum(PLAIN, row, L));
+    } else {
+      store<f64>(q, shiftedSums(row, L, load<f32>(meanp + ((r % C) << 2))));
+      store<f64>(q, shiftedSquareSum, 8);
+    }
+  }
+}
+
+/**
+ * The per-channel pass after bn_stats_rows_f32 over all N C rows: pass 0
+ * mean[c] = (sum over n, in order, of rows[n C + c].0) / M, M = N L; pass 1
+ * (mean[c] now rounded, sd and sdd the sums of .0 and .1) mean[c] += sd / M
+ * and the biased var[c] = (sdd - sd^2 / M) / M: two passes, the second
+ * corrects the rounded mean with the residual sum.
+ */
+export function bn_stats_reduce_f32(N: usize, C: usize, L: usize, pass: i32, rowsp: usize, meanp: usize, varp: usize): void {
   const M = <f64>(N * L);
-  for (let c = c0; c < c1; c++) store<f64>(accp + c * 24, 0);
-  for (let n: usize = 0; n < N; n++) {
-    for (let c = c0; c < c1; c++) {
-      const q = accp + c * 24;
-      store<f64>(q, load<f64>(q) + rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L));
+  for (let c: usize = 0; c < C; c++) {
+    let sd: f64 = 0, sdd: f64 = 0;
+    for (let n: usize = 0; n < N; n++) {
+      const q = rowsp + ((n * C + c) << 4);
+      sd += load<f64>(q);
+      if (pass != 0) sdd += load<f64>(q, 8);
     }
-  }
-  for (let c = c0; c < c1; c++) {
-    const q = accp + c * 24;
-    store<f32>(meanp + (c << 2), <f32>(load<f64>(q) / M));
-    store<f64>(q, 0, 8);
-    store<f64>(q, 0, 16);
-  }
-  for (let n: usize = 0; n < N; n++) {
-    for (let c = c0; c < c1; c++) {
-      const row = xp + (((n * C + c) * L) << 2), q = accp + c * 24;
-      const mean = load<f32>(meanp + (c << 2));
-      const shifted = shiftedSums(row, L, mean);
-      store<f64>(q, load<f64>(q, 8) + shifted, 8);
-      store<f64>(q, load<f64>(q, 16) + shiftedSquareSum, 16);
+    if (pass == 0) {
+      store<f32>(meanp + (c << 2), <f32>(sd / M));
+    } else {
+      store<f32>(meanp + (c << 2), <f32>(<f64>load<f32>(meanp + (c << 2)) + sd / M));
+      store<f32>(varp + (c << 2), <f32>max<f64>(0, (sdd - (sd * sd) / M) / M));
     }
-  }
-  for (let c = c0; c < c1; c++) {
-    const q = accp + c * 24;
-    const mean = load<f32>(meanp + (c << 2)), sd = load<f64>(q, 8), sdd = load<f64>(q, 16);
-    store<f32>(meanp + (c << 2), <f32>(<f64>mean + sd / M));
-    store<f32>(varp + (c << 2), <f32>max<f64>(0, (sdd - (sd * sd) / M) / M));
   }
 }
 
@@ -145,10 +151,9 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
  *   dbias = sum g,  dweight = invstd sum g (x - mean)
  *   training: dx = a (g - sum g / M) - a invstd^2 (x - mean) sum g (x - mean) / M
  *   eval (fixed statistics): dx = a g
- * in three kernels: the sums (threads split channels; each lane reads its
- * channels' rows in memory order, sample by sample, each channel's float64
- * sums added in sample order), the per-channel coefficients, and dx (threads
- * split samples, a contiguous stream). A fused ReLU masks g first (the
+ * in three kernels: each row's sums (threads split the rows, a contiguous
+ * stream), the per-channel coefficients (the rows' float64 sums added in
+ * sample order), and dx (threads split samples, a contiguous stream). A fused ReLU masks g first (the
  * gradient through relu, the same bits as relu_bwd_f32 into a buffer, then
  * this backward of it): AFFINE_MASK (relu(batch norm), channel_affine_relu_f32)
  * where x scale + shift is not > 0, in registers (reluMask); OUTPUT_MASK
@@ -164,31 +169,23 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
 @inline const OUTPUT_MASK = 2;
 
 // @ts-ignore: decorator
-@inline function backwardSums(
-  mask: i32, N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize,
-  scalep: usize, shiftp: usize, outp: usize, gmp: usize, sumsp: usize,
+@inline function backwardRows(
+  mask: i32, r0: usize, r1: usize, C: usize, L: usize, xp: usize, gp: usize, meanp: usize,
+  scalep: usize, shiftp: usize, outp: usize, gmp: usize, rowsp: usize,
 ): void {
   const relu = mask == AFFINE_MASK;
-  for (let c = c0; c < c1; c++) {
-    store<f64>(sumsp + (c << 4), 0);
-    store<f64>(sumsp + (c << 4), 0, 8);
-  }
-  for (let n: usize = 0; n < N; n++) {
-    for (let c = c0; c < c1; c++) {
-      const off = ((n * C + c) * L) << 2;
-      const mean = load<f32>(meanp + (c << 2));
-      const scale: f32 = relu ? load<f32>(scalep + (c << 2)) : 0, shift: f32 = relu ? load<f32>(shiftp + (c << 2)) : 0;
-      let g = gp + off;
-      if (mask == OUTPUT_MASK) {
-        maskRow(g, outp + off, gmp + off, L);
-        g = gmp + off;
-      }
-      const sg = relu ? rowSum(RELU_MASKED, g, L, xp + off, scale, shift) : rowSum(PLAIN, g, L);
-      const sgx = rowDot(xp + off, g, L, mean, relu, scale, shift);
-      const q = sumsp + (c << 4);
-      store<f64>(q, load<f64>(q) + sg);
-      store<f64>(q, load<f64>(q, 8) + sgx, 8);
+  for (let r = r0; r < r1; r++) {
+    const c = r % C, off = (r * L) << 2;
+    const mean = load<f32>(meanp + (c << 2));
+    const scale: f32 = relu ? load<f32>(scalep + (c << 2)) : 0, shift: f32 = relu ? load<f32>(shiftp + (c << 2)) : 0;
+    let g = gp + off;
+    if (mask == OUTPUT_MASK) {
+      maskRow(g, outp + off, gmp + off, L);
+      g = gmp + off;
     }
+    const q = rowsp + (r << 4);
+    store<f64>(q, relu ? rowSum(RELU_MASKED, g, L, xp + off, scale, shift) : rowSum(PLAIN, g, L));
+    store<f64>(q, rowDot(xp + off, g, L, mean, relu, scale, shift), 8);
   }
 }
 
@@ -202,40 +199,49 @@ export function bn_update_running_f32(C: usize, meanp: usize, varp: usize, rmp: 
 }
 
 /**
- * sums[c] = (sum g, sum g (x - mean)) in float64 (16 bytes per channel) for
- * channels c0 <= c < c1: the backward's reductions (see above).
+ * rows[r] = (sum g, sum g (x - mean[c])) in float64 (16 bytes per row) for
+ * the rows r0 <= r < r1 (row r: sample r / C, channel c = r % C): the
+ * backward's reductions (see above).
  */
-export function bn_backward_sums_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, sumsp: usize): void {
-  backwardSums(NO_MASK, N, C, L, c0, c1, xp, gp, meanp, 0, 0, 0, 0, sumsp);
+export function bn_backward_rows_f32(r0: usize, r1: usize, C: usize, L: usize, xp: usize, gp: usize, meanp: usize, rowsp: usize): void {
+  backwardRows(NO_MASK, r0, r1, C, L, xp, gp, meanp, 0, 0, 0, 0, rowsp);
 }
 
-/** bn_backward_sums_f32 of relu(batch norm): g masked by the forward's scale and shift. */
-export function bn_relu_backward_sums_f32(
-  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, meanp: usize, scalep: usize, shiftp: usize, sumsp: usize,
+/** bn_backward_rows_f32 of relu(batch norm): g masked by the forward's scale and shift. */
+export function bn_relu_backward_rows_f32(
+  r0: usize, r1: usize, C: usize, L: usize, xp: usize, gp: usize, meanp: usize, scalep: usize, shiftp: usize, rowsp: usize,
 ): void {
-  backwardSums(AFFINE_MASK, N, C, L, c0, c1, xp, gp, meanp, scalep, shiftp, 0, 0, sumsp);
+  backwardRows(AFFINE_MASK, r0, r1, C, L, xp, gp, meanp, scalep, shiftp, 0, 0, rowsp);
 }
 
 /**
- * bn_backward_sums_f32 of relu(batch norm + r): gm = g [out > 0] (out the
- * forward's output; gm may equal g) written for channels c0 <= c < c1, then
+ * bn_backward_rows_f32 of relu(batch norm + r): gm = g [out > 0] (out the
+ * forward's output; gm may equal g) written for the rows r0 <= r < r1, then
  * summed. gm is the residual's gradient and bn_backward_apply_f32's g.
  */
-export function bn_add_relu_backward_sums_f32(
-  N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, gp: usize, outp: usize, meanp: usize, gmp: usize, sumsp: usize,
+export function bn_add_relu_backward_rows_f32(
+  r0: usize, r1: usize, C: usize, L: usize, xp: usize, gp: usize, outp: usize, meanp: usize, gmp: usize, rowsp: usize,
 ): void {
-  backwardSums(OUTPUT_MASK, N, C, L, c0, c1, xp, gp, meanp, 0, 0, outp, gmp, sumsp);
+  backwardRows(OUTPUT_MASK, r0, r1, C, L, xp, gp, meanp, 0, 0, outp, gmp, rowsp);
 }
 
 /**
- * From the sums (sumsp 0: not computed, eval's dx needs none): dbias, dweight
- * (pointers 0: not wanted) and dx's per-channel coefficients (coefp 0: not wanted)
- * coef[c] = (a, -a sum g / M, -a invstd^2 sum g (x - mean) / M) as float32
- * (the last two 0 in eval); wp 0 means w = 1.
+ * From the rows' sums of the N C rows (rowsp 0: not computed, eval's dx
+ * needs none), added per channel in sample order (sum g, sum g (x - mean)):
+ * dbias, dweight (pointers 0: not wanted) and dx's per-channel coefficients
+ * (coefp 0: not wanted) coef[c] = (a, -a sum g / M, -a invstd^2 sum g (x - mean) / M)
+ * as float32 (the last two 0 in eval); wp 0 means w = 1.
  */
-export function bn_backward_coefs_f32(C: usize, M: f64, sumsp: usize, invstdp: usize, wp: usize, training: bool, dwp: usize, dbp: usize, coefp: usize): void {
+export function bn_backward_coefs_f32(N: usize, C: usize, M: f64, rowsp: usize, invstdp: usize, wp: usize, training: bool, dwp: usize, dbp: usize, coefp: usize): void {
   for (let c: usize = 0; c < C; c++) {
-    const sg: f64 = sumsp != 0 ? load<f64>(sumsp + (c << 4)) : 0, sgx: f64 = sumsp != 0 ? load<f64>(sumsp + (c << 4), 8) : 0;
+    let sg: f64 = 0, sgx: f64 = 0;
+    if (rowsp != 0) {
+      for (let n: usize = 0; n < N; n++) {
+        const q = rowsp + ((n * C + c) << 4);
+        sg += load<f64>(q);
+        sgx += load<f64>(q, 8);
+      }
+    }
     const invstd = <f64>load<f32>(invstdp + (c << 2));
     if (dbp != 0) store<f32>(dbp + (c << 2), <f32>sg);
     if (dwp != 0) store<f32>(dwp + (c << 2), <f32>(sgx * invstd));

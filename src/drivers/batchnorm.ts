@@ -1,9 +1,10 @@
 /**
  * Batch-normalisation drivers (assembly/batchnorm.ts) over an (N, C, L)
  * layout: per-channel statistics and the backward's sums (threads split the
- * channels, never a sum; each lane reads its channels' rows sample by
- * sample, in memory order), the per-channel affine map and the backward's dx
- * (threads split the samples: contiguous streams), the running averages.
+ * rows x[n, c, :], never a sum: each row's float64 sums go to a table, added
+ * per channel in sample order after), the per-channel affine map and the
+ * backward's dx (threads split the samples), the running averages: every
+ * pass a contiguous stream per thread.
  * Results are bit-identical for any thread count. No autograd, no argument
  * checks (src/ops/batchnorm.ts).
  */
@@ -61,10 +62,13 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
   const mean = Tensor.empty([C]), invstd = Tensor.empty([C]), scale = Tensor.empty([C]), shift = Tensor.empty([C]);
   try {
     if (training) {
-      // the batch variance, and per channel three float64 sums (24 bytes, as 6 float32 slots) of scratch
-      const variance = Tensor.empty([C]), acc = Tensor.empty([6 * C]);
+      // the batch variance, and per row two float64 sums (16 bytes, as 4 float32 slots) of scratch
+      const variance = Tensor.empty([C]), rows = Tensor.empty([4 * N * C]);
       try {
-        parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_f32(N, C, L, lo, hi, x.ptr, mean.ptr, variance.ptr, acc.ptr));
+        for (const pass of [0, 1]) {
+          parallelFor(N * C, N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_rows_f32(lo, hi, C, L, pass, x.ptr, mean.ptr, rows.ptr));
+          k.bn_stats_reduce_f32(N, C, L, pass, rows.ptr, mean.ptr, variance.ptr);
+        }
         k.bn_params_f32(C, mean.ptr, variance.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
         if (runningMean !== null || runningVar !== null) {
           const M = N * L;
@@ -72,7 +76,7 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
         }
       } finally {
         variance.dispose();
-        acc.dispose();
+        rows.dispose();
       }
     } else {
       k.bn_params_f32(C, runningMean!.ptr, runningVar!.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
@@ -123,22 +127,22 @@ export function batchNormBackward(
   const needSums = want.weight || want.bias || (want.x && training) || byOutput !== null;
   // dx's pass reads the masked g of the output-masked form, with no mask of its own
   const gIn = byOutput?.masked ?? g;
-  // per channel: the two float64 sums (16 bytes, as 4 float32 slots), dx's three coefficients
-  const sums = needSums ? Tensor.empty([4 * C]) : null, coef = want.x ? Tensor.empty([3 * C]) : null;
+  // per row x[n, c, :]: the two float64 sums (16 bytes, as 4 float32 slots); per channel dx's three coefficients
+  const rowSums = needSums ? Tensor.empty([4 * N * C]) : null, coef = want.x ? Tensor.empty([3 * C]) : null;
   let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
   try {
     dx = want.x ? (overwriteG ? gIn : Tensor.empty(x.shape)) : null;
     dw = want.weight ? Tensor.empty([C]) : null;
     db = want.bias ? Tensor.empty([C]) : null;
-    if (sums !== null) {
-      // channels split across threads; each lane streams its channels' rows sample by sample
-      parallelFor(C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => {
-        if (byOutput !== null) kt.bn_add_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, byOutput.out.ptr, mean.ptr, byOutput.masked.ptr, sums.ptr);
-        else if (affine !== null) kt.bn_relu_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, affine.scale.ptr, affine.shift.ptr, sums.ptr);
-        else kt.bn_backward_sums_f32(N, C, L, lo, hi, x.ptr, g.ptr, mean.ptr, sums.ptr);
+    if (rowSums !== null) {
+      // rows split across threads, a contiguous stream each
+      parallelFor(N * C, 2 * N * C * L * ELEMENT_WORK, (kt, lo, hi) => {
+        if (byOutput !== null) kt.bn_add_relu_backward_rows_f32(lo, hi, C, L, x.ptr, g.ptr, byOutput.out.ptr, mean.ptr, byOutput.masked.ptr, rowSums.ptr);
+        else if (affine !== null) kt.bn_relu_backward_rows_f32(lo, hi, C, L, x.ptr, g.ptr, mean.ptr, affine.scale.ptr, affine.shift.ptr, rowSums.ptr);
+        else kt.bn_backward_rows_f32(lo, hi, C, L, x.ptr, g.ptr, mean.ptr, rowSums.ptr);
       });
     }
-    k.bn_backward_coefs_f32(C, M, sums?.ptr ?? 0, invstd.ptr, weight?.ptr ?? 0, training ? 1 : 0, dw?.ptr ?? 0, db?.ptr ?? 0, coef?.ptr ?? 0);
+    k.bn_backward_coefs_f32(N, C, M, rowSums?.ptr ?? 0, invstd.ptr, weight?.ptr ?? 0, training ? 1 : 0, dw?.ptr ?? 0, db?.ptr ?? 0, coef?.ptr ?? 0);
     if (dx !== null) {
       const out = dx, cp = coef!.ptr, sample = C * L;
       // dx: samples are independent, so split them across threads (a contiguous stream each)
@@ -152,7 +156,7 @@ export function batchNormBackward(
     for (const t of [dx, dw, db]) if (t !== gIn) t?.dispose();
     throw e;
   } finally {
-    sums?.dispose();
+    rowSums?.dispose();
     coef?.dispose();
   }
   return { dx, dw, db };

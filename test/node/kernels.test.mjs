@@ -253,10 +253,16 @@ test('batch norm: per-channel sums and statistics over (N, C, L), the per-channe
   const sums = Array.from({ length: C }, (_, c) => channel(c).reduce((s, v) => s + v, 0));
   K.channel_sum_f32(N, C, L, 0, C, xp, out);
   assertNear(get(out, C), sums, 'channel_sum_f32', { rtol: 4e-7, atol: 1e-6 });
-  K.bn_stats_f32(N, C, L, 0, C, xp, mean, variance);
+  // the row passes in two ranges of rows (as two threads would split them), each followed by the per-channel pass
+  const rows = alloc(4 * N * C);
+  for (const pass of [0, 1]) {
+    K.bn_stats_rows_f32(0, 5, C, L, pass, xp, mean, rows);
+    K.bn_stats_rows_f32(5, N * C, C, L, pass, xp, mean, rows);
+    K.bn_stats_reduce_f32(N, C, L, pass, rows, mean, variance);
+  }
   const means = sums.map((s) => s / (N * L));
-  assertNear(get(mean, C), means, 'bn_stats_f32 mean', { rtol: 4e-7, atol: 1e-7 });
-  assertNear(get(variance, C), means.map((mu, c) => channel(c).reduce((s, v) => s + (v - mu) ** 2, 0) / (N * L)), 'bn_stats_f32 variance', { rtol: 1e-6, atol: 1e-7 });
+  assertNear(get(mean, C), means, 'bn_stats mean', { rtol: 4e-7, atol: 1e-7 });
+  assertNear(get(variance, C), means.map((mu, c) => channel(c).reduce((s, v) => s + (v - mu) ** 2, 0) / (N * L)), 'bn_stats variance', { rtol: 1e-6, atol: 1e-7 });
   const scale = values(C, 18), shift = values(C, 19), y = alloc(N * C * L);
   K.channel_affine_f32(N, C, L, xp, put(scale), put(shift), y);
   assertBits(get(y, N * C * L), Array.from(x, (v, i) => { const c = Math.floor(i / L) % C; return f(f(v * scale[c]) + shift[c]); }), 'channel_affine_f32');

@@ -10,18 +10,6 @@
 import { PLAIN, RELU_MASKED, reluMask, rowSum, rowDot, shiftedSquareSum, shiftedSums } from './sum';
 
 /**
- * out[c] = sum_{n, l} x[n, c, l] for channels c0 <= c < c1 (also a
- * convolution's bias gradient). Channels are independent: threads split them.
- */
-export function channel_sum_f32(N: usize, C: usize, L: usize, c0: usize, c1: usize, xp: usize, outp: usize): void {
-  for (let c = c0; c < c1; c++) {
-    let s: f64 = 0;
-    for (let n: usize = 0; n < N; n++) s += rowSum(PLAIN, xp + (((n * C + c) * L) << 2), L);
-    store<f32>(outp + (c << 2), <f32>s);
-  }
-}
-
-/**
  * The row pass of the batch statistics, for rows r0 <= r < r1 (row r =
  * x[n, c, :], n = r / C, c = r % C, L floats at xp + 4 r L): pass 0 its sum
  * into rows[r].0, pass 1 the sums of (x - mean[c]) and of (x - mean[c])^2
@@ -41,13 +29,13 @@ export function bn_stats_rows_f32(r0: usize, r1: usize, C: usize, L: usize, pass
 
 /**
  * The per-channel pass after bn_stats_rows_f32 over all N C rows: pass 0
- * mean[c] = (sum over n, in order, of rows[n C + c].0) / M, M = N L; pass 1
- * (mean[c] now rounded, sd and sdd the sums of .0 and .1) mean[c] += sd / M
- * and the biased var[c] = (sdd - sd^2 / M) / M: two passes, the second
- * corrects the rounded mean with the residual sum.
+ * mean[c] = (sum over n, in order, of rows[n C + c].0) / M (M = N L; M = 1
+ * gives the channel sums, a convolution's bias gradient); pass 1 (mean[c]
+ * now rounded, sd and sdd the sums of .0 and .1) mean[c] += sd / M and the
+ * biased var[c] = (sdd - sd^2 / M) / M: two passes, the second corrects the
+ * rounded mean with the residual sum.
  */
-export function bn_stats_reduce_f32(N: usize, C: usize, L: usize, pass: i32, rowsp: usize, meanp: usize, varp: usize): void {
-  const M = <f64>(N * L);
+export function bn_stats_reduce_f32(N: usize, C: usize, M: f64, pass: i32, rowsp: usize, meanp: usize, varp: usize): void {
   for (let c: usize = 0; c < C; c++) {
     let sd: f64 = 0, sdd: f64 = 0;
     for (let n: usize = 0; n < N; n++) {

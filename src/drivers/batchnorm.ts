@@ -18,9 +18,13 @@ export const ncl = (x: Tensor): [number, number, number] => [x.shape[0], x.shape
 /** out[c] = sum of x[n, c, ...] over every other dim, a new [C] tensor (x contiguous, rank >= 2); also a convolution's bias gradient. */
 export function channelSum(x: Tensor): Tensor {
   const [N, C, L] = ncl(x);
-  const out = Tensor.empty([C]);
-  const xp = x.ptr, op = out.ptr;
-  parallelFor(C, N * C * L * ELEMENT_WORK, (k, lo, hi) => k.channel_sum_f32(N, C, L, lo, hi, xp, op));
+  const out = Tensor.empty([C]), rows = Tensor.empty([4 * N * C]);
+  try {
+    parallelFor(N * C, N * C * L * ELEMENT_WORK, (k, lo, hi) => k.bn_stats_rows_f32(lo, hi, C, L, 0, x.ptr, 0, rows.ptr));
+    kernels().bn_stats_reduce_f32(N, C, 1, 0, rows.ptr, out.ptr, 0);
+  } finally {
+    rows.dispose();
+  }
   return out;
 }
 
@@ -67,7 +71,7 @@ export function batchNormForward({ x, weight, bias, runningMean, runningVar, tra
       try {
         for (const pass of [0, 1]) {
           parallelFor(N * C, N * C * L * ELEMENT_WORK, (kt, lo, hi) => kt.bn_stats_rows_f32(lo, hi, C, L, pass, x.ptr, mean.ptr, rows.ptr));
-          k.bn_stats_reduce_f32(N, C, L, pass, rows.ptr, mean.ptr, variance.ptr);
+          k.bn_stats_reduce_f32(N, C, N * L, pass, rows.ptr, mean.ptr, variance.ptr);
         }
         k.bn_params_f32(C, mean.ptr, variance.ptr, wp, bp, eps, mean.ptr, invstd.ptr, scale.ptr, shift.ptr);
         if (runningMean !== null || runningVar !== null) {

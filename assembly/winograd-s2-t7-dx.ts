@@ -21,9 +21,12 @@
 // overlap, so every dx pixel is written once, as one fixed expression of its
 // image: results do not depend on how images or blocks are split.
 
-import { conv_pad_f32 } from './conv';
 import { XI_PAD, positionProducts, storeRow16, zeroPanelTail } from './winograd-layout';
 import { P1, P2, inputAxis, placeTile, placedColumns, placedOffset, placedRows } from './winograd-s2-t7-axis';
+
+/** Byte offset in `rows` of the zero row (past the output transform's 14 x 16 vectors and 16 floats). */
+// @ts-ignore: decorator
+@inline const ZERO_ROW: usize = 3840;
 
 /**
  * dx[n, c, iy, ix] = bias[c] + sum_{o, ky, kx} w[o, c, ky, kx] dy[n, o, a, b]
@@ -31,72 +34,74 @@ import { P1, P2, inputAxis, placeTile, placedColumns, placedOffset, placedRows }
  * N images of O-channel gradients dy into C-channel dx (H x W), with the
  * weights transformed by winograd_s2t7_weights_f32 (C rows of O, the kernel
  * flipped) at up. Images are gImg / xImg floats apart. bt: tiles per block,
- * a multiple of 8; nb: images padded at a time (only speed depends on bt and
- * nb). biasp = 0: no bias. Scratch, in floats: the padded gradients nb O
- * (7 TH + ceil(ph / 2) + 1) (7 TW + ceil(pw / 2) + 1), then V
- * 256 (O bt + XI_PAD), then M 256 (Cp bt + XI_PAD), then 960 for the
- * transforms' rows, with TH = ceil(H / 14), TW = ceil(W / 14), Cp = C
- * rounded up to 4.
+ * a multiple of 8 (only speed depends on it). biasp = 0: no bias. The tiles
+ * read dy where it is (no padded copy): a window's row may start a float
+ * before its row and end up to 7 past it (the heap keeps READ_SLACK bytes
+ * after every block), and masks zero what lies outside. Scratch, in floats:
+ * V 256 (O bt + XI_PAD), then M 256 (Cp bt + XI_PAD), then 1160 for the
+ * transforms' rows, the zero row and a group's masks and row tables, with
+ * Cp = C rounded up to 4.
  */
 export function winograd_s2t7_dx_f32(
   N: usize, O: usize, OH: usize, OW: usize, C: usize, ph: usize, pw: usize, H: usize, W: usize,
-  gp: usize, gImg: usize, up: usize, xp: usize, xImg: usize, biasp: usize, bt: usize, nb: usize, scratchp: usize,
+  gp: usize, gImg: usize, up: usize, xp: usize, xImg: usize, biasp: usize, bt: usize, scratchp: usize,
 ): void {
   const TH = (H + 13) / 14, TW = (W + 13) / 14;
-  const qy = (ph + 1) >> 1, qx = (pw + 1) >> 1;
-  const Hg = TH * 7 + qy + 1, Wg = TW * 7 + qx + 1, plane = Hg * Wg, padImg = O * plane;
   const Cp = (C + 3) & ~3;
-  const pad = scratchp;
-  const V = pad + ((nb * padImg) << 2);
+  const V = scratchp;
   const M = V + ((P2 * (O * bt + XI_PAD)) << 2);
   const rows = M + ((P2 * (Cp * bt + XI_PAD)) << 2);
-  const T1 = TH * TW;
+  const T1 = TH * TW, tiles = N * T1;
   const vXi = (O * bt + XI_PAD) << 2, mXi = (Cp * bt + XI_PAD) << 2;
-  // the tiles' first row and column in the padded gradients
-  const origin = (qy * Wg + qx) << 2;
-  for (let n0: usize = 0; n0 < N; n0 += nb) {
-    const count = min(nb, N - n0);
-    for (let i: usize = 0; i < count; i++) conv_pad_f32(O, OH, OW, 1, 1, Hg, Wg, gp + (((n0 + i) * gImg) << 2), pad + ((i * padImg) << 2));
-    const tiles = count * T1;
-    for (let t0: usize = 0; t0 < tiles; t0 += bt) {
-      const nt = min(bt, tiles - t0);
-      inputTransform(O, nt, t0, T1, TW, Wg, plane, padImg, pad + origin, V, vXi, rows, ph & 1, pw & 1);
-      positionProducts(P2, O, Cp, up, V, vXi, M, mXi, bt, nt, true);
-      outputTransform(C, H, W, nt, t0, T1, TW, M, mXi, bt, biasp, xp + ((n0 * xImg) << 2), xImg, rows, ph & 1, pw & 1);
-    }
+  // the zero row the windows' rows outside dy read
+  for (let i: usize = 0; i < 64; i += 16) v128.store(rows + ZERO_ROW + i, f32x4.splat(0));
+  // a window's first row and column in dy: 7 t + ceil(p / 2) - 1 (the header's e_0)
+  const sy = <isize>((ph + 1) >> 1) - 1, sx = <isize>((pw + 1) >> 1) - 1;
+  for (let t0: usize = 0; t0 < tiles; t0 += bt) {
+    const nt = min(bt, tiles - t0);
+    inputTransform(O, OH, OW, sy, sx, nt, t0, T1, TW, gp, gImg, V, vXi, rows, ph & 1, pw & 1);
+    positionProducts(P2, O, Cp, up, V, vXi, M, mXi, bt, nt, true);
+    outputTransform(C, H, W, nt, t0, T1, TW, M, mXi, bt, biasp, xp, xImg, rows, ph & 1, pw & 1);
   }
-}
-
-/** Byte offset of tile t's window (row 7 ty, column 7 tx) from the first image's origin. */
-// @ts-ignore: decorator
-@inline function windowAt(t: usize, T1: usize, TW: usize, Wg: usize, padImg: usize): usize {
-  const img = t / T1, r = t % T1;
-  return (img * padImg + ((r / TW) * Wg + r % TW) * 7) << 2;
 }
 
 /**
  * V[xi][p][o][lane] = (B^T e B)[xi] for tiles t0 .. t0 + nt (8x8 windows of
- * the padded gradients from src0), four tiles per vector (a last group's
- * missing tiles repeat the block's last one: their columns are computed and
- * discarded); the lanes of a half-filled last panel are zeroed. rows:
- * scratch for 8 x 16 vectors.
+ * dy, tile (ty, tx) from row 7 ty + sy, column 7 tx + sx), four tiles per
+ * vector (a last group's missing tiles repeat the block's last one: their
+ * columns are computed and discarded); the lanes of a half-filled last panel
+ * are zeroed. Each group first lays out, for its four tiles, the lane masks
+ * of the window's 8 columns (inside OW) and each window row's address in
+ * channel 0 and step per channel (rows outside dy: the zero row, step 0).
+ * rows: scratch for 8 x 16 vectors; the zero row, masks and tables past ZERO_ROW.
  */
 function inputTransform(
-  O: usize, nt: usize, t0: usize, T1: usize, TW: usize, Wg: usize, plane: usize, padImg: usize, src0: usize, V: usize, vXi: usize,
-  rows: usize, Py: usize, Px: usize,
+  O: usize, OH: usize, OW: usize, sy: isize, sx: isize, nt: usize, t0: usize, T1: usize, TW: usize, gp: usize, gImg: usize,
+  V: usize, vXi: usize, rows: usize, Py: usize, Px: usize,
 ): void {
-  const wb = Wg << 2, last = t0 + nt - 1;
+  const zero = rows + ZERO_ROW, masks = zero + 64, base = masks + 128, step = base + 128;
+  const plane = (OH * OW) << 2, last = t0 + nt - 1;
   for (let j: usize = 0; j < nt; j += 4) {
-    const t = t0 + j;
-    const s0 = src0 + windowAt(t, T1, TW, Wg, padImg), s1 = src0 + windowAt(min(t + 1, last), T1, TW, Wg, padImg);
-    const s2 = src0 + windowAt(min(t + 2, last), T1, TW, Wg, padImg), s3 = src0 + windowAt(min(t + 3, last), T1, TW, Wg, padImg);
+    for (let l: usize = 0; l < 4; l++) {
+      const t = min(t0 + j + l, last), img = t / T1, rem = t % T1, ty = rem / TW, tx = rem % TW;
+      const ix0 = <isize>(tx * 7) + sx;
+      for (let k: isize = 0; k < 8; k++) store<i32>(masks + (l << 5) + (<usize>k << 2), ix0 + k >= 0 && ix0 + k < <isize>OW ? -1 : 0);
+      for (let r: usize = 0; r < 8; r++) {
+        const iy = <isize>(ty * 7 + r) + sy, inside = iy >= 0 && iy < <isize>OH, e = (l * 8 + r) << 2;
+        store<u32>(base + e, inside ? <u32>(<isize>gp + ((<isize>(img * gImg) + iy * <isize>OW + ix0) << 2)) : <u32>zero);
+        store<u32>(step + e, inside ? <u32>plane : 0);
+      }
+    }
     let dst = V + ((((j >> 3) * O) << 3) + (j & 7) << 2);
     for (let o: usize = 0; o < O; o++) {
-      const off = (o * plane) << 2;
       // along x: each of the 8 window rows, the four tiles' rows transposed into columns
       for (let r: usize = 0; r < 8; r++) {
-        const q = off + r * wb;
-        transformRowX(s0 + q, s1 + q, s2 + q, s3 + q, rows + ((r * P1) << 4), Px);
+        const e = r << 2;
+        transformRowX(
+          load<u32>(base + e) + o * load<u32>(step + e), load<u32>(base + e, 32) + o * load<u32>(step + e, 32),
+          load<u32>(base + e, 64) + o * load<u32>(step + e, 64), load<u32>(base + e, 96) + o * load<u32>(step + e, 96),
+          masks, rows + ((r * P1) << 4), Px,
+        );
       }
       // along y: each of the 16 columns of the result, into the positions 16 py + px
       for (let px: usize = 0; px < P1; px++) {
@@ -110,13 +115,19 @@ function inputTransform(
   zeroPanelTail(P2, O, (nt + 3) & ~3, V, vXi);
 }
 
-/** Row i of four tiles (8 floats at a, b, c, d), transposed to 8 vectors over the tiles and transformed along x into out[0..16] (16 bytes apart). */
+/**
+ * Row i of four tiles (8 floats at a, b, c, d, masked by the four tiles' 8
+ * lane masks at mk), transposed to 8 vectors over the tiles and transformed
+ * along x into out[0..16] (16 bytes apart).
+ */
 // @ts-ignore: decorator
-@inline function transformRowX(a: usize, b: usize, c: usize, d: usize, out: usize, P: usize): void {
-  const a0 = v128.load(a), b0 = v128.load(b), c0 = v128.load(c), d0 = v128.load(d);
+@inline function transformRowX(a: usize, b: usize, c: usize, d: usize, mk: usize, out: usize, P: usize): void {
+  const a0 = v128.and(v128.load(a), v128.load(mk)), b0 = v128.and(v128.load(b), v128.load(mk, 32));
+  const c0 = v128.and(v128.load(c), v128.load(mk, 64)), d0 = v128.and(v128.load(d), v128.load(mk, 96));
   const x0 = v128.shuffle<f32>(a0, b0, 0, 4, 1, 5), y0 = v128.shuffle<f32>(c0, d0, 0, 4, 1, 5);
   const x1 = v128.shuffle<f32>(a0, b0, 2, 6, 3, 7), y1 = v128.shuffle<f32>(c0, d0, 2, 6, 3, 7);
-  const a1 = v128.load(a, 16), b1 = v128.load(b, 16), c1 = v128.load(c, 16), d1 = v128.load(d, 16);
+  const a1 = v128.and(v128.load(a, 16), v128.load(mk, 16)), b1 = v128.and(v128.load(b, 16), v128.load(mk, 48));
+  const c1 = v128.and(v128.load(c, 16), v128.load(mk, 80)), d1 = v128.and(v128.load(d, 16), v128.load(mk, 112));
   const x2 = v128.shuffle<f32>(a1, b1, 0, 4, 1, 5), y2 = v128.shuffle<f32>(c1, d1, 0, 4, 1, 5);
   const x3 = v128.shuffle<f32>(a1, b1, 2, 6, 3, 7), y3 = v128.shuffle<f32>(c1, d1, 2, 6, 3, 7);
   spreadAxis(

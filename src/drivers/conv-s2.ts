@@ -154,10 +154,11 @@ export function winogradS2InputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tens
   const qy = Math.ceil(g.ph / 2), qx = Math.ceil(g.pw / 2);
   if (useTiles7(Math.ceil(g.H / 14), Math.ceil(g.W / 14), Math.ceil(g.H / 4), Math.ceil(g.W / 4))) {
     const TH = Math.ceil(g.H / 14), TW = Math.ceil(g.W / 14);
-    runImages(g, TILES_7X7, O, C, TH * TW, O * (7 * TH + qy + 1) * (7 * TW + qx + 1),
+    // (the 14x14 tiles read dy in place, up to 7 floats past a row: within the heap's slack)
+    runImages(g, TILES_7X7_IN_PLACE, O, C, TH * TW, 0,
       (k, grp, r0, r1, u, scratch) => k.winograd_s2t7_weights_f32(C, O, r0, r1, wAt(grp), 9, g.Kg, -3, -1, u, scratch),
-      (k, lo, hi, grp, u, bt, nb, scratch) => k.winograd_s2t7_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W,
-        gAt(lo, grp), gImg, u, xAt(lo, grp), xImg, bAt(grp), bt, nb, scratch));
+      (k, lo, hi, grp, u, bt, _nb, scratch) => k.winograd_s2t7_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W,
+        gAt(lo, grp), gImg, u, xAt(lo, grp), xImg, bAt(grp), bt, scratch));
     return;
   }
   const TH = Math.ceil(g.H / 4), TWp = roundUp(Math.ceil(g.W / 4), 4);

@@ -55,13 +55,14 @@ interface Scheme { positions: number; weightPositions: number; extraFloats: numb
 /** 2x2 output blocks (assembly/winograd-s2.ts, winograd-s2-dx.ts): 25 positions. */
 const BLOCKS_2X2: Scheme = { positions: 25, weightPositions: 25, extraFloats: 0, weightScratch: 0, blockFloats: BLOCK_FLOATS };
 /**
- * 7x7 output tiles (assembly/winograd-s2-t7.ts): 256 positions, of which the
- * weights' transform keeps the 100 distinct, the transforms' rows (15 x 16
- * vectors), the weight transform's block (100 positions of 8 channels x 4 floats).
+ * 7x7 output tiles (assembly/winograd-s2-t7.ts) and 14x14 tiles of the input
+ * gradient (winograd-s2-t7-dx.ts), both reading their operands in place (no
+ * padded copy): 256 positions, of which the weights' transform keeps the 100
+ * distinct; the transforms' rows (15 x 16 vectors), then the zero row, a
+ * group's masks and row tables; the weight transform's block (100 positions
+ * of 8 channels x 4 floats).
  */
-const TILES_7X7: Scheme = { positions: 256, weightPositions: 100, extraFloats: 960, weightScratch: 3200, blockFloats: T7_BLOCK_FLOATS };
-/** The same reading the images in place (no padded copy): the rows, then the zero row, the tiles' masks and row tables. */
-const TILES_7X7_IN_PLACE: Scheme = { ...TILES_7X7, extraFloats: 1160 };
+const TILES_7X7: Scheme = { positions: 256, weightPositions: 100, extraFloats: 1160, weightScratch: 3200, blockFloats: T7_BLOCK_FLOATS };
 
 /**
  * Runs one stride-2 Winograd pass per group over the images: the weights
@@ -124,7 +125,7 @@ export function winogradS2Forward(g: Geometry, x: Tensor, w: Tensor, bias: Tenso
   const wAt = (grp: number): number => w.ptr + grp * O * g.Kg * 4;
   // (the 7x7 tiles read the images in place, up to 13 + pw floats past a row: within the heap's slack for pw <= 3)
   if (g.pw <= 3 && useTiles7(Math.ceil(g.OH / 7), Math.ceil(g.OW / 7), Math.ceil(g.OH / 2), Math.ceil(g.OW / 2))) {
-    runImages(g, TILES_7X7_IN_PLACE, C, O, Math.ceil(g.OH / 7) * Math.ceil(g.OW / 7), 0,
+    runImages(g, TILES_7X7, C, O, Math.ceil(g.OH / 7) * Math.ceil(g.OW / 7), 0,
       (k, grp, r0, r1, u, scratch) => k.winograd_s2t7_weights_f32(O, C, r0, r1, wAt(grp), g.Kg, 9, 3, 1, u, scratch),
       (k, lo, hi, grp, u, bt, _nb, scratch) => k.winograd_s2t7_conv_f32(hi - lo, C, g.H, g.W, O, g.ph, g.pw, g.OH, g.OW,
         xAt(lo, grp), xImg, u, yAt(lo, grp), yImg, bAt(grp), bt, scratch));
@@ -155,7 +156,7 @@ export function winogradS2InputGrad(g: Geometry, w: Tensor, dy: Tensor, dx: Tens
   if (useTiles7(Math.ceil(g.H / 14), Math.ceil(g.W / 14), Math.ceil(g.H / 4), Math.ceil(g.W / 4))) {
     const TH = Math.ceil(g.H / 14), TW = Math.ceil(g.W / 14);
     // (the 14x14 tiles read dy in place, up to 7 floats past a row: within the heap's slack)
-    runImages(g, TILES_7X7_IN_PLACE, O, C, TH * TW, 0,
+    runImages(g, TILES_7X7, O, C, TH * TW, 0,
       (k, grp, r0, r1, u, scratch) => k.winograd_s2t7_weights_f32(C, O, r0, r1, wAt(grp), 9, g.Kg, -3, -1, u, scratch),
       (k, lo, hi, grp, u, bt, _nb, scratch) => k.winograd_s2t7_dx_f32(hi - lo, O, g.OH, g.OW, C, g.ph, g.pw, g.H, g.W,
         gAt(lo, grp), gImg, u, xAt(lo, grp), xImg, bAt(grp), bt, scratch));

@@ -10,6 +10,18 @@
 import { PLAIN, RELU_MASKED, reluMask, rowSum, rowDot, shiftedSquareSum, shiftedSums } from './sum';
 
 /**
+ * The sum over n = 0 .. N - 1, in order from 0, of the float64 at byte
+ * `slot` (0 or 8) of row n C + c of the table at rowsp (16 bytes per row):
+ * a channel's total of its rows' sums.
+ */
+// @ts-ignore: decorator
+@inline function tableSum(N: usize, C: usize, c: usize, slot: usize, rowsp: usize): f64 {
+  let s: f64 = 0;
+  for (let n: usize = 0; n < N; n++) s += load<f64>(rowsp + ((n * C + c) << 4) + slot);
+  return s;
+}
+
+/**
  * The row pass of the batch statistics, for rows r0 <= r < r1 (row r =
  * x[n, c, :], n = r / C, c = r % C, L floats at xp + 4 r L): pass 0 its sum
  * into rows[r].0, pass 1 the sums of (x - mean[c]) and of (x - mean[c])^2
@@ -37,12 +49,7 @@ export function bn_stats_rows_f32(r0: usize, r1: usize, C: usize, L: usize, pass
  */
 export function bn_stats_reduce_f32(N: usize, C: usize, M: f64, pass: i32, rowsp: usize, meanp: usize, varp: usize): void {
   for (let c: usize = 0; c < C; c++) {
-    let sd: f64 = 0, sdd: f64 = 0;
-    for (let n: usize = 0; n < N; n++) {
-      const q = rowsp + ((n * C + c) << 4);
-      sd += load<f64>(q);
-      if (pass != 0) sdd += load<f64>(q, 8);
-    }
+    const sd = tableSum(N, C, c, 0, rowsp), sdd: f64 = pass != 0 ? tableSum(N, C, c, 8, rowsp) : 0;
     if (pass == 0) {
       store<f32>(meanp + (c << 2), <f32>(sd / M));
     } else {
@@ -222,14 +229,7 @@ export function bn_add_relu_backward_rows_f32(
  */
 export function bn_backward_coefs_f32(N: usize, C: usize, M: f64, rowsp: usize, invstdp: usize, wp: usize, training: bool, dwp: usize, dbp: usize, coefp: usize): void {
   for (let c: usize = 0; c < C; c++) {
-    let sg: f64 = 0, sgx: f64 = 0;
-    if (rowsp != 0) {
-      for (let n: usize = 0; n < N; n++) {
-        const q = rowsp + ((n * C + c) << 4);
-        sg += load<f64>(q);
-        sgx += load<f64>(q, 8);
-      }
-    }
+    const sg: f64 = rowsp != 0 ? tableSum(N, C, c, 0, rowsp) : 0, sgx: f64 = rowsp != 0 ? tableSum(N, C, c, 8, rowsp) : 0;
     const invstd = <f64>load<f32>(invstdp + (c << 2));
     if (dbp != 0) store<f32>(dbp + (c << 2), <f32>sg);
     if (dwp != 0) store<f32>(dwp + (c << 2), <f32>(sgx * invstd));

@@ -106,3 +106,27 @@
     );
   }
 }
+
+/**
+ * For tile l (0..3) of a group of four read in place: lane masks of its
+ * window's `cols` columns from column ix0 (all ones inside 0 .. W - 1, at
+ * masks + 4 cols l), and for each of its `rowsN` rows from row iy0 the address
+ * of that row's first column in channel 0 of the image at img (rows H x W,
+ * channel planes H W floats apart) and the step to the next channel, at
+ * base / step + 4 (rowsN l + r); a row outside 0 .. H - 1 reads the zero row
+ * at `zero`, step 0. The forward's 7x7 tiles (15 x 16 windows) and the input
+ * gradient's 14x14 tiles (8 x 8) lay out their groups with it.
+ */
+// @ts-ignore: decorator
+@inline export function windowTables(
+  l: usize, rowsN: usize, cols: usize, iy0: isize, ix0: isize, H: usize, W: usize, img: usize,
+  zero: usize, masks: usize, base: usize, step: usize,
+): void {
+  for (let k: isize = 0; k < <isize>cols; k++) store<i32>(masks + ((l * cols + <usize>k) << 2), ix0 + k >= 0 && ix0 + k < <isize>W ? -1 : 0);
+  const plane = (H * W) << 2;
+  for (let r: usize = 0; r < rowsN; r++) {
+    const iy = iy0 + <isize>r, inside = iy >= 0 && iy < <isize>H, e = (l * rowsN + r) << 2;
+    store<u32>(base + e, inside ? <u32>(<isize>img + ((iy * <isize>W + ix0) << 2)) : <u32>zero);
+    store<u32>(step + e, inside ? <u32>plane : 0);
+  }
+}

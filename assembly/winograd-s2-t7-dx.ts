@@ -22,7 +22,7 @@
 // image: results do not depend on how images or blocks are split.
 
 import { XI_PAD, positionProducts, storeRow16, zeroPanelTail } from './winograd-layout';
-import { P1, P2, inputAxis, placeTile, placedColumns, placedOffset, placedRows } from './winograd-s2-t7-axis';
+import { P1, P2, inputAxis, placeTile, placedColumns, placedOffset, placedRows, windowTables } from './winograd-s2-t7-axis';
 
 /** Byte offset in `rows` of the zero row (past the output transform's 14 x 16 vectors and 16 floats). */
 // @ts-ignore: decorator
@@ -80,17 +80,12 @@ function inputTransform(
   V: usize, vXi: usize, rows: usize, Py: usize, Px: usize,
 ): void {
   const zero = rows + ZERO_ROW, masks = zero + 64, base = masks + 128, step = base + 128;
-  const plane = (OH * OW) << 2, last = t0 + nt - 1;
+  const last = t0 + nt - 1;
   for (let j: usize = 0; j < nt; j += 4) {
     for (let l: usize = 0; l < 4; l++) {
-      const t = min(t0 + j + l, last), img = t / T1, rem = t % T1, ty = rem / TW, tx = rem % TW;
-      const ix0 = <isize>(tx * 7) + sx;
-      for (let k: isize = 0; k < 8; k++) store<i32>(masks + (l << 5) + (<usize>k << 2), ix0 + k >= 0 && ix0 + k < <isize>OW ? -1 : 0);
-      for (let r: usize = 0; r < 8; r++) {
-        const iy = <isize>(ty * 7 + r) + sy, inside = iy >= 0 && iy < <isize>OH, e = (l * 8 + r) << 2;
-        store<u32>(base + e, inside ? <u32>(<isize>gp + ((<isize>(img * gImg) + iy * <isize>OW + ix0) << 2)) : <u32>zero);
-        store<u32>(step + e, inside ? <u32>plane : 0);
-      }
+      const t = min(t0 + j + l, last), rem = t % T1;
+      windowTables(l, 8, 8, <isize>((rem / TW) * 7) + sy, <isize>((rem % TW) * 7) + sx, OH, OW,
+        gp + (((t / T1) * gImg) << 2), zero, masks, base, step);
     }
     let dst = V + ((((j >> 3) * O) << 3) + (j & 7) << 2);
     for (let o: usize = 0; o < O; o++) {

@@ -29,7 +29,7 @@
 // alone, so results do not depend on how images or tile blocks are split.
 
 import { XI_PAD, positionProducts, storeOutputRow, zeroPanelTail } from './winograd-layout';
-import { P1, P2, inputAxis, inputColumns, placeTile, placedColumns, placedOffset, placedRows } from './winograd-s2-t7-axis';
+import { P1, P2, inputAxis, inputColumns, placeTile, placedColumns, placedOffset, placedRows, windowTables } from './winograd-s2-t7-axis';
 import { T7_WEIGHTS, transformWeights } from './winograd-weights';
 
 /**
@@ -99,17 +99,12 @@ function inputTransform(
   V: usize, vXi: usize, rows: usize,
 ): void {
   const zero = rows + 3840, masks = zero + 64, base = masks + 256, step = base + 240;
-  const plane = (H * W) << 2, last = t0 + nt - 1;
+  const last = t0 + nt - 1;
   for (let j: usize = 0; j < nt; j += 4) {
     for (let l: usize = 0; l < 4; l++) {
-      const t = min(t0 + j + l, last), img = t / T1, rem = t % T1, ty = rem / TW, tx = rem % TW;
-      const ix0 = <isize>(tx * 14) - <isize>pw;
-      for (let k: isize = 0; k < 16; k++) store<i32>(masks + (l << 6) + (<usize>k << 2), ix0 + k >= 0 && ix0 + k < <isize>W ? -1 : 0);
-      for (let r: usize = 0; r < 15; r++) {
-        const iy = <isize>(ty * 14 + r) - <isize>ph, inside = iy >= 0 && iy < <isize>H, e = (l * 15 + r) << 2;
-        store<u32>(base + e, inside ? <u32>(<isize>xp + ((<isize>(img * xImg) + iy * <isize>W + ix0) << 2)) : <u32>zero);
-        store<u32>(step + e, inside ? <u32>plane : 0);
-      }
+      const t = min(t0 + j + l, last), rem = t % T1;
+      windowTables(l, 15, 16, <isize>((rem / TW) * 14) - <isize>ph, <isize>((rem % TW) * 14) - <isize>pw, H, W,
+        xp + (((t / T1) * xImg) << 2), zero, masks, base, step);
     }
     let dst = V + ((((j >> 3) * C) << 3) + (j & 7) << 2);
     for (let c: usize = 0; c < C; c++) {
